@@ -1,0 +1,58 @@
+"""The ``ppx`` command line: one subcommand per module in this package.
+
+Each subcommand module exposes ``register(subparsers)``, which adds its parser
+and sets ``func`` to a callable taking the parsed namespace and returning the
+exit code. Errors from :mod:`analysis.errors` become a one-line message on
+stderr and exit code 2; no traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from analysis import __version__
+from analysis.errors import PPXError
+
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "analysis.cli.synth",
+    "analysis.cli.validate",
+    "analysis.cli.km",
+    "analysis.cli.cox",
+    "analysis.cli.dictionary",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ppx",
+        description="Post-Progression Explorer: survival after first-line sorafenib or lenvatinib in aHCC.",
+    )
+    parser.add_argument("--version", action="version", version=f"ppx {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.func(args)
+    except PPXError as exc:
+        print(f"ppx {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"ppx {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""Domain exceptions with messages a clinician can read.
+
+Every error that can reach a user is one of these. The CLI turns them into a
+one-line message and exit code 2; the dashboard shows the message in place of
+the figure. Nothing else should escape to a user.
+"""
+
+from __future__ import annotations
+
+
+class PPXError(Exception):
+    """Base class of every error the analysis layer raises on purpose."""
+
+
+class DataError(PPXError, ValueError):
+    """The input data cannot be used as given (unknown column, bad values, unreadable file)."""
+
+
+class EmptyGroupError(PPXError, ValueError):
+    """A group or subgroup has no patients, so the statistic is undefined."""
+
+
+class ConvergenceError(PPXError, ValueError):
+    """A model did not converge, for example because of perfect separation."""
+
+
+class StatisticalWarning(UserWarning):
+    """A result was computed but should be read with care (few events, small groups)."""
