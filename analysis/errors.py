@@ -26,3 +26,7 @@ class ConvergenceError(PPXError, ValueError):
 
 class StatisticalWarning(UserWarning):
     """A result was computed but should be read with care (few events, small groups)."""
+
+
+class UndefinedComparisonError(PPXError, ValueError):
+    """A test cannot be computed: fewer than two groups with patients, or no events at all."""

@@ -33,7 +33,8 @@ def test_data_readme_holds_the_generated_dictionary() -> None:
 
 
 @pytest.mark.parametrize(
-    ("score", "expected"), [(5, "A"), (6, "A"), (7, "B"), (9, "B"), (10, "C"), (15, "C"), (4, None), (float("nan"), None)]
+    ("score", "expected"),
+    [(5, "A"), (6, "A"), (7, "B"), (9, "B"), (10, "C"), (15, "C"), (4, None), (float("nan"), None)],
 )
 def test_child_pugh_class_cut_points(score: float, expected: str | None) -> None:
     assert child_pugh_class(score) == expected

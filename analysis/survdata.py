@@ -1,0 +1,124 @@
+"""Turning any table into clean survival data: the one place that checks
+time, event and start columns for every estimator and for the CLI.
+
+Row numbers in messages follow the spreadsheet convention: the header is
+line 1, so the first patient is row 2. The frame's index is assumed to be the
+default 0-based position of the row in the file (as ``pandas.read_csv`` gives).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import DataError
+
+_TRUE = frozenset({"1", "1.0", "true", "t", "yes", "y"})
+_FALSE = frozenset({"0", "0.0", "false", "f", "no", "n"})
+_MAX_EXAMPLES = 3
+
+
+def spreadsheet_row(index_label: object) -> str:
+    """The spreadsheet row of a 0-based frame index label (header is row 1)."""
+    if isinstance(index_label, (int, np.integer)):
+        return str(int(index_label) + 2)
+    return str(index_label)
+
+
+def _examples(values: pd.Series) -> str:
+    shown = [f"row {spreadsheet_row(idx)}: {val!r}" for idx, val in values.head(_MAX_EXAMPLES).items()]
+    more = len(values) - _MAX_EXAMPLES
+    return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str]) -> None:
+    """Raise DataError naming every requested column that the frame lacks."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        available = ", ".join(map(str, frame.columns[:30]))
+        raise DataError(f"unknown column(s) {', '.join(map(repr, missing))}; the file has: {available}")
+
+
+def coerce_event(values: pd.Series, column: str) -> pd.Series:
+    """Event indicator as float 0.0/1.0 (NaN where missing).
+
+    Accepts 0/1 and true/false (also yes/no, case-insensitive). Anything else
+    raises DataError naming the column and showing example bad values.
+    """
+    present = values.dropna()
+    text = present.astype(str).str.strip().str.lower()
+    is_true = text.isin(_TRUE)
+    is_false = text.isin(_FALSE)
+    bad = present[~(is_true | is_false)]
+    if len(bad):
+        raise DataError(
+            f"column {column!r} must be an event indicator coded 0/1 or true/false; bad values at {_examples(bad)}"
+        )
+    out = pd.Series(np.nan, index=values.index, dtype="float64")
+    out.loc[present.index] = np.where(is_true, 1.0, 0.0)
+    return out
+
+
+def coerce_numeric(values: pd.Series, column: str) -> pd.Series:
+    """Numbers as float64 (NaN where empty); non-numeric text raises DataError with examples."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    bad = values[numeric.isna() & values.notna() & (values.astype(str).str.strip() != "")]
+    if len(bad):
+        raise DataError(f"column {column!r} must be numeric; bad values at {_examples(bad)}")
+    return numeric.astype("float64")
+
+
+@dataclass(frozen=True)
+class SurvivalData:
+    """Clean survival data: columns ``time``, ``event`` (0/1 floats), optional ``start``, then extras.
+
+    ``n_excluded`` rows were dropped because a needed value was missing.
+    """
+
+    frame: pd.DataFrame
+    n_read: int
+    n_excluded: int
+    excluded_rows: tuple[str, ...]
+
+
+def survival_data(
+    frame: pd.DataFrame,
+    time: str,
+    event: str,
+    *,
+    start: str | None = None,
+    extra: Sequence[str] = (),
+) -> SurvivalData:
+    """Check and extract survival columns.
+
+    - Unknown columns, non-numeric times, bad event codes, negative times and
+      start >= stop raise DataError naming the column and rows.
+    - Rows missing time, event, start or any extra column are excluded and counted.
+    """
+    needed = [time, event, *([start] if start else []), *extra]
+    require_columns(frame, dict.fromkeys(needed))
+    out = pd.DataFrame(index=frame.index)
+    out["time"] = coerce_numeric(frame[time], time)
+    out["event"] = coerce_event(frame[event], event)
+    if start:
+        out["start"] = coerce_numeric(frame[start], start)
+    for column in extra:
+        if column not in (time, event, start):
+            out[column] = frame[column]
+    complete = out.notna().all(axis=1)
+    excluded = tuple(spreadsheet_row(i) for i in out.index[~complete])
+    out = out[complete]
+    negative = out["time"][out["time"] < 0]
+    if len(negative):
+        raise DataError(f"column {time!r} has negative times at {_examples(negative)}")
+    if start:
+        bad = out["start"][out["start"] >= out["time"]]
+        if len(bad):
+            raise DataError(f"start column {start!r} is not before {time!r} (start >= stop) at {_examples(bad)}")
+        negative_start = out["start"][out["start"] < 0]
+        if len(negative_start):
+            raise DataError(f"column {start!r} has negative times at {_examples(negative_start)}")
+    return SurvivalData(frame=out, n_read=len(frame), n_excluded=len(excluded), excluded_rows=excluded)
