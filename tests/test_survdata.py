@@ -14,7 +14,7 @@ def test_event_accepts_01_and_true_false() -> None:
 
 
 def test_bad_event_values_named_with_rows() -> None:
-    with pytest.raises(DataError, match=r"'status'.*row 3: '2'"):
+    with pytest.raises(DataError, match=r"'status'.*row 3: 2"):
         coerce_event(pd.Series([1, 2, 0]), "status")
 
 
