@@ -415,6 +415,7 @@ def pairwise_tests(
     fh_p: float = 0.0,
     fh_q: float = 0.0,
     strata: Iterable[object] | None = None,
+    entry: Iterable[float] | None = None,
     adjust: str = "holm",
     group_order: Sequence[str] | None = None,
 ) -> tuple[PairwiseResult, ...]:
@@ -428,7 +429,7 @@ def pairwise_tests(
     weighting = _weighting(test, fh_p, fh_q)
     if adjust not in ADJUST_METHODS:
         raise DataError(f"p-value adjustment must be one of {', '.join(ADJUST_METHODS)}; got {adjust!r}")
-    data = _prepare(time, event, group, strata, None, group_order)
+    data = _prepare(time, event, group, strata, entry, group_order)
     tables = _risk_tables(data)
     pairs = list(combinations(range(len(data.labels)), 2))
     statistics: list[float | None] = []
