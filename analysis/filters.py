@@ -9,6 +9,9 @@ string; invalid parts are dropped and reported, never raised at a user.
 patients each step keeps (the patient flow on the Cohort page). A patient with
 a missing value in a filtered column is excluded by that step.
 
+``progressed`` (any/yes/no) and ``response`` (best response codes) let a
+click on the treatment-sequence diagram become a filter.
+
 Post-progression filter (``pp``): ``any``; ``none`` (no post-progression
 therapy, including patients who never progressed); ``received`` (any
 therapy); or a class from :data:`analysis.schema.PP_CLASSES`.
@@ -31,6 +34,7 @@ from analysis.schema import (
     ETIOLOGIES,
     FIRST_LINE_DRUGS,
     PP_CLASSES,
+    RESPONSES,
 )
 
 PP_CHOICES: tuple[str, ...] = ("any", "none", "received", *(c for c in PP_CLASSES if c != "none"))
@@ -43,6 +47,7 @@ _MULTI_ALLOWED: dict[str, tuple[str, ...] | None] = {
     "albi": ALBI_GRADES,
     "etiology": ETIOLOGIES,
     "center": None,  # any text
+    "response": RESPONSES,
 }
 _COLUMN_OF: dict[str, str] = {
     "first_line": "first_line",
@@ -52,6 +57,7 @@ _COLUMN_OF: dict[str, str] = {
     "etiology": "etiology",
     "ecog": "ecog",
     "center": "center",
+    "response": "best_response",
 }
 _LABEL_OF: dict[str, str] = {
     "first_line": "first-line drug",
@@ -65,6 +71,8 @@ _LABEL_OF: dict[str, str] = {
     "center": "centre",
     "start_year": "first-line start year",
     "age": "age",
+    "response": "best response",
+    "progressed": "progressed",
 }
 
 
@@ -87,6 +95,8 @@ class FilterSpec:
     center: tuple[str, ...] = ()
     start_year: tuple[int, int] | None = None
     age: tuple[float, float] | None = None
+    response: tuple[str, ...] = ()
+    progressed: str = "any"
 
     # ------------------------------------------------------------------ construction
 
@@ -105,12 +115,16 @@ class FilterSpec:
         center: Iterable[str] = (),
         start_year: tuple[int, int] | None = None,
         age: tuple[float, float] | None = None,
+        response: Iterable[str] = (),
+        progressed: str = "any",
     ) -> FilterSpec:
         """Build a normalised spec; raises ``ValueError`` naming the filter for an invalid value."""
         if pp not in PP_CHOICES:
             raise ValueError(f"post-progression filter must be one of {', '.join(PP_CHOICES)}; got {pp!r}")
         if ici not in ICI_CHOICES:
             raise ValueError(f"ICI filter must be one of {', '.join(ICI_CHOICES)}; got {ici!r}")
+        if progressed not in ICI_CHOICES:
+            raise ValueError(f"progression filter must be one of {', '.join(ICI_CHOICES)}; got {progressed!r}")
         multi = {
             "first_line": _text_tuple(first_line),
             "bclc": _text_tuple(bclc),
@@ -118,6 +132,7 @@ class FilterSpec:
             "albi": _text_tuple(albi),
             "etiology": _text_tuple(etiology),
             "center": _text_tuple(center),
+            "response": _text_tuple(response),
         }
         for name, values in multi.items():
             allowed = _MULTI_ALLOWED[name]
@@ -130,6 +145,7 @@ class FilterSpec:
         return cls(
             pp=pp,
             ici=ici,
+            progressed=progressed,
             ecog=ecog_values,
             start_year=_range(start_year, "first-line start year", int),
             age=_range(age, "age", float),
@@ -211,7 +227,7 @@ def _range(value: tuple[float, float] | None, label: str, cast: Callable[[Any], 
 
 
 def _parse_value(key: str, text: str) -> Any:
-    if key in ("pp", "ici"):
+    if key in ("pp", "ici", "progressed"):
         return text
     if key in ("start_year", "age"):
         low, sep, high = text.partition("-")
@@ -273,6 +289,9 @@ def _mask(frame: pd.DataFrame, name: str, value: Any) -> pd.Series:
         return same_class
     if name == "ici":
         return frame["pp_ici"] == (1 if value == "yes" else 0)
+    if name == "progressed":
+        progressed: pd.Series = frame["progression_date"].notna() == (value == "yes")
+        return progressed
     if name == "start_year":
         year = pd.to_datetime(frame["first_line_start"]).dt.year
         return year.between(value[0], value[1])

@@ -26,6 +26,8 @@ def _cohort() -> pd.DataFrame:
                 ["2012-05-01", "2019-01-10", "2020-06-30", "2015-02-02", "2021-08-01", "2016-12-31"]
             ),
             "age": [70.0, 81.0, 64.0, 75.0, 59.0, 88.0],
+            "best_response": ["SD", "PR", "PD", "SD", "CR", "NE"],
+            "progression_date": pd.to_datetime(["2012-09-01", "2019-08-01", None, None, "2022-01-01", "2017-03-01"]),
         }
     )
 
@@ -50,6 +52,8 @@ def test_query_round_trip_keeps_every_filter() -> None:
         center=["KLC-01"],
         start_year=(2018, 2021),
         age=(60, 80),
+        response=["PR"],
+        progressed="no",
     )
     query = spec.to_query()
     assert "first_line=lenvatinib" in query and "bclc=B,C" in query and "start_year=2018-2021" in query
@@ -105,6 +109,9 @@ def test_apply_filters_selects_and_records_the_flow() -> None:
         ({"bclc": ["B", "C"]}, ["p1", "p2", "p3", "p5", "p6"]),  # missing BCLC excluded
         ({"albi": ["2a", "2b"], "child_pugh": ["A"]}, ["p2", "p5"]),
         ({"etiology": ["HCV", "other"]}, ["p1", "p3", "p6"]),
+        ({"response": ["PR", "CR"]}, ["p2", "p5"]),
+        ({"progressed": "yes"}, ["p1", "p2", "p5", "p6"]),
+        ({"progressed": "no"}, ["p3", "p4"]),
     ],
 )
 def test_each_filter_keeps_the_right_patients(kwargs: dict[str, object], expected: list[str]) -> None:
