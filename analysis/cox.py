@@ -1,0 +1,899 @@
+"""Cox proportional-hazards models that agree with R's ``survival::coxph`` (Efron ties).
+
+Conventions:
+
+- **Fitting** is Newton–Raphson with step halving, as R's ``coxph``: start at
+  0, stop when the relative change of the log partial likelihood is at most
+  1e-9 (at most 20 iterations). Standard errors come from the inverse of the
+  information matrix at the estimate; 95% CIs are ``exp(coef ± 1.959964·se)``;
+  p-values are Wald z-tests. The model-level likelihood-ratio, Wald and score
+  tests are R's ``summary(coxph)`` tests.
+- **Ties** use Efron's approximation.
+- **Infinite coefficients** (for example a group with no events): like R the
+  fit is returned with a warning naming the term ("Loglik converged before
+  ...; coefficient may be infinite"), using R's rule ``|U'V| > eps`` and
+  ``> sqrt(eps)·|coef|``. Running out of iterations also gives a warning.
+- **Missing values**: rows missing the time, event, start, any covariate or
+  the stratum are excluded and counted (``n_excluded``), through
+  :func:`analysis.survdata.survival_data`.
+- **Covariates**: numeric and boolean columns enter as numbers; any other
+  column, and the columns named in ``categorical``, are categories. A category
+  enters as one indicator per level ("col=level") against its reference level:
+  ``reference[col]`` if given, else the first level in natural order
+  (:func:`analysis.km.natural_key`). A covariate that is constant after
+  excluding rows, and a column that is a linear combination of earlier ones,
+  are dropped with a warning (R reports NA for them).
+- **Counting-process input** (``start_col``): rows are (start, stop]
+  intervals; the risk set at t is every row with start < t <= stop. This gives
+  time-varying covariates and left truncation.
+- **Strata**: a separate baseline hazard per stratum (risk sets within strata).
+- **Concordance** is R's ``concordance(fit)`` (Harrell's C on the linear
+  predictor, ties in the predictor count 1/2, pairs tied on an event time are
+  not comparable, within strata) with R's infinitesimal-jackknife standard error.
+  For (start, stop] data a pair is comparable when the second row is at risk at
+  the first row's event time (start < t and stop > t, or censored at t), as R.
+- **Proportional hazards** (:func:`cox_zph`) is R (survival ≥ 3.0)
+  ``cox.zph(fit, transform = "km")``: the score test for adding x·g(t) to the
+  model, g(t) = 1 − KM(t−) centred on the events, per covariate (a category is
+  one row with df = levels − 1) and globally.
+
+All risk-set sums are vectorised: cumulative sums over sorted times and Efron
+tie groups expanded with ``np.repeat`` / ``np.add.reduceat``; there is no loop
+over patients.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.stats import chi2, norm
+
+from analysis.errors import ConvergenceError, DataError, EmptyGroupError, PPXError
+from analysis.km import Z_95, encode_groups
+from analysis.survdata import require_columns, survival_data
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+TIES = "efron"
+EPS = 1e-9
+"""R ``coxph.control(eps)``: convergence on the relative change of the log partial likelihood."""
+MAX_ITER = 20
+"""R ``coxph.control(iter.max)``."""
+TOLER_INF = math.sqrt(EPS)
+"""R ``coxph.control(toler.inf)``: the rule that flags a possibly infinite coefficient."""
+MIN_EPV = 10.0
+_COLLINEAR_TOLERANCE = 1e-7
+_BOOL_TEXT = {"true": 1.0, "false": 0.0}
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class CoxTerm:
+    """One coefficient. ``level`` and ``reference`` are set for a category's indicator ("col=level")."""
+
+    term: str
+    covariate: str
+    level: str | None
+    reference: str | None
+    coef: float
+    se: float
+    hr: float
+    ci: tuple[float, float]
+    z: float
+    p: float
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "term": self.term,
+            "covariate": self.covariate,
+            "coef": self.coef,
+            "se": self.se,
+            "hr": self.hr,
+            "ci": list(self.ci),
+            "z": self.z,
+            "p": self.p,
+        }
+        if self.level is not None:
+            out["level"] = self.level
+            out["reference"] = self.reference
+        return out
+
+
+@dataclass(frozen=True)
+class TestStat:
+    """A chi-square test of the whole model (likelihood ratio, Wald or score)."""
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    statistic: float
+    df: int
+    p: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "statistic": self.statistic, "df": self.df, "p": self.p}
+
+
+@dataclass(frozen=True)
+class ZphTerm:
+    """One row of R's ``cox.zph`` table: a covariate (all its levels together) or "GLOBAL"."""
+
+    term: str
+    chisq: float
+    df: int
+    p: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"term": self.term, "chisq": self.chisq, "df": self.df, "p": self.p}
+
+
+@dataclass(frozen=True)
+class ZphResult:
+    """Test of proportional hazards, as R's ``cox.zph(fit, transform = "km")``."""
+
+    terms: tuple[ZphTerm, ...]
+    global_test: ZphTerm
+    transform: str = "km"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "transform": self.transform,
+            "terms": [t.to_dict() for t in self.terms],
+            "global": self.global_test.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class CoxResult:
+    """A fitted Cox model. ``n`` counts rows used ((start, stop] rows for counting-process data)."""
+
+    n: int
+    events: int
+    n_excluded: int
+    ties: str
+    terms: tuple[CoxTerm, ...]
+    lr_test: TestStat
+    wald_test: TestStat
+    score_test: TestStat
+    concordance: float
+    concordance_se: float | None
+    loglik: tuple[float, float]
+    strata: str | None
+    events_per_parameter: float
+    warnings: tuple[str, ...]
+    excluded_rows: tuple[str, ...]
+    iterations: int
+    converged: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "events": self.events,
+            "ties": self.ties,
+            "n_excluded": self.n_excluded,
+            "terms": [t.to_dict() for t in self.terms],
+            "lr_test": self.lr_test.to_dict(),
+            "wald_test": self.wald_test.to_dict(),
+            "score_test": self.score_test.to_dict(),
+            "concordance": self.concordance,
+            "concordance_se": self.concordance_se,
+            "loglik": list(self.loglik),
+            "strata": self.strata,
+            "events_per_parameter": self.events_per_parameter,
+            "warnings": list(self.warnings),
+            "excluded_rows": list(self.excluded_rows),
+            "iterations": self.iterations,
+            "converged": self.converged,
+        }
+
+
+@dataclass(frozen=True)
+class ScreenRow:
+    """One model of :func:`univariate_screen`; ``result`` is None, with the reason in ``note``, if it failed."""
+
+    covariate: str
+    result: CoxResult | None
+    note: str | None
+
+    @property
+    def label(self) -> str:
+        return self.covariate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "covariate": self.covariate,
+            "result": None if self.result is None else self.result.to_dict(),
+            "note": self.note,
+        }
+
+
+# ----------------------------------------------------------------------------- design matrix
+
+
+@dataclass(frozen=True)
+class _Column:
+    term: str
+    covariate: str
+    level: str | None
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class _Design:
+    x: FloatArray
+    columns: tuple[_Column, ...]
+    time: FloatArray
+    event: FloatArray
+    start: FloatArray | None
+    strata: IntArray
+    n_excluded: int
+    excluded_rows: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _numeric_values(values: pd.Series, column: str) -> FloatArray | None:
+    """The column as numbers if it is numeric or boolean (also "true"/"false" text), else None."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        numbers: FloatArray = values.to_numpy(dtype=np.float64)
+        return numbers
+    text = values.astype(str).str.strip().str.lower()
+    if text.isin(list(_BOOL_TEXT)).all():
+        return np.asarray(text.map(_BOOL_TEXT), dtype=np.float64)
+    return None
+
+
+def _categorical_columns(
+    values: pd.Series, column: str, reference: str | None, warnings: list[str]
+) -> tuple[list[FloatArray], list[_Column]]:
+    codes, labels = encode_groups(values)
+    if reference is not None and reference not in labels:
+        raise DataError(
+            f"reference level {reference!r} of {column!r} is not among its values here: {', '.join(labels)}"
+        )
+    if len(labels) < 2:
+        warnings.append(f"{column!r} has a single value ({labels[0]!r}) in these patients and was left out.")
+        return [], []
+    ref = labels[0] if reference is None else reference
+    arrays: list[FloatArray] = []
+    columns: list[_Column] = []
+    for k, label in enumerate(labels):
+        if label == ref:
+            continue
+        arrays.append((codes == k).astype(np.float64))
+        columns.append(_Column(f"{column}={label}", column, label, ref))
+    return arrays, columns
+
+
+def _drop_collinear(
+    x: FloatArray, strata: IntArray, columns: list[_Column], warnings: list[str]
+) -> tuple[FloatArray, list[_Column]]:
+    """Drop columns that are (numerically) linear combinations of earlier ones or of the strata (R's NA)."""
+    counts = np.bincount(strata)
+    means = np.stack([np.bincount(strata, weights=column) for column in x.T], axis=1) / counts[:, None]
+    centred = x - means[strata]
+    r = np.linalg.qr(centred, mode="r")
+    scale = np.linalg.norm(centred, axis=0)
+    keep = np.abs(np.diag(r)) > _COLLINEAR_TOLERANCE * np.maximum(scale, 1.0)
+    for k in np.flatnonzero(~keep):
+        warnings.append(
+            f"{columns[k].term!r} is constant within strata or a linear combination of other covariates "
+            "in these patients and was left out."
+        )
+    return x[:, keep], [c for c, k in zip(columns, keep, strict=True) if k]
+
+
+def _design(
+    frame: pd.DataFrame,
+    time_col: str,
+    event_col: str,
+    covariates: Sequence[str],
+    *,
+    categorical: Sequence[str],
+    reference: Mapping[str, str] | None,
+    strata: str | None,
+    start_col: str | None,
+) -> _Design:
+    covariates = list(dict.fromkeys(covariates))
+    if not covariates:
+        raise DataError("a Cox model needs at least one covariate")
+    reference = dict(reference or {})
+    require_columns(frame, [*covariates, *reference])
+    unused = [c for c in reference if c not in covariates]
+    if unused:
+        raise DataError(f"reference level given for {', '.join(map(repr, unused))}, which is not a covariate")
+    extra = [c for c in dict.fromkeys([*covariates, *([strata] if strata else [])]) if c not in (time_col, event_col)]
+    data = survival_data(frame, time_col, event_col, start=start_col, extra=extra)
+    clean = data.frame
+    if clean.empty:
+        raise EmptyGroupError(
+            f"no patients have {time_col!r}, {event_col!r} and all of {', '.join(map(repr, covariates))} recorded"
+        )
+    event = clean["event"].to_numpy(dtype=np.float64)
+    if event.sum() == 0:
+        raise DataError(
+            f"there are no events in {event_col!r} among the {len(clean)} patients analysed, "
+            "so no hazard ratio can be estimated"
+        )
+    source = frame.loc[clean.index, list(dict.fromkeys([*covariates, *([strata] if strata else [])]))]
+    warnings: list[str] = []
+    arrays: list[FloatArray] = []
+    columns: list[_Column] = []
+    for covariate in covariates:
+        values = source[covariate]
+        numeric = None if covariate in categorical else _numeric_values(values, covariate)
+        if numeric is None:
+            level_arrays, level_columns = _categorical_columns(values, covariate, reference.get(covariate), warnings)
+            arrays += level_arrays
+            columns += level_columns
+        elif np.ptp(numeric) == 0:
+            warnings.append(f"{covariate!r} is constant ({numeric[0]:g}) in these patients and was left out.")
+        else:
+            arrays.append(numeric)
+            columns.append(_Column(covariate, covariate, None, None))
+    if not arrays:
+        raise DataError(
+            f"no covariate varies among these patients ({', '.join(map(repr, covariates))}), so there is nothing to fit"
+        )
+    strata_codes = encode_groups(source[strata])[0] if strata else np.zeros(len(clean), dtype=np.intp)
+    x, columns = _drop_collinear(np.column_stack(arrays), strata_codes, columns, warnings)
+    if not columns:
+        raise DataError("no covariate varies within strata among these patients, so there is nothing to fit")
+    return _Design(
+        x=x,
+        columns=tuple(columns),
+        time=clean["time"].to_numpy(dtype=np.float64),
+        event=event,
+        start=clean["start"].to_numpy(dtype=np.float64) if start_col else None,
+        strata=strata_codes,
+        n_excluded=data.n_excluded,
+        excluded_rows=data.excluded_rows,
+        warnings=tuple(warnings),
+    )
+
+
+# ----------------------------------------------------------------------------- risk sets
+
+
+class _RiskSets:
+    """Index arithmetic for sums over risk sets and over the deaths at each distinct event time.
+
+    Event "groups" are the distinct (stratum, event time) pairs; ``group_of_event``
+    and ``frac`` expand each group of d tied deaths into d Efron terms k/d, k = 0..d-1.
+    """
+
+    def __init__(self, time: FloatArray, event: FloatArray, start: FloatArray | None, strata: IntArray) -> None:
+        dead = np.flatnonzero(event > 0)
+        order = np.lexsort((time[dead], strata[dead]))
+        self.death_rows: IntArray = dead[order]
+        dead_time = time[self.death_rows]
+        dead_stratum = strata[self.death_rows]
+        new_group = np.ones(len(self.death_rows), dtype=bool)
+        new_group[1:] = (np.diff(dead_time) != 0) | (np.diff(dead_stratum) != 0)
+        self.group_starts: IntArray = np.flatnonzero(new_group)
+        self.group_time: FloatArray = dead_time[self.group_starts]
+        self.group_stratum: IntArray = dead_stratum[self.group_starts]
+        self.deaths: IntArray = np.diff(np.append(self.group_starts, len(self.death_rows)))
+        self.group_of_event: IntArray = np.repeat(np.arange(len(self.deaths)), self.deaths)
+        position = np.arange(len(self.death_rows)) - self.group_starts[self.group_of_event]
+        self.frac: FloatArray = position / self.deaths[self.group_of_event]
+        self.stop_order, self.stop_from, self.stop_to = self._positions(time, strata, side="left")
+        self.start_order: IntArray | None = None
+        if start is not None:
+            self.start_order, self.start_from, self.start_to = self._positions(start, strata, side="left")
+
+    def _positions(self, values: FloatArray, strata: IntArray, side: str) -> tuple[IntArray, IntArray, IntArray]:
+        """Rows sorted by (stratum, value) and, per event group, the slice [from, to) with value >= t."""
+        order = np.lexsort((values, strata))
+        sorted_values = values[order]
+        sorted_strata = strata[order]
+        first = np.empty(len(self.group_time), dtype=np.intp)
+        last = np.empty(len(self.group_time), dtype=np.intp)
+        for s in np.unique(self.group_stratum):
+            lo, hi = np.searchsorted(sorted_strata, [s, s + 1], side="left")
+            in_stratum = self.group_stratum == s
+            first[in_stratum] = lo + np.searchsorted(sorted_values[lo:hi], self.group_time[in_stratum], side="left")
+            last[in_stratum] = hi
+        return order, first, last
+
+    def risk_sums(self, values: FloatArray) -> FloatArray:
+        """Sums of ``values`` rows over the risk set of each event group: start < t <= stop."""
+        cumulative = np.zeros((values.shape[0] + 1, values.shape[1]))
+        np.cumsum(values[self.stop_order], axis=0, out=cumulative[1:])
+        sums: FloatArray = cumulative[self.stop_to] - cumulative[self.stop_from]
+        if self.start_order is not None:
+            np.cumsum(values[self.start_order], axis=0, out=cumulative[1:])
+            sums -= cumulative[self.start_to] - cumulative[self.start_from]
+        return sums
+
+    def death_sums(self, values: FloatArray) -> FloatArray:
+        sums: FloatArray = np.add.reduceat(values[self.death_rows], self.group_starts, axis=0)
+        return sums
+
+
+@dataclass(frozen=True)
+class _Efron:
+    """Log partial likelihood, score and information at one beta, plus per-Efron-term pieces for cox.zph."""
+
+    loglik: float
+    score: FloatArray
+    information: FloatArray
+    xbar: FloatArray
+    inv_den: FloatArray
+    frac_inv_den: FloatArray
+    risk2: FloatArray
+    death2: FloatArray
+
+
+class _Model:
+    def __init__(self, design: _Design) -> None:
+        self.design = design
+        x = design.x - design.x.mean(axis=0)
+        self.x = x
+        self.p = x.shape[1]
+        self.upper = np.triu_indices(self.p)
+        self.xx = x[:, self.upper[0]] * x[:, self.upper[1]]
+        self.risk = _RiskSets(design.time, design.event, design.start, design.strata)
+        self.dead_x = x[self.risk.death_rows].sum(axis=0)
+
+    def _square(self, packed: FloatArray) -> FloatArray:
+        full = np.zeros((self.p, self.p))
+        full[self.upper] = packed
+        full[(self.upper[1], self.upper[0])] = packed
+        return full
+
+    def evaluate(self, beta: FloatArray) -> _Efron:
+        rs = self.risk
+        eta = self.x @ beta
+        shift = float(eta.max())
+        weight = np.exp(eta - shift)
+        values = np.column_stack([weight, weight[:, None] * self.x, weight[:, None] * self.xx])
+        risk = rs.risk_sums(values)
+        death = rs.death_sums(values)
+        p = self.p
+        g = rs.group_of_event
+        den = risk[g, 0] - rs.frac * death[g, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xbar = (risk[g, 1 : 1 + p] - rs.frac[:, None] * death[g, 1 : 1 + p]) / den[:, None]
+            log_den = np.log(den)
+        loglik = float(eta[rs.death_rows].sum() - log_den.sum() - shift * len(den))
+        inv_den = np.add.reduceat(1.0 / den, rs.group_starts)
+        frac_inv_den = np.add.reduceat(rs.frac / den, rs.group_starts)
+        risk2 = risk[:, 1 + p :]
+        death2 = death[:, 1 + p :]
+        information = self._square(risk2.T @ inv_den - death2.T @ frac_inv_den) - xbar.T @ xbar
+        score = self.dead_x - xbar.sum(axis=0)
+        return _Efron(loglik, score, information, xbar, inv_den, frac_inv_den, risk2, death2)
+
+    def weighted_information(self, state: _Efron, weight: FloatArray) -> FloatArray:
+        """Σ over event groups of weight × (Efron information contribution)."""
+        per_event = weight[self.risk.group_of_event]
+        return (
+            self._square(state.risk2.T @ (weight * state.inv_den) - state.death2.T @ (weight * state.frac_inv_den))
+            - (state.xbar * per_event[:, None]).T @ state.xbar
+        )
+
+
+@dataclass(frozen=True)
+class _Fit:
+    model: _Model
+    beta: FloatArray
+    final: _Efron
+    null: _Efron
+    variance: FloatArray
+    iterations: int
+    converged: bool
+
+
+def _solve(information: FloatArray, vector: FloatArray, model: _Model) -> FloatArray:
+    try:
+        step = np.asarray(np.linalg.solve(information, vector), dtype=np.float64)
+    except np.linalg.LinAlgError as exc:
+        terms = ", ".join(c.term for c in model.design.columns)
+        raise ConvergenceError(
+            f"the Cox model with {terms} could not be fitted: the information matrix is singular "
+            "(a covariate may separate patients with and without events)"
+        ) from exc
+    return step
+
+
+def _newton_raphson(model: _Model) -> _Fit:
+    """R's coxfit6 iteration: Newton–Raphson, halving the step while the log-likelihood decreases."""
+    beta = np.zeros(model.p)
+    null = model.evaluate(beta)
+    current = null
+    loglik = null.loglik
+    new_beta: FloatArray = beta + _solve(null.information, null.score, model)
+    halving = False
+    converged = False
+    iterations = 0
+    for iterations in range(1, MAX_ITER + 1):
+        trial = model.evaluate(new_beta)
+        if math.isfinite(trial.loglik) and not halving and abs(1 - loglik / trial.loglik) <= EPS:
+            beta, current, converged = new_beta, trial, True
+            break
+        if iterations == MAX_ITER:
+            beta, current = new_beta, trial
+            break
+        if not math.isfinite(trial.loglik) or trial.loglik < loglik:
+            halving = True
+            new_beta = (new_beta + beta) / 2
+        else:
+            halving = False
+            loglik = trial.loglik
+            beta, current = new_beta, trial
+            new_beta = beta + _solve(trial.information, trial.score, model)
+    if not math.isfinite(current.loglik):
+        raise ConvergenceError("the Cox model could not be fitted: the likelihood is not finite")
+    try:
+        variance = np.asarray(np.linalg.inv(current.information), dtype=np.float64)
+    except np.linalg.LinAlgError as exc:
+        raise ConvergenceError("the Cox model could not be fitted: the information matrix is singular") from exc
+    return _Fit(model, beta, current, null, variance, iterations, converged)
+
+
+def _fit(design: _Design) -> _Fit:
+    return _newton_raphson(_Model(design))
+
+
+def _fit_warnings(fit: _Fit) -> list[str]:
+    columns = fit.model.design.columns
+    out: list[str] = []
+    if not fit.converged:
+        out.append(f"The model did not converge in {MAX_ITER} iterations; estimates may be unreliable.")
+    infinite = np.abs(fit.final.score @ fit.variance)
+    flagged = (infinite > EPS) & (infinite > TOLER_INF * np.abs(fit.beta))
+    out += [
+        f"Loglik converged before {c.term!r}; its coefficient may be infinite "
+        "(for example a group with no events or every patient with an event)."
+        for c, bad in zip(columns, flagged, strict=True)
+        if bad
+    ]
+    events = int(fit.model.design.event.sum())
+    epv = events / len(columns)
+    if epv < MIN_EPV:
+        out.append(f"Only {epv:.1f} events per parameter (fewer than {MIN_EPV:g}): estimates may be unstable.")
+    return out
+
+
+# ----------------------------------------------------------------------------- concordance
+
+
+def _count_before(
+    point_key: FloatArray, point_value: IntArray, query_key: FloatArray, query_value: IntArray, n_values: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """For each query: how many points have a smaller key and a value <, == the query's (and how many in all).
+
+    An offline two-dimensional dominance count. Items are put in key order; a
+    bottom-up merge sort by value then counts, for each query in the right half
+    of a merged pair of blocks, the points of the left half with a smaller value
+    (a cumulative sum in merged order). Each level is one stable argsort of
+    already-sorted runs, so the cost is O(n log n) vectorised work.
+    """
+    n_points, n_queries = len(point_key), len(query_key)
+    keys = np.concatenate([point_key, query_key])
+    is_query = np.concatenate([np.zeros(n_points, dtype=bool), np.ones(n_queries, dtype=bool)])
+    values = np.concatenate([point_value, query_value]).astype(np.int64)
+    order = np.lexsort((~is_query, keys))  # at equal keys queries come first: only strictly smaller keys count
+    is_query, values = is_query[order], values[order]
+    is_point = ~is_query
+    total = len(order)
+    # merge key within a pair: value, and queries before points at equal value (strictly smaller values count)
+    value_key = 2 * values + is_point
+    less = np.zeros(total, dtype=np.int64)
+    perm = np.arange(total)
+    size = 1
+    while size < total:
+        pair = perm // (2 * size)
+        merged = np.argsort(pair * (2 * n_values + 2) + value_key[perm], kind="stable")
+        perm = perm[merged]
+        left_point = is_point[perm] & ((perm // size) % 2 == 0)
+        before = np.concatenate([[0], np.cumsum(left_point)])
+        right_query = is_query[perm] & ((perm // size) % 2 == 1)
+        at = np.flatnonzero(right_query)
+        less[perm[at]] += before[at] - before[(perm[at] // (2 * size)) * (2 * size)]
+        size *= 2
+    # points before with an equal value: group by value, count points earlier in key order
+    by_value = np.lexsort((np.arange(total), values))
+    points_before = np.concatenate([[0], np.cumsum(is_point[by_value])])
+    value_start = np.searchsorted(values[by_value], values[by_value], side="left")
+    equal = np.empty(total, dtype=np.int64)
+    equal[by_value] = points_before[:-1] - points_before[value_start]
+    before_all = np.cumsum(is_point) - is_point
+    query_positions = np.flatnonzero(is_query)
+    query_ids = order[query_positions] - n_points
+    result_less = np.empty(n_queries, dtype=np.int64)
+    result_equal = np.empty(n_queries, dtype=np.int64)
+    result_total = np.empty(n_queries, dtype=np.int64)
+    result_less[query_ids] = less[query_positions]
+    result_equal[query_ids] = equal[query_positions]
+    result_total[query_ids] = before_all[query_positions]
+    return result_less, result_equal, result_total
+
+
+def _pair_counts(
+    time: FloatArray, event: FloatArray, start: FloatArray | None, risk: IntArray, n_values: int
+) -> tuple[FloatArray, FloatArray]:
+    """Concordant, discordant and tied-on-risk pair counts (columns) per event and per row, in one stratum.
+
+    Comparable pairs: an event i at t and a row j at risk after t (stop_j > t,
+    or stop_j == t and censored; and start_j < t). Concordant: risk_i > risk_j.
+    Returns (totals of the three counts, per-row influence = counts of the pairs each row is in).
+    """
+    times = np.unique(np.concatenate([time, start if start is not None else []]))
+    rank = np.searchsorted(times, time).astype(np.float64)
+    dead = np.flatnonzero(event > 0)
+    point_key = -2 * rank - (1 - event)
+    query_key = -2 * rank[dead]
+    counts_event = np.array(_count_before(point_key, risk, query_key, risk[dead], n_values), dtype=np.float64)
+    counts_row = np.array(_count_before(-query_key, risk[dead], -point_key, risk, n_values), dtype=np.float64)
+    if start is not None:
+        start_rank = np.searchsorted(times, start).astype(np.float64)
+        entered_key = -2 * start_rank
+        late = np.array(_count_before(entered_key, risk, query_key + 1, risk[dead], n_values), dtype=np.float64)
+        counts_event -= late
+        counts_row -= np.array(
+            _count_before(-query_key - 1, risk[dead], -entered_key, risk, n_values), dtype=np.float64
+        )
+    less_e, equal_e, total_e = counts_event
+    less_r, equal_r, total_r = counts_row
+    # for an event: concordant when its risk is higher than the comparator's
+    event_counts = np.column_stack([less_e, total_e - less_e - equal_e, equal_e])
+    # for a comparator row j: concordant when the event's risk is higher than j's
+    row_counts = np.column_stack([total_r - less_r - equal_r, less_r, equal_r])
+    influence = row_counts
+    influence[dead] += event_counts
+    return event_counts.sum(axis=0), influence
+
+
+def _concordance(design: _Design, eta: FloatArray) -> tuple[float, float | None]:
+    """R's ``concordance(fit)`` for a coxph fit: C and its infinitesimal-jackknife standard error."""
+    unique, risk = np.unique(eta, return_inverse=True)
+    risk = risk.astype(np.intp)
+    totals = np.zeros(3)
+    influence = np.zeros((len(eta), 3))
+    for s in np.unique(design.strata):
+        rows = np.flatnonzero(design.strata == s)
+        start = None if design.start is None else design.start[rows]
+        stratum_totals, stratum_influence = _pair_counts(
+            design.time[rows], design.event[rows], start, risk[rows], len(unique)
+        )
+        totals += stratum_totals
+        influence[rows] = stratum_influence
+    pairs = totals.sum()
+    if pairs == 0:
+        return math.nan, None
+    concordant, discordant, _ = totals
+    somers = (concordant - discordant) / pairs
+    dfbeta = ((influence[:, 0] - influence[:, 1]) - somers * influence.sum(axis=1)) / pairs
+    return float((somers + 1) / 2), float(math.sqrt(np.sum(dfbeta**2) / 4))
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def _test(name: str, statistic: float, df: int) -> TestStat:
+    return TestStat(name=name, statistic=float(statistic), df=df, p=float(chi2.sf(statistic, df)))
+
+
+def _exp(value: float) -> float:
+    return math.exp(value) if value < 709 else math.inf
+
+
+def _terms(fit: _Fit) -> tuple[CoxTerm, ...]:
+    terms = []
+    for k, column in enumerate(fit.model.design.columns):
+        coef = float(fit.beta[k])
+        se = float(math.sqrt(fit.variance[k, k]))
+        z = coef / se
+        terms.append(
+            CoxTerm(
+                term=column.term,
+                covariate=column.covariate,
+                level=column.level,
+                reference=column.reference,
+                coef=coef,
+                se=se,
+                hr=_exp(coef),
+                ci=(_exp(coef - Z_95 * se), _exp(coef + Z_95 * se)),
+                z=z,
+                p=float(2 * norm.sf(abs(z))),
+            )
+        )
+    return tuple(terms)
+
+
+def _result(fit: _Fit, strata: str | None) -> CoxResult:
+    design = fit.model.design
+    p = fit.model.p
+    score = float(fit.null.score @ _solve(fit.null.information, fit.null.score, fit.model))
+    wald = float(fit.beta @ fit.final.information @ fit.beta)
+    eta = fit.model.x @ fit.beta
+    concordance, concordance_se = _concordance(design, eta)
+    events = int(design.event.sum())
+    return CoxResult(
+        n=len(design.time),
+        events=events,
+        n_excluded=design.n_excluded,
+        ties=TIES,
+        terms=_terms(fit),
+        lr_test=_test("likelihood ratio", 2 * (fit.final.loglik - fit.null.loglik), p),
+        wald_test=_test("Wald", wald, p),
+        score_test=_test("score (log-rank)", score, p),
+        concordance=concordance,
+        concordance_se=concordance_se,
+        loglik=(fit.null.loglik, fit.final.loglik),
+        strata=strata,
+        events_per_parameter=events / p,
+        warnings=(*design.warnings, *_fit_warnings(fit)),
+        excluded_rows=design.excluded_rows,
+        iterations=fit.iterations,
+        converged=fit.converged,
+    )
+
+
+def fit_cox(
+    frame: pd.DataFrame,
+    time_col: str,
+    event_col: str,
+    covariates: Sequence[str],
+    *,
+    categorical: Sequence[str] = (),
+    reference: Mapping[str, str] | None = None,
+    strata: str | None = None,
+    start_col: str | None = None,
+) -> CoxResult:
+    """Fit a Cox proportional-hazards model (Efron ties), as R's ``coxph``.
+
+    Parameters
+    ----------
+    frame : one row per patient, or per (start, stop] interval with ``start_col``.
+    time_col, event_col : follow-up (stop) time and event indicator (0/1 or true/false).
+    covariates : columns in the model, in order.
+    categorical : numeric-coded columns to treat as categories (text columns always are).
+    reference : reference level per categorical column (its text label, e.g. ``{"ecog": "0"}``).
+    strata : column whose values get separate baseline hazards.
+    start_col : entry time column: counting-process (start, stop] data.
+
+    Raises
+    ------
+    DataError : unknown column, bad values, unknown reference level, no events,
+        or no covariate that varies.
+    EmptyGroupError : no complete rows.
+    ConvergenceError : the information matrix is singular.
+
+    See Also
+    --------
+    cox_zph : the proportional-hazards test of the same model.
+    univariate_screen : one model per candidate covariate.
+    """
+    design = _design(
+        frame, time_col, event_col, covariates,
+        categorical=categorical, reference=reference, strata=strata, start_col=start_col,
+    )  # fmt: skip
+    return _result(_fit(design), strata)
+
+
+# ----------------------------------------------------------------------------- cox.zph
+
+
+def _km_left(design: _Design) -> FloatArray:
+    """1 − KM(t−) (pooled over strata, with delayed entry) at each event group's time."""
+    time, event = design.time, design.event
+    event_times = np.unique(time[event > 0])
+    sorted_stop = np.sort(time)
+    at_risk = len(time) - np.searchsorted(sorted_stop, event_times, side="left")
+    if design.start is not None:
+        at_risk -= len(time) - np.searchsorted(np.sort(design.start), event_times, side="left")
+    deaths = np.bincount(np.searchsorted(event_times, time[event > 0]), minlength=len(event_times))
+    survival = np.cumprod(1 - deaths / at_risk)
+    before = np.concatenate([[1.0], survival[:-1]])
+    return 1 - before
+
+
+def _zph(fit: _Fit) -> ZphResult:
+    model = fit.model
+    design = model.design
+    rs = model.risk
+    event_times = np.unique(design.time[design.event > 0])
+    transformed = _km_left(design)[np.searchsorted(event_times, rs.group_time)]
+    g = transformed - np.sum(transformed * rs.deaths) / rs.deaths.sum()
+    state = fit.final
+    g_event = g[rs.group_of_event]
+    dead_x = np.add.reduceat(model.x[rs.death_rows], rs.group_starts, axis=0)
+    u = g @ dead_x - g_event @ state.xbar
+    p = model.p
+    info = np.zeros((2 * p, 2 * p))
+    info[:p, :p] = state.information
+    cross = model.weighted_information(state, g)
+    info[:p, p:] = cross
+    info[p:, :p] = cross.T
+    info[p:, p:] = model.weighted_information(state, g * g)
+    score = np.concatenate([np.zeros(p), u])
+    assign: dict[str, list[int]] = {}
+    for k, column in enumerate(design.columns):
+        assign.setdefault(column.covariate, []).append(k)
+
+    def test(name: str, columns: list[int]) -> ZphTerm:
+        keep = [*range(p), *(p + k for k in columns)]
+        sub = score[keep]
+        chisq = float(sub @ np.linalg.solve(info[np.ix_(keep, keep)], sub))
+        return ZphTerm(term=name, chisq=chisq, df=len(columns), p=float(chi2.sf(chisq, len(columns))))
+
+    terms = tuple(test(name, columns) for name, columns in assign.items())
+    return ZphResult(terms=terms, global_test=test("GLOBAL", list(range(p))))
+
+
+def cox_zph(
+    frame: pd.DataFrame,
+    time_col: str,
+    event_col: str,
+    covariates: Sequence[str],
+    *,
+    categorical: Sequence[str] = (),
+    reference: Mapping[str, str] | None = None,
+    strata: str | None = None,
+    start_col: str | None = None,
+) -> ZphResult:
+    """Test proportional hazards of the model :func:`fit_cox` fits with the same arguments.
+
+    R (survival ≥ 3.0) ``cox.zph(fit, transform = "km")``: per covariate and
+    global score tests for adding x·g(t), g = 1 − KM(t−) centred on the event
+    times. A small p suggests the hazard ratio of that covariate changes over time.
+    """
+    design = _design(
+        frame, time_col, event_col, covariates,
+        categorical=categorical, reference=reference, strata=strata, start_col=start_col,
+    )  # fmt: skip
+    try:
+        return _zph(_fit(design))
+    except np.linalg.LinAlgError as exc:
+        raise ConvergenceError("the proportional-hazards test could not be computed (singular information)") from exc
+
+
+# ----------------------------------------------------------------------------- univariate screen
+
+
+def univariate_screen(
+    frame: pd.DataFrame,
+    time_col: str,
+    event_col: str,
+    candidates: Sequence[str],
+    *,
+    categorical: Sequence[str] = (),
+    reference: Mapping[str, str] | None = None,
+    strata: str | None = None,
+    start_col: str | None = None,
+) -> tuple[ScreenRow, ...]:
+    """One Cox model per candidate covariate, each on the patients with a value for it.
+
+    Column names and the time/event/start/strata columns are checked first
+    (DataError). A candidate that cannot be fitted (constant, all missing, no
+    events, singular) gives a row with ``result=None`` and the reason in ``note``;
+    a fitted model's warnings are in ``result.warnings``.
+    """
+    candidates = list(dict.fromkeys(candidates))
+    require_columns(frame, [*candidates, *([strata] if strata else [])])
+    survival_data(frame, time_col, event_col, start=start_col, extra=[strata] if strata else [])
+    rows = []
+    for candidate in candidates:
+        own_reference = {k: v for k, v in (reference or {}).items() if k == candidate}
+        try:
+            result = fit_cox(
+                frame, time_col, event_col, [candidate],
+                categorical=[c for c in categorical if c == candidate], reference=own_reference,
+                strata=strata, start_col=start_col,
+            )  # fmt: skip
+        except PPXError as exc:
+            rows.append(ScreenRow(candidate, None, str(exc)))
+        else:
+            rows.append(ScreenRow(candidate, result, None))
+    return tuple(rows)
