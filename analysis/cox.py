@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -386,6 +386,7 @@ class _RiskSets:
         position = np.arange(len(self.death_rows)) - self.group_starts[self.group_of_event]
         self.frac: FloatArray = position / self.deaths[self.group_of_event]
         self.stop_order, self.stop_from, self.stop_to = self._positions(time, strata, side="left")
+        self.stop_sorted = bool(np.all(self.stop_order == np.arange(len(time))))
         self.start_order: IntArray | None = None
         if start is not None:
             self.start_order, self.start_from, self.start_to = self._positions(start, strata, side="left")
@@ -407,7 +408,7 @@ class _RiskSets:
     def risk_sums(self, values: FloatArray) -> FloatArray:
         """Sums of ``values`` rows over the risk set of each event group: start < t <= stop."""
         cumulative = np.zeros((values.shape[0] + 1, values.shape[1]))
-        np.cumsum(values[self.stop_order], axis=0, out=cumulative[1:])
+        np.cumsum(values if self.stop_sorted else values[self.stop_order], axis=0, out=cumulative[1:])
         sums: FloatArray = cumulative[self.stop_to] - cumulative[self.stop_from]
         if self.start_order is not None:
             np.cumsum(values[self.start_order], axis=0, out=cumulative[1:])
@@ -440,7 +441,7 @@ class _Model:
         self.x = x
         self.p = x.shape[1]
         self.upper = np.triu_indices(self.p)
-        self.xx = x[:, self.upper[0]] * x[:, self.upper[1]]
+        self.columns = np.column_stack([np.ones(len(x)), x, x[:, self.upper[0]] * x[:, self.upper[1]]])
         self.risk = _RiskSets(design.time, design.event, design.start, design.strata)
         self.dead_x = x[self.risk.death_rows].sum(axis=0)
 
@@ -455,7 +456,7 @@ class _Model:
         eta = self.x @ beta
         shift = float(eta.max())
         weight = np.exp(eta - shift)
-        values = np.column_stack([weight, weight[:, None] * self.x, weight[:, None] * self.xx])
+        values = weight[:, None] * self.columns
         risk = rs.risk_sums(values)
         death = rs.death_sums(values)
         p = self.p
@@ -541,7 +542,17 @@ def _newton_raphson(model: _Model) -> _Fit:
 
 
 def _fit(design: _Design) -> _Fit:
-    return _newton_raphson(_Model(design))
+    """Fit on the rows sorted by stratum and time (so risk-set sums need no reordering)."""
+    order = np.lexsort((design.time, design.strata))
+    ordered = replace(
+        design,
+        x=design.x[order],
+        time=design.time[order],
+        event=design.event[order],
+        start=None if design.start is None else design.start[order],
+        strata=design.strata[order],
+    )
+    return _newton_raphson(_Model(ordered))
 
 
 def _fit_warnings(fit: _Fit) -> list[str]:
@@ -567,16 +578,30 @@ def _fit_warnings(fit: _Fit) -> list[str]:
 # ----------------------------------------------------------------------------- concordance
 
 
-def _count_before(
-    point_key: FloatArray, point_value: IntArray, query_key: FloatArray, query_value: IntArray, n_values: int
-) -> tuple[IntArray, IntArray, IntArray]:
-    """For each query: how many points have a smaller key and a value <, == the query's (and how many in all).
+@dataclass(frozen=True)
+class _Dominance:
+    """Pair counts of :func:`_dominance`: for each query over the points before it, and for each point
+    over the queries after it, how many have a smaller and an equal value, and how many in all."""
 
-    An offline two-dimensional dominance count. Items are put in key order; a
-    bottom-up merge sort by value then counts, for each query in the right half
-    of a merged pair of blocks, the points of the left half with a smaller value
-    (a cumulative sum in merged order). Each level is one stable argsort of
-    already-sorted runs, so the cost is O(n log n) vectorised work.
+    query_less: FloatArray
+    query_equal: FloatArray
+    query_total: FloatArray
+    point_greater: FloatArray
+    point_equal: FloatArray
+    point_total: FloatArray
+
+
+def _dominance(
+    point_key: FloatArray, point_value: IntArray, query_key: FloatArray, query_value: IntArray
+) -> _Dominance:
+    """Offline two-dimensional dominance counts over the pairs (point, query) with point key < query key.
+
+    Items are put in key order; a bottom-up merge sort by value then counts,
+    for each merged pair of blocks, the left points below each right query and
+    the right queries above each left point (cumulative sums in merged order).
+    Each level is one stable argsort of two sorted runs per block pair, so the
+    work is O(n log n), vectorised. Equal values are counted separately by
+    grouping on the value.
     """
     n_points, n_queries = len(point_key), len(query_key)
     keys = np.concatenate([point_key, query_key])
@@ -586,43 +611,62 @@ def _count_before(
     is_query, values = is_query[order], values[order]
     is_point = ~is_query
     total = len(order)
-    # merge key within a pair: value, and queries before points at equal value (strictly smaller values count)
-    value_key = 2 * values + is_point
-    less = np.zeros(total, dtype=np.int64)
+    value_key = 2 * values + is_point  # at equal values queries sort before points: strict comparisons
+    span = 2 * (int(values.max(initial=0)) + 1)
+    below = np.zeros(total, dtype=np.int64)  # queries: left points with a smaller value
+    above = np.zeros(total, dtype=np.int64)  # points: right queries with a larger value
     perm = np.arange(total)
     size = 1
     while size < total:
-        pair = perm // (2 * size)
-        merged = np.argsort(pair * (2 * n_values + 2) + value_key[perm], kind="stable")
-        perm = perm[merged]
-        left_point = is_point[perm] & ((perm // size) % 2 == 0)
-        before = np.concatenate([[0], np.cumsum(left_point)])
-        right_query = is_query[perm] & ((perm // size) % 2 == 1)
-        at = np.flatnonzero(right_query)
-        less[perm[at]] += before[at] - before[(perm[at] // (2 * size)) * (2 * size)]
+        pair_start = perm // (2 * size) * (2 * size)
+        merged = np.argsort(pair_start // (2 * size) * span + value_key[perm], kind="stable")
+        perm, pair_start = perm[merged], pair_start[merged]
+        pair_end = np.minimum(pair_start + 2 * size, total)
+        right = (perm // size) % 2 == 1
+        left_points = np.concatenate([[0], np.cumsum(is_point[perm] & ~right)])
+        right_queries = np.concatenate([[0], np.cumsum(is_query[perm] & right)])
+        at = np.flatnonzero(is_query[perm] & right)
+        below[perm[at]] += left_points[at] - left_points[pair_start[at]]
+        at = np.flatnonzero(is_point[perm] & ~right)
+        above[perm[at]] += right_queries[pair_end[at]] - right_queries[at + 1]
         size *= 2
-    # points before with an equal value: group by value, count points earlier in key order
     by_value = np.lexsort((np.arange(total), values))
-    points_before = np.concatenate([[0], np.cumsum(is_point[by_value])])
-    value_start = np.searchsorted(values[by_value], values[by_value], side="left")
+    group_start = np.searchsorted(values[by_value], values[by_value], side="left")
+    group_end = np.searchsorted(values[by_value], values[by_value], side="right")
+    points_through = np.concatenate([[0], np.cumsum(is_point[by_value])])
+    queries_through = np.concatenate([[0], np.cumsum(is_query[by_value])])
     equal = np.empty(total, dtype=np.int64)
-    equal[by_value] = points_before[:-1] - points_before[value_start]
-    before_all = np.cumsum(is_point) - is_point
-    query_positions = np.flatnonzero(is_query)
-    query_ids = order[query_positions] - n_points
-    result_less = np.empty(n_queries, dtype=np.int64)
-    result_equal = np.empty(n_queries, dtype=np.int64)
-    result_total = np.empty(n_queries, dtype=np.int64)
-    result_less[query_ids] = less[query_positions]
-    result_equal[query_ids] = equal[query_positions]
-    result_total[query_ids] = before_all[query_positions]
-    return result_less, result_equal, result_total
+    equal[by_value] = np.where(
+        is_query[by_value],
+        points_through[:-1] - points_through[group_start],
+        queries_through[group_end] - queries_through[1:],
+    )
+    points_before = np.cumsum(is_point) - is_point
+    queries_after = n_queries - np.cumsum(is_query)
+    where_query = np.flatnonzero(is_query)
+    where_point = np.flatnonzero(is_point)
+    query_ids = order[where_query] - n_points
+    point_ids = order[where_point]
+
+    def scatter(positions: IntArray, ids: IntArray, counts: IntArray, size: int) -> FloatArray:
+        out = np.empty(size)
+        out[ids] = counts[positions]
+        return out
+
+    return _Dominance(
+        query_less=scatter(where_query, query_ids, below, n_queries),
+        query_equal=scatter(where_query, query_ids, equal, n_queries),
+        query_total=scatter(where_query, query_ids, points_before, n_queries),
+        point_greater=scatter(where_point, point_ids, above, n_points),
+        point_equal=scatter(where_point, point_ids, equal, n_points),
+        point_total=scatter(where_point, point_ids, queries_after, n_points),
+    )
 
 
 def _pair_counts(
-    time: FloatArray, event: FloatArray, start: FloatArray | None, risk: IntArray, n_values: int
+    time: FloatArray, event: FloatArray, start: FloatArray | None, risk: IntArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Concordant, discordant and tied-on-risk pair counts (columns) per event and per row, in one stratum.
+    """Concordant, discordant and tied-on-risk pair counts in one stratum: totals and per row.
 
     Comparable pairs: an event i at t and a row j at risk after t (stop_j > t,
     or stop_j == t and censored; and start_j < t). Concordant: risk_i > risk_j.
@@ -631,41 +675,31 @@ def _pair_counts(
     times = np.unique(np.concatenate([time, start if start is not None else []]))
     rank = np.searchsorted(times, time).astype(np.float64)
     dead = np.flatnonzero(event > 0)
-    point_key = -2 * rank - (1 - event)
     query_key = -2 * rank[dead]
-    counts_event = np.array(_count_before(point_key, risk, query_key, risk[dead], n_values), dtype=np.float64)
-    counts_row = np.array(_count_before(-query_key, risk[dead], -point_key, risk, n_values), dtype=np.float64)
-    if start is not None:
-        start_rank = np.searchsorted(times, start).astype(np.float64)
-        entered_key = -2 * start_rank
-        late = np.array(_count_before(entered_key, risk, query_key + 1, risk[dead], n_values), dtype=np.float64)
-        counts_event -= late
-        counts_row -= np.array(
-            _count_before(-query_key - 1, risk[dead], -entered_key, risk, n_values), dtype=np.float64
-        )
-    less_e, equal_e, total_e = counts_event
-    less_r, equal_r, total_r = counts_row
-    # for an event: concordant when its risk is higher than the comparator's
-    event_counts = np.column_stack([less_e, total_e - less_e - equal_e, equal_e])
-    # for a comparator row j: concordant when the event's risk is higher than j's
-    row_counts = np.column_stack([total_r - less_r - equal_r, less_r, equal_r])
-    influence = row_counts
+    later = _dominance(-2 * rank - (1 - event), risk, query_key, risk[dead])
+    # per event: [comparators with lower risk, with equal risk, all]; per row: [events with higher, equal, all]
+    events = np.column_stack([later.query_less, later.query_equal, later.query_total])
+    rows = np.column_stack([later.point_greater, later.point_equal, later.point_total])
+    if start is not None:  # rows that enter at or after t are not at risk at t
+        entered = _dominance(-2 * np.searchsorted(times, start).astype(np.float64), risk, query_key + 1, risk[dead])
+        events -= np.column_stack([entered.query_less, entered.query_equal, entered.query_total])
+        rows -= np.column_stack([entered.point_greater, entered.point_equal, entered.point_total])
+    # columns: concordant, discordant, tied on risk
+    event_counts = np.column_stack([events[:, 0], events[:, 2] - events[:, 0] - events[:, 1], events[:, 1]])
+    influence = np.column_stack([rows[:, 0], rows[:, 2] - rows[:, 0] - rows[:, 1], rows[:, 1]])
     influence[dead] += event_counts
     return event_counts.sum(axis=0), influence
 
 
 def _concordance(design: _Design, eta: FloatArray) -> tuple[float, float | None]:
     """R's ``concordance(fit)`` for a coxph fit: C and its infinitesimal-jackknife standard error."""
-    unique, risk = np.unique(eta, return_inverse=True)
-    risk = risk.astype(np.intp)
+    risk = np.unique(eta, return_inverse=True)[1].astype(np.intp)
     totals = np.zeros(3)
     influence = np.zeros((len(eta), 3))
     for s in np.unique(design.strata):
         rows = np.flatnonzero(design.strata == s)
         start = None if design.start is None else design.start[rows]
-        stratum_totals, stratum_influence = _pair_counts(
-            design.time[rows], design.event[rows], start, risk[rows], len(unique)
-        )
+        stratum_totals, stratum_influence = _pair_counts(design.time[rows], design.event[rows], start, risk[rows])
         totals += stratum_totals
         influence[rows] = stratum_influence
     pairs = totals.sum()
