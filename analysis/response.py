@@ -395,7 +395,7 @@ def response_codes(values: pd.Series, column: str) -> pd.Series:
 def _rows_text(labels: Sequence[object]) -> str:
     rows = [spreadsheet_row(label) for label in labels[:_MAX_ROWS_SHOWN]]
     more = len(labels) - _MAX_ROWS_SHOWN
-    return ", ".join(rows) + (f" and {more} more" if more > 0 else "")
+    return ("row " if len(labels) == 1 else "rows ") + ", ".join(rows) + (f" and {more} more" if more > 0 else "")
 
 
 def _group(label: str, codes: pd.Series, *, ne_in_denominator: bool) -> ResponseGroup:
@@ -436,10 +436,10 @@ def _exclusion_notes(
     notes = []
     if no_response.any():
         rows = _rows_text(list(frame.index[no_response]))
-        notes.append(f"{int(no_response.sum())} patient(s) without a recorded {response_col} excluded (rows {rows}).")
+        notes.append(f"{int(no_response.sum())} patient(s) without a recorded {response_col} excluded ({rows}).")
     if group_col is not None and no_group.any():
         rows = _rows_text(list(frame.index[no_group]))
-        notes.append(f"{int(no_group.sum())} patient(s) without a value of {group_col} excluded (rows {rows}).")
+        notes.append(f"{int(no_group.sum())} patient(s) without a value of {group_col} excluded ({rows}).")
     return int((no_response | no_group).sum()), notes
 
 
