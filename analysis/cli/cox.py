@@ -115,7 +115,7 @@ def _text(args: argparse.Namespace, result: CoxResult, zph: ZphResult | None) ->
     lines.append("")
     for test in (result.lr_test, result.wald_test, result.score_test):
         lines.append(
-            f"{test.name.capitalize()} test: chi-square = {test.statistic:.4g} on {test.df} df, p = {_p(test.p)}"
+            f"{test.name.capitalize()} test: chi-square = {test.statistic:.4g} on {test.df} df, {_p_equals(test.p)}"
         )
     se = "" if result.concordance_se is None else f" (SE {result.concordance_se:.3f})"
     lines.append(f"Concordance: {result.concordance:.3f}{se}")
