@@ -366,14 +366,16 @@ def _design(
 class _RiskSets:
     """Index arithmetic for sums over risk sets and over the deaths at each distinct event time.
 
-    Event "groups" are the distinct (stratum, event time) pairs; ``group_of_event``
-    and ``frac`` expand each group of d tied deaths into d Efron terms k/d, k = 0..d-1.
+    Rows must be sorted by (stratum, time, event), so that the deaths at a time
+    are the last rows of its block. Event "groups" are the distinct (stratum,
+    event time) pairs. Sums use one reverse cumulative sum over the rows (the
+    risk set accumulated backwards in time, as R does), so no row is visited
+    per group; Efron's k/d terms are only expanded for scalar quantities.
     """
 
     def __init__(self, time: FloatArray, event: FloatArray, start: FloatArray | None, strata: IntArray) -> None:
-        dead = np.flatnonzero(event > 0)
-        order = np.lexsort((time[dead], strata[dead]))
-        self.death_rows: IntArray = dead[order]
+        n = len(time)
+        self.death_rows: IntArray = np.flatnonzero(event > 0)
         dead_time = time[self.death_rows]
         dead_stratum = strata[self.death_rows]
         new_group = np.ones(len(self.death_rows), dtype=bool)
@@ -385,53 +387,61 @@ class _RiskSets:
         self.group_of_event: IntArray = np.repeat(np.arange(len(self.deaths)), self.deaths)
         position = np.arange(len(self.death_rows)) - self.group_starts[self.group_of_event]
         self.frac: FloatArray = position / self.deaths[self.group_of_event]
-        self.stop_order, self.stop_from, self.stop_to = self._positions(time, strata, side="left")
-        self.stop_sorted = bool(np.all(self.stop_order == np.arange(len(time))))
+        self.death_from: IntArray = self.death_rows[self.group_starts]
+        self.death_to: IntArray = self.death_rows[self.group_starts + self.deaths - 1] + 1
+        stratum_bounds = np.searchsorted(strata, np.arange(int(strata.max(initial=0)) + 2), side="left")
+        self.stratum_end: IntArray = stratum_bounds[self.group_stratum + 1]
+        self.risk_from = self._first_at_or_after(time, strata, stratum_bounds)
         self.start_order: IntArray | None = None
         if start is not None:
-            self.start_order, self.start_from, self.start_to = self._positions(start, strata, side="left")
+            self.start_order = np.lexsort((start, strata))
+            self.start_from = self._first_at_or_after(start[self.start_order], strata[self.start_order], stratum_bounds)
+        self.n = n
 
-    def _positions(self, values: FloatArray, strata: IntArray, side: str) -> tuple[IntArray, IntArray, IntArray]:
-        """Rows sorted by (stratum, value) and, per event group, the slice [from, to) with value >= t."""
-        order = np.lexsort((values, strata))
-        sorted_values = values[order]
-        sorted_strata = strata[order]
+    def _first_at_or_after(self, values: FloatArray, strata: IntArray, bounds: IntArray) -> IntArray:
+        """Per event group: the first row (sorted by stratum, value) of its stratum with value >= t."""
         first = np.empty(len(self.group_time), dtype=np.intp)
-        last = np.empty(len(self.group_time), dtype=np.intp)
         for s in np.unique(self.group_stratum):
-            lo, hi = np.searchsorted(sorted_strata, [s, s + 1], side="left")
+            lo, hi = bounds[s], bounds[s + 1]
             in_stratum = self.group_stratum == s
-            first[in_stratum] = lo + np.searchsorted(sorted_values[lo:hi], self.group_time[in_stratum], side="left")
-            last[in_stratum] = hi
-        return order, first, last
+            first[in_stratum] = lo + np.searchsorted(values[lo:hi], self.group_time[in_stratum], side="left")
+        return first
 
-    def risk_sums(self, values: FloatArray) -> FloatArray:
-        """Sums of ``values`` rows over the risk set of each event group: start < t <= stop."""
-        cumulative = np.zeros((values.shape[0] + 1, values.shape[1]))
-        np.cumsum(values if self.stop_sorted else values[self.stop_order], axis=0, out=cumulative[1:])
-        sums: FloatArray = cumulative[self.stop_to] - cumulative[self.stop_from]
+    @staticmethod
+    def _reverse_cumsum(values: FloatArray) -> FloatArray:
+        """out[i] = sum of values[i:], with out[n] = 0."""
+        out = np.zeros((values.shape[0] + 1, values.shape[1]))
+        np.cumsum(values[::-1], axis=0, out=out[-2::-1])
+        return out
+
+    def sums(self, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Sums of ``values`` rows over the risk set (start < t <= stop) and over the deaths of each event group."""
+        tail = self._reverse_cumsum(values)
+        risk: FloatArray = tail[self.risk_from] - tail[self.stratum_end]
+        death: FloatArray = tail[self.death_from] - tail[self.death_to]
         if self.start_order is not None:
-            np.cumsum(values[self.start_order], axis=0, out=cumulative[1:])
-            sums -= cumulative[self.start_to] - cumulative[self.start_from]
-        return sums
-
-    def death_sums(self, values: FloatArray) -> FloatArray:
-        sums: FloatArray = np.add.reduceat(values[self.death_rows], self.group_starts, axis=0)
-        return sums
+            entered = self._reverse_cumsum(values[self.start_order])
+            risk -= entered[self.start_from] - entered[self.stratum_end]
+        return risk, death
 
 
 @dataclass(frozen=True)
 class _Efron:
-    """Log partial likelihood, score and information at one beta, plus per-Efron-term pieces for cox.zph."""
+    """Log partial likelihood, score and information at one beta, and the per-group pieces cox.zph reuses.
+
+    With den_k = R0 - f_k D0 (f_k = k/d, k = 0..d-1) for the risk-set sums R
+    and death sums D of a group, ``sums[:, j]`` holds, per group,
+    Σ 1/den, Σ f/den, Σ 1/den², Σ f/den², Σ f²/den².
+    """
 
     loglik: float
     score: FloatArray
     information: FloatArray
-    xbar: FloatArray
-    inv_den: FloatArray
-    frac_inv_den: FloatArray
+    risk1: FloatArray
+    death1: FloatArray
     risk2: FloatArray
     death2: FloatArray
+    sums: FloatArray
 
 
 class _Model:
@@ -443,7 +453,7 @@ class _Model:
         self.upper = np.triu_indices(self.p)
         self.columns = np.column_stack([np.ones(len(x)), x, x[:, self.upper[0]] * x[:, self.upper[1]]])
         self.risk = _RiskSets(design.time, design.event, design.start, design.strata)
-        self.dead_x = x[self.risk.death_rows].sum(axis=0)
+        self.dead_x = np.add.reduceat(x[self.risk.death_rows], self.risk.group_starts, axis=0)
 
     def _square(self, packed: FloatArray) -> FloatArray:
         full = np.zeros((self.p, self.p))
@@ -455,32 +465,40 @@ class _Model:
         rs = self.risk
         eta = self.x @ beta
         shift = float(eta.max())
-        weight = np.exp(eta - shift)
-        values = weight[:, None] * self.columns
-        risk = rs.risk_sums(values)
-        death = rs.death_sums(values)
+        risk, death = rs.sums(np.exp(eta - shift)[:, None] * self.columns)
         p = self.p
         g = rs.group_of_event
         den = risk[g, 0] - rs.frac * death[g, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            xbar = (risk[g, 1 : 1 + p] - rs.frac[:, None] * death[g, 1 : 1 + p]) / den[:, None]
+            inverse = 1.0 / den
             log_den = np.log(den)
+        frac_inverse = rs.frac * inverse
+        terms = np.column_stack([inverse, frac_inverse, inverse**2, frac_inverse * inverse, frac_inverse**2])
+        sums = np.add.reduceat(terms, rs.group_starts, axis=0)
         loglik = float(eta[rs.death_rows].sum() - log_den.sum() - shift * len(den))
-        inv_den = np.add.reduceat(1.0 / den, rs.group_starts)
-        frac_inv_den = np.add.reduceat(rs.frac / den, rs.group_starts)
-        risk2 = risk[:, 1 + p :]
-        death2 = death[:, 1 + p :]
-        information = self._square(risk2.T @ inv_den - death2.T @ frac_inv_den) - xbar.T @ xbar
-        score = self.dead_x - xbar.sum(axis=0)
-        return _Efron(loglik, score, information, xbar, inv_den, frac_inv_den, risk2, death2)
+        risk1, death1 = risk[:, 1 : 1 + p], death[:, 1 : 1 + p]
+        risk2, death2 = risk[:, 1 + p :], death[:, 1 + p :]
+        state = _Efron(loglik, np.zeros(p), np.zeros((p, p)), risk1, death1, risk2, death2, sums)
+        score = (self.dead_x - self.xbar_sums(state)).sum(axis=0)
+        information = self.weighted_information(state, np.ones(len(sums)))
+        return replace(state, score=score, information=information)
+
+    @staticmethod
+    def xbar_sums(state: _Efron) -> FloatArray:
+        """Per group: Σ_k of the Efron-weighted mean covariate vector over the risk set."""
+        sums = state.sums
+        result: FloatArray = state.risk1 * sums[:, [0]] - state.death1 * sums[:, [1]]
+        return result
 
     def weighted_information(self, state: _Efron, weight: FloatArray) -> FloatArray:
-        """Σ over event groups of weight × (Efron information contribution)."""
-        per_event = weight[self.risk.group_of_event]
-        return (
-            self._square(state.risk2.T @ (weight * state.inv_den) - state.death2.T @ (weight * state.frac_inv_den))
-            - (state.xbar * per_event[:, None]).T @ state.xbar
-        )
+        """Σ over groups of weight × (Efron information: Σ_k [second moment_k − mean_k mean_kᵀ])."""
+        w = weight[:, None] * state.sums
+        r1, d1 = state.risk1, state.death1
+        second = self._square(state.risk2.T @ w[:, 0] - state.death2.T @ w[:, 1])
+        cross = (r1 * w[:, [3]]).T @ d1
+        means = (r1 * w[:, [2]]).T @ r1 - cross - cross.T + (d1 * w[:, [4]]).T @ d1
+        result: FloatArray = second - means
+        return result
 
 
 @dataclass(frozen=True)
@@ -542,8 +560,8 @@ def _newton_raphson(model: _Model) -> _Fit:
 
 
 def _fit(design: _Design) -> _Fit:
-    """Fit on the rows sorted by stratum and time (so risk-set sums need no reordering)."""
-    order = np.lexsort((design.time, design.strata))
+    """Fit on the rows sorted by stratum, time and event (the layout :class:`_RiskSets` needs)."""
+    order = np.lexsort((design.event, design.time, design.strata))
     ordered = replace(
         design,
         x=design.x[order],
@@ -841,9 +859,7 @@ def _zph(fit: _Fit) -> ZphResult:
     transformed = _km_left(design)[np.searchsorted(event_times, rs.group_time)]
     g = transformed - np.sum(transformed * rs.deaths) / rs.deaths.sum()
     state = fit.final
-    g_event = g[rs.group_of_event]
-    dead_x = np.add.reduceat(model.x[rs.death_rows], rs.group_starts, axis=0)
-    u = g @ dead_x - g_event @ state.xbar
+    u = g @ (model.dead_x - model.xbar_sums(state))
     p = model.p
     info = np.zeros((2 * p, 2 * p))
     info[:p, :p] = state.information
