@@ -1,24 +1,45 @@
-"""Cohort files: derived endpoints (and, later in this module, loading,
-validation and fingerprinting).
+"""Cohort files: derived endpoints, loading, validation and fingerprinting.
 
 ``derive_endpoints`` is the one function that turns dates into the analysis
 endpoints. The generator, the loader and uploads all go through it.
+
+``validate_cohort`` checks a table against :mod:`analysis.schema` and reports
+every problem at once (column, spreadsheet row, patient); rows with errors are
+excluded and counted, warnings keep the row. ``load_cohort`` reads a CSV/TSV
+file and validates it. A file that has the derived columns but not the dates
+cannot be used yet (the dates are required).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from analysis.errors import DataError
+from analysis.io import read_table
 from analysis.schema import (
+    COLUMN_BY_NAME,
     DAYS_PER_MONTH,
+    DERIVED_COLUMNS,
     DISEASE_CONTROL_RESPONSES,
     ICI_THERAPIES,
+    INPUT_COLUMNS,
     OBJECTIVE_RESPONSES,
     PP_CLASS_OF,
+    Column,
     albi_grade,
     child_pugh_class,
 )
+from analysis.survdata import _FALSE, _TRUE, spreadsheet_row
 
 
 def _months(later: pd.Series, earlier: pd.Series) -> pd.Series:
@@ -67,3 +88,635 @@ def derive_endpoints(frame: pd.DataFrame) -> pd.DataFrame:
     out["child_pugh_class"] = out["child_pugh_score"].astype("float64").map(child_pugh_class)
     out["albi_grade"] = out["albi_score"].astype("float64").map(albi_grade)
     return out
+
+
+# ---------------------------------------------------------------------------
+# Loading and validation
+# ---------------------------------------------------------------------------
+
+Severity = Literal["error", "warning"]
+
+SCHEMA_VERSION = 1
+"""Part of every fingerprint: a change to the canonical typing changes all fingerprints."""
+
+BUNDLED_NAME = "Synthetic KLC-like cohort (SYNTHETIC)"
+
+FIRST_AVAILABLE: dict[str, pd.Timestamp] = {"lenvatinib": pd.Timestamp("2018-03-01")}
+"""First-line drugs and the date they became available for HCC (Japan); earlier starts are flagged as warnings."""
+
+DERIVED_TOLERANCE_MONTHS = 0.5 / DAYS_PER_MONTH
+"""A stored derived time that differs from the recomputed one by less than half a day is not reported."""
+
+_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}$"
+_MIDNIGHT_SUFFIX = r"[ T]00:00(:00)?$"
+_BOOL_TEXT: dict[str, int] = {**dict.fromkeys(_TRUE, 1), **dict.fromkeys(_FALSE, 0)}
+_MAX_ERRORS_IN_MESSAGE = 10
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a cohort file.
+
+    ``row`` is the spreadsheet row ("row 14"; the header is row 1) or None for
+    a problem with the whole file. ``reason`` is the short label counted in
+    :meth:`ValidationReport.summary`.
+    """
+
+    severity: Severity
+    row: str | None
+    patient_id: str | None
+    column: str | None
+    value: str | None
+    message: str
+    reason: str = ""
+
+    def describe(self) -> str:
+        """One line: ``row 14 (patient P-013), column death_date: <message> [error]``."""
+        where = self.row or "file"
+        if self.patient_id is not None:
+            where += f" (patient {self.patient_id})"
+        if self.column is not None:
+            where += f", column {self.column}"
+        return f"{where}: {self.message} [{self.severity}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "row": self.row,
+            "patient_id": self.patient_id,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+            "reason": self.reason,
+        }
+
+
+def _reason_counts(issues: tuple[Issue, ...]) -> str:
+    """``"death before start (1), duplicate patient_id (2)"``: rows (or file problems) per reason."""
+    seen: dict[str, set[str | None]] = {}
+    for issue in issues:
+        key = issue.reason or issue.message
+        seen.setdefault(key, set()).add(issue.row if issue.row is not None else f"file:{issue.column}")
+    return ", ".join(f"{reason} ({len(rows)})" for reason, rows in seen.items())
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Everything the validator found: counts, every issue, and which rows were excluded."""
+
+    source: str
+    n_read: int
+    n_used: int
+    n_excluded: int
+    issues: tuple[Issue, ...]
+    excluded_rows: tuple[str, ...]
+    usable: bool
+
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    def warnings(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "warning")
+
+    def summary(self) -> str:
+        """E.g. ``"513 rows read, 510 used, 3 excluded, because: death before start (1), duplicate patient_id (2)."``"""
+        errors, warnings = self.errors(), self.warnings()
+        if not self.usable:
+            text = f"{self.n_read} rows read, none used: the file cannot be used, because: {_reason_counts(errors)}."
+        else:
+            text = f"{self.n_read} rows read, {self.n_used} used, {self.n_excluded} excluded"
+            text += f", because: {_reason_counts(errors)}." if errors else "."
+        if warnings:
+            plural = "s" if len(warnings) != 1 else ""
+            text += f" {len(warnings)} warning{plural}: {_reason_counts(warnings)}."
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "n_read": self.n_read,
+            "n_used": self.n_used,
+            "n_excluded": self.n_excluded,
+            "usable": self.usable,
+            "summary": self.summary(),
+            "n_errors": len(self.errors()),
+            "n_warnings": len(self.warnings()),
+            "excluded_rows": list(self.excluded_rows),
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class ValidatedCohort:
+    """A validated cohort: only the used rows, canonical typed columns, recomputed derived columns.
+
+    ``frame`` keeps the file's 0-based row positions as its index, so
+    :func:`analysis.survdata.spreadsheet_row` still names the file's rows.
+    Dates are ``datetime64``, categories and text ``str``, booleans ``int`` 0/1,
+    numbers ``float``. Columns that are not in the schema follow, unchanged.
+    Equality and hashing are by identity (the frame is not hashable).
+    """
+
+    frame: pd.DataFrame
+    report: ValidationReport
+    fingerprint: str
+    short_fingerprint: str
+    name: str
+    synthetic: bool
+
+
+class _Issues:
+    """Collects issues with a sort key (file-level first, then file row order)."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.position = {label: pos for pos, label in enumerate(index)}
+        self.ids: pd.Series = pd.Series(None, index=index, dtype=object)
+        self.items: list[tuple[int, Issue]] = []
+        self.bad: set[Any] = set()
+
+    def file(self, severity: Severity, column: str | None, message: str, reason: str) -> None:
+        self.items.append((-1, Issue(severity, None, None, column, None, message, reason)))
+
+    def row(self, severity: Severity, label: Any, column: str | None, value: object, message: str, reason: str) -> None:
+        patient = self.ids.get(label)
+        issue = Issue(
+            severity,
+            f"row {spreadsheet_row(label)}",
+            None if patient is None or patient != patient else str(patient),
+            column,
+            None if value is None else str(value),
+            message,
+            reason,
+        )
+        self.items.append((self.position[label], issue))
+        if severity == "error":
+            self.bad.add(label)
+
+    def sorted(self) -> tuple[Issue, ...]:
+        return tuple(issue for _, issue in sorted(self.items, key=lambda item: item[0]))
+
+    def has_file_errors(self) -> bool:
+        return any(pos < 0 and issue.severity == "error" for pos, issue in self.items)
+
+
+# --- cell text --------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str | None:
+    """One cell as stripped text; None when empty. Integral floats lose their ``.0``."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (float, np.floating)):
+        if value != value:
+            return None
+        number = float(value)
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _none_where(values: pd.Series, blank: pd.Series | npt.NDArray[np.bool_]) -> pd.Series:
+    """``values`` as an object Series with None where ``blank`` is True."""
+    out = values.to_numpy(dtype=object).copy()
+    out[np.asarray(blank, dtype=bool)] = None
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _float_text(raw: pd.Series) -> pd.Series:
+    values = raw.to_numpy(dtype="float64")
+    integral = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 1e15)
+    text = raw.astype(str).to_numpy(dtype=object)
+    text[integral] = values[integral].astype(np.int64).astype(str)
+    return _none_where(pd.Series(text, index=raw.index), raw.isna())
+
+
+def _as_text(raw: pd.Series) -> pd.Series:
+    """The column as object-dtype text (None where empty), whatever pandas made of it."""
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return pd.Series(np.where(raw.to_numpy(dtype=bool), "1", "0"), index=raw.index, dtype=object)
+    if pd.api.types.is_integer_dtype(raw.dtype):
+        return raw.astype(str).astype(object)
+    if pd.api.types.is_float_dtype(raw.dtype):
+        return _float_text(raw)
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        text = raw.dt.strftime("%Y-%m-%d").where(raw == raw.dt.normalize(), raw.astype(str))
+        return _none_where(text, raw.isna())
+    inferred = pd.api.types.infer_dtype(raw, skipna=True)
+    if inferred in ("integer", "floating", "mixed-integer-float"):
+        return _float_text(raw.astype("float64"))
+    if inferred == "string":
+        text = raw.astype(object).str.strip()
+        return _none_where(text, text.isna().to_numpy() | (text == "").to_numpy())
+    return pd.Series(raw.map(_cell_text), index=raw.index, dtype=object)
+
+
+# --- per-column checks --------------------------------------------------------
+
+
+def _quote_allowed(column: Column) -> str:
+    return ", ".join(column.allowed or ())
+
+
+def _check_missing(column: Column, text: pd.Series, issues: _Issues) -> None:
+    if column.nullable:
+        return
+    for label in text.index[text.isna()]:
+        issues.row("error", label, column.name, None, f"{column.name} is empty but required", f"missing {column.name}")
+
+
+def _check_category(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
+    allowed = column.allowed or ()
+    by_case = {value.casefold(): value for value in allowed}
+    wrong = text.notna() & ~text.isin(allowed)
+    for label, value in text[wrong].items():
+        hint = by_case.get(str(value).casefold())
+        message = f"{column.name} {value!r} is not an allowed value; allowed: {_quote_allowed(column)}"
+        if hint is not None:
+            message += f" (did you mean {hint!r}?)"
+        issues.row("error", label, column.name, value, message, f"{column.name} not allowed")
+    return _none_where(text, wrong)
+
+
+def _parse_dates(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
+    iso = text.astype("string").str.replace(_MIDNIGHT_SUFFIX, "", regex=True)
+    looks_iso = iso.str.match(_ISO_DATE).fillna(False).astype(bool)
+    dates = pd.to_datetime(pd.Series(_none_where(iso, ~looks_iso), dtype=object), format="%Y-%m-%d", errors="coerce")
+    bad = text.notna() & dates.isna()
+    for label, value in text[bad].items():
+        message = f"{column.name} {value!r} is not a valid date; write dates as YYYY-MM-DD (e.g. 2019-04-25)"
+        issues.row("error", label, column.name, value, message, f"unreadable {column.name}")
+    return pd.Series(dates, index=text.index).astype("datetime64[ns]")
+
+
+def _number_problem(column: Column, number: float) -> str | None:
+    if not math.isfinite(number):
+        return "is not a finite number"
+    if column.kind == "int" and not float(number).is_integer():
+        return "is not a whole number"
+    too_low = column.minimum is not None and number < column.minimum
+    too_high = column.maximum is not None and number > column.maximum
+    if too_low or too_high:
+        lo = "" if column.minimum is None else f"{column.minimum:g}"
+        hi = "" if column.maximum is None else f"{column.maximum:g}"
+        return f"is outside the allowed range {lo} to {hi}".replace("range  to", "range up to").rstrip(" to")
+    return None
+
+
+def _parse_numbers(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
+    numbers = pd.to_numeric(text.astype("string"), errors="coerce").astype("float64")
+    unreadable = text.notna() & numbers.isna()
+    for label, value in text[unreadable].items():
+        hint = " (use a point as the decimal separator)" if "," in str(value) else ""
+        issues.row(
+            "error",
+            label,
+            column.name,
+            value,
+            f"{column.name} {value!r} is not a number{hint}",
+            f"unreadable {column.name}",
+        )
+    values = numbers.to_numpy()
+    low = -np.inf if column.minimum is None else column.minimum
+    high = np.inf if column.maximum is None else column.maximum
+    with np.errstate(invalid="ignore"):
+        suspect = ~np.isfinite(values) | (values < low) | (values > high)
+        if column.kind == "int":
+            suspect |= np.floor(values) != values
+    suspect &= numbers.notna().to_numpy()
+    for label, number, value in zip(text.index[suspect], values[suspect], text.to_numpy()[suspect], strict=True):
+        problem = _number_problem(column, float(number))
+        if problem is not None:
+            reason = f"{column.name} out of range" if "range" in problem else f"unreadable {column.name}"
+            issues.row("error", label, column.name, value, f"{column.name} {value} {problem}", reason)
+    return numbers.mask(suspect)
+
+
+def _parse_bools(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
+    codes = text.astype("string").str.lower().map(_BOOL_TEXT)
+    bad = text.notna() & codes.isna()
+    for label, value in text[bad].items():
+        message = f"{column.name} {value!r} must be 0 or 1 (also accepted: true/false, yes/no)"
+        issues.row("error", label, column.name, value, message, f"unreadable {column.name}")
+    return pd.Series(codes, index=text.index, dtype="float64")
+
+
+def _parse_column(column: Column, raw: pd.Series, issues: _Issues) -> pd.Series:
+    """Typed canonical values of one input column; every bad cell becomes an issue (and NaN/None)."""
+    text = _as_text(raw)
+    _check_missing(column, text, issues)
+    if column.kind == "date":
+        return _parse_dates(column, text, issues)
+    if column.kind in ("int", "float"):
+        return _parse_numbers(column, text, issues)
+    if column.kind == "bool":
+        return _parse_bools(column, text, issues)
+    if column.kind == "category":
+        return _check_category(column, text, issues)
+    return text
+
+
+# --- cross-column checks ------------------------------------------------------
+
+# (column, relation, other column, severity, reason, note): an issue when ``column`` is ``relation`` ``other``.
+_DATE_ORDER: tuple[tuple[str, str, str, Severity, str, str], ...] = (
+    ("death_date", "before", "first_line_start", "error", "death before start", ""),
+    ("last_contact_date", "before", "first_line_start", "error", "last contact before start", ""),
+    ("progression_date", "before", "first_line_start", "error", "progression before start", ""),
+    (
+        "death_date",
+        "after",
+        "last_contact_date",
+        "error",
+        "death after last contact",
+        "; last_contact_date is the last date known alive, or the date of death",
+    ),
+    ("progression_date", "after", "death_date", "error", "progression after death", ""),
+    ("progression_date", "after", "last_contact_date", "error", "progression after last contact", ""),
+    ("pp_start", "before", "progression_date", "error", "pp_start before progression", ""),
+    ("pp_start", "after", "death_date", "error", "pp_start after death", ""),
+    ("pp_start", "after", "last_contact_date", "error", "pp_start after last contact", ""),
+    (
+        "last_contact_date",
+        "after",
+        "death_date",
+        "warning",
+        "last contact after death",
+        "; death_date is used for survival",
+    ),
+)
+
+
+def _iso(value: object) -> str:
+    return value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else str(value)
+
+
+def _check_date_order(values: dict[str, pd.Series], issues: _Issues) -> None:
+    for column, relation, other, severity, reason, note in _DATE_ORDER:
+        first, second = values[column], values[other]
+        wrong = first < second if relation == "before" else first > second
+        for label in first.index[wrong.fillna(False).astype(bool)]:
+            a, b = _iso(first[label]), _iso(second[label])
+            issues.row(severity, label, column, a, f"{column} {a} is {relation} {other} {b}{note}", reason)
+
+
+def _check_course(values: dict[str, pd.Series], issues: _Issues) -> None:
+    """Post-progression therapy needs a progression; pp_start goes with pp_therapy."""
+    progression, pp_start, therapy = values["progression_date"], values["pp_start"], values["pp_therapy"]
+    no_progression = progression.isna()
+    given = therapy.notna() & (therapy != "none")
+    for label in pp_start.index[pp_start.notna() & no_progression]:
+        value = _iso(pp_start[label])
+        message = f"pp_start {value} is set but progression_date is empty (therapy after progression needs one)"
+        issues.row("error", label, "pp_start", value, message, "pp_start without progression")
+    for label in therapy.index[given & no_progression]:
+        message = f"pp_therapy is {therapy[label]!r} but progression_date is empty (use 'none' if no progression)"
+        issues.row("error", label, "pp_therapy", therapy[label], message, "pp_therapy without progression")
+    for label in pp_start.index[pp_start.notna() & (therapy == "none")]:
+        value = _iso(pp_start[label])
+        message = f"pp_start {value} is set but pp_therapy is 'none'"
+        issues.row("error", label, "pp_start", value, message, "pp_start with pp_therapy none")
+    for label in pp_start.index[pp_start.isna() & given & ~no_progression]:
+        message = f"pp_start is empty although pp_therapy is {therapy[label]!r}; its start date is unknown"
+        issues.row("warning", label, "pp_start", None, message, "pp_start missing")
+
+
+def _check_calendar(values: dict[str, pd.Series], issues: _Issues) -> None:
+    drug, start = values["first_line"], values["first_line_start"]
+    for name, available in FIRST_AVAILABLE.items():
+        early = (drug == name) & (start < available)
+        for label in drug.index[early.fillna(False).astype(bool)]:
+            value = _iso(start[label])
+            message = (
+                f"first_line_start {value} is before {name} was available for HCC ({_iso(available)}); "
+                "check first_line and first_line_start"
+            )
+            issues.row("warning", label, "first_line_start", value, message, f"{name} before {_iso(available)}")
+
+
+def _check_duplicates(ids: pd.Series, issues: _Issues) -> None:
+    present = ids[ids.notna()]
+    first_row: dict[str, Any] = {}
+    for label, patient in present.items():
+        if patient not in first_row:
+            first_row[patient] = label
+            continue
+        message = (
+            f"patient_id {patient} also appears in row {spreadsheet_row(first_row[patient])}; "
+            "the first row is kept and this one excluded"
+        )
+        issues.row("error", label, "patient_id", patient, message, "duplicate patient_id")
+
+
+# --- derived columns ----------------------------------------------------------
+
+
+def _derived_text(value: object) -> str:
+    text = _cell_text(value)
+    return "empty" if text is None else text
+
+
+def _differs(column: Column, stored: pd.Series, computed: pd.Series) -> pd.Series:
+    if column.kind == "category":
+        stored_text = _as_text(stored)
+        computed_text = _none_where(computed, computed.isna())
+        return ~((stored_text == computed_text) | (stored_text.isna() & computed_text.isna()))
+    if column.kind == "bool":
+        stored_numbers = _as_text(stored).astype("string").str.lower().map(_BOOL_TEXT).astype("float64")
+    else:
+        stored_numbers = pd.to_numeric(_as_text(stored).astype("string"), errors="coerce").astype("float64")
+    computed_numbers = computed.astype("float64")
+    tolerance = DERIVED_TOLERANCE_MONTHS if column.kind == "float" else 0.0
+    close = (stored_numbers - computed_numbers).abs() <= tolerance
+    both_missing = stored_numbers.isna() & computed_numbers.isna()
+    return ~(close.fillna(False).astype(bool) | both_missing)
+
+
+def _check_derived(raw: pd.DataFrame, derived: pd.DataFrame, issues: _Issues) -> None:
+    """Derived columns stored in the file must agree with the recomputed ones (which win)."""
+    for name in DERIVED_COLUMNS:
+        if name not in raw.columns:
+            continue
+        column = COLUMN_BY_NAME[name]
+        stored = raw.loc[derived.index, name]
+        for label in derived.index[_differs(column, stored, derived[name])]:
+            file_value, value = _derived_text(stored[label]), _derived_text(derived[name][label])
+            message = f"{name} in the file is {file_value} but the dates and inputs give {value}; {value} is used"
+            issues.row("warning", label, name, file_value, message, f"{name} recomputed")
+
+
+# --- file-level checks --------------------------------------------------------
+
+
+def _check_file(frame: pd.DataFrame, issues: _Issues) -> list[str]:
+    """File-level problems. Returns the names of columns not in the schema."""
+    names = [str(c) for c in frame.columns]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        issues.file("error", name, f"column {name!r} appears {names.count(name)} times", "repeated column")
+    if len(frame) == 0:
+        issues.file("error", None, "the file has no data rows", "no rows")
+    missing = [c for c in INPUT_COLUMNS if c not in names]
+    extra = [n for n in dict.fromkeys(names) if n not in COLUMN_BY_NAME]
+    by_case = {n.strip().casefold(): n for n in extra}
+    for name in missing:
+        hint = f" (the file has {by_case[name]!r}; rename it)" if name in by_case else ""
+        if name == "patient_id":
+            message = f"required column 'patient_id' is missing: every row needs a unique patient identifier{hint}"
+        else:
+            message = f"required column {name!r} is missing{hint}"
+        issues.file("error", name, message, "missing required column")
+    for name in extra:
+        message = f"column {name!r} is not in the schema; it is kept but not analysed"
+        issues.file("warning", name, message, "extra column")
+    return extra
+
+
+# --- fingerprint ----------------------------------------------------------------
+
+
+def _fingerprint_column(values: pd.Series) -> pd.Series:
+    """Canonical text of one column for hashing: numbers to 12 significant digits, dates ISO, '' if missing."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        text = values.map("{:.12g}".format)
+    elif pd.api.types.is_object_dtype(values.dtype):
+        text = values  # already canonical text
+    else:
+        text = _as_text(values)
+    return text.where(values.notna(), "").astype(str)
+
+
+def cohort_fingerprint(frame: pd.DataFrame, extra: list[str] | tuple[str, ...] = ()) -> str:
+    """sha256 of the canonical content: input columns (fixed order) and extra columns (by name), rows by patient_id.
+
+    Derived columns are not hashed: they are recomputed from the inputs. The
+    same data gives the same fingerprint whatever the column order, row order
+    or file format.
+    """
+    columns = [*INPUT_COLUMNS, *sorted(extra)]
+    text = pd.DataFrame({c: _fingerprint_column(frame[c]) for c in columns}, index=frame.index)
+    text = text.sort_values(["patient_id", *columns[1:]], kind="mergesort")
+    payload = json.dumps(
+        {"schema": SCHEMA_VERSION, "columns": columns, "rows": text.to_numpy().tolist()},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# --- public entry points --------------------------------------------------------
+
+
+def _empty_frame() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=_DTYPE_OF[COLUMN_BY_NAME[c].kind]) for c in INPUT_COLUMNS})
+    return derive_endpoints(frame)[[*INPUT_COLUMNS, *DERIVED_COLUMNS]]
+
+
+_DTYPE_OF: dict[str, Any] = {
+    "id": "object",
+    "text": "object",
+    "category": "object",
+    "date": "datetime64[ns]",
+    "int": "float64",
+    "float": "float64",
+    "bool": "int64",
+}
+
+
+def _typed_inputs(raw: pd.DataFrame, issues: _Issues) -> dict[str, pd.Series]:
+    issues.ids = _as_text(raw["patient_id"])
+    values = {name: _parse_column(COLUMN_BY_NAME[name], raw[name], issues) for name in INPUT_COLUMNS}
+    _check_duplicates(values["patient_id"], issues)
+    _check_date_order(values, issues)
+    _check_course(values, issues)
+    _check_calendar(values, issues)
+    return values
+
+
+def _report(source: str, n_read: int, issues: _Issues) -> ValidationReport:
+    """Counts and issues. Rows with an error are excluded; a file-level error excludes every row."""
+    usable = not issues.has_file_errors()
+    excluded = [label for label in issues.position if label in issues.bad]
+    return ValidationReport(
+        source=source,
+        n_read=n_read,
+        n_used=n_read - len(excluded) if usable else 0,
+        n_excluded=len(excluded) if usable else n_read,
+        issues=issues.sorted(),
+        excluded_rows=tuple(f"row {spreadsheet_row(label)}" for label in excluded),
+        usable=usable,
+    )
+
+
+def validate_cohort(
+    frame: pd.DataFrame, *, source: str = "data", name: str | None = None, synthetic: bool = False
+) -> ValidatedCohort:
+    """Check a cohort table against the canonical schema and recompute its derived columns.
+
+    Every problem is reported at once, naming the column, the spreadsheet row
+    and the patient. Rows with an error are excluded and listed; warnings keep
+    the row. A file-level error (a required column missing, no rows, a
+    repeated column) makes the report unusable and the frame empty. Never
+    raises for bad content: every problem becomes an :class:`Issue`.
+
+    Derived columns are always recomputed from the dates with
+    :func:`derive_endpoints`; stored values that disagree are reported as warnings.
+    """
+    raw = frame.copy() if frame.index.is_unique else frame.reset_index(drop=True)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    issues = _Issues(raw.index)
+    extra = _check_file(raw, issues)
+    label = name if name is not None else source
+    if issues.has_file_errors():
+        empty = _empty_frame()
+        report = _report(source, len(raw), issues)
+        empty_fingerprint = cohort_fingerprint(empty)
+        return ValidatedCohort(empty, report, empty_fingerprint, empty_fingerprint[:10], label, synthetic)
+    values = _typed_inputs(raw, issues)
+    keep = [lbl for lbl in raw.index if lbl not in issues.bad]
+    if not keep:
+        issues.file("error", None, "no row can be used: every row has an error", "no usable rows")
+    canonical = pd.DataFrame({c: values[c] for c in INPUT_COLUMNS}, index=raw.index).loc[keep]
+    for column in INPUT_COLUMNS:
+        canonical[column] = canonical[column].astype(_DTYPE_OF[COLUMN_BY_NAME[column].kind])
+    result = derive_endpoints(canonical)[[*INPUT_COLUMNS, *DERIVED_COLUMNS]]
+    _check_derived(raw, result, issues)
+    for column in extra:
+        result[column] = raw.loc[keep, column]
+    fingerprint = cohort_fingerprint(result, extra)
+    report = _report(source, len(raw), issues)
+    return ValidatedCohort(result, report, fingerprint, fingerprint[:10], label, synthetic)
+
+
+def load_cohort(path: str | Path, *, synthetic: bool = False) -> ValidatedCohort:
+    """Read a CSV/TSV cohort file and validate it.
+
+    Raises DataError when the file cannot be read or cannot be used at all;
+    the message holds the report summary and the first errors.
+    """
+    file = Path(path)
+    cohort = validate_cohort(read_table(file), source=str(file), name=file.name, synthetic=synthetic)
+    report = cohort.report
+    if not report.usable:
+        errors = report.errors()
+        lines = [issue.describe() for issue in errors[:_MAX_ERRORS_IN_MESSAGE]]
+        if len(errors) > _MAX_ERRORS_IN_MESSAGE:
+            lines.append(f"... and {len(errors) - _MAX_ERRORS_IN_MESSAGE} more errors (run `ppx validate {file}`)")
+        raise DataError(f"cohort file {str(file)!r} cannot be used. {report.summary()}\n" + "\n".join(lines))
+    return cohort
+
+
+def bundled_cohort_path() -> Path:
+    """The bundled cohort file: ``$PPX_COHORT_PATH`` if set, else ``data/synthetic_klc.csv`` in the repository."""
+    override = os.environ.get("PPX_COHORT_PATH")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[1] / "data" / "synthetic_klc.csv"
+
+
+def load_bundled_cohort() -> ValidatedCohort:
+    """The bundled SYNTHETIC cohort, validated (raises DataError if it cannot be used)."""
+    cohort = load_cohort(bundled_cohort_path(), synthetic=True)
+    return replace(cohort, name=BUNDLED_NAME)
