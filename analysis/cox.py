@@ -17,7 +17,8 @@ Conventions:
   the stratum are excluded and counted (``n_excluded``), through
   :func:`analysis.survdata.survival_data`.
 - **Covariates**: numeric and boolean columns enter as numbers; any other
-  column, and the columns named in ``categorical``, are categories. A category
+  column, the columns named in ``categorical`` and those given a
+  ``reference`` level are categories. A category
   enters as one indicator per level ("col=level") against its reference level:
   ``reference[col]`` if given, else the first level in natural order
   (:func:`analysis.km.natural_key`). A covariate that is constant after
@@ -329,7 +330,8 @@ def _design(
     columns: list[_Column] = []
     for covariate in covariates:
         values = source[covariate]
-        numeric = None if covariate in categorical else _numeric_values(values, covariate)
+        forced = covariate in categorical or covariate in reference
+        numeric = None if forced else _numeric_values(values, covariate)
         if numeric is None:
             level_arrays, level_columns = _categorical_columns(values, covariate, reference.get(covariate), warnings)
             arrays += level_arrays
@@ -811,7 +813,8 @@ def fit_cox(
     time_col, event_col : follow-up (stop) time and event indicator (0/1 or true/false).
     covariates : columns in the model, in order.
     categorical : numeric-coded columns to treat as categories (text columns always are).
-    reference : reference level per categorical column (its text label, e.g. ``{"ecog": "0"}``).
+    reference : reference level per categorical column (its text label, e.g. ``{"ecog": "0"}``);
+        a numeric column given a reference is treated as a category.
     strata : column whose values get separate baseline hazards.
     start_col : entry time column: counting-process (start, stop] data.
 

@@ -271,6 +271,13 @@ def test_text_column_is_categorical_automatically() -> None:
     assert flipped.terms[0].coef == pytest.approx(-0.504210127185416, rel=STAT_REL)
 
 
+def test_a_reference_level_makes_a_numeric_column_categorical() -> None:
+    """Same model as test_forced_categorical_with_reference_matches_r (R: relevel(factor(ph.ecog), ref = "1"))."""
+    result = fit_cox(LUNG, "time", "status", ["age", "ph.ecog"], reference={"ph.ecog": "1"})
+    assert [t.term for t in result.terms] == ["age", "ph.ecog=0", "ph.ecog=2", "ph.ecog=3"]
+    assert result.terms[1].coef == pytest.approx(-0.3587224651653033, rel=STAT_REL)
+
+
 @pytest.mark.parametrize("coding", ["bool", "text"])
 def test_boolean_columns_are_numeric(coding: str) -> None:
     """True/False enters as 1/0: 'female' = sex - 1 has R's coefficient of sex in the numeric model
