@@ -43,8 +43,9 @@ MIN_EXPECTED = 5.0
 FISHER_RELATIVE_TOLERANCE = 1e-7
 """Tables whose probability is within this relative distance of the observed one count as 'as extreme' (as R)."""
 
-FISHER_MAX_NODES = 500_000
-"""Work limit of the exact enumeration; beyond it the chi-square test is reported with a warning note."""
+FISHER_MAX_WORK = 500_000
+"""Work limit (partial tables examined) of the exact enumeration; beyond it the chi-square test is
+reported with a warning in its reason. It keeps one test under about a second."""
 
 COUNT_KEYS: tuple[str, ...] = (*RESPONSES, "missing")
 ALL_PATIENTS = "All patients"
@@ -218,7 +219,7 @@ def _compositions(total: int, caps: tuple[int, ...]) -> Iterator[tuple[int, ...]
 
 
 class _FisherTooLarge(Exception):
-    """The exact enumeration would exceed :data:`FISHER_MAX_NODES`."""
+    """The exact enumeration would exceed :data:`FISHER_MAX_WORK`."""
 
 
 class _FisherNetwork:
@@ -235,8 +236,8 @@ class _FisherNetwork:
 
     def __init__(self, table: IntArray) -> None:
         oriented = table if table.shape[0] <= table.shape[1] else table.T
-        self.rows = tuple(int(v) for v in oriented.sum(axis=1))
-        self.cols = tuple(sorted((int(v) for v in oriented.sum(axis=0)), reverse=True))
+        self.rows = tuple(sorted(int(v) for v in oriented.sum(axis=1)))
+        self.cols = tuple(sorted(int(v) for v in oriented.sum(axis=0)))
         total = sum(self.rows)
         self.log_fact: FloatArray = gammaln(np.arange(total + 2, dtype=np.float64) + 1.0)
         self.log_k = self._lf_sum(self.rows) + self._lf_sum(self.cols) - float(self.log_fact[total])
@@ -276,42 +277,45 @@ class _FisherNetwork:
         total = float(self.log_fact[sum(key)]) - self._lf_sum(key) - self._lf_sum(cols)
         return upper, lower, total
 
+    def _merge(self, pieces: list[tuple[FloatArray, FloatArray]]) -> tuple[FloatArray, FloatArray]:
+        """Paths reaching one node: values equal to 1e-9 are merged, their multiplicities added."""
+        values = np.concatenate([v for v, _ in pieces])
+        multiplicity = np.concatenate([m for _, m in pieces])
+        merged, first, inverse = np.unique(np.round(values, 9), return_index=True, return_inverse=True)
+        counts: FloatArray = np.bincount(inverse, weights=multiplicity, minlength=merged.size).astype(np.float64)
+        return values[first], counts
+
+    def _resolve(self, key: tuple[int, ...], column: int, values: FloatArray, multiplicity: FloatArray) -> float:
+        """Add the paths whose every completion counts; return their probability and keep the undecided ones."""
+        upper, lower, total = self._bounds(key, column)
+        every = values + upper <= self.threshold
+        self._undecided = ~every & (values + lower <= self.threshold)
+        return float(np.sum(multiplicity[every] * np.exp(values[every] + total + self.log_k)))
+
     def p_value(self) -> float:
         p = 0.0
-        nodes: dict[tuple[int, ...], dict[float, list[float]]] = {self.rows: {0.0: [0.0, 1.0]}}
-        visited = 0
-        for column in range(len(self.cols)):
-            children: dict[tuple[int, ...], dict[float, list[float]]] = {}
-            for key, pasts in nodes.items():
-                if column == len(self.cols) - 1:
-                    last = -self._lf_sum(key)
-                    p += sum(
-                        m * math.exp(v + last + self.log_k) for v, m in pasts.values() if v + last <= self.threshold
-                    )
+        one = np.zeros(1, dtype=np.float64)
+        nodes: dict[tuple[int, ...], tuple[FloatArray, FloatArray]] = {self.rows: (one, one + 1.0)}
+        work = 0
+        for column in range(len(self.cols) - 1):
+            pieces: dict[tuple[int, ...], list[tuple[FloatArray, FloatArray]]] = {}
+            for key, (values, multiplicity) in nodes.items():
+                p += self._resolve(key, column, values, multiplicity)
+                work += 1
+                if not self._undecided.any():
                     continue
-                upper, lower, total = self._bounds(key, column)
-                expand = []
-                for value, multiplicity in pasts.values():
-                    if value + upper <= self.threshold:
-                        p += multiplicity * math.exp(value + total + self.log_k)
-                    elif value + lower <= self.threshold:
-                        expand.append((value, multiplicity))
-                if not expand:
-                    continue
+                open_values, open_multiplicity = values[self._undecided], multiplicity[self._undecided]
                 for cells in _compositions(self.cols[column], key):
-                    child = tuple(k - x for k, x in zip(key, cells, strict=True))
-                    step = -self._lf_sum(cells)
-                    bucket = children.setdefault(child, {})
-                    for value, multiplicity in expand:
-                        merged = round(value + step, 9)
-                        if merged in bucket:
-                            bucket[merged][1] += multiplicity
-                        else:
-                            bucket[merged] = [value + step, multiplicity]
-                    visited += len(expand)
-                    if visited > FISHER_MAX_NODES:
+                    child = tuple(sorted(k - x for k, x in zip(key, cells, strict=True)))
+                    pieces.setdefault(child, []).append((open_values - self._lf_sum(cells), open_multiplicity))
+                    work += 1 + open_values.size
+                    if work > FISHER_MAX_WORK:
                         raise _FisherTooLarge
-            nodes = children
+            nodes = {key: self._merge(parts) for key, parts in pieces.items()}
+        for key, (values, multiplicity) in nodes.items():  # the last column is fixed by the remaining row totals
+            last = values - self._lf_sum(key)
+            counted = last <= self.threshold
+            p += float(np.sum(multiplicity[counted] * np.exp(last[counted] + self.log_k)))
         return min(1.0, p)
 
 

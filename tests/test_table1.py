@@ -163,7 +163,11 @@ def _schema_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "first_line": ["sorafenib"] * 6 + ["lenvatinib"] * 6 + [None],
-            "etiology": ["HBV", "HCV", "HCV", "alcohol", "MASLD", "HCV", "HBV", "HBV", "HCV", "alcohol", "alcohol", "other", "HCV"],
+            "etiology": [
+                *("HBV", "HCV", "HCV", "alcohol", "MASLD", "HCV"),
+                *("HBV", "HBV", "HCV", "alcohol", "alcohol", "other"),
+                "HCV",
+            ],
             "sex": ["M", "M", "F", "M", "M", "F", "M", "F", "M", "M", "M", "M", "F"],
             "age": [70, 65.5, 80, 72, 58, 77, 69, 74, 81, 66, 71, 63, 60],
             "mvi": [1, 0, 0, 1, None, 0, 0, 0, 1, 1, 1, 0, 0],
