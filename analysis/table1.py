@@ -398,6 +398,9 @@ def table_one(
     which case only those named show median [IQR] and the others mean (SD).
     A variable is categorical when the schema says so, when it holds text, or
     when it holds at most 5 distinct whole numbers; ``categorical`` forces it.
+    Schema yes/no columns, and other columns coded only 0/1 (or true/false,
+    yes/no), are shown as a single "yes" row. ``labels`` replaces the default
+    label (the column name with the schema's unit).
     """
     if variables is None:
         variables = [v for v in BASELINE_VARIABLES if v in frame.columns]

@@ -239,6 +239,13 @@ def test_smd_edge_cases() -> None:
     assert_allclose(categorical_smd([7, 3], [4, 6]), abs(p1 - p2) / np.sqrt((p1 * 0.7 + p2 * 0.4) / 2))
 
 
+def test_group_order_and_forced_categorical() -> None:
+    table = table_one(_schema_frame(), "first_line", ["age"], group_order=["sorafenib"], categorical=["age"])
+    assert table.columns == ("Overall", "sorafenib", "lenvatinib")
+    assert table.n == (6, 6) and table.n_overall == 12
+    assert _first(table, "age").kind == "categorical"
+
+
 def test_single_group_has_no_tests() -> None:
     frame = _schema_frame()
     table = table_one(frame[frame["first_line"] == "sorafenib"], "first_line", ["age", "sex"])
