@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "analysis.cli.validate",
     "analysis.cli.km",
     "analysis.cli.cox",
+    "analysis.cli.landmark",
     "analysis.cli.dictionary",
 )
 

@@ -1,8 +1,9 @@
-"""Placeholder home page (replaced by the Survival page)."""
+"""`/` opens the Survival page (same layout, kept out of the navbar)."""
 
 import dash
-from dash import html
 
-dash.register_page(__name__, path="/", name="Home")
+from app.pages import survival
 
-layout = html.Div([html.Div("SYNTHETIC DATA", className="alert alert-warning")])
+dash.register_page(__name__, path="/", name="Home", title="Post-Progression Explorer", nav=False, order=0)
+
+layout = survival.layout

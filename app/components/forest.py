@@ -1,0 +1,57 @@
+"""Forest plot of hazard ratios (log scale) from Cox model terms."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from analysis.cox import CoxTerm
+
+from app.components.tables import fmt_num, fmt_p
+
+
+def forest_figure(terms: Sequence[CoxTerm], labels: Sequence[str], title: str = "", font_size: int = 13) -> go.Figure:
+    """One row per term, top to bottom in the given order: HR with its 95% CI on a log axis, reference line at 1."""
+    rows = list(range(len(terms)))[::-1]
+    hr = [t.hr for t in terms]
+    lower = [t.ci[0] for t in terms]
+    upper = [t.ci[1] for t in terms]
+    text = [f"{fmt_num(t.hr, 2)} ({fmt_num(t.ci[0], 2)}–{fmt_num(t.ci[1], 2)}), p {fmt_p(t.p)}" for t in terms]
+    fig = go.Figure(
+        go.Scatter(
+            x=hr,
+            y=rows,
+            mode="markers",
+            marker={"symbol": "square", "size": 10, "color": "#0072B2"},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [u - h for u, h in zip(upper, hr, strict=True)],
+                "arrayminus": [h - lo for h, lo in zip(hr, lower, strict=True)],
+                "color": "#0072B2",
+                "thickness": 2,
+            },
+            customdata=text,
+            hovertemplate="%{customdata}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    finite = [v for v in (*lower, *upper) if v and math.isfinite(v) and v > 0]
+    low = min([*finite, 0.5]) * 0.8
+    high = max([*finite, 2.0]) * 1.25
+    fig.add_vline(x=1.0, line={"color": "#7F7F7F", "dash": "dash"})
+    fig.update_xaxes(type="log", range=[math.log10(low), math.log10(high)], title_text="Hazard ratio (95% CI)")
+    fig.update_yaxes(tickvals=rows, ticktext=list(labels), showgrid=False)
+    for row, label in zip(rows, text, strict=True):
+        fig.add_annotation(
+            x=1.0, xref="paper", y=row, text=label, showarrow=False, xanchor="left", font={"size": font_size - 2}
+        )
+    fig.update_layout(
+        title={"text": title, "x": 0.01},
+        template="plotly_white",
+        font={"size": font_size},
+        height=140 + 36 * len(terms),
+        margin={"l": 220, "r": 230, "t": 50, "b": 50},
+    )
+    return fig

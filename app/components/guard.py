@@ -1,0 +1,91 @@
+"""The immortal-time guard on the Survival page: naive vs corrected analyses side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from analysis.cox import CoxResult
+from analysis.postprog import EXPOSURES
+from app.components.km_figure import KMFigureOptions, km_figure
+from app.components.tables import fmt_num, fmt_p, simple_table
+from app.views import GuardView
+
+
+def _hr(result: CoxResult | None) -> tuple[str, str]:
+    if result is None:
+        return "–", "–"
+    term = result.terms[0]
+    return f"{fmt_num(term.hr, 2)} ({fmt_num(term.ci[0], 2)}–{fmt_num(term.ci[1], 2)})", fmt_p(term.p)
+
+
+def guard_rows(view: GuardView) -> list[list[str]]:
+    c = view.comparison
+    if c is None:
+        return []
+    lm = c.landmark
+    sm = c.simon_makuch
+    rows = [
+        ["Naive (study-style): OS from first-line start by therapy ever received", *_hr(c.naive_cox), "biased"],
+        ["Cox model, therapy as a time-varying covariate", *_hr(c.time_varying), "corrected"],
+    ]
+    if lm is not None:
+        hr, p = _hr(lm.cox)
+        rows.append(
+            [
+                f"Landmark at {view.landmark:g} months ({lm.n_eligible} alive and followed; {lm.n_excluded} excluded)",
+                hr,
+                p,
+                "corrected",
+            ]
+        )
+    if sm is not None:
+        rows.append(
+            ["Simon–Makuch curves (Mantel–Byar log-rank)", "–", fmt_p(sm.test.p if sm.test else None), "corrected"]
+        )
+    return rows
+
+
+def guard_block(view: GuardView) -> Any:
+    if view.comparison is None:
+        return dbc.Alert(view.message, color="secondary", className="small")
+    c = view.comparison
+    name = EXPOSURES[view.exposure]
+    table = simple_table(
+        ["Analysis", "HR (95% CI)", "p", ""],
+        guard_rows(view),
+        id_="guard-table",
+        caption=f"Hazard ratios for {name} vs none. The time-varying model switches therapy on at its start date.",
+    )
+    figures = []
+    if c.landmark is not None:
+        ticks = tuple(t for t in view.ticks if t <= max(view.ticks[-1] - view.landmark, 0) + 6)
+        options = KMFigureOptions(
+            title=f"Landmark at {view.landmark:g} months: OS after the landmark",
+            x_title=f"Months since the {view.landmark:g}-month landmark",
+            annotation=None if c.landmark.test is None else f"Log-rank p = {fmt_p(c.landmark.test.p)}",
+        )
+        figures.append(
+            dbc.Col(dcc.Graph(id="landmark-figure", figure=km_figure(c.landmark.km, None, ticks, options)), md=6)
+        )
+    if c.simon_makuch is not None:
+        sm = c.simon_makuch
+        options = KMFigureOptions(
+            title="Simon–Makuch: patients move to the treated curve when therapy starts",
+            annotation=None if sm.test is None else f"Mantel–Byar p = {fmt_p(sm.test.p)}",
+        )
+        figures.append(
+            dbc.Col(dcc.Graph(id="simon-makuch-figure", figure=km_figure(sm.km, None, view.ticks, options)), md=6)
+        )
+    notes = [html.Div(n, className="small text-muted") for n in c.notes]
+    return html.Div(
+        [
+            html.H3("Corrected for immortal time", className="h6 mt-3"),
+            html.P(c.summary(), className="small fw-semibold", id="guard-summary"),
+            table,
+            dbc.Row(figures),
+            *notes,
+        ]
+    )

@@ -1,0 +1,86 @@
+"""The only place that knows what colour (and what display name) each group has.
+
+Colours come from the Okabe–Ito colour-blind-safe palette and are the same in
+every figure, theme and export.
+"""
+
+from __future__ import annotations
+
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow (last: poor contrast on white)
+)
+NEUTRAL = "#7F7F7F"
+
+FIXED_COLOURS: dict[str, dict[str, str]] = {
+    "first_line": {"sorafenib": "#0072B2", "lenvatinib": "#D55E00", "atezolizumab_bevacizumab": "#009E73"},
+    "pp_class": {"none": NEUTRAL, "tki": "#E69F00", "ici": "#CC79A7", "locoregional": "#56B4E9", "other": "#000000"},
+    "pp_received": {"0": NEUTRAL, "1": "#009E73"},
+    "pp_ici": {"0": NEUTRAL, "1": "#CC79A7"},
+    "pp_group": {"none": NEUTRAL, "other": "#E69F00", "ici": "#CC79A7"},
+}
+
+GROUPINGS: dict[str, str] = {
+    "first_line": "First-line drug",
+    "pp_received": "Post-progression therapy received",
+    "pp_class": "Post-progression therapy class",
+    "pp_ici": "ICI after progression",
+    "pp_group": "Post-progression: ICI, other therapy, none",
+    "disease_control": "Disease control (first line)",
+    "best_response": "Best response (first line)",
+    "bclc": "BCLC stage",
+    "child_pugh_class": "Child-Pugh class",
+    "albi_grade": "ALBI grade",
+    "etiology": "Etiology",
+    "ecog": "ECOG PS",
+    "sex": "Sex",
+    "mvi": "Macrovascular invasion",
+    "ehs": "Extrahepatic spread",
+    "center": "Centre",
+}
+"""Grouping variable -> label, in menu order. ``none`` (all patients) is added by the pages."""
+
+POST_BASELINE_GROUPINGS: frozenset[str] = frozenset({"pp_received", "pp_class", "pp_ici", "pp_group"})
+"""Groupings that happen after baseline: OS grouped by them is exposed to immortal-time bias."""
+
+_LEVEL_LABELS: dict[str, dict[str, str]] = {
+    "first_line": {
+        "sorafenib": "Sorafenib",
+        "lenvatinib": "Lenvatinib",
+        "atezolizumab_bevacizumab": "Atezolizumab + bevacizumab",
+    },
+    "pp_class": {"none": "None", "tki": "TKI / MTA", "ici": "ICI", "locoregional": "Locoregional", "other": "Other"},
+    "pp_received": {"0": "No post-progression therapy", "1": "Post-progression therapy"},
+    "pp_ici": {"0": "No ICI", "1": "ICI"},
+    "pp_group": {"none": "No post-progression therapy", "other": "Other therapy", "ici": "ICI"},
+    "disease_control": {"0": "No disease control", "1": "Disease control"},
+    "mvi": {"0": "No MVI", "1": "MVI"},
+    "ehs": {"0": "No EHS", "1": "EHS"},
+    "sex": {"M": "Male", "F": "Female"},
+}
+_PREFIXES: dict[str, str] = {
+    "bclc": "BCLC ",
+    "child_pugh_class": "Child-Pugh ",
+    "albi_grade": "ALBI ",
+    "ecog": "ECOG ",
+}
+
+
+def level_label(grouping: str | None, level: str) -> str:
+    """Plain-words label of one group, e.g. ('first_line', 'lenvatinib') -> 'Lenvatinib'."""
+    if grouping is None:
+        return "All patients" if level == "all" else level
+    return _LEVEL_LABELS.get(grouping, {}).get(level, _PREFIXES.get(grouping, "") + level)
+
+
+def group_colour(grouping: str | None, level: str, position: int) -> str:
+    """Fixed colour for known groupings; otherwise the palette in order of position."""
+    if grouping is not None and level in FIXED_COLOURS.get(grouping, {}):
+        return FIXED_COLOURS[grouping][level]
+    return OKABE_ITO[position % len(OKABE_ITO)]

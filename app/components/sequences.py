@@ -1,0 +1,102 @@
+"""Treatment-sequence Sankey diagram and the time-to-therapy curve."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from analysis.postprog import SequenceFlows, TimeToTherapy
+from app.components.palette import NEUTRAL, group_colour, level_label
+
+STAGE_TITLES: dict[str, str] = {
+    "first_line": "First line",
+    "best_response": "Best response",
+    "progressed": "Progressed",
+    "pp_class": "Post-progression therapy",
+    "status": "Status at last contact",
+}
+_NODE_LABELS: dict[tuple[str, str], str] = {
+    ("progressed", "yes"): "Progressed",
+    ("progressed", "no"): "No progression",
+    ("status", "dead"): "Dead",
+    ("status", "alive"): "Alive",
+}
+_STAGE_X: dict[str, float] = {
+    "first_line": 0.01,
+    "best_response": 0.25,
+    "progressed": 0.5,
+    "pp_class": 0.75,
+    "status": 0.99,
+}
+
+
+def node_label(stage: str, value: str) -> str:
+    if (stage, value) in _NODE_LABELS:
+        return _NODE_LABELS[(stage, value)]
+    if stage == "pp_class":
+        return "No therapy" if value == "none" else level_label("pp_class", value)
+    if stage == "first_line":
+        return level_label("first_line", value)
+    return value
+
+
+def sankey_figure(flows: SequenceFlows) -> go.Figure:
+    """Each link carries its count; ``customdata`` holds the filter query a click applies."""
+    labels = [node_label(stage, value) for stage, value in flows.nodes]
+    colours = [
+        group_colour(stage, value, i) if stage in ("first_line", "pp_class") else NEUTRAL
+        for i, (stage, value) in enumerate(flows.nodes)
+    ]
+    queries = ["&".join(f"{k}={v}" for k, v in link.filters) for link in flows.links]
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": labels,
+                "color": colours,
+                "pad": 14,
+                "thickness": 16,
+                "x": [_STAGE_X[stage] for stage, _ in flows.nodes],
+                "hovertemplate": "%{label}: %{value} patients<extra></extra>",
+            },
+            link={
+                "source": [link.source for link in flows.links],
+                "target": [link.target for link in flows.links],
+                "value": [link.count for link in flows.links],
+                "label": [str(link.count) for link in flows.links],
+                "customdata": queries,
+                "color": "rgba(127,127,127,0.25)",
+                "hovertemplate": "%{source.label} → %{target.label}: %{value} patients<br>"
+                "click to filter<extra></extra>",
+            },
+        )
+    )
+    for stage, x in _STAGE_X.items():
+        fig.add_annotation(
+            x=x, y=1.06, xref="paper", yref="paper", text=STAGE_TITLES[stage], showarrow=False, font={"size": 12}
+        )
+    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 50, "b": 10}, template="plotly_white")
+    return fig
+
+
+def time_to_therapy_figure(result: TimeToTherapy) -> go.Figure:
+    x = [0.0, *result.times]
+    y = [0.0, *result.cumulative_incidence]
+    fig = go.Figure(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            line={"shape": "hv", "color": group_colour("pp_received", "1", 0), "width": 2},
+            name="Treated",
+            hovertemplate="%{x:.1f} months after progression: %{y:.1%} treated<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": "Time from progression to post-progression therapy (death as a competing risk)", "x": 0.01},
+        xaxis_title="Months since progression",
+        yaxis={"title": "Cumulative share treated", "tickformat": ".0%", "range": [0, 1]},
+        template="plotly_white",
+        height=380,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+    )
+    return fig

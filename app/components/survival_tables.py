@@ -1,0 +1,136 @@
+"""The Survival page's tables and notes, built from a SurvivalView."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from app.components.palette import POST_BASELINE_GROUPINGS, level_label
+from app.components.tables import fmt_estimate_ci, fmt_num, fmt_p, fmt_pct_ci, simple_table
+from app.views import FIXED_TIMES, SMALL_GROUP, SurvivalView
+
+CONF_NOTES: dict[str, str] = {
+    "log-log": "log-log transform (as SAS, Stata and lifelines)",
+    "log": "log transform (R's survfit default)",
+    "plain": "plain (linear) Greenwood intervals",
+}
+
+
+def medians_rows(view: SurvivalView) -> list[list[str]]:
+    """One row per group: name, n, events, median (95% CI), survival at 6, 12, 24 months (95% CI)."""
+    rows: list[list[str]] = []
+    if view.km is None:
+        return rows
+    for group in view.km.groups:
+        by_time = {a.time: a for a in group.at}
+        fixed = []
+        for t in FIXED_TIMES:
+            at = by_time.get(t)
+            fixed.append("–" if at is None or at.survival is None else fmt_pct_ci(at.survival, *at.ci))
+        lower, upper = group.median_ci
+        rows.append(
+            [
+                level_label(view.grouping, group.group),
+                str(group.n),
+                str(group.events),
+                fmt_estimate_ci(group.median, lower, upper),
+                *fixed,
+            ]
+        )
+    return rows
+
+
+def medians_table(view: SurvivalView) -> html.Div:
+    header = ["Group", "n", "Events", "Median, months (95% CI)", *(f"{t:g}-month survival" for t in FIXED_TIMES)]
+    conf = view.km.conf_type if view.km else "log-log"
+    caption = (
+        f"95% CIs: {CONF_NOTES.get(conf, conf)}. NR = not reached. Months = days / 30.4375. "
+        "Number at risk at t counts patients with follow-up ≥ t (R's summary(survfit, times=))."
+    )
+    if view.km and view.km.n_excluded:
+        caption += f" {view.km.n_excluded} patients without data for this endpoint were excluded."
+    return simple_table(header, medians_rows(view), id_="medians-table", caption=caption)
+
+
+def tests_block(view: SurvivalView, test_label: str) -> Any:
+    if view.grouping is None:
+        return None
+    if view.test is None:
+        return dbc.Alert(view.test_note or "No test: fewer than two groups.", color="light", className="small")
+    parts: list[Any] = [
+        html.P(
+            [
+                html.Strong(f"{test_label} test: "),
+                f"χ² = {view.test.statistic:.2f} on {view.test.df} df, p = {fmt_p(view.test.p)}",
+            ],
+            className="mb-1",
+            id="test-line",
+        )
+    ]
+    if view.pairwise:
+        rows = [
+            [
+                f"{level_label(view.grouping, a)} vs {level_label(view.grouping, b)}",
+                f"{p.statistic:.2f}",
+                fmt_p(p.p),
+                fmt_p(p.p_adjusted),
+            ]
+            for p in view.pairwise
+            for a, b in [p.groups]
+        ]
+        parts.append(
+            simple_table(
+                ["Comparison", "χ²", "p", "p (Holm)"],
+                rows,
+                caption="A significant overall test with no significant pairwise test is possible: the overall "
+                "test pools evidence across all groups, and the Holm adjustment makes each pairwise test stricter.",
+            )
+        )
+    return html.Div(parts)
+
+
+def hr_block(view: SurvivalView) -> Any:
+    if view.cox is None:
+        return html.Small(view.cox_note, className="text-muted") if view.cox_note else None
+    term = view.cox.terms[0]
+    reference = level_label(view.grouping, term.reference or "")
+    level = level_label(view.grouping, term.level or "")
+    return html.P(
+        [
+            html.Strong("Hazard ratio (Cox, Efron ties): "),
+            f"{level} vs {reference}: HR {fmt_num(term.hr, 2)} (95% CI {fmt_num(term.ci[0], 2)}–"
+            f"{fmt_num(term.ci[1], 2)}), Wald p = {fmt_p(term.p)}",
+        ],
+        id="hr-line",
+    )
+
+
+def notes(view: SurvivalView) -> list[Any]:
+    out: list[Any] = []
+    if view.endpoint in ("os", "pfs") and view.grouping in POST_BASELINE_GROUPINGS:
+        out.append(
+            dbc.Alert(
+                [
+                    html.Strong("Immortal-time bias. "),
+                    "Post-progression therapy starts after baseline: a patient must live long enough to progress "
+                    "and stay well enough to be treated. Counting survival from the first-line start credits that "
+                    "waiting time to the treated group, so this naive comparison flatters treatment even when the "
+                    "treatment does nothing. Read it beside post-progression survival (PPS, from progression).",
+                ],
+                color="danger",
+                className="small py-2",
+                id="immortal-time-warning",
+            )
+        )
+    if view.small_groups:
+        names = ", ".join(level_label(view.grouping, g) for g in view.small_groups)
+        out.append(
+            dbc.Alert(
+                f"Small groups (fewer than {SMALL_GROUP} patients): {names}. Estimates are unstable.",
+                color="warning",
+                className="small py-2",
+            )
+        )
+    return out

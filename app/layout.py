@@ -1,0 +1,116 @@
+"""The app shell: navbar, dataset banner, global filter panel, patient count, page container."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, ctx, dcc, html, no_update
+
+from analysis.filters import FilterSpec, apply_filters, filter_options
+from analysis.schema import FIRST_LINE_DRUGS
+from app import datasets, urlstate
+from app.components.banner import dataset_badge, synthetic_banner
+from app.components.filter_panel import FILTER_CONTROLS, controls_from_spec, filter_panel, spec_from_controls
+from app.ids import Ids
+
+
+def _nav_links(search: str) -> list[Any]:
+    return [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"] + (search or ""), active="exact"))
+        for page in dash.page_registry.values()
+        if page.get("nav", True)
+    ]
+
+
+def shell() -> html.Div:
+    cohort = datasets.active_cohort()
+    options = filter_options(cohort.frame)
+    first_lines = tuple(d for d in FIRST_LINE_DRUGS if d in options.get("first_line", FIRST_LINE_DRUGS))
+    return html.Div(
+        [
+            dcc.Location(id=Ids.URL, refresh="callback-nav"),
+            dbc.Navbar(
+                dbc.Container(
+                    [
+                        dbc.NavbarBrand("Post-Progression Explorer", href="/"),
+                        dbc.Nav(_nav_links(""), id=Ids.NAV, pills=True),
+                    ],
+                    fluid=True,
+                ),
+                color="light",
+                className="mb-2 border-bottom",
+            ),
+            dbc.Container(
+                [
+                    html.Div(synthetic_banner(cohort), id=Ids.SYNTHETIC_BANNER),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                [
+                                    html.Div(
+                                        [
+                                            html.Div(id=Ids.N_BADGE, className="fs-5 fw-semibold"),
+                                            html.Div(dataset_badge(cohort), id=Ids.DATASET_BADGE),
+                                        ],
+                                        className="mb-2",
+                                    ),
+                                    html.Div(id=Ids.FILTER_WARNINGS),
+                                    filter_panel(first_lines, tuple(options.get("center", ()))),
+                                ],
+                                md=3,
+                                className="border-end",
+                            ),
+                            dbc.Col(dash.page_container, md=9),
+                        ]
+                    ),
+                ],
+                fluid=True,
+            ),
+        ]
+    )
+
+
+@callback(
+    Output(Ids.URL, "search"),
+    *[Output(c, "value") for c in FILTER_CONTROLS],
+    Input(Ids.URL, "search"),
+    *[Input(c, "value") for c in FILTER_CONTROLS],
+    Input(Ids.RESET, "n_clicks"),
+)
+def sync_filters(search: str | None, *values: Any) -> tuple[Any, ...]:
+    """Two-way sync of the filter controls and the URL.
+
+    A URL change (first load, pasted link, back/forward) sets the controls;
+    a control change or reset rewrites the URL's filter part.
+    """
+    controls = values[: len(FILTER_CONTROLS)]
+    trigger = ctx.triggered_id
+    if trigger is None or trigger == Ids.URL:
+        spec, _ = urlstate.filters_of(search)
+        return (no_update, *controls_from_spec(spec))
+    spec = FilterSpec() if trigger == Ids.RESET else spec_from_controls(controls)
+    new_search = urlstate.with_filters(search, spec)
+    if new_search == (search or ""):
+        return (no_update,) * (1 + len(FILTER_CONTROLS))
+    return (new_search, *controls_from_spec(spec))
+
+
+@callback(
+    Output(Ids.N_BADGE, "children"),
+    Output(Ids.FILTER_WARNINGS, "children"),
+    Output(Ids.NAV, "children"),
+    Input(Ids.URL, "search"),
+)
+def show_count(search: str | None) -> tuple[Any, Any, Any]:
+    cohort = datasets.active_cohort()
+    spec, dropped = urlstate.filters_of(search)
+    result = apply_filters(cohort.frame, spec)
+    count = f"n = {result.n} of {result.n_total} patients"
+    warnings = (
+        dbc.Alert("Ignored in the link: " + "; ".join(dropped), color="info", className="small py-1")
+        if dropped
+        else None
+    )
+    return count, warnings, _nav_links(search or "")

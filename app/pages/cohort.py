@@ -1,0 +1,77 @@
+"""Cohort page: Table 1 by a chosen grouping, and the patient flow through the filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from app import datasets, urlstate
+from app.components.cohort_tables import flow_table, table_one_table
+from app.components.palette import GROUPINGS
+from app.ids import Ids
+from app.views import cohort_view
+
+dash.register_page(__name__, path="/cohort", name="Cohort", title="Cohort · Post-Progression Explorer", order=0)
+
+DEFAULT_GROUP = "first_line"
+
+
+def layout(t1_group: str | None = None, **_: Any) -> html.Div:
+    group = t1_group if t1_group in GROUPINGS else DEFAULT_GROUP
+    return html.Div(
+        [
+            html.H2("Cohort", className="h4"),
+            dbc.Row(
+                dbc.Col(
+                    [
+                        dbc.Label("Table 1 by", className="small fw-semibold"),
+                        dcc.Dropdown(
+                            id=Ids.COHORT_GROUP,
+                            options=[{"label": label, "value": key} for key, label in GROUPINGS.items()],
+                            value=group,
+                            clearable=False,
+                        ),
+                    ],
+                    md=4,
+                ),
+                className="mb-2",
+            ),
+            dcc.Loading(
+                [
+                    html.Div(id=Ids.COHORT_TABLE1),
+                    html.H3("Patient flow", className="h6 mt-3"),
+                    html.Div(id=Ids.COHORT_FLOW),
+                ],
+                delay_show=150,
+            ),
+        ]
+    )
+
+
+@callback(
+    Output(Ids.URL, "search", allow_duplicate=True),
+    Input(Ids.COHORT_GROUP, "value"),
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def remember_view(group: str, search: str | None) -> str:
+    return urlstate.view_change(search, {"t1_group": group})
+
+
+@callback(
+    Output(Ids.COHORT_TABLE1, "children"),
+    Output(Ids.COHORT_FLOW, "children"),
+    Input(Ids.COHORT_GROUP, "value"),
+    State(Ids.URL, "search"),
+)
+def render(group: str, search: str | None) -> tuple[Any, Any]:
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    view = cohort_view(cohort.fingerprint, spec, group if group in GROUPINGS else DEFAULT_GROUP)
+    flow = flow_table(view.flow, view.n_total)
+    if view.table is None:
+        return dbc.Alert(view.message, color="secondary"), flow
+    return table_one_table(view.table), flow

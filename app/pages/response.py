@@ -1,0 +1,81 @@
+"""Response page: ORR and DCR by group with exact CIs and the test used, and a stacked bar of best response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from app import datasets, urlstate
+from app.components.palette import GROUPINGS
+from app.components.response_figures import response_bar, response_table, tests_block
+from app.ids import Ids
+from app.views import response_view
+
+dash.register_page(__name__, path="/response", name="Response", title="Response · Post-Progression Explorer", order=3)
+
+NO_GROUPING = "none"
+DEFAULT_GROUP = "first_line"
+
+
+def layout(resp_group: str | None = None, **_: Any) -> html.Div:
+    group = resp_group if resp_group in (*GROUPINGS, NO_GROUPING) else DEFAULT_GROUP
+    return html.Div(
+        [
+            html.H2("Response to first-line therapy", className="h4"),
+            dbc.Row(
+                dbc.Col(
+                    [
+                        dbc.Label("Group by", className="small fw-semibold"),
+                        dcc.Dropdown(
+                            id=Ids.RESP_GROUP,
+                            options=[{"label": "No grouping (all patients)", "value": NO_GROUPING}]
+                            + [{"label": label, "value": key} for key, label in GROUPINGS.items()],
+                            value=group,
+                            clearable=False,
+                        ),
+                    ],
+                    md=4,
+                ),
+                className="mb-2",
+            ),
+            dcc.Loading(
+                [
+                    html.Div(id=Ids.RESP_TABLE),
+                    html.Div(id=Ids.RESP_TESTS),
+                    dcc.Graph(id=Ids.RESP_BAR, config={"displaylogo": False}, style={"display": "none"}),
+                ],
+                delay_show=150,
+            ),
+        ]
+    )
+
+
+@callback(
+    Output(Ids.URL, "search", allow_duplicate=True),
+    Input(Ids.RESP_GROUP, "value"),
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def remember_view(group: str, search: str | None) -> str:
+    return urlstate.view_change(search, {"resp_group": group})
+
+
+@callback(
+    Output(Ids.RESP_TABLE, "children"),
+    Output(Ids.RESP_TESTS, "children"),
+    Output(Ids.RESP_BAR, "figure"),
+    Output(Ids.RESP_BAR, "style"),
+    Input(Ids.RESP_GROUP, "value"),
+    State(Ids.URL, "search"),
+)
+def render(group: str, search: str | None) -> tuple[Any, ...]:
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    grouping = None if group in (None, NO_GROUPING) or group not in GROUPINGS else group
+    view = response_view(cohort.fingerprint, spec, grouping)
+    if view.result is None:
+        return dbc.Alert(view.message, color="secondary"), None, {}, {"display": "none"}
+    return response_table(view.result), tests_block(view.result), response_bar(view.result), {"display": "block"}

@@ -1,0 +1,95 @@
+"""Sequences page: first line → response → progression → post-progression therapy → status, and time to therapy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from analysis.filters import FilterSpec
+from app import datasets, urlstate
+from app.components.sequences import sankey_figure, time_to_therapy_figure
+from app.components.tables import fmt_num
+from app.ids import Ids
+from app.views import sequences_view
+
+dash.register_page(
+    __name__, path="/sequences", name="Sequences", title="Treatment sequences · Post-Progression Explorer", order=4
+)
+
+
+def layout(**_: Any) -> html.Div:
+    return html.Div(
+        [
+            html.H2("Treatment sequences", className="h4"),
+            html.P(
+                "Each flow shows its number of patients. Click a flow to apply it as the global filter "
+                "(status at last contact is an outcome, so it is never used as a filter).",
+                className="small text-muted",
+            ),
+            dcc.Loading(
+                [
+                    dcc.Graph(id=Ids.SEQ_SANKEY, config={"displaylogo": False}),
+                    html.Div(id=Ids.SEQ_SUMMARY, className="small mb-2"),
+                    dcc.Graph(id=Ids.SEQ_TTT, config={"displaylogo": False}),
+                ],
+                delay_show=150,
+            ),
+        ]
+    )
+
+
+@callback(
+    Output(Ids.SEQ_SANKEY, "figure"),
+    Output(Ids.SEQ_TTT, "figure"),
+    Output(Ids.SEQ_SUMMARY, "children"),
+    Input(Ids.URL, "search"),
+)
+def render(search: str | None) -> tuple[Any, Any, Any]:
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    view = sequences_view(cohort.fingerprint, spec)
+    if view.flows is None or view.time_to_therapy is None:
+        return {}, {}, dbc.Alert(view.message, color="secondary")
+    ttt = view.time_to_therapy
+    share = ttt.share_treated
+    summary = (
+        f"{ttt.n_treated} of {ttt.n_progressed} patients who progressed received post-progression therapy"
+        + ("" if share is None else f" ({100 * share:.0f}%)")
+        + (
+            ""
+            if ttt.median_months_treated is None
+            else f"; median {fmt_num(ttt.median_months_treated)} months from progression to its start."
+        )
+    )
+    return sankey_figure(view.flows), time_to_therapy_figure(ttt), summary
+
+
+@callback(
+    Output(Ids.URL, "search", allow_duplicate=True),
+    Input(Ids.SEQ_SANKEY, "clickData"),
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def apply_flow(click: dict[str, Any] | None, search: str | None) -> str:
+    """A click on a flow narrows the global filter to that flow's patients."""
+    points = (click or {}).get("points") or []
+    query = points[0].get("customdata") if points else None
+    if not isinstance(query, str) or not query:
+        raise PreventUpdate
+    current, _ = urlstate.filters_of(search)
+    spec = flow_filter(current, query)
+    new_search = urlstate.with_filters(search, spec)
+    if new_search == (search or ""):
+        raise PreventUpdate
+    return new_search
+
+
+def flow_filter(current: FilterSpec, query: str) -> FilterSpec:
+    """The current filters narrowed by a flow's filter query (e.g. ``first_line=lenvatinib&response=PR``)."""
+    merged = {**urlstate.parse(current.to_query()), **urlstate.parse(query)}
+    spec, _ = FilterSpec.parse_query("&".join(f"{k}={v}" for k, v in merged.items()))
+    return spec

@@ -1,0 +1,301 @@
+"""Survival page: Kaplan–Meier by group with risk table, medians, tests and the two-group HR."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from analysis.filters import FilterSpec
+from analysis.schema import ENDPOINTS
+from app import datasets, urlstate
+from app.cache import cache
+from app.components import survival_tables
+from app.components.guard import guard_block
+from app.components.km_figure import KMFigureOptions, km_figure_dict
+from app.components.palette import GROUPINGS
+from app.components.tables import fmt_p
+from app.ids import Ids
+from app.views import GUARD_EXPOSURE, LANDMARKS, guard_view, survival_view
+
+dash.register_page(__name__, path="/survival", name="Survival", title="Survival · Post-Progression Explorer", order=1)
+
+TESTS: dict[str, str] = {
+    "logrank": "Log-rank",
+    "wilcoxon": "Wilcoxon (Gehan–Breslow)",
+    "tarone-ware": "Tarone–Ware",
+    "peto": "Peto–Peto",
+    "fleming-harrington": "Fleming–Harrington (1, 0)",
+}
+CONF_TYPES: dict[str, str] = {"log-log": "log-log (SAS, Stata, lifelines)", "log": "log (R default)", "plain": "plain"}
+SHOW: dict[str, str] = {
+    "ci": "CI bands",
+    "censor": "Censor ticks",
+    "events": "Events row",
+    "censored": "Censored row",
+    "pairwise": "Pairwise tests (Holm)",
+}
+DEFAULT_SHOW = ("ci", "censor")
+NO_GROUPING = "none"
+DEFAULT_LANDMARK = 6.0
+
+
+def _choice(value: str | None, allowed: dict[str, str] | tuple[str, ...], default: str) -> str:
+    return value if value is not None and value in allowed else default
+
+
+def view_options(
+    endpoint: str | None, group: str | None, test: str | None, conf: str | None, show: str | None
+) -> tuple[str, str, str, str, tuple[str, ...]]:
+    """Normalise the page's URL parameters (unknown values fall back to defaults)."""
+    shown = DEFAULT_SHOW if show is None else tuple(s for s in show.split(",") if s in SHOW)
+    return (
+        _choice(endpoint, tuple(ENDPOINTS), "os"),
+        _choice(group, (*GROUPINGS, NO_GROUPING), "first_line"),
+        _choice(test, TESTS, "logrank"),
+        _choice(conf, CONF_TYPES, "log-log"),
+        shown,
+    )
+
+
+def layout(
+    endpoint: str | None = None,
+    group: str | None = None,
+    test: str | None = None,
+    conf: str | None = None,
+    show: str | None = None,
+    landmark: str | None = None,
+    **_: Any,
+) -> html.Div:
+    endpoint, group, test, conf, shown = view_options(endpoint, group, test, conf, show)
+    landmark_value = parse_landmark(landmark)
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Endpoint", className="small fw-semibold"),
+                    dbc.RadioItems(
+                        id=Ids.SURV_ENDPOINT,
+                        options=[{"label": key.upper(), "value": key} for key in ENDPOINTS],
+                        value=endpoint,
+                        inline=True,
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Group by", className="small fw-semibold"),
+                    dcc.Dropdown(
+                        id=Ids.SURV_GROUP,
+                        options=[{"label": "No grouping (all patients)", "value": NO_GROUPING}]
+                        + [{"label": label, "value": key} for key, label in GROUPINGS.items()],
+                        value=group,
+                        clearable=False,
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Test", className="small fw-semibold"),
+                    dcc.Dropdown(
+                        id=Ids.SURV_TEST,
+                        options=[{"label": v, "value": k} for k, v in TESTS.items()],
+                        value=test,
+                        clearable=False,
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("95% CI type", className="small fw-semibold"),
+                    dcc.Dropdown(
+                        id=Ids.SURV_CONF,
+                        options=[{"label": v, "value": k} for k, v in CONF_TYPES.items()],
+                        value=conf,
+                        clearable=False,
+                    ),
+                ],
+                md=3,
+            ),
+        ],
+        className="mb-2 g-2",
+    )
+    return html.Div(
+        [
+            html.H2("Survival", className="h4"),
+            controls,
+            dbc.Checklist(
+                id=Ids.SURV_OPTIONS,
+                options=[{"label": v, "value": k} for k, v in SHOW.items()],
+                value=list(shown),
+                inline=True,
+                switch=True,
+                className="mb-2 small",
+            ),
+            html.Div(id=Ids.SURV_NOTES),
+            dcc.Loading(
+                [
+                    html.Div(id=Ids.SURV_MESSAGE),
+                    dcc.Graph(
+                        id=Ids.SURV_FIGURE,
+                        config={"displaylogo": False, "toImageButtonOptions": {"format": "svg"}},
+                        style={"display": "none"},
+                    ),
+                    html.Div(id=Ids.SURV_MEDIANS),
+                    html.Div(id=Ids.SURV_TESTS),
+                    html.Div(id=Ids.SURV_HR),
+                ],
+                delay_show=150,
+            ),
+            html.Div(
+                [
+                    dbc.InputGroup(
+                        [
+                            dbc.InputGroupText("Landmark (months)"),
+                            dbc.Input(
+                                id=Ids.SURV_LANDMARK,
+                                type="number",
+                                min=0,
+                                step=0.5,
+                                value=landmark_value,
+                                debounce=True,
+                                list="landmark-choices",
+                            ),
+                        ],
+                        size="sm",
+                        style={"maxWidth": "260px"},
+                        className="mt-2",
+                    ),
+                    html.Datalist(id="landmark-choices", children=[html.Option(value=f"{v:g}") for v in LANDMARKS]),
+                    dcc.Loading(html.Div(id=Ids.SURV_GUARD), delay_show=150),
+                ],
+                id=Ids.SURV_GUARD_PANEL,
+                style={"display": "block" if guarded(endpoint, group) else "none"},
+            ),
+        ]
+    )
+
+
+def parse_landmark(text: str | float | None) -> float:
+    """The landmark in months from the URL or the input; 6 when missing or invalid."""
+    try:
+        value = float(text) if text is not None else DEFAULT_LANDMARK
+    except ValueError:
+        return DEFAULT_LANDMARK
+    return value if 0 <= value < 1000 else DEFAULT_LANDMARK
+
+
+def guarded(endpoint: str, group: str | None) -> bool:
+    """OS grouped by something that happens after baseline: show the immortal-time guard."""
+    return endpoint == "os" and group in GUARD_EXPOSURE
+
+
+_CONTROLS = (Ids.SURV_ENDPOINT, Ids.SURV_GROUP, Ids.SURV_TEST, Ids.SURV_CONF, Ids.SURV_OPTIONS)
+
+
+@callback(
+    Output(Ids.URL, "search", allow_duplicate=True),
+    *[Input(c, "value") for c in _CONTROLS],
+    Input(Ids.SURV_LANDMARK, "value"),
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def remember_view(
+    endpoint: str,
+    group: str,
+    test: str,
+    conf: str,
+    shown: list[str] | None,
+    landmark: float | None,
+    search: str | None,
+) -> str:
+    """Keep the page's view options in the URL so a copied link reopens this exact view."""
+    updates: dict[str, str | None] = {
+        "endpoint": endpoint,
+        "group": group,
+        "test": test,
+        "conf": conf,
+        "show": ",".join(shown or []),
+    }
+    updates["landmark"] = None if landmark is None else f"{parse_landmark(landmark):g}"
+    return urlstate.view_change(search, updates)
+
+
+@callback(
+    Output(Ids.SURV_GUARD, "children"),
+    Output(Ids.SURV_GUARD_PANEL, "style"),
+    Input(Ids.SURV_ENDPOINT, "value"),
+    Input(Ids.SURV_GROUP, "value"),
+    Input(Ids.SURV_LANDMARK, "value"),
+    State(Ids.URL, "search"),
+)
+def render_guard(endpoint: str, group: str, landmark: float | None, search: str | None) -> tuple[Any, Any]:
+    """Landmark, time-varying Cox and Simon–Makuch beside the naive comparison."""
+    if not guarded(endpoint, group):
+        return None, {"display": "none"}
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    view = guard_view(cohort.fingerprint, spec, group, parse_landmark(landmark))
+    return guard_block(view), {"display": "block"}
+
+
+@callback(
+    Output(Ids.SURV_FIGURE, "figure"),
+    Output(Ids.SURV_FIGURE, "style"),
+    Output(Ids.SURV_MESSAGE, "children"),
+    Output(Ids.SURV_MEDIANS, "children"),
+    Output(Ids.SURV_TESTS, "children"),
+    Output(Ids.SURV_HR, "children"),
+    Output(Ids.SURV_NOTES, "children"),
+    *[Input(c, "value") for c in _CONTROLS],
+    State(Ids.URL, "search"),
+)
+def render(
+    endpoint: str, group: str, test: str, conf: str, shown: list[str] | None, search: str | None
+) -> tuple[Any, ...]:
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    grouping = None if group == NO_GROUPING else group
+    return survival_outputs(cohort.fingerprint, spec, endpoint, grouping, test, conf, tuple(sorted(set(shown or []))))
+
+
+@cache.memoize()
+def survival_outputs(
+    fingerprint: str,
+    spec: FilterSpec,
+    endpoint: str,
+    grouping: str | None,
+    test: str,
+    conf: str,
+    shown: tuple[str, ...],
+) -> tuple[Any, ...]:
+    """Every output of the page for one normalised key (memoized: a repeated view costs a cache read)."""
+    view = survival_view(fingerprint, spec, endpoint, grouping, test, conf, "pairwise" in shown)
+    notes = survival_tables.notes(view)
+    hidden = {"display": "none"}
+    if view.km is None:
+        message = dbc.Alert(view.message, color="secondary", className="my-3")
+        return {}, hidden, message, None, None, None, notes
+    options = KMFigureOptions(
+        show_ci="ci" in shown,
+        show_censor="censor" in shown,
+        show_events_row="events" in shown,
+        show_censored_row="censored" in shown,
+        title=f"{ENDPOINTS[endpoint][2]}" + (f" by {GROUPINGS[grouping].lower()}" if grouping else ""),
+        annotation=None if view.test is None else f"{TESTS[test]} p = {fmt_p(view.test.p)}",
+    )
+    figure = km_figure_dict(view.km, grouping, view.ticks, options)
+    return (
+        figure,
+        {"display": "block"},
+        None,
+        survival_tables.medians_table(view),
+        survival_tables.tests_block(view, TESTS[test]),
+        survival_tables.hr_block(view),
+        notes,
+    )

@@ -1,0 +1,394 @@
+"""The memoized seam: what each page computes for one (dataset, filter, options) key.
+
+Every function here is memoized by flask-caching and takes only hashable,
+normalised arguments (the dataset fingerprint, a frozen FilterSpec, plain
+strings and tuples). It calls the analysis layer and returns result objects
+or JSON-ready payloads; callbacks only read inputs, call these and lay out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+from analysis.table1 import Table1, table_one
+
+from analysis.compare import PairwiseResult, TestResult, compare_survival, pairwise_tests
+from analysis.cox import CoxResult, CoxTerm, ScreenRow, ZphResult, cox_zph, fit_cox, univariate_screen
+from analysis.errors import PPXError
+from analysis.filters import FilterResult, FilterSpec, FilterStep, apply_filters
+from analysis.km import KMResult, km_by_group
+from analysis.postprog import (
+    PP_GROUPS,
+    ImmortalTimeComparison,
+    SequenceFlows,
+    TimeToTherapy,
+    immortal_time_comparison,
+    pp_sequence_group,
+    time_to_therapy,
+    time_varying_cox,
+    treatment_sequences,
+)
+from analysis.response import ResponseResult, response_rates
+from analysis.schema import AFP_HIGH, COLUMN_BY_NAME, ENDPOINTS
+from app import datasets
+from app.cache import cache
+from app.components.km_figure import tick_times
+
+FIXED_TIMES: tuple[float, ...] = (6.0, 12.0, 24.0)
+SMALL_GROUP = 10
+
+
+def filtered(fingerprint: str, spec: FilterSpec) -> FilterResult:
+    """The filtered cohort with the page-level helper columns (not cached: a DataFrame; filtering is fast)."""
+    result = apply_filters(datasets.cohort_by_fingerprint(fingerprint).frame, spec)
+    return replace(result, frame=analysis_frame(result.frame))
+
+
+def analysis_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Adds the AFP >= 400 flag and the three-way post-progression group (ICI, other therapy, none)."""
+    afp = frame["afp"].astype("float64")
+    return frame.assign(
+        afp_high=(afp >= AFP_HIGH).astype("float64").where(afp.notna()),
+        pp_group=pp_sequence_group(frame),
+    )
+
+
+def group_order(frame: pd.DataFrame, grouping: str | None) -> tuple[str, ...] | None:
+    """Display order of a grouping's levels: the schema's order where it has one."""
+    if grouping is None:
+        return None
+    column = COLUMN_BY_NAME.get(grouping)
+    present = {str(v) for v in frame[grouping].dropna().unique()} if grouping in frame else set()
+    known = PP_GROUPS[::-1] if grouping == "pp_group" else (column.allowed if column is not None else None)
+    if known is not None:
+        ordered = tuple(v for v in known if v in present)
+        return ordered + tuple(sorted(present - set(ordered)))
+    return tuple(sorted(present, key=lambda v: (len(v), v)))
+
+
+@dataclass(frozen=True)
+class SurvivalView:
+    """Everything the Survival page shows for one key."""
+
+    endpoint: str
+    grouping: str | None
+    n: int
+    km: KMResult | None
+    ticks: tuple[float, ...]
+    test: TestResult | None
+    test_note: str | None
+    pairwise: tuple[PairwiseResult, ...]
+    cox: CoxResult | None
+    cox_note: str | None
+    small_groups: tuple[str, ...]
+    message: str | None
+
+
+def _prepare(frame: pd.DataFrame, endpoint: str, grouping: str | None) -> pd.DataFrame:
+    time_col, event_col, _ = ENDPOINTS[endpoint]
+    columns = [time_col, event_col] + ([grouping] if grouping else [])
+    data = frame[columns].dropna()
+    if grouping:
+        data = data.assign(**{grouping: _as_text(data[grouping])})
+    return data
+
+
+@cache.memoize()
+def survival_view(
+    fingerprint: str,
+    spec: FilterSpec,
+    endpoint: str,
+    grouping: str | None,
+    test: str,
+    conf_type: str,
+    pairwise: bool,
+) -> SurvivalView:
+    time_col, event_col, label = ENDPOINTS[endpoint]
+    subset = filtered(fingerprint, spec).frame
+    data = _prepare(subset, endpoint, grouping)
+    empty = SurvivalView(endpoint, grouping, len(data), None, (), None, None, (), None, None, (), None)
+    if data.empty:
+        why = " (only patients who progressed have PPS)" if endpoint == "pps" else ""
+        return _replace_message(empty, f"No patients in this subgroup have {label.lower()} data{why}.")
+    ticks = tick_times(float(data[time_col].max()))
+    times = tuple(sorted(set(ticks) | set(FIXED_TIMES)))
+    order = group_order(data, grouping)
+    km = km_by_group(data, time_col, event_col, grouping, conf_type=conf_type, times=times, group_order=order)
+    small = tuple(g.group for g in km.groups if g.n < SMALL_GROUP)
+    test_result, test_note, pairs = _tests(data, time_col, event_col, grouping, test, pairwise)
+    cox, cox_note = _two_group_cox(data, time_col, event_col, grouping, km)
+    return SurvivalView(
+        endpoint, grouping, len(data), km, ticks, test_result, test_note, pairs, cox, cox_note, small, None
+    )
+
+
+def _replace_message(view: SurvivalView, message: str) -> SurvivalView:
+    return replace(view, message=message)
+
+
+def _tests(
+    data: pd.DataFrame, time_col: str, event_col: str, grouping: str | None, test: str, pairwise: bool
+) -> tuple[TestResult | None, str | None, tuple[PairwiseResult, ...]]:
+    if grouping is None:
+        return None, None, ()
+    try:
+        result = compare_survival(data[time_col], data[event_col], data[grouping], test=test)
+    except PPXError as exc:
+        return None, f"No p-value: {exc}", ()
+    pairs: tuple[PairwiseResult, ...] = ()
+    if pairwise and data[grouping].nunique() > 2:
+        pairs = pairwise_tests(data[time_col], data[event_col], data[grouping], test=test, adjust="holm")
+    return result, None, pairs
+
+
+def _two_group_cox(
+    data: pd.DataFrame, time_col: str, event_col: str, grouping: str | None, km: KMResult
+) -> tuple[CoxResult | None, str | None]:
+    if grouping is None or len(km.groups) != 2:
+        return None, None
+    reference = km.groups[0].group
+    try:
+        return (
+            fit_cox(data, time_col, event_col, [grouping], categorical=[grouping], reference={grouping: reference}),
+            None,
+        )
+    except PPXError as exc:
+        return None, f"No hazard ratio: {exc}"
+
+
+# ----------------------------------------------------------------------------- Cohort page
+
+
+@dataclass(frozen=True)
+class CohortView:
+    """Table 1 by a grouping and the patient flow through the filters."""
+
+    table: Table1 | None
+    flow: tuple[FilterStep, ...]
+    n: int
+    n_total: int
+    message: str | None
+
+
+@cache.memoize()
+def cohort_view(fingerprint: str, spec: FilterSpec, grouping: str) -> CohortView:
+    result = filtered(fingerprint, spec)
+    if result.n == 0:
+        return CohortView(None, result.steps, 0, result.n_total, "No patients match these filters.")
+    frame = result.frame.assign(**{grouping: _as_text(result.frame[grouping])})
+    table = table_one(frame, grouping, group_order=group_order(frame, grouping))
+    return CohortView(table, result.steps, result.n, result.n_total, None)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Group values as text labels ('1' not '1.0'), missing kept missing."""
+    text: pd.Series = values.astype("string").str.replace(r"\.0$", "", regex=True).astype(object)
+    text[values.isna()] = None
+    return text
+
+
+# ----------------------------------------------------------------------------- Cox page
+
+COX_CANDIDATES: dict[str, str] = {
+    "age": "Age (years)",
+    "sex": "Sex",
+    "etiology": "Etiology",
+    "bclc": "BCLC stage",
+    "child_pugh_class": "Child-Pugh class",
+    "albi_grade": "ALBI grade",
+    "fib4": "FIB-4 index",
+    "afp_high": f"AFP ≥ {AFP_HIGH:g} ng/mL",
+    "ecog": "ECOG PS",
+    "mvi": "Macrovascular invasion",
+    "ehs": "Extrahepatic spread",
+    "first_line": "First-line drug",
+    "disease_control": "Disease control (first line)",
+    "pp_received": "Post-progression therapy",
+    "pp_ici": "ICI after progression",
+}
+"""Candidate covariates of the Cox page, in screen order, with their display labels."""
+
+STUDY_COVARIATES: tuple[str, ...] = ("fib4", "disease_control", "pp_received", "pp_ici")
+"""The KLC study's multivariable model for OS: FIB-4, disease control, post-progression therapy, ICI use."""
+
+CATEGORICAL_COVARIATES: tuple[str, ...] = ("ecog",)
+"""Numeric-coded columns treated as categories in Cox models."""
+
+
+def term_label(term: CoxTerm) -> str:
+    """Display label of a model term: 'FIB-4 index', 'ECOG PS: 2 vs 0'."""
+    label = COX_CANDIDATES.get(term.covariate, term.covariate)
+    if term.level is None:
+        return label
+    return f"{label}: {term.level} vs {term.reference}"
+
+
+@dataclass(frozen=True)
+class CoxView:
+    endpoint: str
+    covariates: tuple[str, ...]
+    screen: tuple[ScreenRow, ...]
+    model: CoxResult | None
+    model_note: str | None
+    zph: ZphResult | None
+    zph_note: str | None
+    message: str | None
+
+
+@cache.memoize()
+def cox_view(fingerprint: str, spec: FilterSpec, endpoint: str, covariates: tuple[str, ...]) -> CoxView:
+    time_col, event_col, label = ENDPOINTS[endpoint]
+    subset = filtered(fingerprint, spec).frame
+    data = subset[subset[time_col].notna()]
+    empty = CoxView(endpoint, covariates, (), None, None, None, None, None)
+    if data.empty:
+        return replace(empty, message=f"No patients in this subgroup have {label.lower()} data.")
+    options: dict[str, Any] = {"categorical": [c for c in CATEGORICAL_COVARIATES if c in COX_CANDIDATES]}
+    screen = univariate_screen(data, time_col, event_col, list(COX_CANDIDATES), **options)
+    model: CoxResult | None = None
+    model_note: str | None = None
+    zph: ZphResult | None = None
+    zph_note: str | None = None
+    if not covariates:
+        model_note = "Pick at least one covariate for the multivariable model."
+    else:
+        try:
+            model = fit_cox(data, time_col, event_col, list(covariates), **options)
+        except PPXError as exc:
+            model_note = f"The multivariable model could not be fitted: {exc}"
+        if model is not None:
+            try:
+                zph = cox_zph(data, time_col, event_col, list(covariates), **options)
+            except PPXError as exc:
+                zph_note = f"No proportional-hazards check: {exc}"
+    return CoxView(endpoint, covariates, screen, model, model_note, zph, zph_note, None)
+
+
+# ----------------------------------------------------------------------------- Response page
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    grouping: str | None
+    result: ResponseResult | None
+    message: str | None
+
+
+@cache.memoize()
+def response_view(fingerprint: str, spec: FilterSpec, grouping: str | None) -> ResponseView:
+    subset = filtered(fingerprint, spec).frame
+    if subset.empty:
+        return ResponseView(grouping, None, "No patients match these filters.")
+    frame = subset if grouping is None else subset.assign(**{grouping: _as_text(subset[grouping])})
+    try:
+        result = response_rates(frame, "best_response", grouping, group_order=group_order(frame, grouping))
+    except PPXError as exc:
+        return ResponseView(grouping, None, str(exc))
+    return ResponseView(grouping, result, None)
+
+
+# ----------------------------------------------------------------------------- immortal-time guard
+
+GUARD_EXPOSURE: dict[str, str] = {
+    "pp_received": "pp_received",
+    "pp_class": "pp_received",
+    "pp_group": "pp_ici",
+    "pp_ici": "pp_ici",
+}
+"""Survival-page grouping -> the time-varying exposure its corrected analyses use."""
+
+LANDMARKS: tuple[float, ...] = (3.0, 6.0, 12.0)
+
+
+@dataclass(frozen=True)
+class GuardView:
+    """The naive comparison's corrected counterparts, for OS grouped by a post-baseline variable."""
+
+    exposure: str
+    landmark: float
+    comparison: ImmortalTimeComparison | None
+    ticks: tuple[float, ...]
+    message: str | None
+
+
+@cache.memoize()
+def guard_view(fingerprint: str, spec: FilterSpec, grouping: str, landmark: float) -> GuardView:
+    exposure = GUARD_EXPOSURE[grouping]
+    subset = filtered(fingerprint, spec).frame
+    data = subset[subset["os_months"].notna()]
+    if data.empty:
+        return GuardView(exposure, landmark, None, (), "No patients in this subgroup.")
+    ticks = tick_times(float(data["os_months"].max()))
+    comparison = immortal_time_comparison(data, exposure, landmark=landmark, times=ticks)
+    return GuardView(exposure, landmark, comparison, ticks, None)
+
+
+# ----------------------------------------------------------------------------- Sequences page
+
+
+@dataclass(frozen=True)
+class SequencesView:
+    flows: SequenceFlows | None
+    time_to_therapy: TimeToTherapy | None
+    message: str | None
+
+
+@cache.memoize()
+def sequences_view(fingerprint: str, spec: FilterSpec) -> SequencesView:
+    frame = filtered(fingerprint, spec).frame
+    if frame.empty:
+        return SequencesView(None, None, "No patients match these filters.")
+    return SequencesView(treatment_sequences(frame), time_to_therapy(frame), None)
+
+
+# ----------------------------------------------------------------------------- Reproduce the study
+
+
+@dataclass(frozen=True)
+class StudyView:
+    """The study's analyses in its own order, recomputed on the data in use (after the global filters)."""
+
+    n: int
+    response: ResponseView
+    pfs_by_drug: SurvivalView
+    os_by_drug: SurvivalView
+    cox: CoxResult | None
+    cox_time_varying: CoxResult | None
+    os_by_pp: SurvivalView
+    pp_guard: GuardView | None
+    lenvatinib_by_pp: SurvivalView
+    lenvatinib_ici_time_varying: CoxResult | None
+    notes: tuple[str, ...]
+
+
+STUDY_LANDMARK = 6.0
+
+
+@cache.memoize()
+def study_view(fingerprint: str, spec: FilterSpec) -> StudyView:
+    notes: list[str] = []
+    frame = filtered(fingerprint, spec).frame
+    response = response_view(fingerprint, spec, "first_line")
+    pfs = survival_view(fingerprint, spec, "pfs", "first_line", "logrank", "log-log", False)
+    os_drug = survival_view(fingerprint, spec, "os", "first_line", "logrank", "log-log", False)
+    cox: CoxResult | None = None
+    varying: CoxResult | None = None
+    os_data = frame[frame["os_months"].notna()]
+    try:
+        cox = fit_cox(os_data, "os_months", "os_event", list(STUDY_COVARIATES))
+        varying = time_varying_cox(os_data, ("pp_received", "pp_ici"), ("fib4", "disease_control"))
+    except PPXError as exc:
+        notes.append(f"Cox model for OS: {exc}")
+    os_pp = survival_view(fingerprint, spec, "os", "pp_received", "logrank", "log-log", False)
+    guard = guard_view(fingerprint, spec, "pp_received", STUDY_LANDMARK) if not os_data.empty else None
+    lenvatinib = replace(spec, first_line=("lenvatinib",))
+    len_pp = survival_view(fingerprint, lenvatinib, "os", "pp_group", "logrank", "log-log", False)
+    len_varying: CoxResult | None = None
+    len_data = os_data[os_data["first_line"] == "lenvatinib"]
+    try:
+        len_varying = time_varying_cox(len_data, ("pp_received", "pp_ici"))
+    except PPXError as exc:
+        notes.append(f"Time-varying Cox among lenvatinib patients: {exc}")
+    return StudyView(len(frame), response, pfs, os_drug, cox, varying, os_pp, guard, len_pp, len_varying, tuple(notes))

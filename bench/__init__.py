@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): JSON results plus a printed table."""

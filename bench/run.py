@@ -1,0 +1,187 @@
+"""`make bench`: time the analysis layer against bare lifelines, and the Survival page recompute.
+
+Every figure is a median over repeats, measured in the same run as its
+lifelines baseline on the same data, because shared machines are noisy.
+Times are whole days, as in real data (many ties).
+
+    python -m bench.run --out bench/results.json [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from plotly.io.json import to_json_plotly
+
+COX_COVARIATES = ("age", "fib4", "albi", "afp_high", "bclc_c", "dc")
+
+
+def make_data(n: int, seed: int = 1) -> pd.DataFrame:
+    """Survival data with two groups and six covariates; times in whole days, ~20% censored."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "group": rng.choice(["sorafenib", "lenvatinib"], size=n, p=[0.6, 0.4]),
+            "age": rng.normal(72, 9, n).round(),
+            "fib4": rng.lognormal(1.3, 0.5, n).round(2),
+            "albi": rng.normal(-2.4, 0.45, n).round(2),
+            "afp_high": rng.binomial(1, 0.35, n),
+            "bclc_c": rng.binomial(1, 0.55, n),
+            "dc": rng.binomial(1, 0.6, n),
+        }
+    )
+    lp = 0.01 * (frame["age"] - 72) + 0.08 * frame["fib4"] + 0.6 * (frame["albi"] + 2.4)
+    lp += 0.35 * frame["afp_high"] + 0.25 * frame["bclc_c"] - 0.6 * frame["dc"]
+    death = rng.exponential(420 * np.exp(-lp))
+    censor = rng.uniform(30, 2400, n)
+    frame["days"] = np.maximum(np.ceil(np.minimum(death, censor)), 1.0)
+    frame["dead"] = (death <= censor).astype(int)
+    return frame
+
+
+def timed(fn: Callable[[], Any], repeats: int) -> dict[str, float]:
+    fn()  # warm-up
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(samples), "min_s": min(samples), "repeats": repeats}
+
+
+def analysis_bench(n: int, repeats: int) -> dict[str, Any]:
+    from lifelines import CoxPHFitter, KaplanMeierFitter
+    from lifelines.statistics import multivariate_logrank_test
+
+    from analysis.compare import compare_survival
+    from analysis.cox import fit_cox
+    from analysis.km import km_by_group
+
+    data = make_data(n)
+
+    def ours_km() -> None:
+        km_by_group(data, "days", "dead", "group", times=(180, 365, 730))
+
+    sink: list[Any] = []
+
+    def bare_km() -> None:
+        for _, g in data.groupby("group"):
+            fitter = KaplanMeierFitter().fit(g["days"], g["dead"])  # median and CI bands are computed in fit
+            sink.append((fitter.median_survival_time_, fitter.survival_function_at_times([180, 365, 730])))
+
+    def ours_logrank() -> None:
+        compare_survival(data["days"], data["dead"], data["group"])
+
+    def bare_logrank() -> None:
+        sink.append(multivariate_logrank_test(data["days"], data["group"], data["dead"]).p_value)
+
+    def ours_cox() -> None:
+        fit_cox(data, "days", "dead", list(COX_COVARIATES))
+
+    cox_frame = data[["days", "dead", *COX_COVARIATES]]
+
+    def bare_cox() -> None:
+        CoxPHFitter().fit(cox_frame, "days", "dead")
+
+    out: dict[str, Any] = {"n": n}
+    for name, ours, bare in (
+        ("km_by_group", ours_km, bare_km),
+        ("logrank", ours_logrank, bare_logrank),
+        ("cox_6_covariates", ours_cox, bare_cox),
+    ):
+        reps = repeats if not (name.startswith("cox") and n >= 50_000) else max(3, repeats // 3)
+        a = timed(ours, reps)
+        b = timed(bare, reps)
+        out[name] = {"ppx": a, "lifelines": b, "ratio": a["median_s"] / b["median_s"]}
+    return out
+
+
+def page_bench(n: int, repeats: int) -> dict[str, Any]:
+    """What the server does for one filter change on the Survival page, uncached and cached."""
+    os.environ["PPX_CACHE_DIR"] = tempfile.mkdtemp(prefix="ppx-bench-cache-")
+    from analysis.cohort import validate_cohort
+    from analysis.filters import FilterSpec
+    from analysis.synth import generate_cohort
+    from app import create_app, datasets
+    from app.cache import cache
+    from app.pages import survival
+
+    cohort = validate_cohort(generate_cohort(n, seed=7), source=f"bench n={n}", synthetic=True)
+    app = create_app()
+    specs = [FilterSpec.create(first_line=[d]) for d in ("sorafenib", "lenvatinib")] + [FilterSpec()]
+    search = [f"?{s.to_query()}" for s in specs]
+    original = datasets.active_cohort
+    datasets.active_cohort = lambda: cohort  # type: ignore[assignment]
+    sizes: list[int] = []
+    try:
+        with app.server.app_context():
+
+            def recompute(i: int) -> None:
+                out = survival.render("os", "first_line", "logrank", "log-log", ["ci", "censor"], search[i % 3])
+                sizes.append(len(to_json_plotly(out[0])))
+
+            counter = iter(range(10**9))
+
+            def uncached() -> None:
+                cache.clear()
+                recompute(next(counter))
+
+            u = timed(uncached, repeats)
+            cache.clear()
+            recompute(0)
+            c = timed(lambda: recompute(0), repeats)
+    finally:
+        datasets.active_cohort = original  # type: ignore[assignment]
+    return {"n": n, "uncached": u, "cached": c, "km_figure_json_bytes": max(sizes)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="bench/results.json")
+    parser.add_argument("--quick", action="store_true", help="small sizes only (smoke run)")
+    args = parser.parse_args(argv)
+    sizes = (513, 5000) if args.quick else (513, 5000, 50_000)
+    page_sizes = (513,) if args.quick else (513, 50_000)
+    results: dict[str, Any] = {
+        "machine": {
+            "platform": platform.platform(),
+            "python": sys.version.split()[0],
+            "cpus": os.cpu_count(),
+        },
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "analysis": [analysis_bench(n, repeats=15 if n < 50_000 else 5) for n in sizes],
+        "survival_page": [page_bench(n, repeats=11 if n < 50_000 else 5) for n in page_sizes],
+    }
+    with open(args.out, "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=2)
+    print(f"{'n':>7} {'step':<18} {'ppx ms':>10} {'lifelines ms':>13} {'ratio':>6}")
+    for block in results["analysis"]:
+        for name in ("km_by_group", "logrank", "cox_6_covariates"):
+            r = block[name]
+            print(
+                f"{block['n']:>7} {name:<18} {1000 * r['ppx']['median_s']:>10.1f} "
+                f"{1000 * r['lifelines']['median_s']:>13.1f} {r['ratio']:>6.2f}"
+            )
+    for block in results["survival_page"]:
+        print(
+            f"Survival page n={block['n']}: uncached {1000 * block['uncached']['median_s']:.1f} ms, "
+            f"cached {1000 * block['cached']['median_s']:.2f} ms, KM figure {block['km_figure_json_bytes']} bytes"
+        )
+    print(f"JSON written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""Shared fixtures: headless Debian Chromium for dash[testing], and one Dash app per test session.
+
+Dash moves ``@callback`` registrations into the first app that serves a
+request, so the browser tests share a single app built once per session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("PPX_CACHE_TYPE", "SimpleCache")
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,1100",
+)
+
+
+def pytest_setup_options() -> Any:
+    """Chrome options for dash[testing]: Debian's Chromium, headless, no calls to the outside network."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    binary = shutil.which("chromium") or "/usr/bin/chromium"
+    options.binary_location = binary
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    return options
+
+
+@pytest.fixture(scope="session")
+def ppx_app() -> Iterator[Any]:
+    from app import create_app
+
+    yield create_app()

@@ -1,0 +1,123 @@
+"""Real browser tests: headless Debian Chromium through dash[testing].
+
+One app for the whole session (Dash binds ``@callback`` registrations to the
+first app that serves), one server started per test.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dash.testing.wait import until
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+
+from app.ids import Ids
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOT = ROOT / "docs" / "survival-page.png"
+PAGES = {
+    "/": "#" + Ids.SURV_FIGURE,
+    "/survival": "#" + Ids.SURV_FIGURE,
+    "/cohort": "#table-one",
+    "/cox": "#cox-model-table",
+    "/response": "#response-table",
+    "/methods": "#methods-text",
+}
+
+
+def _severe(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [entry for entry in logs if entry.get("level") == "SEVERE" and "favicon" not in entry.get("message", "")]
+
+
+def _count(dash_duo: Any) -> int:
+    text = dash_duo.wait_for_element("#" + Ids.N_BADGE).text
+    match = re.search(r"n = (\d+) of (\d+)", text)
+    assert match, text
+    return int(match.group(1))
+
+
+def _wait_count(dash_duo: Any) -> int:
+    dash_duo.wait_for_contains_text("#" + Ids.N_BADGE, "n = ", timeout=15)
+    return _count(dash_duo)
+
+
+def _curve_names(dash_duo: Any) -> list[str]:
+    figure = dash_duo.driver.execute_script(
+        f"const plot = document.querySelector('#{Ids.SURV_FIGURE} .js-plotly-plot');"
+        "return plot && plot.data ? plot.data.filter(t => t.name && t.line && t.line.shape === 'hv')"
+        ".map(t => t.name) : [];"
+    )
+    return list(figure)
+
+
+def test_every_page_loads_without_console_errors(dash_duo: Any, ppx_app: Any) -> None:
+    dash_duo.start_server(ppx_app)
+    for path, selector in PAGES.items():
+        dash_duo.wait_for_page(url=dash_duo.server_url + path, timeout=20)
+        dash_duo.wait_for_element(selector, timeout=30)
+        dash_duo.wait_for_contains_text("#" + Ids.SYNTHETIC_BANNER, "SYNTHETIC", timeout=10)
+        assert _severe(dash_duo.get_logs()) == [], path
+
+
+def test_first_line_filter_changes_n_and_the_curves(dash_duo: Any, ppx_app: Any) -> None:
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/survival", timeout=20)
+    dash_duo.wait_for_element("#" + Ids.SURV_FIGURE + " .js-plotly-plot", timeout=30)
+    assert _count(dash_duo) == 513
+    assert sorted(_curve_names(dash_duo)) == ["Lenvatinib (n = 204)", "Sorafenib (n = 309)"]
+    option = dash_duo.find_element(f"#{Ids.F_FIRST_LINE} input[value='lenvatinib']")
+    dash_duo.driver.execute_script("arguments[0].click();", option)
+    dash_duo.wait_for_contains_text("#" + Ids.N_BADGE, "n = 204 of 513", timeout=20)
+    until(lambda: _curve_names(dash_duo) == ["Lenvatinib (n = 204)"], timeout=20)
+    assert "first_line=lenvatinib" in dash_duo.driver.current_url
+    assert _severe(dash_duo.get_logs()) == []
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/survival", timeout=20)
+    until(lambda: len(_curve_names(dash_duo)) == 2, timeout=30)
+    dash_duo.driver.save_screenshot(str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 20_000
+
+
+def test_a_url_with_filters_restores_them(dash_duo: Any, ppx_app: Any) -> None:
+    dash_duo.start_server(ppx_app)
+    url = dash_duo.server_url + "/survival?first_line=sorafenib&bclc=C&endpoint=pfs&group=pp_received"
+    dash_duo.wait_for_page(url=url, timeout=20)
+    dash_duo.wait_for_element("#" + Ids.SURV_FIGURE + " .js-plotly-plot", timeout=30)
+    n = _wait_count(dash_duo)
+    assert 0 < n < 309
+    checked = dash_duo.driver.execute_script(
+        f"return document.querySelector('#{Ids.F_FIRST_LINE} input:checked').value;"
+    )
+    assert checked == "sorafenib"
+    assert "C" in dash_duo.find_element("#" + Ids.F_BCLC).text
+    endpoint = dash_duo.driver.execute_script(
+        f"return document.querySelector('#{Ids.SURV_ENDPOINT} input:checked').value;"
+    )
+    assert endpoint == "pfs"
+    assert "Post-progression therapy" in " ".join(_curve_names(dash_duo))
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_cox_page_shows_the_study_covariates(dash_duo: Any, ppx_app: Any) -> None:
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/cox", timeout=20)
+    labels = ("FIB-4 index", "Disease control (first line)", "Post-progression therapy", "ICI after progression")
+
+    def model_rows() -> list[str]:
+        try:
+            table = dash_duo.find_element("#cox-model-table")
+            return [row.text for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+        except StaleElementReferenceException:  # re-rendered while being read
+            return []
+
+    until(lambda: len(model_rows()) == 4, timeout=40)
+    rows = model_rows()
+    for label, row in zip(labels, rows, strict=True):
+        assert row.startswith(label)
+    assert _severe(dash_duo.get_logs()) == []
