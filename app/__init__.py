@@ -7,6 +7,7 @@ from pathlib import Path
 from dash import Dash
 
 from app.cache import init_cache
+from app.sessions import init_sessions
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -30,6 +31,7 @@ def create_app() -> Dash:
         update_title=None,  # type: ignore[arg-type]  # Dash accepts None: no 'Updating...' title
     )
     init_cache(app.server)
+    init_sessions(app.server)
     app.server.add_url_rule("/healthz", "healthz", _healthz)
     from app.layout import shell  # after Dash() so pages are registered
 

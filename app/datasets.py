@@ -1,15 +1,22 @@
 """Which cohort a request works on.
 
-The bundled synthetic cohort is loaded once per process (read-only). Uploaded
-cohorts (a later feature) are looked up per browser session, never shared.
+The bundled synthetic cohort is loaded once per process (read-only). A cohort
+uploaded in a browser session lives in the session store (:mod:`app.sessions`)
+under that session's cookie token and is never visible to another session.
 """
 
 from __future__ import annotations
 
+import pickle
 from functools import lru_cache
+
+from flask import has_request_context
 
 from analysis.cohort import ValidatedCohort, load_bundled_cohort
 from analysis.errors import DataError
+from app import sessions
+
+COHORT_KEY = "cohort"
 
 
 @lru_cache(maxsize=1)
@@ -18,9 +25,40 @@ def bundled() -> ValidatedCohort:
     return load_bundled_cohort()
 
 
+def session_cohort() -> ValidatedCohort | None:
+    """The cohort uploaded in this browser session, if any."""
+    if not has_request_context():
+        return None
+    sid = sessions.session_id()
+    if sid is None:
+        return None
+    try:
+        blob = sessions.store().get(sid, COHORT_KEY)
+    except sessions.StoreUnavailableError as exc:
+        raise DataError(f"{exc}. Your uploaded data cannot be reached; try again shortly.") from exc
+    if blob is None:
+        return None
+    cohort = pickle.loads(blob)  # our own server-side pickle, never client input
+    return cohort if isinstance(cohort, ValidatedCohort) else None
+
+
+def set_session_cohort(cohort: ValidatedCohort) -> None:
+    """Make ``cohort`` this browser session's dataset (until the session expires or it is cleared)."""
+    sid = sessions.session_id()
+    if sid is None:
+        raise DataError("this browser has no session cookie; reload the page and upload again")
+    sessions.store().put(sid, COHORT_KEY, pickle.dumps(cohort, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def clear_session_cohort() -> None:
+    sid = sessions.session_id()
+    if sid is not None:
+        sessions.store().delete(sid, COHORT_KEY)
+
+
 def active_cohort() -> ValidatedCohort:
-    """The cohort the current request works on."""
-    return bundled()
+    """The cohort the current request works on: this session's upload, else the bundled cohort."""
+    return session_cohort() or bundled()
 
 
 def cohort_by_fingerprint(fingerprint: str) -> ValidatedCohort:
