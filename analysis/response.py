@@ -234,7 +234,8 @@ class _FisherNetwork:
     reach a node with the same value are merged.
     """
 
-    def __init__(self, table: IntArray) -> None:
+    def __init__(self, table: IntArray, max_work: int = FISHER_MAX_WORK) -> None:
+        self.max_work = max_work
         oriented = table if table.shape[0] <= table.shape[1] else table.T
         self.rows = tuple(sorted(int(v) for v in oriented.sum(axis=1)))
         self.cols = tuple(sorted(int(v) for v in oriented.sum(axis=0)))
@@ -309,7 +310,7 @@ class _FisherNetwork:
                     child = tuple(sorted(k - x for k, x in zip(key, cells, strict=True)))
                     pieces.setdefault(child, []).append((open_values - self._lf_sum(cells), open_multiplicity))
                     work += 1 + open_values.size
-                    if work > FISHER_MAX_WORK:
+                    if work > self.max_work:
                         raise _FisherTooLarge
             nodes = {key: self._merge(parts) for key, parts in pieces.items()}
         for key, (values, multiplicity) in nodes.items():  # the last column is fixed by the remaining row totals
@@ -319,7 +320,7 @@ class _FisherNetwork:
         return min(1.0, p)
 
 
-def fisher_exact_p(table: npt.ArrayLike) -> float:
+def fisher_exact_p(table: npt.ArrayLike, *, max_work: int = FISHER_MAX_WORK) -> float:
     """Two-sided p of Fisher's exact test for an r x c table, as R's ``fisher.test(tab)$p.value``.
 
     The p-value sums the probabilities of all tables with the observed margins
@@ -328,17 +329,20 @@ def fisher_exact_p(table: npt.ArrayLike) -> float:
     """
     counts = _clean_table(table)
     try:
-        return _FisherNetwork(counts).p_value()
+        return _FisherNetwork(counts, max_work).p_value()
     except _FisherTooLarge:
         raise UndefinedComparisonError("the table is too large for an exact enumeration of Fisher's test") from None
 
 
-def association_test(table: npt.ArrayLike, *, correct: bool = False) -> AssociationTest:
+def association_test(
+    table: npt.ArrayLike, *, correct: bool = False, max_work: int = FISHER_MAX_WORK
+) -> AssociationTest:
     """Chi-square when every expected count is >= 5, otherwise Fisher's exact test; the reason says which and why.
 
     ``table`` holds counts, one row per group and one column per outcome (or the
     transpose). Rows and columns with no patients are dropped. Raises
-    UndefinedComparisonError when fewer than two rows or columns remain.
+    UndefinedComparisonError when fewer than two rows or columns remain. ``max_work``
+    bounds the exact enumeration (interactive pages pass a smaller budget).
     """
     counts = _clean_table(table)
     smallest = float(expected_counts(counts).min())
@@ -352,7 +356,7 @@ def association_test(table: npt.ArrayLike, *, correct: bool = False) -> Associat
             reason=f"all expected counts >= {MIN_EXPECTED:g} (smallest {smallest:.1f}); {chi.reason.split(';')[0]}",
         )
     try:
-        p = fisher_exact_p(counts)
+        p = fisher_exact_p(counts, max_work=max_work)
     except UndefinedComparisonError:
         chi = chi_square_test(counts, correct=correct)
         return AssociationTest(

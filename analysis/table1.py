@@ -43,6 +43,9 @@ from analysis.response import association_test
 from analysis.schema import COLUMN_BY_NAME, COLUMNS
 from analysis.survdata import coerce_event, coerce_numeric, require_columns, spreadsheet_row
 
+TABLE1_FISHER_WORK = 20_000
+"""Exact-test budget per Table 1 row (tens of ms); larger sparse tables fall back to chi-square, stated."""
+
 BASELINE_VARIABLES: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.group == "Baseline")
 OVERALL = "Overall"
 MISSING_LEVEL = "Missing"
@@ -333,7 +336,7 @@ def _categorical_rows(
     note = None
     if context.n_groups > 1:
         try:
-            result = association_test(counts[1:])
+            result = association_test(counts[1:], max_work=TABLE1_FISHER_WORK)
             p, test = result.p, result.name
             if "too large" in result.reason:
                 note = f"{name}: {result.reason}."
