@@ -39,8 +39,9 @@ def shell() -> html.Div:
                     ],
                     fluid=True,
                 ),
-                color="light",
-                className="mb-2 border-bottom",
+                color="dark",
+                dark=True,
+                className="mb-2",
             ),
             dbc.Container(
                 [

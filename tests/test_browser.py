@@ -121,3 +121,20 @@ def test_cox_page_shows_the_study_covariates(dash_duo: Any, ppx_app: Any) -> Non
     for label, row in zip(labels, rows, strict=True):
         assert row.startswith(label)
     assert _severe(dash_duo.get_logs()) == []
+
+
+def test_immortal_time_warning_and_landmark_view(dash_duo: Any, ppx_app: Any) -> None:
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/survival?group=pp_received&landmark=6", timeout=20)
+    dash_duo.wait_for_contains_text("#immortal-time-warning", "Immortal-time bias", timeout=30)
+    dash_duo.wait_for_element("#landmark-figure .js-plotly-plot", timeout=60)
+    dash_duo.wait_for_element("#simon-makuch-figure .js-plotly-plot", timeout=30)
+    summary = dash_duo.find_element("#guard-summary").text
+    assert "Naive HR" in summary and "time-dependent HR" in summary
+    rows = dash_duo.find_elements("#guard-table tbody tr")
+    assert any("Landmark at 6 months" in row.text for row in rows)
+    # a non-post-baseline grouping hides the guard
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/survival?group=first_line", timeout=20)
+    dash_duo.wait_for_element("#" + Ids.SURV_FIGURE + " .js-plotly-plot", timeout=30)
+    until(lambda: not dash_duo.find_elements("#immortal-time-warning"), timeout=10)
+    assert _severe(dash_duo.get_logs()) == []

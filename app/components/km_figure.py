@@ -173,7 +173,14 @@ def km_figure_dict(
         "margin": {"l": 60, "r": 20, "t": 70, "b": 50},
         "height": 520 + 22 * len(rows),
         "hovermode": "closest",
-        "xaxis": {"anchor": "y", "domain": [0, 1], "matches": "x2", "tickvals": list(ticks), "range": x_range},
+        "xaxis": {
+            "anchor": "y",
+            "domain": [0, 1],
+            "matches": "x2",
+            "tickvals": list(ticks),
+            "range": x_range,
+            "title": {"text": options.x_title, "standoff": 4},
+        },
         "yaxis": {
             "anchor": "x",
             "domain": [table_height + gap, 1],
@@ -186,8 +193,9 @@ def km_figure_dict(
             "domain": [0, 1],
             "tickvals": list(ticks),
             "range": x_range,
-            "title": {"text": options.x_title},
+            "showticklabels": False,
             "showgrid": False,
+            "zeroline": False,
         },
         "yaxis2": {
             "anchor": "x2",
