@@ -185,3 +185,29 @@ def test_treatment_sequences_count_every_patient_at_every_stage() -> None:
     ]
     assert lenvatinib_pr[0].count == 2
     assert lenvatinib_pr[0].filters == (("first_line", "lenvatinib"), ("response", "PR"))
+
+
+def test_ppx_cox_time_varying_and_ppx_landmark_on_the_bundled_file(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from analysis.cli import main
+    from analysis.cohort import bundled_cohort_path, load_bundled_cohort
+
+    path = str(bundled_cohort_path())
+    frame = load_bundled_cohort().frame
+    argv = ["cox", "--data", path, "--time", "os_months", "--event", "os_event", "--covariates", "fib4"]
+    assert main([*argv, "--time-varying", "pp_received,pp_ici", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    direct = time_varying_cox(frame, ("pp_received", "pp_ici"), ("fib4",))
+    assert [t["term"] for t in out["terms"]] == ["pp_received", "pp_ici", "fib4"]
+    assert [t["hr"] for t in out["terms"]] == pytest.approx([t.hr for t in direct.terms], rel=1e-10)
+    naive = fit_cox(frame, "os_months", "os_event", ["pp_received", "pp_ici", "fib4"])
+    assert out["terms"][0]["hr"] > naive.terms[0].hr  # the time-varying HR is less flattering
+
+    assert main(["landmark", "--data", path, "--landmark", "6", "--group", "pp_received", "--json"]) == 0
+    lm = json.loads(capsys.readouterr().out)
+    expected = landmark_analysis(frame, 6.0)
+    assert lm["n_eligible"] == expected.n_eligible and lm["n_excluded"] == expected.n_excluded
+    assert lm["hr"]["hr"] == pytest.approx(expected.hr.hr if expected.hr else None)
+    assert main(["landmark", "--data", path, "--landmark", "-1"]) == 2
+    assert "landmark" in capsys.readouterr().err

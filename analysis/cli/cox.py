@@ -42,6 +42,13 @@ def register(subparsers: Any) -> None:
         help="reference level of a categorical covariate (repeat for several)",
     )
     parser.add_argument("--strata", metavar="COL", help="stratify: a separate baseline hazard per value")
+    parser.add_argument(
+        "--time-varying",
+        default="",
+        metavar="pp_received,pp_ici",
+        help="canonical cohort files only: these exposures switch on at pp_start (counting-process data built "
+        "from the dates; guards against immortal-time bias). --time/--event give the endpoint (e.g. os_months)",
+    )
     parser.add_argument("--zph", action="store_true", help="also test proportional hazards (R's cox.zph, km)")
     parser.add_argument("--json", action="store_true", help="print the stable JSON contract")
     parser.set_defaults(func=run)
@@ -128,15 +135,34 @@ def _text(args: argparse.Namespace, result: CoxResult, zph: ZphResult | None) ->
     return "\n".join(lines)
 
 
+def _time_varying_frame(args: argparse.Namespace, covariates: list[str]) -> tuple[Any, list[str]]:
+    """Counting-process rows (start, stop] split at pp_start, from a canonical cohort file."""
+    from analysis.cohort import load_cohort
+    from analysis.postprog import counting_process
+
+    if args.start:
+        raise DataError("--time-varying builds the (start, stop] rows itself; do not also give --start")
+    exposures = parse_columns(args.time_varying, "--time-varying")
+    cohort = load_cohort(args.data)
+    baseline = [c for c in covariates if c not in exposures]
+    extra = [c for c in (args.strata,) if c and c not in baseline]
+    long = counting_process(cohort.frame, exposures, [*baseline, *extra], time_col=args.time, event_col=args.event)
+    args.time, args.event, args.start = "stop", "event", "start"
+    return long, [*exposures, *baseline]
+
+
 def run(args: argparse.Namespace) -> int:
-    frame = read_table(args.data)
+    covariates = parse_columns(args.covariates, "--covariates")
+    if args.time_varying:
+        frame, covariates = _time_varying_frame(args, covariates)
+    else:
+        frame = read_table(args.data)
     options: dict[str, Any] = {
         "categorical": parse_columns(args.categorical, "--categorical"),
         "reference": parse_references(args.reference),
         "strata": args.strata,
         "start_col": args.start,
     }
-    covariates = parse_columns(args.covariates, "--covariates")
     result = fit_cox(frame, args.time, args.event, covariates, **options)
     zph = cox_zph(frame, args.time, args.event, covariates, **options) if args.zph else None
     if args.json:
