@@ -116,10 +116,11 @@ def page_bench(n: int, repeats: int) -> dict[str, Any]:
     from analysis.synth import generate_cohort
     from app import create_app, datasets
     from app.cache import cache
-    from app.pages import survival
 
     cohort = validate_cohort(generate_cohort(n, seed=7), source=f"bench n={n}", synthetic=True)
     app = create_app()
+    from app.pages import survival  # pages register themselves: only after the app exists
+
     specs = [FilterSpec.create(first_line=[d]) for d in ("sorafenib", "lenvatinib")] + [FilterSpec()]
     search = [f"?{s.to_query()}" for s in specs]
     original = datasets.active_cohort
