@@ -63,3 +63,10 @@ def view_change(search: str | None, updates: Mapping[str, str | None]) -> str:
 def filters_of(search: str | None) -> tuple[FilterSpec, tuple[str, ...]]:
     """The filter spec in ``search``, and what was dropped as invalid."""
     return FilterSpec.parse_query((search or "").lstrip("?"))
+
+
+def narrow_filters(current: FilterSpec, query: str) -> FilterSpec:
+    """``current`` narrowed by a filter query such as ``first_line=lenvatinib&response=PR`` (query values win)."""
+    merged = {**parse(current.to_query()), **parse(query)}
+    spec, _ = FilterSpec.parse_query(_encode(merged))
+    return spec

@@ -119,3 +119,16 @@ def test_view_change_prevents_an_update_when_nothing_changes() -> None:
 )
 def test_filter_controls_round_trip(spec: FilterSpec) -> None:
     assert spec_from_controls(controls_from_spec(spec)) == spec
+
+
+def test_a_sankey_flow_click_narrows_the_global_filter(ppx_app: Any) -> None:
+    from app.pages.sequences import apply_flow  # pages register themselves once the app exists
+
+    current = FilterSpec.create(bclc=["C"], first_line=["sorafenib"])
+    spec = urlstate.narrow_filters(current, "first_line=lenvatinib&response=PR")
+    assert spec == FilterSpec.create(bclc=["C"], first_line=["lenvatinib"], response=["PR"])
+    click = {"points": [{"customdata": "progressed=yes&pp=ici"}]}
+    search = apply_flow(click, "?bclc=C&endpoint=pfs")
+    assert urlstate.parse(search) == {"bclc": "C", "pp": "ici", "progressed": "yes", "endpoint": "pfs"}
+    with pytest.raises(PreventUpdate):
+        apply_flow({"points": [{"label": "a node, not a flow"}]}, "?")

@@ -27,6 +27,8 @@ PAGES = {
     "/cohort": "#table-one",
     "/cox": "#cox-model-table",
     "/response": "#response-table",
+    "/sequences": "#seq-sankey .js-plotly-plot",
+    "/study": "#study-5",
     "/methods": "#methods-text",
 }
 

@@ -9,7 +9,6 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from analysis.filters import FilterSpec
 from app import datasets, urlstate
 from app.components.sequences import sankey_figure, time_to_therapy_figure
 from app.components.tables import fmt_num
@@ -81,15 +80,8 @@ def apply_flow(click: dict[str, Any] | None, search: str | None) -> str:
     if not isinstance(query, str) or not query:
         raise PreventUpdate
     current, _ = urlstate.filters_of(search)
-    spec = flow_filter(current, query)
+    spec = urlstate.narrow_filters(current, query)
     new_search = urlstate.with_filters(search, spec)
     if new_search == (search or ""):
         raise PreventUpdate
     return new_search
-
-
-def flow_filter(current: FilterSpec, query: str) -> FilterSpec:
-    """The current filters narrowed by a flow's filter query (e.g. ``first_line=lenvatinib&response=PR``)."""
-    merged = {**urlstate.parse(current.to_query()), **urlstate.parse(query)}
-    spec, _ = FilterSpec.parse_query("&".join(f"{k}={v}" for k, v in merged.items()))
-    return spec
