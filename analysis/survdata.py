@@ -48,6 +48,15 @@ def coerce_event(values: pd.Series, column: str) -> pd.Series:
     Accepts 0/1 and true/false (also yes/no, case-insensitive). Anything else
     raises DataError naming the column and showing example bad values.
     """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype("float64")
+        bad_numbers = numbers[numbers.notna() & ~numbers.isin([0.0, 1.0])]
+        if len(bad_numbers):
+            raise DataError(
+                f"column {column!r} must be an event indicator coded 0/1 or true/false; "
+                f"bad values at {_examples(values[bad_numbers.index])}"
+            )
+        return numbers  # fast path: already 0/1 numbers
     present = values.dropna()
     text = present.astype(str).str.strip().str.lower()
     is_true = text.isin(_TRUE)
@@ -64,6 +73,8 @@ def coerce_event(values: pd.Series, column: str) -> pd.Series:
 
 def coerce_numeric(values: pd.Series, column: str) -> pd.Series:
     """Numbers as float64 (NaN where empty); non-numeric text raises DataError with examples."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")  # fast path: nothing to parse
     numeric = pd.to_numeric(values, errors="coerce")
     bad = values[numeric.isna() & values.notna() & (values.astype(str).str.strip() != "")]
     if len(bad):

@@ -53,18 +53,29 @@ def _none_to_nan(values: Sequence[float | None]) -> list[float]:
     return [math.nan if v is None else float(v) for v in values]
 
 
+def _rounded(values: Sequence[float | None], digits: int) -> list[float | None]:
+    """Values rounded for the figure payload (survival to 5 decimals is far below a pixel)."""
+    return [None if v is None else round(v, digits) for v in values]
+
+
 def _curve_traces(group: KMGroup, name: str, colour: str, options: KMFigureOptions) -> list[dict[str, Any]]:
-    """Plain trace dicts (no plotly validation: a figure is rebuilt on every filter change)."""
+    """Plain trace dicts (no plotly validation: a figure is rebuilt on every filter change).
+
+    Points sit only at event times (and the origin and last follow-up); values are rounded,
+    so the payload stays small for large cohorts.
+    """
     curve = group.curve
-    times = list(curve.times)
+    times = _rounded(curve.times, 4)
+    lower = _rounded(curve.ci_lower, 5)
+    upper = _rounded(curve.ci_upper, 5)
     traces: list[dict[str, Any]] = []
     if options.show_ci:
         band = {"type": "scatter", "x": times, "mode": "lines", "hoverinfo": "skip", "showlegend": False}
-        traces.append({**band, "y": list(curve.ci_upper), "line": {"width": 0, "shape": "hv"}, "legendgroup": name})
+        traces.append({**band, "y": upper, "line": {"width": 0, "shape": "hv"}, "legendgroup": name})
         traces.append(
             {
                 **band,
-                "y": list(curve.ci_lower),
+                "y": lower,
                 "line": {"width": 0, "shape": "hv"},
                 "fill": "tonexty",
                 "fillcolor": _rgba(colour, 0.15),
@@ -75,12 +86,12 @@ def _curve_traces(group: KMGroup, name: str, colour: str, options: KMFigureOptio
         {
             "type": "scatter",
             "x": times,
-            "y": list(curve.survival),
+            "y": _rounded(curve.survival, 5),
             "mode": "lines",
             "name": name,
             "legendgroup": name,
             "line": {"color": colour, "width": options.line_width, "shape": "hv"},
-            "customdata": [list(row) for row in zip(curve.ci_lower, curve.ci_upper, curve.n_at_risk, strict=True)],
+            "customdata": [list(row) for row in zip(lower, upper, curve.n_at_risk, strict=True)],
             "hovertemplate": (
                 f"<b>{name}</b><br>%{{x:.1f}} months<br>survival %{{y:.3f}} "
                 "(95% CI %{customdata[0]:.3f}–%{customdata[1]:.3f})<br>at risk %{customdata[2]}<extra></extra>"
@@ -91,8 +102,8 @@ def _curve_traces(group: KMGroup, name: str, colour: str, options: KMFigureOptio
         traces.append(
             {
                 "type": "scatter",
-                "x": list(curve.censor_times),
-                "y": list(curve.censor_survival),
+                "x": _rounded(curve.censor_times, 4),
+                "y": _rounded(curve.censor_survival, 5),
                 "mode": "markers",
                 "marker": {"symbol": "line-ns-open", "size": 8, "color": colour, "line": {"width": 1.5}},
                 "name": f"{name} censored",
