@@ -132,3 +132,10 @@ def test_a_sankey_flow_click_narrows_the_global_filter(ppx_app: Any) -> None:
     assert urlstate.parse(search) == {"bclc": "C", "pp": "ici", "progressed": "yes", "endpoint": "pfs"}
     with pytest.raises(PreventUpdate):
         apply_flow({"points": [{"label": "a node, not a flow"}]}, "?")
+
+
+def test_a_hazard_ratio_with_an_infinite_bound_is_shown_as_not_estimable() -> None:
+    from app.components.tables import fmt_hr
+
+    assert fmt_hr(0.4771, (0.3830, 0.5934)) == "0.48 (0.38–0.59)"
+    assert fmt_hr(3.7e-08, (0.0, float("inf"))).startswith("not estimable")

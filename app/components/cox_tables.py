@@ -8,14 +8,14 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from analysis.cox import CoxTerm
-from app.components.tables import fmt_num, fmt_p, simple_table
+from app.components.tables import fmt_hr, fmt_num, fmt_p, simple_table
 from app.views import COX_CANDIDATES, CoxView, term_label
 
 PH_ALPHA = 0.05
 
 
 def _hr(term: CoxTerm) -> str:
-    return f"{fmt_num(term.hr, 2)} ({fmt_num(term.ci[0], 2)}–{fmt_num(term.ci[1], 2)})"
+    return fmt_hr(term.hr, term.ci)
 
 
 def model_rows(view: CoxView) -> list[list[str]]:

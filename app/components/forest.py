@@ -6,18 +6,19 @@ import math
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
-from analysis.cox import CoxTerm
 
-from app.components.tables import fmt_num, fmt_p
+from analysis.cox import CoxTerm
+from app.components.tables import fmt_hr, fmt_p
 
 
 def forest_figure(terms: Sequence[CoxTerm], labels: Sequence[str], title: str = "", font_size: int = 13) -> go.Figure:
     """One row per term, top to bottom in the given order: HR with its 95% CI on a log axis, reference line at 1."""
     rows = list(range(len(terms)))[::-1]
-    hr = [t.hr for t in terms]
-    lower = [t.ci[0] for t in terms]
-    upper = [t.ci[1] for t in terms]
-    text = [f"{fmt_num(t.hr, 2)} ({fmt_num(t.ci[0], 2)}–{fmt_num(t.ci[1], 2)}), p {fmt_p(t.p)}" for t in terms]
+    estimable = [all(math.isfinite(v) and v > 0 for v in (t.hr, *t.ci)) for t in terms]
+    hr = [t.hr if ok else None for t, ok in zip(terms, estimable, strict=True)]  # not estimable: no marker
+    lower = [t.ci[0] if ok else 0.0 for t, ok in zip(terms, estimable, strict=True)]
+    upper = [t.ci[1] if ok else 0.0 for t, ok in zip(terms, estimable, strict=True)]
+    text = [f"{fmt_hr(t.hr, t.ci)}, p {fmt_p(t.p)}" for t in terms]
     fig = go.Figure(
         go.Scatter(
             x=hr,
@@ -27,8 +28,8 @@ def forest_figure(terms: Sequence[CoxTerm], labels: Sequence[str], title: str = 
             error_x={
                 "type": "data",
                 "symmetric": False,
-                "array": [u - h for u, h in zip(upper, hr, strict=True)],
-                "arrayminus": [h - lo for h, lo in zip(hr, lower, strict=True)],
+                "array": [0.0 if h is None else u - h for u, h in zip(upper, hr, strict=True)],
+                "arrayminus": [0.0 if h is None else h - lo for h, lo in zip(hr, lower, strict=True)],
                 "color": "#0072B2",
                 "thickness": 2,
             },

@@ -10,7 +10,7 @@ from dash import dcc, html
 from analysis.cox import CoxResult
 from analysis.postprog import EXPOSURES
 from app.components.km_figure import KMFigureOptions, km_figure
-from app.components.tables import fmt_num, fmt_p, simple_table
+from app.components.tables import fmt_hr, fmt_p, simple_table
 from app.views import GuardView
 
 
@@ -18,7 +18,7 @@ def _hr(result: CoxResult | None) -> tuple[str, str]:
     if result is None:
         return "–", "–"
     term = result.terms[0]
-    return f"{fmt_num(term.hr, 2)} ({fmt_num(term.ci[0], 2)}–{fmt_num(term.ci[1], 2)})", fmt_p(term.p)
+    return fmt_hr(term.hr, term.ci), fmt_p(term.p)
 
 
 def guard_rows(view: GuardView) -> list[list[str]]:

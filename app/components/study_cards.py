@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from analysis.cox import CoxResult
 from app.components.km_figure import KMFigureOptions, km_figure
-from app.components.tables import fmt_num, fmt_p, fmt_pct_ci, simple_table
+from app.components.tables import fmt_hr, fmt_num, fmt_p, fmt_pct_ci, simple_table
 from app.views import COX_CANDIDATES, StudyView, SurvivalView, term_label
 
 PUBLISHED = {
@@ -57,10 +57,7 @@ def _km(view: SurvivalView, title: str, figure_id: str) -> Any:
 
 
 def _cox_rows(result: CoxResult) -> list[list[str]]:
-    return [
-        [term_label(t), f"{fmt_num(t.hr, 2)} ({fmt_num(t.ci[0], 2)}–{fmt_num(t.ci[1], 2)})", fmt_p(t.p)]
-        for t in result.terms
-    ]
+    return [[term_label(t), fmt_hr(t.hr, t.ci), fmt_p(t.p)] for t in result.terms]
 
 
 def _hr_of(result: CoxResult | None, covariate: str) -> str:
@@ -68,7 +65,7 @@ def _hr_of(result: CoxResult | None, covariate: str) -> str:
         return "–"
     for t in result.terms:
         if t.covariate == covariate:
-            return f"HR {fmt_num(t.hr, 2)} ({fmt_num(t.ci[0], 2)}–{fmt_num(t.ci[1], 2)}), P = {fmt_p(t.p)}"
+            return f"HR {fmt_hr(t.hr, t.ci)}, P = {fmt_p(t.p)}"
     return "–"
 
 
@@ -128,10 +125,7 @@ def study_cards(view: StudyView) -> list[Any]:
         corrected_pp = guard.comparison.summary()
         lm = guard.comparison.landmark
         if lm is not None and lm.hr is not None:
-            corrected_pp += (
-                f" Landmark at {guard.landmark:g} months: HR {fmt_num(lm.hr.hr, 2)} "
-                f"({fmt_num(lm.hr.ci[0], 2)}–{fmt_num(lm.hr.ci[1], 2)})."
-            )
+            corrected_pp += f" Landmark at {guard.landmark:g} months: HR {fmt_hr(lm.hr.hr, lm.hr.ci)}."
     cards.append(
         _card(
             4,

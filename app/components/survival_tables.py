@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from app.components.palette import POST_BASELINE_GROUPINGS, level_label
-from app.components.tables import fmt_estimate_ci, fmt_num, fmt_p, fmt_pct_ci, simple_table
+from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p, fmt_pct_ci, simple_table
 from app.views import FIXED_TIMES, SMALL_GROUP, SurvivalView
 
 CONF_NOTES: dict[str, str] = {
@@ -100,8 +100,7 @@ def hr_block(view: SurvivalView) -> Any:
     return html.P(
         [
             html.Strong("Hazard ratio (Cox, Efron ties): "),
-            f"{level} vs {reference}: HR {fmt_num(term.hr, 2)} (95% CI {fmt_num(term.ci[0], 2)}–"
-            f"{fmt_num(term.ci[1], 2)}), Wald p = {fmt_p(term.p)}",
+            f"{level} vs {reference}: HR (95% CI) {fmt_hr(term.hr, term.ci)}, Wald p = {fmt_p(term.p)}",
         ],
         id="hr-line",
     )

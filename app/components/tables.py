@@ -11,6 +11,16 @@ from dash import html
 NOT_REACHED = "NR"
 
 
+NOT_ESTIMABLE = "not estimable"
+
+
+def fmt_hr(hr: float, ci: tuple[float, float]) -> str:
+    """'0.48 (0.38–0.59)'; an infinite or zero bound (a group with no events) is 'not estimable'."""
+    if not all(math.isfinite(v) and v > 0 for v in (hr, *ci)):
+        return f"{NOT_ESTIMABLE} (too few events in a group)"
+    return f"{hr:.2f} ({ci[0]:.2f}–{ci[1]:.2f})"
+
+
 def fmt_num(value: float | None, digits: int = 1) -> str:
     """A number with fixed decimals; None (not reached) is 'NR'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
