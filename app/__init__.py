@@ -2,22 +2,99 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 from dash import Dash
+from flask import Flask, Response, jsonify
 
-from app.cache import init_cache
-from app.sessions import init_sessions
+from analysis.errors import DataError
+from app import sessions
+from app.background import backend_name, background_manager
+from app.cache import cache_ready, init_cache
+from app.logging_setup import init_request_logging
+from app.sessions import StoreUnavailableError, init_sessions
 
 APP_DIR = Path(__file__).resolve().parent
+MAX_REQUEST_MB = float(os.environ.get("PPX_MAX_REQUEST_MB", "64"))
+"""Largest request body accepted (an upload arrives base64-encoded inside one callback request)."""
+
+STORE_DOWN_MESSAGE = (
+    "The server's session store is unavailable, so uploaded data cannot be reached. "
+    "Try again shortly; the bundled cohort keeps working."
+)
 
 
 def _healthz() -> tuple[str, int, dict[str, str]]:
     return "ok", 200, {"Content-Type": "text/plain"}
 
 
+def _readyz() -> tuple[Response, int]:
+    """Ready when the cache and the session store both answer (each check is bounded by 2 s timeouts)."""
+    cache_ok, cache_detail = cache_ready()
+    store = sessions.store()
+    store_ok = store.ping()
+    body = {
+        "status": "ready" if cache_ok and store_ok else "unavailable",
+        "cache": {"ok": cache_ok, "backend": cache_detail},
+        "store": {"ok": store_ok, "backend": type(store).__name__},
+        "jobs": backend_name(),
+    }
+    return jsonify(body), 200 if cache_ok and store_ok else 503
+
+
+def _store_unavailable(_: Exception) -> tuple[str, int, dict[str, str]]:
+    return STORE_DOWN_MESSAGE, 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "10"}
+
+
+def _data_error(exc: DataError) -> Any:
+    """A DataError caused by the store being down is a 503; any other one is the app's own business."""
+    if isinstance(exc.__cause__, StoreUnavailableError):
+        return _store_unavailable(exc)
+    raise exc
+
+
+def content_security_policy(script_hashes: list[str]) -> str:
+    """A CSP that Dash tolerates: scripts from this origin plus the hashes of Dash's inline scripts.
+
+    Styles allow 'unsafe-inline' because React and Plotly set inline styles;
+    images allow data:/blob: for Plotly's download-as-PNG.
+    """
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *script_hashes],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def _security_headers(app: Dash) -> None:
+    server: Flask = app.server
+    policy: list[str] = []
+
+    def add_headers(response: Response) -> Response:
+        if not policy:  # Dash's inline scripts are all known once the first request is served
+            policy.append(content_security_policy(list(app.csp_hashes())))
+        response.headers.setdefault("Content-Security-Policy", policy[0])
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
+
+    server.after_request(add_headers)
+
+
 def create_app() -> Dash:
-    """Build the multi-page app (Dash Pages) with its cache bound.
+    """Build the multi-page app (Dash Pages) with its cache, session store, jobs backend and ops endpoints.
 
     Stylesheets are served from ``app/assets`` (no CDN: the app works offline).
     """
@@ -29,10 +106,18 @@ def create_app() -> Dash:
         suppress_callback_exceptions=True,
         title="Post-Progression Explorer",
         update_title=None,  # type: ignore[arg-type]  # Dash accepts None: no 'Updating...' title
+        background_callback_manager=background_manager(),
     )
-    init_cache(app.server)
-    init_sessions(app.server)
-    app.server.add_url_rule("/healthz", "healthz", _healthz)
+    server: Flask = app.server
+    server.config["MAX_CONTENT_LENGTH"] = int(MAX_REQUEST_MB * 1024 * 1024)
+    init_request_logging(server)
+    init_cache(server)
+    init_sessions(server)
+    _security_headers(app)
+    server.register_error_handler(StoreUnavailableError, _store_unavailable)
+    server.register_error_handler(DataError, _data_error)
+    server.add_url_rule("/healthz", "healthz", _healthz)
+    server.add_url_rule("/readyz", "readyz", _readyz)
     from app.layout import shell  # after Dash() so pages are registered
 
     app.layout = shell

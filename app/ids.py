@@ -55,6 +55,11 @@ class Ids(StrEnum):
     COX_FOREST = "cox-forest"
     COX_PH = "cox-ph"
     COX_WARNINGS = "cox-warnings"
+    COX_JOB_PANEL = "cox-job-panel"
+    COX_COMPUTE = "cox-compute"
+    COX_CANCEL = "cox-cancel"
+    COX_PROGRESS = "cox-progress"
+    COX_JOB_NOTE = "cox-job-note"
     # sequences page
     SEQ_SANKEY = "seq-sankey"
     SEQ_TTT = "seq-time-to-therapy"

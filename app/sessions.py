@@ -22,13 +22,30 @@ import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Flask, Response, request
 
 SESSION_COOKIE = "ppx_session"
 SESSION_TTL_SECONDS = int(os.environ.get("PPX_SESSION_TTL", str(8 * 3600)))
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+REDIS_TIMEOUT_S = 2.0
+"""Connect and read timeout of every Redis client of the app: an outage fails fast, never hangs."""
+
+
+def redis_client_options() -> dict[str, Any]:
+    """Options for every Redis client the app makes: 2 s timeouts and one retry (worst case ~4 s per call)."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "socket_timeout": REDIS_TIMEOUT_S,
+        "socket_connect_timeout": REDIS_TIMEOUT_S,
+        "retry": Retry(NoBackoff(), 1),
+        "health_check_interval": 30,
+    }
 
 
 class StoreUnavailableError(RuntimeError):
@@ -90,7 +107,7 @@ class RedisStore:
     def __init__(self, url: str) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.client = redis.Redis.from_url(url, **redis_client_options())
 
     @staticmethod
     def _key(session_id: str, key: str) -> str:

@@ -1,7 +1,15 @@
-"""Cox page: univariate screen, multivariable model with forest plot, PH check and EPV warning."""
+"""Cox page: univariate screen, multivariable model with forest plot, PH check and EPV warning.
+
+On a large cohort (``PPX_COX_BACKGROUND_N`` patients or more, default 20,000)
+the models run as a Dash background job started by a Compute button, with a
+progress bar and a Cancel button; other users' requests are served meanwhile.
+"""
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -10,12 +18,41 @@ from dash import Input, Output, State, callback, dcc, html
 
 from analysis.schema import ENDPOINTS
 from app import datasets, urlstate
+from app.background import job_request_context, log_job
 from app.components.cox_tables import model_block, ph_block, screen_table, warnings_block
 from app.components.forest import forest_figure
 from app.ids import Ids
 from app.views import COX_CANDIDATES, STUDY_COVARIATES, cox_view, term_label
 
 dash.register_page(__name__, path="/cox", name="Cox", title="Cox model · Post-Progression Explorer", order=2)
+
+BACKGROUND_N = int(os.environ.get("PPX_COX_BACKGROUND_N", "20000"))
+"""From this cohort size on, the Cox models run as a background job (Compute button)."""
+
+
+def runs_in_background(n_patients: int) -> bool:
+    return n_patients >= BACKGROUND_N
+
+
+def _job_panel(n_patients: int) -> html.Div:
+    """Compute / Cancel buttons and a progress bar; shown only for cohorts that run as a background job."""
+    return html.Div(
+        [
+            html.Div(
+                f"This cohort has {n_patients:,} patients: the Cox models run as a background job.",
+                id=Ids.COX_JOB_NOTE,
+                className="small text-muted mb-1",
+            ),
+            dbc.Button("Compute", id=Ids.COX_COMPUTE, color="primary", size="sm", className="me-2"),
+            dbc.Button("Cancel", id=Ids.COX_CANCEL, color="secondary", size="sm", outline=True, disabled=True),
+            dbc.Progress(
+                id=Ids.COX_PROGRESS, value=0, striped=True, animated=True, className="mt-2", style={"height": "1.2rem"}
+            ),
+        ],
+        id=Ids.COX_JOB_PANEL,
+        className="mb-3",
+        style={} if runs_in_background(n_patients) else {"display": "none"},
+    )
 
 
 def _covariates(text: str | None) -> list[str]:
@@ -29,6 +66,7 @@ def layout(endpoint: str | None = None, covariates: str | None = None, **_: Any)
     return html.Div(
         [
             html.H2("Cox proportional hazards", className="h4"),
+            _job_panel(len(datasets.active_cohort().frame)),
             dbc.Row(
                 [
                     dbc.Col(
@@ -97,6 +135,53 @@ def remember_view(endpoint: str, covariates: list[str] | None, search: str | Non
     State(Ids.URL, "search"),
 )
 def render(endpoint: str, covariates: list[str] | None, search: str | None) -> tuple[Any, ...]:
+    cohort = datasets.active_cohort()
+    if runs_in_background(len(cohort.frame)):
+        prompt = "Press Compute to fit the models for these settings."
+        return dbc.Alert(prompt, color="info", className="small"), {}, {"display": "none"}, None, None, None
+    return cox_outputs(endpoint, covariates, search)
+
+
+@callback(
+    Output(Ids.COX_MODEL, "children", allow_duplicate=True),
+    Output(Ids.COX_FOREST, "figure", allow_duplicate=True),
+    Output(Ids.COX_FOREST, "style", allow_duplicate=True),
+    Output(Ids.COX_PH, "children", allow_duplicate=True),
+    Output(Ids.COX_SCREEN, "children", allow_duplicate=True),
+    Output(Ids.COX_WARNINGS, "children", allow_duplicate=True),
+    Input(Ids.COX_COMPUTE, "n_clicks"),
+    State(Ids.COX_ENDPOINT, "value"),
+    State(Ids.COX_COVARIATES, "value"),
+    State(Ids.URL, "search"),
+    background=True,
+    running=[
+        (Output(Ids.COX_COMPUTE, "disabled"), True, False),
+        (Output(Ids.COX_CANCEL, "disabled"), False, True),
+    ],
+    cancel=[Input(Ids.COX_CANCEL, "n_clicks")],
+    progress=[Output(Ids.COX_PROGRESS, "value"), Output(Ids.COX_PROGRESS, "label")],
+    progress_default=[0, ""],
+    prevent_initial_call=True,
+)
+def compute(
+    set_progress: Callable[[tuple[int, str]], None],
+    _clicks: int | None,
+    endpoint: str,
+    covariates: list[str] | None,
+    search: str | None,
+) -> tuple[Any, ...]:
+    """The Cox page's models as a background job (large cohorts), with progress."""
+    started = time.perf_counter()
+    set_progress((10, "Fitting the models…"))
+    with job_request_context():
+        outputs = cox_outputs(endpoint, covariates, search)
+    set_progress((100, "Done"))
+    log_job("cox-compute", started, "done")
+    return outputs
+
+
+def cox_outputs(endpoint: str, covariates: list[str] | None, search: str | None) -> tuple[Any, ...]:
+    """The six outputs of the Cox page for these settings (from the memoized ``cox_view``)."""
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     chosen = tuple(c for c in (covariates or []) if c in COX_CANDIDATES)
