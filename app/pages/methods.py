@@ -61,7 +61,24 @@ METHODS_MD = """
 ### Immortal-time bias
 Post-progression therapy and ICI use happen after baseline. OS from the first-line start grouped by them favours the
 treated group (a patient must survive to progress to be treated). The Survival page warns whenever it shows such a
-comparison; read PPS (measured from progression) beside it.
+comparison and, beside the naive analysis, three corrected ones:
+- **Landmark analysis**: only patients alive and followed beyond the landmark (time > landmark) count; each is
+  grouped by whether therapy had started on or before the landmark; time restarts at the landmark.
+- **Time-varying Cox model**: therapy (and ICI) switch from 0 to 1 at `pp_start` in counting-process data
+  (start, stop], as R's `coxph(Surv(start, stop, event) ~ ...)`.
+- **Simon–Makuch curves**: Kaplan–Meier with delayed entry, patients moving to the treated curve when therapy
+  starts; compared with the log-rank test on the same risk sets (Mantel–Byar).
+
+On a simulated cohort in which therapy has no effect at all, the naive HR is about 0.53 while the time-varying
+and landmark HRs include 1 (tested in `tests/test_postprog.py`).
+
+### Treatment sequences
+- Time from progression to post-progression therapy is an Aalen–Johansen cumulative incidence with death before
+  therapy as a competing risk (as R's multi-state `survfit`).
+
+### Baseline table: exact tests
+- Fisher's exact test is exact for any r × c table, within a work budget per row; a sparse table with many groups
+  and levels beyond it falls back to chi-square, and the row says so.
 """
 
 
