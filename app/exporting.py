@@ -1,0 +1,761 @@
+"""Exports: figures (PNG/SVG/PDF), tables (CSV/XLSX) and slide decks (PPTX), each with a provenance footer.
+
+Pure functions (no Dash callbacks), shared by the pages' download buttons and by ``ppx export``:
+
+- figures go through plotly's static export (kaleido, Debian's Chromium). One export browser is
+  kept warm per process (:func:`start_export_browser`): a cold start costs ~3 s per image, a warm
+  render ~0.2 s. Calls are serialised by a lock, because kaleido's sync server is one queue.
+- a PNG is sized for a journal column (single 85 mm, double 174 mm) at 300 dpi; the layout is
+  drawn at 96 CSS px per inch, so fonts keep their point size at print size.
+- tables are :class:`ExportTable` values: typed cells (numbers stay numbers in XLSX); any text
+  cell that a spreadsheet would run as a formula is neutralised with a leading apostrophe.
+- small-cell masking (off by default): counts below a threshold are shown as ``"<5"``; values
+  derived from a masked count are withheld (:data:`SUPPRESSED`). The table builders take ``mask``.
+- :func:`build_deck` is a plain function returning PPTX bytes, so it can run in a background job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import textwrap
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from analysis import __version__
+from analysis.cohort import ValidatedCohort
+from analysis.filters import FilterSpec
+from analysis.response import AssociationTest, Proportion
+from app.views import CohortView, CoxView, ResponseView, SurvivalView
+
+Cell = str | int | float | None
+FigureFormat = Literal["png", "svg", "pdf"]
+TableFormat = Literal["csv", "xlsx"]
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+TABLE_FORMATS: tuple[str, ...] = ("csv", "xlsx")
+MEDIA_TYPES: dict[str, str] = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+MM_PER_INCH = 25.4
+CSS_PX_PER_INCH = 96.0
+COLUMN_WIDTHS_MM: dict[str, float] = {"single": 85.0, "double": 174.0}
+"""Journal column widths (Elsevier/Wiley-like): single column 85 mm, double (full page) 174 mm."""
+PRINT_DPI = 300
+DEFAULT_MASK = 5
+SUPPRESSED = "suppressed"
+"""Shown instead of a value derived from a masked count (a percentage would give the count away)."""
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LOCK = threading.Lock()
+_browser_pid: list[int] = []  # pid of the process whose export browser is running (at most one entry)
+
+
+# ----------------------------------------------------------------------------- text safety and masking
+
+
+def neutralise_formula(value: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet would run as a formula (= + - @, tab, carriage return)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _safe_cell(value: Cell) -> Cell:
+    return neutralise_formula(value) if isinstance(value, str) else value
+
+
+def mask_count(count: int, mask: int | None) -> int | str:
+    """``count``, or ``"<5"`` when masking is on (``mask`` = threshold) and the count is below it."""
+    if mask is not None and count < mask:
+        return f"<{mask}"
+    return count
+
+
+def masked(count: int, mask: int | None) -> bool:
+    return mask is not None and count < mask
+
+
+def mask_text_counts(text: str, mask: int | None) -> str:
+    """Mask every ``n = 12`` in a label (legend entries, column headers)."""
+    if mask is None:
+        return text
+    return re.sub(r"n = (\d+)", lambda m: f"n = {mask_count(int(m.group(1)), mask)}", text)
+
+
+# ----------------------------------------------------------------------------- provenance
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an export comes from: printed as a footer on every figure, table, sheet and slide."""
+
+    dataset: str
+    short_fingerprint: str
+    filters: str
+    n: int
+    day: str
+    version: str
+    synthetic: bool
+    masking: int | None = None
+
+    @classmethod
+    def of(
+        cls, cohort: ValidatedCohort, spec: FilterSpec, n: int, *, mask: int | None = None, today: date | None = None
+    ) -> Provenance:
+        return cls(
+            dataset=cohort.name,
+            short_fingerprint=cohort.short_fingerprint,
+            filters=spec.describe(),
+            n=n,
+            day=(today or date.today()).isoformat(),
+            version=__version__,
+            synthetic=cohort.synthetic,
+            masking=mask,
+        )
+
+    def parts(self) -> list[str]:
+        """The footer's pieces, in reading order."""
+        out = ["SYNTHETIC data (not real patients)"] if self.synthetic else []
+        out += [
+            f"Dataset: {self.dataset} (fingerprint {self.short_fingerprint})",
+            f"Filters: {self.filters}",
+            f"n = {self.n}",
+            f"Exported {self.day}",
+            f"Post-Progression Explorer {self.version}",
+        ]
+        if self.masking is not None:
+            out.append(f"counts below {self.masking} masked")
+        return out
+
+    def text(self) -> str:
+        return " · ".join(self.parts())
+
+    def wrapped(self, width_chars: int) -> list[str]:
+        return textwrap.wrap(self.text(), width=max(30, width_chars), break_on_hyphens=False)
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """One table to export: typed cells, numbers unformatted (so XLSX holds the analysis values)."""
+
+    key: str
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def records(self) -> list[dict[str, Cell]]:
+        return [dict(zip(self.header, row, strict=True)) for row in self.rows]
+
+
+def _table_lines(table: ExportTable, provenance: Provenance) -> list[list[Cell]]:
+    lines: list[list[Cell]] = [[table.title], list(table.header)]
+    lines += [list(row) for row in table.rows]
+    lines += [[note] for note in table.notes]
+    lines.append([provenance.text()])
+    return lines
+
+
+def tables_to_csv(tables: Sequence[ExportTable], provenance: Provenance) -> bytes:
+    """UTF-8 CSV (with BOM, so Excel reads the accents): each table titled, a blank line between tables.
+
+    Every table ends with its provenance line. Formula-like text cells are neutralised.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for index, table in enumerate(tables):
+        if index:
+            writer.writerow([])
+        for line in _table_lines(table, provenance):
+            writer.writerow(["" if cell is None else _safe_cell(cell) for cell in line])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or "Table"
+    name, k = base, 2
+    while name in used:
+        name, k = f"{base[:26]} {k}", k + 1
+    used.add(name)
+    return name
+
+
+def tables_to_xlsx(tables: Sequence[ExportTable], provenance: Provenance) -> bytes:
+    """One sheet per table (title, header, rows, notes, provenance), plus a Provenance sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    default = book.active
+    used: set[str] = set()
+    for table in tables:
+        sheet = book.create_sheet(_sheet_name(table.title, used))
+        for line in _table_lines(table, provenance):
+            sheet.append([_safe_cell(cell) for cell in line])
+        sheet["A1"].font = Font(bold=True)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A3"
+        for letter, width in zip("ABCDEFGHIJKLMNOP", _column_widths(table), strict=False):
+            sheet.column_dimensions[letter].width = width
+    info = book.create_sheet("Provenance")
+    for part in provenance.parts():
+        info.append([_safe_cell(part)])
+    if default is not None:
+        book.remove(default)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _column_widths(table: ExportTable) -> list[float]:
+    columns = list(zip(table.header, *table.rows, strict=True)) if table.rows else [(h,) for h in table.header]
+    return [min(60.0, 2.0 + max(len(str(c)) for c in column if c is not None)) for column in columns]
+
+
+def export_tables(tables: Sequence[ExportTable], fmt: str, provenance: Provenance) -> bytes:
+    if fmt == "csv":
+        return tables_to_csv(tables, provenance)
+    if fmt == "xlsx":
+        return tables_to_xlsx(tables, provenance)
+    raise ValueError(f"table format must be one of {', '.join(TABLE_FORMATS)}; got {fmt!r}")
+
+
+# ----------------------------------------------------------------------------- export browser (kaleido)
+
+
+def start_export_browser() -> None:
+    """Start (once per process) the warm kaleido browser that renders every static figure."""
+    import kaleido
+
+    with _LOCK:
+        _ensure_browser(kaleido)
+
+
+def _ensure_browser(kaleido: Any) -> None:
+    pid = os.getpid()
+    if _browser_pid == [pid] and kaleido._global_server.is_running():
+        return
+    if _browser_pid and _browser_pid != [pid]:  # inherited from a parent process by fork: not ours
+        kaleido.stop_sync_server(silence_warnings=True)
+    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+    _browser_pid[:] = [pid]
+
+
+def stop_export_browser() -> None:
+    import kaleido
+
+    with _LOCK:
+        kaleido.stop_sync_server(silence_warnings=True)
+        _browser_pid.clear()
+
+
+def render_figure(figure: dict[str, Any], fmt: str, width: int, height: int, scale: float = 1.0) -> bytes:
+    """Static image bytes of a plotly figure dict through the warm export browser (started if needed)."""
+    import kaleido
+
+    if fmt not in FIGURE_FORMATS:
+        raise ValueError(f"figure format must be one of {', '.join(FIGURE_FORMATS)}; got {fmt!r}")
+    options = {"format": fmt, "width": width, "height": height, "scale": scale}
+    with _LOCK:
+        _ensure_browser(kaleido)
+        try:
+            data = kaleido.calc_fig_sync(figure, opts=options)
+        except Exception:  # a crashed browser: restart once and retry
+            kaleido.stop_sync_server(silence_warnings=True)
+            _browser_pid.clear()
+            _ensure_browser(kaleido)
+            data = kaleido.calc_fig_sync(figure, opts=options)
+    return data if isinstance(data, bytes) else str(data).encode("utf-8")
+
+
+# ----------------------------------------------------------------------------- publication figures
+
+
+@dataclass(frozen=True)
+class PrintSize:
+    """A figure's print size. ``width_px``/``height_px`` are CSS px (96 per inch) for the plotly layout."""
+
+    width_mm: float
+    height_mm: float
+    dpi: int = PRINT_DPI
+
+    @property
+    def width_px(self) -> int:
+        return round(self.width_mm / MM_PER_INCH * CSS_PX_PER_INCH)
+
+    @property
+    def height_px(self) -> int:
+        return round(self.height_mm / MM_PER_INCH * CSS_PX_PER_INCH)
+
+    @property
+    def pixel_size(self) -> tuple[int, int]:
+        """The PNG's size in pixels at ``dpi``."""
+        return round(self.width_mm / MM_PER_INCH * self.dpi), round(self.height_mm / MM_PER_INCH * self.dpi)
+
+    @property
+    def scale(self) -> float:
+        return self.pixel_size[0] / self.width_px
+
+
+def print_size(column: str = "double", height_mm: float | None = None, aspect: float = 0.8) -> PrintSize:
+    """Print size for a journal column (``single``/``double``, or a width in mm as text)."""
+    width = COLUMN_WIDTHS_MM.get(column)
+    if width is None:
+        try:
+            width = float(column)
+        except ValueError as exc:
+            raise ValueError(f"column must be single, double or a width in mm; got {column!r}") from exc
+    if not 20 <= width <= 400:
+        raise ValueError(f"figure width must be 20-400 mm; got {width:g}")
+    return PrintSize(width, height_mm if height_mm is not None else round(width * aspect, 1))
+
+
+def _pt_to_px(points: float) -> float:
+    return points * CSS_PX_PER_INCH / 72.0
+
+
+def publication_style(figure: dict[str, Any], size: PrintSize) -> dict[str, Any]:
+    """Journal look at print size: 8 pt text (7 pt ticks) in a single column, 9 pt in a double one."""
+    font_px = _pt_to_px(8.0 if size.width_mm < 120 else 9.0)
+    layout = dict(figure.get("layout", {}))
+    layout["font"] = {**layout.get("font", {}), "size": round(font_px, 1), "family": "Arial, Helvetica, sans-serif"}
+    layout["title"] = {**_as_dict(layout.get("title")), "font": {"size": round(font_px * 1.15, 1)}}
+    for key in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
+        axis = dict(layout[key])
+        axis["automargin"] = True
+        axis["tickfont"] = {**axis.get("tickfont", {}), "size": round(font_px * 0.9, 1)}
+        layout[key] = axis
+    layout["margin"] = {"l": 10, "r": 10, "t": 40 + round(font_px * 2), "b": 10}
+    layout["legend"] = {**layout.get("legend", {}), "font": {"size": round(font_px * 0.95, 1)}}
+    for annotation in layout.get("annotations", []):
+        annotation["font"] = {**annotation.get("font", {}), "size": round(font_px, 1)}
+    traces = [_thin_lines(trace, font_px) for trace in figure.get("data", [])]
+    return {"data": traces, "layout": layout}
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return dict(value)
+    return {"text": value} if isinstance(value, str) else {}
+
+
+def _thin_lines(trace: dict[str, Any], font_px: float) -> dict[str, Any]:
+    trace = dict(trace)
+    line = trace.get("line")
+    if isinstance(line, dict) and line.get("width"):
+        trace["line"] = {**line, "width": 1.5}
+    if trace.get("mode") == "text":
+        trace["textfont"] = {**trace.get("textfont", {}), "size": round(font_px * 0.9, 1)}
+    return trace
+
+
+def with_footer(figure: dict[str, Any], provenance: Provenance, width_px: int, font_px: float) -> dict[str, Any]:
+    """The figure with the provenance footer under the plot (bottom margin grown to hold it)."""
+    chars = int(width_px / (font_px * 0.52))
+    lines = provenance.wrapped(chars)
+    layout = dict(figure.get("layout", {}))
+    margin = dict(layout.get("margin", {}))
+    line_px = font_px * 1.3
+    margin["b"] = int(margin.get("b", 10) + line_px * len(lines) + 8)
+    layout["margin"] = margin
+    footer = {
+        "text": "<br>".join(lines),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "yshift": -(margin["b"] - line_px * len(lines) - 6),
+        "align": "left",
+        "showarrow": False,
+        "font": {"size": round(font_px, 1), "color": "#333333"},
+        "name": "provenance",
+    }
+    layout["annotations"] = [*layout.get("annotations", []), footer]
+    return {"data": figure.get("data", []), "layout": layout}
+
+
+def export_figure(
+    figure: dict[str, Any],
+    fmt: str,
+    provenance: Provenance,
+    *,
+    column: str = "double",
+    height_mm: float | None = None,
+    aspect: float = 0.8,
+) -> bytes:
+    """A figure as PNG (300 dpi at the column width), SVG or PDF, with publication style and provenance."""
+    size = print_size(column, height_mm, aspect)
+    styled = publication_style(figure, size)
+    font_px = _pt_to_px(6.5)
+    final = with_footer(styled, provenance, size.width_px, font_px)
+    final["layout"]["height"] = size.height_px
+    final["layout"]["width"] = size.width_px
+    scale = size.scale if fmt == "png" else 1.0
+    return render_figure(final, fmt, size.width_px, size.height_px, scale)
+
+
+def km_height_mm(width_mm: float, risk_rows: int) -> float:
+    """A KM figure's print height: the curves at ~0.62 of the width, plus one line per risk-table row."""
+    return round(width_mm * 0.62 + 14.0 + 4.2 * risk_rows, 1)
+
+
+def mask_km_figure(figure: dict[str, Any], mask: int | None) -> dict[str, Any]:
+    """Mask the risk-table counts and the legend's ``n =`` below the threshold (a no-op when off)."""
+    if mask is None:
+        return figure
+    traces = []
+    for trace in figure.get("data", []):
+        trace = dict(trace)
+        if trace.get("mode") == "text" and trace.get("xaxis") == "x2":
+            trace["text"] = [_mask_number_text(t, mask) for t in trace.get("text", [])]
+        if isinstance(trace.get("name"), str):
+            trace["name"] = mask_text_counts(trace["name"], mask)
+        traces.append(trace)
+    return {"data": traces, "layout": figure.get("layout", {})}
+
+
+def _mask_number_text(text: Any, mask: int) -> Any:
+    return str(mask_count(int(text), mask)) if isinstance(text, str) and text.isdigit() else text
+
+
+# ----------------------------------------------------------------------------- slide decks
+
+
+@dataclass(frozen=True)
+class SlideTable:
+    """A slide's native table: header and text cells (already formatted and masked)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One slide: a title, a subtitle (endpoint, grouping, filters), at most one figure, and its numbers."""
+
+    title: str
+    subtitle: str
+    figure: dict[str, Any] | None = None
+    table: SlideTable | None = None
+    note: str = ""
+
+
+SLIDE_W_IN = 13.333
+SLIDE_H_IN = 7.5
+
+
+def build_deck(
+    slides: Sequence[Slide],
+    provenance: Provenance,
+    *,
+    render: Callable[[dict[str, Any], str, int, int, float], bytes] | None = None,
+) -> bytes:
+    """A 16:9 PPTX: one figure per slide with title, subtitle, a native table and the provenance footer.
+
+    ``render`` (default :func:`render_figure`) turns a figure dict into PNG bytes.
+    """
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    draw = render or render_figure
+    deck = Presentation()
+    deck.slide_width = Inches(SLIDE_W_IN)
+    deck.slide_height = Inches(SLIDE_H_IN)
+    layout = deck.slide_layouts[5]  # "Title Only"
+    for spec in slides:
+        slide = deck.slides.add_slide(layout)
+        _slide_title(slide, spec)
+        figure_width = SLIDE_W_IN - 0.8 if spec.table is None else 8.1
+        if spec.figure is not None:
+            width_px, height_px = round(figure_width * 110), round(5.3 * 110)
+            png = draw(spec.figure, "png", width_px, height_px, 2.0)
+            slide.shapes.add_picture(io.BytesIO(png), Inches(0.4), Inches(1.45), width=Inches(figure_width))
+        if spec.table is not None:
+            left = 0.4 if spec.figure is None else 8.7
+            width = SLIDE_W_IN - 0.8 if spec.figure is None else SLIDE_W_IN - left - 0.35
+            _slide_table(slide, spec.table, left, 1.55, width)
+        _slide_footer(slide, provenance, spec.note)
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
+def _slide_title(slide: Any, spec: Slide) -> None:
+    from pptx.util import Inches, Pt
+
+    title = slide.shapes.title
+    title.text = spec.title
+    title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.25), Inches(SLIDE_W_IN - 0.8), Inches(0.8)
+    title.text_frame.paragraphs[0].runs[0].font.size = Pt(30)
+    box = slide.shapes.add_textbox(Inches(0.4), Inches(0.98), Inches(SLIDE_W_IN - 0.8), Inches(0.45))
+    box.text_frame.word_wrap = True
+    box.text_frame.text = spec.subtitle
+    box.text_frame.paragraphs[0].runs[0].font.size = Pt(15)
+
+
+def _slide_table(slide: Any, table: SlideTable, left: float, top: float, width: float) -> None:
+    from pptx.util import Inches, Pt
+
+    n_rows, n_cols = len(table.rows) + 1, len(table.header)
+    row_h = 0.36
+    shape = slide.shapes.add_table(n_rows, n_cols, Inches(left), Inches(top), Inches(width), Inches(row_h * n_rows))
+    grid = shape.table
+    size = Pt(13 if n_cols <= 3 else 11)
+    for c, text in enumerate(table.header):
+        _cell_text(grid.cell(0, c), text, size, bold=True)
+    for r, row in enumerate(table.rows, start=1):
+        for c, text in enumerate(row):
+            _cell_text(grid.cell(r, c), text, size, bold=False)
+
+
+def _cell_text(cell: Any, text: str, size: Any, *, bold: bool) -> None:
+    cell.text = text
+    for paragraph in cell.text_frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = size
+            run.font.bold = bold
+
+
+def _slide_footer(slide: Any, provenance: Provenance, note: str) -> None:
+    from pptx.dml.color import RGBColor
+    from pptx.util import Inches, Pt
+
+    box = slide.shapes.add_textbox(Inches(0.4), Inches(SLIDE_H_IN - 0.55), Inches(SLIDE_W_IN - 0.8), Inches(0.45))
+    frame = box.text_frame
+    frame.word_wrap = True
+    frame.text = (note + "\n" if note else "") + provenance.text()
+    for paragraph in frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = Pt(10)
+            run.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
+
+
+def slide_texts(pptx_bytes: bytes) -> list[str]:
+    """All text of each slide (titles, text boxes, table cells), for tests and checks."""
+    from pptx import Presentation
+
+    deck = Presentation(io.BytesIO(pptx_bytes))
+    out: list[str] = []
+    for slide in deck.slides:
+        parts: list[str] = []
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                parts.append(shape.text_frame.text)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                parts += [cell.text for row in shape.table.rows for cell in row.cells]
+        out.append("\n".join(parts))
+    return out
+
+
+# ----------------------------------------------------------------------------- helpers for builders
+
+
+def finite_or_none(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else value
+
+
+def table_rows(rows: Iterable[Sequence[Cell]]) -> tuple[tuple[Cell, ...], ...]:
+    return tuple(tuple(row) for row in rows)
+
+
+# ----------------------------------------------------------------------------- tables from the views
+
+
+def _label(grouping: str | None, level: str) -> str:
+    from app.components.palette import level_label
+
+    return level_label(grouping, level)
+
+
+def medians_export(view: SurvivalView, mask: int | None = None) -> ExportTable:
+    """Per group: n, events, censored, median survival (months) with its 95% CI."""
+    rows = []
+    for g in view.km.groups if view.km else ():
+        rows.append(
+            (
+                _label(view.grouping, g.group),
+                mask_count(g.n, mask),
+                mask_count(g.events, mask),
+                mask_count(g.censored, mask),
+                g.median,
+                g.median_ci[0],
+                g.median_ci[1],
+            )
+        )
+    header = ("Group", "n", "Events", "Censored", "Median (months)", "Median 95% CI lower", "Median 95% CI upper")
+    notes = [_test_note(view), _hr_note(view)]
+    if view.km is not None:
+        notes.append(f"95% CIs: {view.km.conf_type} transform. An empty median or bound = not reached.")
+    return ExportTable("medians", f"Medians: {_survival_title(view)}", header, table_rows(rows), _notes(notes))
+
+
+def landmark_export(
+    view: SurvivalView, times: Sequence[float] = (6.0, 12.0, 24.0), mask: int | None = None
+) -> ExportTable:
+    """Survival at fixed times (landmark rates) with 95% CI, number at risk and cumulative events/censored."""
+    rows = []
+    for g in view.km.groups if view.km else ():
+        by_time = {a.time: a for a in g.at}
+        for t in times:
+            at = by_time.get(t)
+            if at is None:
+                continue
+            rows.append(
+                (
+                    _label(view.grouping, g.group),
+                    t,
+                    at.survival,
+                    at.ci[0],
+                    at.ci[1],
+                    mask_count(at.n_at_risk, mask),
+                    mask_count(at.cum_events, mask),
+                    mask_count(at.cum_censored, mask),
+                )
+            )
+    header = ("Group", "Time (months)", "Survival", "95% CI lower", "95% CI upper", "At risk", "Events", "Censored")
+    note = "Survival as a proportion. At risk at t: follow-up >= t; events and censored are cumulative up to t."
+    title = f"Survival at fixed times: {_survival_title(view)}"
+    return ExportTable("landmark", title, header, table_rows(rows), (note,))
+
+
+def _survival_title(view: SurvivalView) -> str:
+    from analysis.schema import ENDPOINTS
+    from app.components.palette import GROUPINGS
+
+    label = ENDPOINTS[view.endpoint][2]
+    return label + (f" by {GROUPINGS.get(view.grouping, view.grouping).lower()}" if view.grouping else "")
+
+
+def _test_note(view: SurvivalView) -> str | None:
+    from app.components.tables import fmt_p
+
+    if view.test is None:
+        return view.test_note
+    t = view.test
+    return f"{t.description}: chi-square {t.statistic:.3f} on {t.df} df, p = {fmt_p(t.p)}"
+
+
+def _hr_note(view: SurvivalView) -> str | None:
+    from app.components.tables import fmt_hr, fmt_p
+
+    if view.cox is None:
+        return view.cox_note
+    term = view.cox.terms[0]
+    level, reference = _label(view.grouping, term.level or ""), _label(view.grouping, term.reference or "")
+    return f"Cox HR {level} vs {reference}: {fmt_hr(term.hr, term.ci)}, Wald p = {fmt_p(term.p)}"
+
+
+def _notes(notes: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(n for n in notes if n)
+
+
+def cox_export(view: CoxView, mask: int | None = None) -> ExportTable:
+    """The multivariable Cox model: one row per term (HR, 95% CI, coefficient, SE, p)."""
+    from app.views import term_label
+
+    rows = []
+    notes: list[str | None] = [view.model_note]
+    if view.model is not None:
+        m = view.model
+        rows = [(term_label(t), t.hr, t.ci[0], t.ci[1], t.coef, t.se, t.p) for t in m.terms]
+        notes.append(
+            f"n = {mask_count(m.n, mask)}, events = {mask_count(m.events, mask)}; Efron ties; Wald 95% CIs. "
+            f"Likelihood-ratio test: chi-square {m.lr_test.statistic:.3f} on {m.lr_test.df} df, p = {m.lr_test.p:.3g}. "
+            f"Concordance {m.concordance:.3f}."
+        )
+    header = ("Term", "HR", "95% CI lower", "95% CI upper", "Coefficient", "SE", "p")
+    return ExportTable("cox", "Cox model (multivariable)", header, table_rows(rows), _notes(notes))
+
+
+def cox_screen_export(view: CoxView, mask: int | None = None) -> ExportTable:
+    """The univariate screen: one Cox model per candidate covariate."""
+    from app.views import COX_CANDIDATES, term_label
+
+    rows: list[tuple[Cell, ...]] = []
+    for row in view.screen:
+        if row.result is None:
+            rows.append((COX_CANDIDATES.get(row.covariate, row.covariate), None, None, None, None, None, row.note))
+            continue
+        events = mask_count(row.result.events, mask)
+        rows += [(term_label(t), t.hr, t.ci[0], t.ci[1], t.p, events, row.note) for t in row.result.terms]
+    header = ("Covariate", "HR", "95% CI lower", "95% CI upper", "p", "Events", "Note")
+    return ExportTable("cox_screen", "Cox univariate screen", header, table_rows(rows))
+
+
+def table_one_export(view: CohortView, mask: int | None = None) -> ExportTable:
+    """Table 1 as shown (text cells), with counts below the threshold masked in the n (%) cells."""
+    table = view.table
+    if table is None:
+        return ExportTable("table1", "Table 1", ("Characteristic",), (), _notes([view.message]))
+    group_headers = [
+        f"{_label(table.grouping, g)} (n = {mask_count(n, mask)})" for g, n in zip(table.groups, table.n, strict=True)
+    ]
+    header = ("Characteristic", "Level", f"Overall (n = {mask_count(table.n_overall, mask)})", *group_headers)
+    header += ("p", "Test", "SMD")
+    rows = []
+    for row in table.rows:
+        cells = [_t1_cell(text, values, row.level, mask) for text, values in zip(row.cells, row.values, strict=True)]
+        rows.append((row.label, row.level, *cells, row.p, row.test, row.smd))
+    notes = ("Median (IQR) or n (%) of patients with a value.", *table.notes)
+    return ExportTable("table1", f"Table 1 by {table.grouping}", header, table_rows(rows), notes)
+
+
+def _t1_cell(text: str, values: tuple[float | None, ...], level: str | None, mask: int | None) -> str:
+    if level is None or not values or values[0] is None or not masked(int(values[0]), mask):
+        return text
+    return str(mask_count(int(values[0]), mask))
+
+
+def response_export(view: ResponseView, mask: int | None = None) -> ExportTable:
+    """Best-response counts, ORR and DCR (proportions with exact 95% CIs) per group."""
+    from analysis.schema import RESPONSES
+
+    result = view.result
+    rows = []
+    for g in result.groups if result else ():
+        counts = dict(g.counts)
+        rows.append(
+            (
+                _label(result.grouping if result else None, g.group),
+                mask_count(g.n, mask),
+                *(mask_count(counts.get(code, 0), mask) for code in RESPONSES),
+                *_proportion(g.orr, mask),
+                *_proportion(g.dcr, mask),
+            )
+        )
+    header = ("Group", "n", *RESPONSES, "ORR count", "ORR", "ORR 95% CI lower", "ORR 95% CI upper")
+    header += ("DCR count", "DCR", "DCR 95% CI lower", "DCR 95% CI upper")
+    notes: list[str | None] = ["ORR = CR + PR; DCR = CR + PR + SD (proportions); exact Clopper–Pearson 95% CIs."]
+    if result is not None:
+        notes += [_assoc_note("ORR", result.orr_test), _assoc_note("DCR", result.dcr_test)]
+    else:
+        notes.append(view.message)
+    return ExportTable("response", "Response to first-line therapy", header, table_rows(rows), _notes(notes))
+
+
+def _proportion(p: Proportion, mask: int | None) -> tuple[Cell, ...]:
+    if masked(p.count, mask) or masked(p.n, mask):
+        return (mask_count(p.count, mask), SUPPRESSED, SUPPRESSED, SUPPRESSED)
+    return (p.count, p.estimate, p.ci[0], p.ci[1])
+
+
+def _assoc_note(name: str, test: AssociationTest | None) -> str | None:
+    if test is None:
+        return None
+    return f"{name}: {test.name}, p = {test.p:.3g} ({test.reason})"
