@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
 
 REQUEST_LOGGER = "ppx.request"
 APP_LOGGER = "ppx"
@@ -86,7 +87,10 @@ def callback_name(output: object) -> str | None:
 def _callback_of_request() -> str | None:
     if request.path != CALLBACK_PATH or not request.is_json:
         return None
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)  # already parsed (and cached) by Dash
+    except HTTPException:  # e.g. the body was over the size limit
+        return None
     return callback_name(body.get("output")) if isinstance(body, dict) else None
 
 
