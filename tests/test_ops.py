@@ -175,6 +175,8 @@ def test_no_patient_data_in_logs(
                 response = client.post(CALLBACK_PATH, json=step.body)
                 assert response.status_code == 200, step.name
                 served.append(response.get_data(as_text=True))
+    table_one = deps.body("cohort-table1.children", {"cohort-group.value": "center", "url.search": ""})
+    served.append(client.post(CALLBACK_PATH, json=table_one).get_data(as_text=True))
     # a failing analysis whose exception quotes a patient: logged as type and frames only
     import app.pages.cox as cox_page
 
