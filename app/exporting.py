@@ -329,22 +329,37 @@ def _pt_to_px(points: float) -> float:
 
 
 def publication_style(figure: dict[str, Any], size: PrintSize) -> dict[str, Any]:
-    """Journal look at print size: 8 pt text (7 pt ticks) in a single column, 9 pt in a double one."""
-    font_px = _pt_to_px(8.0 if size.width_mm < 120 else 9.0)
+    """Journal look at print size: 8 pt text in a single column, 9 pt in a double one; thin lines.
+
+    Left and right margins keep their proportion to the font (room for long row labels).
+    """
+    font_px = print_font_px(size)
+    ratio = font_px / float(figure.get("layout", {}).get("font", {}).get("size", 13))
     layout = dict(figure.get("layout", {}))
     layout["font"] = {**layout.get("font", {}), "size": round(font_px, 1), "family": "Arial, Helvetica, sans-serif"}
     layout["title"] = {**_as_dict(layout.get("title")), "font": {"size": round(font_px * 1.15, 1)}}
     for key in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
         axis = dict(layout[key])
-        axis["automargin"] = True
+        axis["automargin"] = False
         axis["tickfont"] = {**axis.get("tickfont", {}), "size": round(font_px * 0.9, 1)}
         layout[key] = axis
-    layout["margin"] = {"l": 10, "r": 10, "t": 40 + round(font_px * 2), "b": 10}
+    margin = layout.get("margin", {})
+    layout["margin"] = {
+        "l": max(12, round(margin.get("l", 60) * ratio)),
+        "r": max(8, round(margin.get("r", 10) * ratio)),
+        "t": round(font_px * 3.2),
+        "b": round(font_px * 3.5),
+    }
     layout["legend"] = {**layout.get("legend", {}), "font": {"size": round(font_px * 0.95, 1)}}
-    for annotation in layout.get("annotations", []):
-        annotation["font"] = {**annotation.get("font", {}), "size": round(font_px, 1)}
+    layout["annotations"] = [
+        {**a, "font": {**a.get("font", {}), "size": round(font_px * 0.95, 1)}} for a in layout.get("annotations", [])
+    ]
     traces = [_thin_lines(trace, font_px) for trace in figure.get("data", [])]
     return {"data": traces, "layout": layout}
+
+
+def print_font_px(size: PrintSize) -> float:
+    return _pt_to_px(8.0 if size.width_mm < 120 else 9.0)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -360,17 +375,26 @@ def _thin_lines(trace: dict[str, Any], font_px: float) -> dict[str, Any]:
         trace["line"] = {**line, "width": 1.5}
     if trace.get("mode") == "text":
         trace["textfont"] = {**trace.get("textfont", {}), "size": round(font_px * 0.9, 1)}
+    if trace.get("mode") == "markers" and isinstance(trace.get("marker"), dict):
+        trace["marker"] = {**trace["marker"], "size": max(4, round(font_px * 0.6))}
     return trace
 
 
+FOOTER = "provenance"
+
+
 def with_footer(figure: dict[str, Any], provenance: Provenance, width_px: int, font_px: float) -> dict[str, Any]:
-    """The figure with the provenance footer under the plot (bottom margin grown to hold it)."""
-    chars = int(width_px / (font_px * 0.52))
+    """The figure with the provenance footer under everything (bottom margin grown to hold it).
+
+    The footer starts at the figure's left edge whatever the left margin (see :func:`place_footer`).
+    """
+    chars = int((width_px - 12) / (font_px * 0.56))
     lines = provenance.wrapped(chars)
     layout = dict(figure.get("layout", {}))
     margin = dict(layout.get("margin", {}))
-    line_px = font_px * 1.3
-    margin["b"] = int(margin.get("b", 10) + line_px * len(lines) + 8)
+    line_px = font_px * 1.25
+    footer_px = line_px * len(lines) + 6
+    margin["b"] = int(margin.get("b", 10) + footer_px)
     layout["margin"] = margin
     footer = {
         "text": "<br>".join(lines),
@@ -379,15 +403,28 @@ def with_footer(figure: dict[str, Any], provenance: Provenance, width_px: int, f
         "x": 0,
         "y": 0,
         "xanchor": "left",
-        "yanchor": "top",
-        "yshift": -(margin["b"] - line_px * len(lines) - 6),
+        "yanchor": "bottom",
+        "yshift": -margin["b"] + 2,
         "align": "left",
         "showarrow": False,
         "font": {"size": round(font_px, 1), "color": "#333333"},
-        "name": "provenance",
+        "name": FOOTER,
     }
     layout["annotations"] = [*layout.get("annotations", []), footer]
-    return {"data": figure.get("data", []), "layout": layout}
+    return place_footer({"data": figure.get("data", []), "layout": layout})
+
+
+def place_footer(figure: dict[str, Any]) -> dict[str, Any]:
+    """Shift the footer left by the left margin, so it starts at the figure's edge."""
+    left = figure["layout"].get("margin", {}).get("l", 0)
+    for annotation in figure["layout"].get("annotations", []):
+        if annotation.get("name") == FOOTER:
+            annotation["xshift"] = -left + 3
+    return figure
+
+
+Arrange = Callable[[dict[str, Any], int, float], dict[str, Any]]
+"""A figure-specific layout step at print size: (figure, height_px, font_px) -> figure."""
 
 
 def export_figure(
@@ -398,12 +435,14 @@ def export_figure(
     column: str = "double",
     height_mm: float | None = None,
     aspect: float = 0.8,
+    arrange: Arrange | None = None,
 ) -> bytes:
     """A figure as PNG (300 dpi at the column width), SVG or PDF, with publication style and provenance."""
     size = print_size(column, height_mm, aspect)
-    styled = publication_style(figure, size)
-    font_px = _pt_to_px(6.5)
-    final = with_footer(styled, provenance, size.width_px, font_px)
+    font_px = print_font_px(size)
+    final = with_footer(publication_style(figure, size), provenance, size.width_px, _pt_to_px(6.5))
+    if arrange is not None:
+        final = place_footer(arrange(final, size.height_px, font_px))
     final["layout"]["height"] = size.height_px
     final["layout"]["width"] = size.width_px
     scale = size.scale if fmt == "png" else 1.0
@@ -411,8 +450,8 @@ def export_figure(
 
 
 def km_height_mm(width_mm: float, risk_rows: int) -> float:
-    """A KM figure's print height: the curves at ~0.62 of the width, plus one line per risk-table row."""
-    return round(width_mm * 0.62 + 14.0 + 4.2 * risk_rows, 1)
+    """A KM figure's print height: the curves at ~0.6 of the width, one line per risk-table row, the footer."""
+    return round(width_mm * 0.6 + 26.0 + 4.5 * risk_rows, 1)
 
 
 def mask_km_figure(figure: dict[str, Any], mask: int | None) -> dict[str, Any]:

@@ -1,0 +1,464 @@
+"""Presenter mode and what every export is made of: a view reference, its figure, tables and slide.
+
+- :class:`ViewRef` names one view (KM, response, Cox) in a few plain values. It round-trips through
+  a short token (``km.os.first_line``, ``response.first_line``, ``cox.os.fib4-pp_received``) so a
+  presenter's deck fits in the URL (``deck=km.os.first_line,response.first_line``).
+- The presenter theme: large fonts, thick lines, high contrast (black on white, black axes),
+  plain-words legends ("Lenvatinib, n = 204") and a KMunicate risk table (at risk, events,
+  censored). Colours stay those of :mod:`app.components.palette`.
+- :func:`view_figure`, :func:`view_tables`, :func:`view_slide` and :func:`export_view` build the
+  artefacts for a view from the memoized seam (:mod:`app.views`); the pages' download buttons and
+  ``ppx export`` both call :func:`export_view`, so the two give the same files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from analysis.compare import TEST_LABELS
+from analysis.filters import FilterSpec
+from analysis.schema import ENDPOINTS
+from app import exporting
+from app.components.km_figure import KMFigureOptions, km_figure_dict
+from app.components.palette import GROUPINGS, level_label
+from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p
+from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
+from app.views import (
+    COX_CANDIDATES,
+    STUDY_COVARIATES,
+    cohort_view,
+    cox_view,
+    filtered,
+    response_view,
+    survival_view,
+    term_label,
+)
+
+KINDS: tuple[str, ...] = ("km", "response", "cox", "table1")
+VIEW_OF_PAGE: dict[str, str] = {"survival": "km", "response": "response", "cox": "cox", "cohort": "table1"}
+"""``ppx export --view`` / page name -> view kind."""
+NO_GROUPING = "none"
+PRESENTER_FONT = 22
+PRESENTER_LINE = 4.5
+INK = "#000000"
+MAX_DECK = 20
+
+
+@dataclass(frozen=True)
+class ViewRef:
+    """One view, in plain values: kind, endpoint, grouping (None = all patients), test, CI type, covariates."""
+
+    kind: str = "km"
+    endpoint: str = "os"
+    grouping: str | None = "first_line"
+    test: str = "logrank"
+    conf: str = "log-log"
+    covariates: tuple[str, ...] = STUDY_COVARIATES
+    show: tuple[str, ...] = ("ci", "censor")
+
+    def token(self) -> str:
+        """Short deck token: ``km.os.first_line``, ``response.none``, ``cox.os.fib4-pp_ici``."""
+        group = self.grouping or NO_GROUPING
+        if self.kind == "km":
+            return f"km.{self.endpoint}.{group}"
+        if self.kind == "cox":
+            return f"cox.{self.endpoint}.{'-'.join(self.covariates)}"
+        return f"{self.kind}.{group}"
+
+    @classmethod
+    def from_token(cls, token: str) -> ViewRef | None:
+        """The view a deck token names; None for anything unknown (a hand-edited URL never raises)."""
+        parts = token.strip().split(".")
+        kind = parts[0]
+        if kind == "km" and len(parts) == 3 and parts[1] in ENDPOINTS and _grouping_ok(parts[2]):
+            return cls("km", parts[1], _grouping(parts[2]))
+        if kind in ("response", "table1") and len(parts) == 2 and _grouping_ok(parts[1]):
+            return cls(kind, grouping=_grouping(parts[1]) if kind == "response" else parts[1])
+        if kind == "cox" and len(parts) == 3 and parts[1] in ENDPOINTS:
+            covariates = tuple(c for c in parts[2].split("-") if c in COX_CANDIDATES)
+            return cls("cox", parts[1], covariates=covariates or STUDY_COVARIATES) if covariates else None
+        return None
+
+
+def _grouping_ok(text: str) -> bool:
+    return text == NO_GROUPING or text in GROUPINGS
+
+
+def _grouping(text: str | None) -> str | None:
+    return None if text in (None, NO_GROUPING) or text not in GROUPINGS else text
+
+
+def parse_deck(text: str | None) -> tuple[ViewRef, ...]:
+    """``deck=`` from the URL: comma-separated tokens; unknown tokens are dropped, at most 20 slides."""
+    refs = (ViewRef.from_token(t) for t in (text or "").split(",") if t.strip())
+    return tuple(r for r in refs if r is not None)[:MAX_DECK]
+
+
+def deck_text(refs: Sequence[ViewRef]) -> str:
+    return ",".join(r.token() for r in refs)
+
+
+def refs_from_query(query: dict[str, str]) -> tuple[ViewRef, ...]:
+    """The views the URL currently describes (its view keys), as the default deck: KM, response, Cox."""
+    endpoint = query.get("endpoint", "os")
+    km = ViewRef("km", endpoint if endpoint in ENDPOINTS else "os", _grouping(query.get("group", "first_line")))
+    response = ViewRef("response", grouping=_grouping(query.get("resp_group", "first_line")))
+    covariates = tuple(c for c in query.get("covariates", "").split(",") if c in COX_CANDIDATES)
+    cox = ViewRef("cox", covariates=covariates or STUDY_COVARIATES)
+    return km, response, cox
+
+
+# ----------------------------------------------------------------------------- presenter theme
+
+
+def plain_legend(name: str) -> str:
+    """'Lenvatinib (n = 204)' -> 'Lenvatinib, n = 204' (plain words for a projector)."""
+    return re.sub(r"^(.*) \(n = ([^)]+)\)$", r"\1, n = \2", name)
+
+
+def high_contrast(figure: dict[str, Any], font_size: int = PRESENTER_FONT) -> dict[str, Any]:
+    """Black text and axes on white, light grid, large fonts: readable on a projector."""
+    layout = dict(figure.get("layout", {}))
+    layout.pop("template", None)
+    layout["paper_bgcolor"] = "#FFFFFF"
+    layout["plot_bgcolor"] = "#FFFFFF"
+    layout["font"] = {**layout.get("font", {}), "size": font_size, "color": INK}
+    title = layout.get("title")
+    title_text = title.get("text", "") if isinstance(title, dict) else (title or "")
+    layout["title"] = {"text": title_text, "x": 0.01, "font": {"size": font_size + 4, "color": INK}}
+    for key in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
+        axis = dict(layout[key])
+        table_axis = key in ("xaxis2", "yaxis2")
+        axis.update(
+            showline=not table_axis,
+            linecolor=INK,
+            linewidth=2.5,
+            ticks="" if table_axis else "outside",
+            tickcolor=INK,
+            gridcolor="#D9D9D9",
+            zeroline=False,
+            automargin=True,
+            tickfont={"size": font_size - (2 if table_axis else 0), "color": INK},
+        )
+        layout[key] = axis
+    layout["legend"] = {**layout.get("legend", {}), "font": {"size": font_size, "color": INK}}
+    return {"data": figure.get("data", []), "layout": layout}
+
+
+def presenter_km_figure(
+    view: Any, test: str = "logrank", mask: int | None = None, font_size: int = PRESENTER_FONT
+) -> dict[str, Any]:
+    """The KM figure in presenter style: thick lines, KMunicate risk table, plain legends, p-value."""
+    options = KMFigureOptions(
+        show_ci=True,
+        show_censor=True,
+        show_events_row=True,
+        show_censored_row=True,
+        title=_km_title(view.endpoint, view.grouping),
+        annotation=_p_annotation(view, test),
+        font_size=font_size,
+        line_width=PRESENTER_LINE,
+    )
+    figure = km_figure_dict(view.km, view.grouping, view.ticks, options)
+    for trace in figure["data"]:
+        if isinstance(trace.get("name"), str):
+            trace["name"] = plain_legend(trace["name"])
+        if trace.get("mode") == "markers":
+            trace["marker"] = {**trace["marker"], "size": 14, "line": {"width": 3}}
+    _kmunicate_labels(figure)
+    height = 520 + round(font_size * 1.45) * len(figure["layout"]["yaxis2"]["categoryarray"])
+    figure["layout"]["height"] = height
+    figure = arrange_km(high_contrast(figure, font_size), height, font_size, "At risk, events (cumulative), censored")
+    return exporting.mask_km_figure(figure, mask)
+
+
+def _kmunicate_labels(figure: dict[str, Any]) -> None:
+    """Risk-table rows named in plain words: 'Lenvatinib: at risk', '...: events', '...: censored'."""
+    def rename(label: str) -> str:
+        return label if ":" in label else f"{label}: at risk"
+
+    for trace in figure["data"]:
+        if trace.get("mode") == "text" and trace.get("xaxis") == "x2":
+            trace["y"] = [rename(y) for y in trace["y"]]
+    axis = figure["layout"]["yaxis2"]
+    axis["categoryarray"] = [rename(y) for y in axis["categoryarray"]]
+
+
+def arrange_km(
+    figure: dict[str, Any], height_px: int, font_px: float, heading: str = "Number at risk"
+) -> dict[str, Any]:
+    """Lay a KM figure out for a fixed height and font: the risk table sized in text lines under a heading,
+    the legend inside the top right, the p-value inside the bottom left, row labels clear of the numbers.
+    """
+    layout = figure["layout"]
+    labels = list(layout["yaxis2"].get("categoryarray", []))
+    rows = max(1, len(labels))
+    margin = dict(layout.get("margin", {}))
+    label_px = max((len(label) for label in labels), default=8) * font_px * 0.56
+    margin["l"] = round(max(label_px, font_px * 4.6) + 10)
+    margin["r"] = max(margin.get("r", 10), round(font_px))
+    margin["t"] = round(font_px * 2.6)
+    layout["margin"] = margin
+    plot_px = max(50.0, height_px - margin["t"] - margin.get("b", 10))
+    table_px = rows * font_px * 1.45
+    gap_px = font_px * 4.6  # tick labels, the x-axis title, the table heading
+    table_top = min(0.45, table_px / plot_px)
+    layout["yaxis"] = {**layout["yaxis"], "domain": [min(0.7, (table_px + gap_px) / plot_px), 1]}
+    layout["yaxis2"] = {
+        **layout["yaxis2"],
+        "domain": [0, table_top],
+        "title": {"text": ""},
+        "range": [-0.6, rows - 0.4],
+        "autorange": False,
+    }
+    ticks = layout["xaxis"].get("tickvals") or [0, 1]
+    x_end = float(ticks[-1]) or 1.0
+    for key in ("xaxis", "xaxis2"):
+        layout[key] = {**layout[key], "range": [-0.06 * x_end, x_end * 1.03]}
+    layout["xaxis"]["title"] = {**layout["xaxis"].get("title", {}), "standoff": 2}
+    layout["legend"] = {
+        "orientation": "v",
+        "x": 0.99,
+        "xanchor": "right",
+        "y": 0.99,
+        "yanchor": "top",
+        "bgcolor": "rgba(255,255,255,0.8)",
+        "font": layout.get("legend", {}).get("font", {}),
+    }
+    for annotation in layout.get("annotations", []):
+        if annotation.get("name") != exporting.FOOTER and annotation.get("xref") == "x domain":
+            annotation.update(x=0.02, y=0.03, xanchor="left", yanchor="bottom")
+    layout["annotations"] = [
+        *layout.get("annotations", []),
+        {
+            "text": f"<b>{heading}</b>",
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "xshift": -margin["l"] + 3,
+            "xanchor": "left",
+            "y": table_top,
+            "yanchor": "bottom",
+            "yshift": 2,
+            "showarrow": False,
+            "font": {"size": round(font_px * 0.95, 1)},
+        },
+    ]
+    return figure
+
+
+def publication_km_figure(view: Any, test: str = "logrank", show: Sequence[str] = ("ci", "censor")) -> dict[str, Any]:
+    """The KM figure as on the Survival page (its options), with its risk table and p-value annotation."""
+    options = KMFigureOptions(
+        show_ci="ci" in show,
+        show_censor="censor" in show,
+        show_events_row="events" in show,
+        show_censored_row="censored" in show,
+        title=_km_title(view.endpoint, view.grouping),
+        annotation=_p_annotation(view, test),
+    )
+    return km_figure_dict(view.km, view.grouping, view.ticks, options)
+
+
+def _km_title(endpoint: str, grouping: str | None) -> str:
+    return ENDPOINTS[endpoint][2] + (f" by {GROUPINGS[grouping].lower()}" if grouping else "")
+
+
+def _p_annotation(view: Any, test: str) -> str | None:
+    return None if view.test is None else f"{TEST_LABELS.get(test, test)} p = {fmt_p(view.test.p)}"
+
+
+# ----------------------------------------------------------------------------- a view's artefacts
+
+
+def _survival(fingerprint: str, spec: FilterSpec, ref: ViewRef) -> Any:
+    return survival_view(fingerprint, spec, ref.endpoint, ref.grouping, ref.test, ref.conf, False)
+
+
+def view_figure(
+    ref: ViewRef, fingerprint: str, spec: FilterSpec, *, presenter: bool = False, mask: int | None = None
+) -> dict[str, Any] | None:
+    """The view's figure as a plotly dict (None for a table-only view or an empty subgroup)."""
+    if ref.kind == "km":
+        view = _survival(fingerprint, spec, ref)
+        if view.km is None:
+            return None
+        if presenter:
+            return presenter_km_figure(view, ref.test, mask)
+        return exporting.mask_km_figure(publication_km_figure(view, ref.test, ref.show), mask)
+    if ref.kind == "response":
+        from app.components.response_figures import response_bar
+
+        result = response_view(fingerprint, spec, ref.grouping).result
+        if result is None:
+            return None
+        figure = response_bar(result).to_plotly_json()
+        figure["layout"]["title"] = {"text": _response_title(ref)}
+        figure["layout"]["margin"] = {**figure["layout"]["margin"], "t": 60}
+        return high_contrast(figure) if presenter else figure
+    if ref.kind == "cox":
+        from app.components.forest import forest_figure
+
+        model = cox_view(fingerprint, spec, ref.endpoint, ref.covariates).model
+        if model is None:
+            return None
+        labels = [term_label(t) for t in model.terms]
+        size = PRESENTER_FONT if presenter else 13
+        figure = forest_figure(model.terms, labels, title=_cox_title(ref), font_size=size).to_plotly_json()
+        return high_contrast(figure, size) if presenter else figure
+    return None
+
+
+def _response_title(ref: ViewRef) -> str:
+    return "Best response to first-line therapy" + (f" by {GROUPINGS[ref.grouping].lower()}" if ref.grouping else "")
+
+
+def _cox_title(ref: ViewRef) -> str:
+    return f"Cox model for {ENDPOINTS[ref.endpoint][2].lower()}: hazard ratios (95% CI)"
+
+
+def view_title(ref: ViewRef) -> str:
+    if ref.kind == "km":
+        return _km_title(ref.endpoint, ref.grouping)
+    if ref.kind == "response":
+        return _response_title(ref)
+    if ref.kind == "cox":
+        return _cox_title(ref)
+    return f"Table 1 by {GROUPINGS.get(ref.grouping or '', ref.grouping or 'group').lower()}"
+
+
+def view_subtitle(ref: ViewRef, spec: FilterSpec) -> str:
+    """Endpoint, grouping and filters in plain words."""
+    parts: list[str] = []
+    if ref.kind in ("km", "cox"):
+        parts.append(f"Endpoint: {ENDPOINTS[ref.endpoint][2]}")
+    if ref.kind == "cox":
+        parts.append("Covariates: " + ", ".join(COX_CANDIDATES.get(c, c) for c in ref.covariates))
+    else:
+        parts.append("Grouping: " + (GROUPINGS.get(ref.grouping, ref.grouping) if ref.grouping else "all patients"))
+    parts.append(f"Filters: {spec.describe()}")
+    return " · ".join(parts)
+
+
+def view_tables(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None) -> list[ExportTable]:
+    """The view's numbers as export tables (medians and landmark rates; Cox model and screen; ...)."""
+    if ref.kind == "km":
+        view = _survival(fingerprint, spec, ref)
+        return [exporting.medians_export(view, mask), exporting.landmark_export(view, mask=mask)]
+    if ref.kind == "response":
+        return [exporting.response_export(response_view(fingerprint, spec, ref.grouping), mask)]
+    if ref.kind == "cox":
+        view = cox_view(fingerprint, spec, ref.endpoint, ref.covariates)
+        return [exporting.cox_export(view, mask), exporting.cox_screen_export(view, mask)]
+    grouping = ref.grouping if ref.grouping in GROUPINGS else "first_line"
+    return [exporting.table_one_export(cohort_view(fingerprint, spec, grouping), mask)]
+
+
+def slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None) -> SlideTable | None:
+    """The compact numbers beside a slide's figure (masked like the exported tables)."""
+    if ref.kind == "km":
+        view = _survival(fingerprint, spec, ref)
+        rows = [
+            (
+                level_label(view.grouping, g.group),
+                str(mask_count(g.n, mask)),
+                str(mask_count(g.events, mask)),
+                fmt_estimate_ci(g.median, *g.median_ci),
+            )
+            for g in (view.km.groups if view.km else ())
+        ]
+        return SlideTable(("Group", "n", "Events", "Median, months (95% CI)"), tuple(rows))
+    if ref.kind == "response":
+        result = response_view(fingerprint, spec, ref.grouping).result
+        if result is None:
+            return None
+        rows = [
+            (level_label(result.grouping, g.group), str(mask_count(g.n, mask)), _rate(g.orr, mask), _rate(g.dcr, mask))
+            for g in result.groups
+        ]
+        return SlideTable(("Group", "n", "ORR", "DCR"), tuple(rows))
+    if ref.kind == "cox":
+        model = cox_view(fingerprint, spec, ref.endpoint, ref.covariates).model
+        if model is None:
+            return None
+        terms = [(term_label(t), fmt_hr(t.hr, t.ci), fmt_p(t.p)) for t in model.terms]
+        return SlideTable(("Term", "HR (95% CI)", "p"), tuple(terms))
+    return None
+
+
+def _rate(p: Any, mask: int | None) -> str:
+    if exporting.masked(p.count, mask) or exporting.masked(p.n, mask):
+        return f"{mask_count(p.count, mask)}/{mask_count(p.n, mask)}"
+    return f"{p.count}/{p.n} ({100 * (p.estimate or 0):.0f}%)"
+
+
+def view_slide(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None) -> Slide:
+    figure = view_figure(ref, fingerprint, spec, presenter=True, mask=mask)
+    note = "" if figure is not None or ref.kind == "table1" else "No figure: no patients in this subgroup."
+    if ref.kind == "km" and ref.endpoint in ("os", "pfs") and ref.grouping in ("pp_received", "pp_class", "pp_ici"):
+        note = "Naive comparison: post-progression therapy starts after baseline (immortal-time bias)."
+    return Slide(view_title(ref), view_subtitle(ref, spec), figure, slide_table(ref, fingerprint, spec, mask), note)
+
+
+def provenance(spec: FilterSpec, mask: int | None = None) -> Provenance:
+    from app import datasets
+
+    cohort = datasets.active_cohort()
+    return Provenance.of(cohort, spec, filtered(cohort.fingerprint, spec).n, mask=mask)
+
+
+def build_view_deck(refs: Sequence[ViewRef], spec: FilterSpec, mask: int | None = None) -> bytes:
+    """The PPTX of a deck of views on the active dataset (a plain function: can run as a background job)."""
+    from app import datasets
+
+    fingerprint = datasets.active_cohort().fingerprint
+    slides = [view_slide(ref, fingerprint, spec, mask) for ref in refs]
+    return exporting.build_deck(slides, provenance(spec, mask))
+
+
+def export_view(
+    ref: ViewRef,
+    spec: FilterSpec,
+    fmt: str,
+    *,
+    mask: int | None = None,
+    column: str = "double",
+    deck: Sequence[ViewRef] = (),
+) -> tuple[str, bytes]:
+    """(file name, bytes) of one export of a view on the active dataset: png/svg/pdf, csv/xlsx or pptx."""
+    from app import datasets
+
+    cohort = datasets.active_cohort()
+    stem = f"ppx-{ref.token().replace('.', '-')}-{cohort.short_fingerprint}"
+    if fmt == "pptx":
+        return f"{stem}.pptx", build_view_deck(tuple(deck) or (ref,), spec, mask)
+    if fmt in exporting.TABLE_FORMATS:
+        tables = view_tables(ref, cohort.fingerprint, spec, mask)
+        return f"{stem}.{fmt}", exporting.export_tables(tables, fmt, provenance(spec, mask))
+    if fmt not in exporting.FIGURE_FORMATS:
+        raise ValueError(f"format must be png, svg, pdf, csv, xlsx or pptx; got {fmt!r}")
+    figure = view_figure(ref, cohort.fingerprint, spec, mask=mask)
+    if figure is None:
+        raise ValueError("this view has no figure for these filters (no patients, or a table-only view)")
+    width = exporting.print_size(column).width_mm
+    height = _print_height(ref, figure, width)
+    arrange = arrange_km if ref.kind == "km" else None
+    data = exporting.export_figure(
+        figure, fmt, provenance(spec, mask), column=column, height_mm=height, arrange=arrange
+    )
+    return f"{stem}.{fmt}", data
+
+
+def _print_height(ref: ViewRef, figure: dict[str, Any], width_mm: float) -> float:
+    if ref.kind == "km":
+        rows = sum(1 for t in figure["data"] if t.get("mode") == "text" and t.get("xaxis") == "x2")
+        return exporting.km_height_mm(width_mm, rows)
+    bars = len(figure["data"][0].get("y", [])) if figure["data"] else 1
+    return round(min(width_mm, 40.0 + 9.0 * bars + 12.0), 1)
+
+
+def with_ref(ref: ViewRef, **changes: Any) -> ViewRef:
+    return replace(ref, **changes)
