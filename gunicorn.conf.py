@@ -13,8 +13,8 @@ timeout = int(os.environ.get("PPX_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so memory cannot creep (jitter: not all at once).
-max_requests = int(os.environ.get("PPX_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+max_requests = int(os.environ.get("PPX_MAX_REQUESTS", "10000"))
+max_requests_jitter = 2000
 # Preload is safe: create_app() opens no sockets or files that a fork would share (the Redis
 # clients connect lazily and check their pid; diskcache reopens its SQLite per process), and
 # the bundled cohort is loaded lazily per worker. Set PPX_PRELOAD=0 to turn it off.

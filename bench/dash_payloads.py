@@ -43,12 +43,16 @@ class Dependencies:
         self.by_output = {str(d["output"]): d for d in dependencies}
 
     def find(self, first_output: str) -> Mapping[str, Any]:
-        """The callback whose first output is ``first_output`` (``"surv-figure.figure"``), not a duplicate one."""
+        """The callback whose first output is ``first_output`` (``"surv-figure.figure"``, or an input
+        ``"cox-compute.n_clicks"`` for a callback whose outputs are duplicates)."""
         for key, dependency in self.by_output.items():
             outputs = _split_outputs(key)
             if f"{outputs[0]['id']}.{outputs[0]['property']}" == first_output:
                 return dependency
-        raise KeyError(f"no callback has the first output {first_output!r}")
+        for dependency in self.by_output.values():
+            if [f"{i['id']}.{i['property']}" for i in dependency["inputs"]] == [first_output]:
+                return dependency
+        raise KeyError(f"no callback has the first output (or sole input) {first_output!r}")
 
     def body(
         self, first_output: str, values: Mapping[str, Any], changed: Sequence[str] | None = None
