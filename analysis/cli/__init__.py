@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "analysis.cli.cox",
     "analysis.cli.landmark",
     "analysis.cli.dictionary",
+    "analysis.cli.export",
 )
 
 
