@@ -2,24 +2,44 @@
 
 Exit status: 0 the file is usable and every row is used (warnings allowed);
 1 some rows are excluded or the whole file is blocked by errors; 2 the file
-cannot be read at all (missing, not UTF-8, not a table).
+cannot be read at all (missing, not a table, an encoding that cannot be read),
+or the mapping file cannot be used.
+
+The file is read as the Data page reads an upload (:mod:`analysis.ingest`):
+CSV, TSV or XLSX; UTF-8, UTF-8 with BOM, Shift_JIS/CP932 or UTF-16, detected
+unless ``--encoding`` says; dates in the formats the mapper knows. Without
+``--mapping`` the file's columns must have the canonical names (other columns
+are kept and reported); ``--mapping M.json`` applies a mapping saved from the
+Data page, and ``--mapping auto`` the mapping the Data page would suggest.
 
 ``--json`` prints the report's stable contract: ``source``, ``n_read``,
 ``n_used``, ``n_excluded``, ``usable``, ``summary``, ``n_errors``,
 ``n_warnings``, ``excluded_rows``, ``issues`` (each ``severity``, ``row``,
 ``patient_id``, ``column``, ``value``, ``message``, ``reason``) and
-``fingerprint`` (null when the file cannot be used). More keys may be added.
+``fingerprint`` (null when the file cannot be used), ``encoding`` (null for
+XLSX), ``notes`` (what the reader and mapper did) and ``mapping`` (the mapping
+used). More keys may be added.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from analysis.cohort import ValidatedCohort, validate_cohort
-from analysis.io import read_table
+from analysis.cohort import ValidatedCohort
+from analysis.errors import DataError
+from analysis.ingest import (
+    DATE_ORDERS,
+    ENCODINGS,
+    MappingSpec,
+    PreparedUpload,
+    prepare_cohort,
+    read_upload,
+    suggest_mapping,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -30,7 +50,22 @@ def register(subparsers: Any) -> None:
         "listed with its spreadsheet row, patient and column. Exit status 0: usable, every row used; "
         "1: rows excluded or file blocked; 2: file unreadable.",
     )
-    parser.add_argument("file", metavar="FILE", help="cohort file, CSV (TSV if it ends in .tsv)")
+    parser.add_argument("file", metavar="FILE", help="cohort file: CSV, TSV or XLSX")
+    parser.add_argument(
+        "--mapping",
+        metavar="M.json",
+        help="column/value mapping saved from the Data page, or 'auto' for the suggested one "
+        "(default: the file has the canonical column names)",
+    )
+    parser.add_argument(
+        "--encoding", choices=["detect", *ENCODINGS], default="detect", help="text encoding (default: detect)"
+    )
+    parser.add_argument("--sheet", help="XLSX sheet to read (default: the first sheet with data)")
+    parser.add_argument(
+        "--date-order",
+        choices=DATE_ORDERS,
+        help="how dates like 03/04/2020 are read: dmy, mdy or auto (default: the mapping's, else auto)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=run)
 
@@ -41,23 +76,61 @@ def exit_code(cohort: ValidatedCohort) -> int:
     return 0 if report.usable and not report.errors() else 1
 
 
-def to_json(cohort: ValidatedCohort) -> dict[str, Any]:
+def to_json(cohort: ValidatedCohort, upload: PreparedUpload | None = None) -> dict[str, Any]:
     """The stable JSON contract of ``ppx validate --json``."""
-    return {**cohort.report.to_dict(), "fingerprint": cohort.fingerprint if cohort.report.usable else None}
+    data = {**cohort.report.to_dict(), "fingerprint": cohort.fingerprint if cohort.report.usable else None}
+    if upload is not None:
+        data["encoding"] = upload.raw.encoding
+        data["notes"] = list(upload.notes)
+    return data
 
 
-def to_text(cohort: ValidatedCohort) -> str:
-    """The summary line, the fingerprint when usable, then one line per issue."""
+def to_text(cohort: ValidatedCohort, upload: PreparedUpload | None = None) -> str:
+    """The summary line, the fingerprint when usable, how the file was read, then one line per issue."""
     report = cohort.report
     lines = [f"{report.source}: {report.summary()}"]
     if report.usable:
         lines.append(f"Fingerprint: {cohort.short_fingerprint}")
+    if upload is not None:
+        raw = upload.raw
+        if raw.encoding is not None and raw.encoding not in ("utf-8", "utf-8-sig"):
+            lines.append(f"Encoding: {raw.encoding_label} ({'detected' if raw.encoding_detected else 'chosen'})")
+        lines.extend(f"Note: {note}" for note in upload.notes)
     lines.extend(issue.describe() for issue in report.issues)
     return "\n".join(lines)
 
 
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise DataError(f"file not found: {str(path)!r}")
+    if path.is_dir():
+        raise DataError(f"{str(path)!r} is a folder, not a data file")
+    return path.read_bytes()
+
+
+def _mapping(option: str | None) -> MappingSpec | None:
+    if option is None or option == "auto":
+        return None
+    return MappingSpec.from_json(_read_bytes(Path(option)))
+
+
 def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    cohort = validate_cohort(read_table(path), source=str(path), name=path.name)
-    print(json.dumps(to_json(cohort), indent=2) if args.json else to_text(cohort))
+    loaded = _mapping(args.mapping)
+    encoding = None if args.encoding == "detect" else args.encoding
+    if loaded is not None:
+        encoding = encoding or loaded.encoding
+    sheet = args.sheet or (loaded.sheet if loaded is not None else None)
+    raw = read_upload(_read_bytes(path), str(path), encoding=encoding, sheet=sheet, max_rows=None)
+    if loaded is not None:
+        spec = loaded
+    elif args.mapping == "auto":
+        spec = suggest_mapping(raw).spec
+    else:
+        spec = MappingSpec.identity(str(c) for c in raw.frame.columns)
+    if args.date_order is not None:
+        spec = replace(spec, date_order=args.date_order)
+    upload = prepare_cohort(raw, spec, name=path.name)
+    cohort = upload.cohort
+    print(json.dumps(to_json(cohort, upload), indent=2, ensure_ascii=False) if args.json else to_text(cohort, upload))
     return exit_code(cohort)
