@@ -8,12 +8,14 @@ under that session's cookie token and is never visible to another session.
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import has_request_context
 
 from analysis.cohort import ValidatedCohort, load_bundled_cohort
 from analysis.errors import DataError
+from analysis.ingest import RawTable
 from app import sessions
 
 COHORT_KEY = "cohort"
@@ -54,6 +56,52 @@ def clear_session_cohort() -> None:
     sid = sessions.session_id()
     if sid is not None:
         sessions.store().delete(sid, COHORT_KEY)
+
+
+# --- the Data page's pending upload (before "Use this cohort") -----------------------
+
+UPLOAD_KEY = "upload"
+
+
+@dataclass(frozen=True, eq=False)
+class PendingUpload:
+    """A file received on the Data page: its bytes and how they were last read. Kept per session only."""
+
+    filename: str
+    data: bytes
+    raw: RawTable
+
+
+def _session_or_error() -> str:
+    sid = sessions.session_id()
+    if sid is None:
+        raise DataError("this browser has no session cookie; reload the page and upload again")
+    return sid
+
+
+def set_pending_upload(upload: PendingUpload) -> None:
+    sessions.store().put(_session_or_error(), UPLOAD_KEY, pickle.dumps(upload, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def pending_upload() -> PendingUpload | None:
+    """This session's received file, if any (expired or forgotten: None)."""
+    sid = sessions.session_id() if has_request_context() else None
+    if sid is None:
+        return None
+    blob = sessions.store().get(sid, UPLOAD_KEY)
+    if blob is None:
+        return None
+    upload = pickle.loads(blob)  # our own server-side pickle, never client input
+    return upload if isinstance(upload, PendingUpload) else None
+
+
+def forget_session_data() -> None:
+    """Forget my data: delete this session's cohort and received file at once."""
+    sid = sessions.session_id()
+    if sid is not None:
+        store = sessions.store()
+        store.delete(sid, COHORT_KEY)
+        store.delete(sid, UPLOAD_KEY)
 
 
 def active_cohort() -> ValidatedCohort:

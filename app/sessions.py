@@ -27,7 +27,8 @@ from typing import Any, Protocol
 from flask import Flask, Response, request
 
 SESSION_COOKIE = "ppx_session"
-SESSION_TTL_SECONDS = int(os.environ.get("PPX_SESSION_TTL", str(8 * 3600)))
+SESSION_TTL_SECONDS = int(os.environ.get("PPX_SESSION_TTL", str(2 * 3600)))
+"""Idle expiry of session data (default 2 hours): every read of a value restarts its clock."""
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
@@ -90,7 +91,10 @@ class FileStore:
             if path.stat().st_mtime < time.time():
                 path.unlink(missing_ok=True)
                 return None
-            return path.read_bytes()
+            value = path.read_bytes()
+            expires = time.time() + SESSION_TTL_SECONDS
+            os.utime(path, (expires, expires))  # idle expiry: a read restarts the clock
+            return value
         except FileNotFoundError:
             return None
 
@@ -127,7 +131,7 @@ class RedisStore:
         import redis
 
         try:
-            value = self.client.get(self._key(session_id, key))
+            value = self.client.getex(self._key(session_id, key), ex=SESSION_TTL_SECONDS)  # idle expiry
         except redis.RedisError as exc:
             raise StoreUnavailableError(f"the session store is unavailable: {exc}") from exc
         return value if isinstance(value, bytes) else None
@@ -176,7 +180,7 @@ def _set_cookie(response: Response) -> Response:
         response.set_cookie(
             SESSION_COOKIE,
             secrets.token_urlsafe(32),
-            max_age=SESSION_TTL_SECONDS,
+            # no max_age: a browser-session cookie; the data behind it expires server-side when idle
             httponly=True,
             samesite="Lax",
             secure=os.environ.get("PPX_SECURE_COOKIES") == "1",

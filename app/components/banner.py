@@ -24,7 +24,9 @@ def synthetic_banner(cohort: ValidatedCohort) -> dbc.Alert | None:
 
 
 def dataset_badge(cohort: ValidatedCohort) -> html.Span:
+    """Name, n and short fingerprint of the dataset in use; an upload is named by its file, marked as yours."""
+    name = cohort.name if cohort.synthetic else f"Your upload: {cohort.name}"
     return html.Span(
-        f"{cohort.name} · n = {len(cohort.frame)} · fingerprint {cohort.short_fingerprint}",
+        f"{name} · n = {len(cohort.frame)} · fingerprint {cohort.short_fingerprint}",
         className="text-muted small",
     )
