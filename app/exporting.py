@@ -303,12 +303,16 @@ class PrintSize:
 
     @property
     def pixel_size(self) -> tuple[int, int]:
-        """The PNG's size in pixels at ``dpi``."""
-        return round(self.width_mm / MM_PER_INCH * self.dpi), round(self.height_mm / MM_PER_INCH * self.dpi)
+        """The PNG's size in pixels: the width at exactly ``dpi``; the height follows the layout's px."""
+        return self._target_width, int(self.height_px * self.scale)
+
+    @property
+    def _target_width(self) -> int:
+        return round(self.width_mm / MM_PER_INCH * self.dpi)
 
     @property
     def scale(self) -> float:
-        return self.pixel_size[0] / self.width_px
+        return self._target_width / self.width_px
 
 
 def print_size(column: str = "double", height_mm: float | None = None, aspect: float = 0.8) -> PrintSize:
