@@ -29,6 +29,7 @@ from app.exporting import ExportTable, Provenance
 from app.views import response_view, survival_view
 
 LENVATINIB = FilterSpec.create(first_line=["lenvatinib"])
+ALL = FilterSpec()
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def fingerprint(context: None) -> str:
     return datasets.active_cohort().fingerprint
 
 
-def _os_view(fingerprint: str, spec: FilterSpec = FilterSpec()) -> Any:
+def _os_view(fingerprint: str, spec: FilterSpec = ALL) -> Any:
     return survival_view(fingerprint, spec, "os", "first_line", "logrank", "log-log", False)
 
 
