@@ -1,0 +1,166 @@
+"""Shared state in a real redis-server: sessions across app processes, expiry, and Redis going away.
+
+The fixture starts Debian's ``redis-server`` on a free loopback port with no
+persistence (``--save '' --appendonly no``) and stops it afterwards. App
+instances are separate gunicorn processes with the same ``REDIS_URL``; the
+upload is written by a third instance (this test process's app) with
+``datasets.set_session_cohort`` in a request that carries the browser's cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from servers import DashClient, Process, start_app, start_redis
+
+from analysis.cohort import ValidatedCohort
+from app import datasets, sessions
+
+pytestmark = pytest.mark.slow
+
+SURVIVAL = {
+    "surv-endpoint.value": "os",
+    "surv-group.value": "first_line",
+    "surv-test.value": "logrank",
+    "surv-conf.value": "log-log",
+    "surv-options.value": ["ci"],
+}
+
+
+@pytest.fixture()
+def redis_url(tmp_path: Path) -> Iterator[tuple[Process, str]]:
+    process, url = start_redis(tmp_path)
+    try:
+        yield process, url
+    finally:
+        process.stop()
+
+
+@pytest.fixture()
+def two_apps(tmp_path: Path, redis_url: tuple[Process, str]) -> Iterator[tuple[str, str]]:
+    _, url = redis_url
+    first, base_a = start_app(tmp_path, "a", {"REDIS_URL": url})
+    try:
+        second, base_b = start_app(tmp_path, "b", {"REDIS_URL": url})
+    except BaseException:
+        first.stop()
+        raise
+    try:
+        yield base_a, base_b
+    finally:
+        first.stop()
+        second.stop()
+
+
+def _subset(n: int) -> ValidatedCohort:
+    from analysis.cohort import validate_cohort
+    from analysis.schema import INPUT_COLUMNS
+
+    frame = datasets.bundled().frame.head(n)
+    return validate_cohort(frame[[c for c in frame.columns if c in INPUT_COLUMNS]], source="upload.csv", name="upload")
+
+
+def _upload(ppx_app: Any, monkeypatch: pytest.MonkeyPatch, url: str, cohort: ValidatedCohort, ttl: int | None) -> str:
+    """This process's app instance stores ``cohort`` for a new browser session in Redis; returns its cookie."""
+    monkeypatch.setenv("REDIS_URL", url)
+    token = secrets.token_urlsafe(32)
+    with ppx_app.server.test_request_context(headers={"Cookie": f"{sessions.SESSION_COOKIE}={token}"}):
+        assert isinstance(sessions.store(), sessions.RedisStore)
+        if ttl is None:
+            datasets.set_session_cohort(cohort)
+        else:
+            import pickle
+
+            sessions.store().put(token, datasets.COHORT_KEY, pickle.dumps(cohort), ttl=ttl)
+    return token
+
+
+def test_two_app_processes_share_one_uploaded_session(
+    ppx_app: Any, monkeypatch: pytest.MonkeyPatch, redis_url: tuple[Process, str], two_apps: tuple[str, str]
+) -> None:
+    _, url = redis_url
+    base_a, base_b = two_apps
+    token = _upload(ppx_app, monkeypatch, url, _subset(300), ttl=None)
+    for base in (base_a, base_b):
+        browser = DashClient(base, cookie=token)
+        assert "n = 300 of 300 patients" in browser.n_badge().text
+        assert "(n = 300)" not in browser.callback("surv-figure.figure", {**SURVIVAL, "url.search": ""}).text
+        assert "n = 513 of 513 patients" in DashClient(base).n_badge().text  # another browser: bundled cohort
+    client = redis.Redis.from_url(url)
+    key = f"ppx:session:{token}:{datasets.COHORT_KEY}"
+    assert 0 < int(client.ttl(key)) <= sessions.SESSION_TTL_SECONDS  # the session's expiry is the key's TTL
+    assert any(k.startswith(b"ppx:cache:") for k in client.scan_iter(count=1000))  # the cache lives in Redis too
+
+
+def test_expiry_removes_the_session(
+    ppx_app: Any, monkeypatch: pytest.MonkeyPatch, redis_url: tuple[Process, str], tmp_path: Path
+) -> None:
+    _, url = redis_url
+    short = {"REDIS_URL": url, "PPX_SESSION_TTL": "2"}  # idle expiry of 2 s (a read restarts the clock)
+    first, base_a = start_app(tmp_path, "a", short)
+    second, base_b = start_app(tmp_path, "b", short)
+    try:
+        token = _upload(ppx_app, monkeypatch, url, _subset(250), ttl=2)
+        assert "n = 250 of 250" in DashClient(base_a, cookie=token).n_badge().text
+        time.sleep(3)
+        assert redis.Redis.from_url(url).exists(f"ppx:session:{token}:{datasets.COHORT_KEY}") == 0
+        assert "n = 513 of 513" in DashClient(base_b, cookie=token).n_badge().text
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_redis_going_away_gives_a_clear_error_and_does_not_hang(
+    ppx_app: Any, monkeypatch: pytest.MonkeyPatch, redis_url: tuple[Process, str], two_apps: tuple[str, str]
+) -> None:
+    server, url = redis_url
+    base_a, _ = two_apps
+    token = _upload(ppx_app, monkeypatch, url, _subset(300), ttl=None)
+    uploader = DashClient(base_a, cookie=token)
+    visitor = DashClient(base_a)
+    import requests
+
+    server.stop()  # Redis is gone: connections are refused
+    started = time.perf_counter()
+    failed = uploader.n_badge(timeout=30)
+    assert failed.status_code == 503 and "session store is unavailable" in failed.text
+    assert failed.headers["Retry-After"] == "10"
+    # a request without a session (a first visit) still works: cache errors fall back to computing
+    visitor.http.cookies.clear()
+    fine = visitor.callback("surv-figure.figure", {**SURVIVAL, "url.search": "?bclc=C"}, timeout=30)
+    assert fine.status_code == 200 and "Sorafenib" in fine.text
+    ready = requests.get(f"{base_a}/readyz", timeout=30)
+    assert ready.status_code == 503 and ready.json()["store"]["ok"] is False
+    assert ready.json()["cache"]["ok"] is False
+    assert requests.get(f"{base_a}/healthz", timeout=5).status_code == 200
+    assert time.perf_counter() - started < 20
+
+
+def test_a_hung_redis_times_out(
+    ppx_app: Any, monkeypatch: pytest.MonkeyPatch, redis_url: tuple[Process, str], two_apps: tuple[str, str]
+) -> None:
+    import requests
+
+    server, url = redis_url
+    base_a, _ = two_apps
+    token = _upload(ppx_app, monkeypatch, url, _subset(300), ttl=None)
+    uploader = DashClient(base_a, cookie=token)
+    server.signal(signal.SIGSTOP)  # accepts connections, never answers
+    try:
+        started = time.perf_counter()
+        failed = uploader.n_badge(timeout=60)
+        waited = time.perf_counter() - started
+        assert failed.status_code == 503 and "session store is unavailable" in failed.text
+        assert waited < 15  # 2 s socket timeouts, one retry
+        started = time.perf_counter()
+        assert requests.get(f"{base_a}/readyz", timeout=60).status_code == 503
+        assert time.perf_counter() - started < 20
+    finally:
+        server.signal(signal.SIGCONT)
