@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
-from analysis.table1 import Table1, table_one
 
 from analysis.compare import PairwiseResult, TestResult, compare_survival, pairwise_tests
 from analysis.cox import CoxResult, CoxTerm, ScreenRow, ZphResult, cox_zph, fit_cox, univariate_screen
@@ -32,6 +31,7 @@ from analysis.postprog import (
 )
 from analysis.response import ResponseResult, response_rates
 from analysis.schema import AFP_HIGH, COLUMN_BY_NAME, ENDPOINTS
+from analysis.table1 import Table1, table_one
 from app import datasets
 from app.cache import cache
 from app.components.km_figure import tick_times

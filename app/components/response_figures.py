@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
-from analysis.response import AssociationTest, ResponseResult
 from dash import html
 
+from analysis.response import AssociationTest, ResponseResult
 from analysis.schema import RESPONSES
 from app.components.palette import level_label
 from app.components.tables import fmt_p, fmt_pct_ci, simple_table
