@@ -65,11 +65,14 @@ UPLOAD_KEY = "upload"
 
 @dataclass(frozen=True, eq=False)
 class PendingUpload:
-    """A file received on the Data page: its bytes and how they were last read. Kept per session only."""
+    """A file received on the Data page: its bytes and how they were last read (None: unreadable as chosen).
+
+    Kept per browser session only, so that an encoding or sheet choice can re-read it.
+    """
 
     filename: str
     data: bytes
-    raw: RawTable
+    raw: RawTable | None
 
 
 def _session_or_error() -> str:

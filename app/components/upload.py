@@ -1,0 +1,299 @@
+"""Builders for the Data page: upload box, file report, column and value mapping, preview, validation report.
+
+Pure functions from :mod:`analysis.ingest` results to Dash components; the
+page's callbacks only call these. Every cell value shown here is the
+session's own upload, rendered for that session only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from analysis.cohort import ValidatedCohort, ValidationReport
+from analysis.ingest import (
+    ENCODINGS,
+    MAPPABLE_VALUE_COLUMNS,
+    ColumnSuggestion,
+    MappingSpec,
+    PreparedUpload,
+    RawTable,
+    distinct_values,
+    suggest_values,
+)
+from analysis.schema import COLUMN_BY_NAME, COLUMNS
+from app.components.tables import simple_table
+from app.ids import Ids
+from app.sessions import SESSION_TTL_SECONDS
+
+NOT_MAPPED = "__none__"
+"""Dropdown value meaning "this canonical column is not in the file" (or "keep the value as it is")."""
+MAX_ISSUES_SHOWN = 300
+PREVIEW_ROWS = 5
+MAX_VALUES_PER_COLUMN = 60
+
+
+def max_upload_bytes() -> int:
+    """The upload limit: ``PPX_MAX_UPLOAD_MB`` megabytes (default 50)."""
+    return int(float(os.environ.get("PPX_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
+
+
+def max_upload_rows() -> int:
+    """The row limit of an upload: ``PPX_MAX_UPLOAD_ROWS`` (default 200,000)."""
+    return int(os.environ.get("PPX_MAX_UPLOAD_ROWS", "200000"))
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} kB"
+
+
+def upload_box(limit: int) -> dcc.Upload:
+    return dcc.Upload(
+        id=Ids.DATA_UPLOAD,
+        children=html.Div(
+            [
+                html.Strong("Drag and drop a cohort file here, or click to choose one. "),
+                html.Span(f"CSV, TSV or XLSX, up to {megabytes(limit)}.", className="text-muted"),
+            ]
+        ),
+        multiple=False,
+        accept=".csv,.tsv,.txt,.tab,.xlsx,.xlsm,text/csv,text/tab-separated-values,"
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        className="border border-2 border-secondary-subtle rounded p-4 text-center mb-2",
+        style={"borderStyle": "dashed", "cursor": "pointer"},
+    )
+
+
+def encoding_options() -> list[dict[str, str]]:
+    return [{"label": "Detect automatically", "value": "detect"}] + [
+        {"label": label, "value": key} for key, label in ENCODINGS.items()
+    ]
+
+
+def message(text: str, color: str = "danger") -> dbc.Alert:
+    return dbc.Alert(text, color=color, className="small py-2 mb-2")
+
+
+def file_report(raw: RawTable, not_needed: Sequence[tuple[str, str]] = ()) -> html.Div:
+    """How the file was read: kind, encoding (detected or chosen), delimiter, sheet, rows, and the reader's notes."""
+    items: list[Any] = [html.Li(raw.describe())]
+    items.extend(html.Li(note) for note in raw.notes)
+    items.extend(html.Li(f"Column {name!r}: {reason}.") for name, reason in not_needed)
+    return html.Div([html.H3("File", className="h6 mt-2"), html.Ul(items, className="small mb-2")])
+
+
+def _sample(raw: RawTable, source: str | None) -> str:
+    if source is None or source not in raw.frame.columns:
+        return ""
+    values = raw.frame[source].dropna().head(3).astype(str).tolist()
+    return ", ".join(v[:24] for v in values)
+
+
+def mapping_table(raw: RawTable, columns: Mapping[str, str], how: Mapping[str, str] | None = None) -> html.Div:
+    """One row per canonical column: its meaning, a dropdown of the file's columns, how it was matched, examples."""
+    options = [{"label": "— not in the file —", "value": NOT_MAPPED}] + [
+        {"label": str(c), "value": str(c)} for c in raw.frame.columns
+    ]
+    how = how or {}
+    rows = []
+    for column in COLUMNS:
+        source = columns.get(column.name)
+        need = "derived, optional" if column.derived else ("may be empty" if column.nullable else "required")
+        rows.append(
+            html.Tr(
+                [
+                    html.Td([html.Code(column.name), html.Div(need, className="text-muted small")]),
+                    html.Td(
+                        dcc.Dropdown(
+                            id={"type": Ids.DATA_COLUMN, "column": column.name},
+                            options=options,
+                            value=source if source in raw.frame.columns else NOT_MAPPED,
+                            clearable=False,
+                            className="small",
+                        ),
+                        style={"minWidth": "14rem"},
+                    ),
+                    html.Td(_how_badge(how.get(column.name)), className="small"),
+                    html.Td(_sample(raw, source), className="small text-muted"),
+                ]
+            )
+        )
+    header = html.Thead(html.Tr([html.Th("Column"), html.Th("From the file's column"), html.Th(""), html.Th("e.g.")]))
+    return html.Div(
+        [
+            html.H3("Column mapping", className="h6 mt-3"),
+            html.P(
+                "Suggestions come from the column names and English and Japanese synonyms. Columns of the file that "
+                "are not mapped are not kept.",
+                className="small text-muted mb-1",
+            ),
+            dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="align-middle"),
+        ]
+    )
+
+
+def _how_badge(how: str | None) -> Any:
+    if how is None:
+        return ""
+    color = {"name": "success", "synonym": "info", "similar": "warning", "saved": "secondary"}.get(how, "secondary")
+    return dbc.Badge(how, color=color, className="fw-normal")
+
+
+def how_matched(suggestions: Sequence[ColumnSuggestion]) -> dict[str, str]:
+    return {s.canonical: s.how for s in suggestions}
+
+
+def preview_table(raw: RawTable, rows: int = PREVIEW_ROWS) -> html.Div:
+    """The first rows of the file as read (text cells), with their spreadsheet row numbers."""
+    head = raw.frame.head(rows)
+    header = ["row", *[str(c) for c in head.columns]]
+    body = [
+        [str(label + 2), *["" if v is None else str(v)[:30] for v in record]]
+        for label, record in zip(head.index, head.itertuples(index=False, name=None), strict=True)
+    ]
+    return html.Div(
+        [
+            html.H3(f"Preview: the first {len(head)} rows", className="h6 mt-3"),
+            html.Div(simple_table(header, body), style={"overflowX": "auto"}),
+        ]
+    )
+
+
+def value_options(column: str) -> list[dict[str, str]]:
+    definition = COLUMN_BY_NAME[column]
+    allowed = definition.allowed or ("1", "0")
+    return [{"label": "— keep as it is —", "value": NOT_MAPPED}] + [{"label": v, "value": v} for v in allowed]
+
+
+def value_table(raw: RawTable, columns: Mapping[str, str], saved: Mapping[str, Mapping[str, str]]) -> html.Div:
+    """For each mapped category or yes/no column: every file value that is not canonical, with a suggestion."""
+    sections: list[Any] = []
+    for column in MAPPABLE_VALUE_COLUMNS:
+        source = columns.get(column)
+        if source is None or source not in raw.frame.columns:
+            continue
+        definition = COLUMN_BY_NAME[column]
+        accepted = set(definition.allowed or ("0", "1"))
+        values = [v for v in distinct_values(raw, source, MAX_VALUES_PER_COLUMN) if v not in accepted]
+        if definition.kind == "bool":
+            values = [v for v in values if v.lower() not in {"true", "false", "yes", "no", "t", "f", "y", "n", "1.0"}]
+        if not values:
+            continue
+        suggested = {**suggest_values(column, values), **saved.get(column, {})}
+        rows = [
+            html.Tr(
+                [
+                    html.Td(html.Code(value[:40])),
+                    html.Td(
+                        dcc.Dropdown(
+                            id={"type": Ids.DATA_VALUE, "column": column, "value": value},
+                            options=value_options(column),
+                            value=suggested.get(value, NOT_MAPPED),
+                            clearable=False,
+                            className="small",
+                        ),
+                        style={"minWidth": "14rem"},
+                    ),
+                ]
+            )
+            for value in values
+        ]
+        sections.append(html.Div([html.Strong(column, className="small"), dbc.Table(html.Tbody(rows), size="sm")]))
+    if not sections:
+        return html.Div(
+            [html.H3("Value mapping", className="h6 mt-3"), html.P("Every value is canonical.", className="small")]
+        )
+    return html.Div(
+        [
+            html.H3("Value mapping", className="h6 mt-3"),
+            html.P(
+                "File values that are not canonical; the suggestions come from English and Japanese synonyms. "
+                "A value kept as it is will be reported by the validation if it is not allowed.",
+                className="small text-muted mb-1",
+            ),
+            *sections,
+        ]
+    )
+
+
+def spec_from_controls(
+    column_ids: Sequence[Mapping[str, str]],
+    column_values: Sequence[str | None],
+    value_ids: Sequence[Mapping[str, str]],
+    value_values: Sequence[str | None],
+    date_order: str | None,
+    encoding: str | None,
+    sheet: str | None,
+) -> MappingSpec:
+    """The mapping the controls describe (a dropdown set to NOT_MAPPED is left out)."""
+    columns = {i["column"]: v for i, v in zip(column_ids, column_values, strict=True) if v and v != NOT_MAPPED}
+    values: dict[str, dict[str, str | None]] = {}
+    for ident, value in zip(value_ids, value_values, strict=True):
+        if value and value != NOT_MAPPED and ident["column"] in columns:
+            values.setdefault(ident["column"], {})[ident["value"]] = value
+    order = date_order if date_order in ("auto", "dmy", "mdy") else "auto"
+    return MappingSpec.build(
+        columns,
+        values,
+        date_order=order,
+        encoding=None if encoding in (None, "detect") else encoding,
+        sheet=sheet or None,
+    )
+
+
+def _summary_color(report: ValidationReport) -> str:
+    if not report.usable:
+        return "danger"
+    return "warning" if report.n_excluded or report.warnings() else "success"
+
+
+def report_view(prepared: PreparedUpload) -> html.Div:
+    """The validation report: "n rows read, n used, n excluded, because …", the notes, and every issue."""
+    report = prepared.report
+    rows = [
+        [i.row or "file", i.patient_id or "", i.column or "", i.severity, i.message]
+        for i in report.issues[:MAX_ISSUES_SHOWN]
+    ]
+    more = len(report.issues) - MAX_ISSUES_SHOWN
+    caption = (
+        f"{more} more issues are not shown; the excluded-rows download lists every excluded row." if more > 0 else None
+    )
+    parts: list[Any] = [
+        html.H3("Validation report", className="h6 mt-3"),
+        dbc.Alert(report.summary(), color=_summary_color(report), className="small py-2", id="data-summary"),
+    ]
+    if prepared.notes:
+        parts.append(html.Ul([html.Li(n) for n in prepared.notes], className="small"))
+    if rows:
+        parts.append(
+            html.Div(
+                simple_table(["row", "patient_id", "column", "severity", "problem"], rows, caption=caption),
+                style={"maxHeight": "28rem", "overflowY": "auto"},
+                id="data-issues",
+            )
+        )
+    return html.Div(parts)
+
+
+def status_view(cohort: ValidatedCohort, has_upload: bool) -> dbc.Alert:
+    """Which dataset the pages use now, and the one-click ways back."""
+    if cohort.synthetic:
+        text = (
+            f"The pages use the bundled SYNTHETIC cohort (n = {len(cohort.frame)}, "
+            f"fingerprint {cohort.short_fingerprint})."
+        )
+        if has_upload:
+            text += " A file you uploaded is kept for this browser session until you use it or forget it."
+        color = "secondary"
+    else:
+        text = (
+            f"The pages use your upload {cohort.name!r} (n = {len(cohort.frame)}, fingerprint "
+            f"{cohort.short_fingerprint}). It is visible to this browser session only and is deleted after "
+            f"{SESSION_TTL_SECONDS / 3600:g} hours without use, or at once with Forget my data."
+        )
+        color = "info"
+    return dbc.Alert(text, color=color, className="small py-2 mb-2")
