@@ -101,3 +101,24 @@ class Ids(StrEnum):
     DATA_TEMPLATE_DOWNLOAD = "data-template-download"
     DATA_COLUMN = "data-column"  # pattern-matching type: {"type": DATA_COLUMN, "column": canonical}
     DATA_VALUE = "data-value"  # pattern-matching type: {"type": DATA_VALUE, "column": canonical, "value": index}
+    # presenter/export
+    PRESENT_SWITCH = "present-switch"
+    COPY_LINK = "copy-link"
+    SHARE_LINK = "share-link"
+    PRESENT_FIGURE = "present-figure"
+    PRESENT_TITLE = "present-title"
+    PRESENT_SUBTITLE = "present-subtitle"
+    PRESENT_TABLE = "present-table"
+    PRESENT_FOOTER = "present-footer"
+    PRESENT_COUNTER = "present-counter"
+    PRESENT_PREV = "present-prev"
+    PRESENT_NEXT = "present-next"
+    PRESENT_DECK_BUTTON = "present-deck-button"
+    PRESENT_DOWNLOAD = "present-download"
+    PRESENT_MASK = "present-mask"
+    PRESENT_FILTERS = "present-filters"
+    EXPORT_BUTTON = "export-button"  # pattern-matching type: {"type": EXPORT_BUTTON, "page": page, "fmt": format}
+    EXPORT_MASK = "export-mask"  # pattern-matching type: {"type": EXPORT_MASK, "page": page}
+    EXPORT_DOWNLOAD = "export-download"  # pattern-matching type: {"type": EXPORT_DOWNLOAD, "page": page}
+    DECK_ADD = "deck-add"  # pattern-matching type: {"type": DECK_ADD, "page": page}
+    EXPORT_NOTE = "export-note"  # pattern-matching type: {"type": EXPORT_NOTE, "page": page}

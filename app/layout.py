@@ -24,6 +24,22 @@ def _nav_links(search: str) -> list[Any]:
     ]
 
 
+def _presenter_controls() -> html.Div:
+    """Presenter switch (present=1 in the URL) and "Copy link" (the URL that reopens this exact view)."""
+    return html.Div(
+        [
+            dbc.Switch(id=Ids.PRESENT_SWITCH, label="Presenter", value=False, className="text-light mb-0 me-3"),
+            html.Span(id=Ids.SHARE_LINK, className="ppx-share-link"),
+            html.Span(
+                [dcc.Clipboard(target_id=Ids.SHARE_LINK, id=Ids.COPY_LINK, className="d-inline"), " Copy link"],
+                className="text-light small",
+                title="Copy the link that reopens this exact view (filters, options, presenter mode and deck)",
+            ),
+        ],
+        className="d-flex align-items-center ms-auto",
+    )
+
+
 def shell() -> html.Div:
     cohort = datasets.active_cohort()
     options = filter_options(cohort.frame)
@@ -36,6 +52,7 @@ def shell() -> html.Div:
                     [
                         dbc.NavbarBrand("Post-Progression Explorer", href="/"),
                         dbc.Nav(_nav_links(""), id=Ids.NAV, pills=True),
+                        _presenter_controls(),
                     ],
                     fluid=True,
                 ),

@@ -16,7 +16,7 @@ from analysis.filters import FilterSpec
 
 VIEW_KEYS: frozenset[str] = frozenset(
     {"endpoint", "group", "test", "conf", "show", "covariates", "pairwise", "resp_group", "t1_group", "landmark"}
-)
+) | frozenset({"present", "deck", "slide"})  # presenter/export: presenter mode, its deck and the current slide
 
 
 def parse(search: str | None) -> dict[str, str]:

@@ -462,3 +462,73 @@ def _print_height(ref: ViewRef, figure: dict[str, Any], width_mm: float) -> floa
 
 def with_ref(ref: ViewRef, **changes: Any) -> ViewRef:
     return replace(ref, **changes)
+
+
+# ----------------------------------------------------------------------------- page pieces (Dash components)
+
+FIGURE_DOWNLOADS: tuple[tuple[str, str], ...] = (
+    ("png-single", "PNG, 300 dpi, single column (85 mm)"),
+    ("png-double", "PNG, 300 dpi, double column (174 mm)"),
+    ("svg", "SVG (vector)"),
+    ("pdf", "PDF (vector)"),
+)
+TABLE_DOWNLOADS: tuple[tuple[str, str], ...] = (("csv", "Tables as CSV"), ("xlsx", "Tables as XLSX"))
+DECK_DOWNLOAD: tuple[str, str] = ("pptx", "Slide (PPTX)")
+
+
+def export_bar(page: str, *, figure: bool = True) -> Any:
+    """Download menu (figure, tables, slide), small-cell masking switch and "Add to deck", for one page."""
+    import dash_bootstrap_components as dbc
+    from dash import dcc, html
+
+    from app.ids import Ids
+
+    choices = (*(FIGURE_DOWNLOADS if figure else ()), *TABLE_DOWNLOADS, *((DECK_DOWNLOAD,) if figure else ()))
+    items = [
+        dbc.DropdownMenuItem(label, id={"type": Ids.EXPORT_BUTTON, "page": page, "fmt": fmt}) for fmt, label in choices
+    ]
+    parts: list[Any] = [
+        dbc.DropdownMenu(items, label="Download", size="sm", color="secondary", className="me-2"),
+        dbc.Checkbox(
+            id={"type": Ids.EXPORT_MASK, "page": page},
+            label="Mask counts below 5",
+            value=False,
+            className="small me-3 mb-0",
+        ),
+    ]
+    if figure:
+        parts.append(
+            dbc.Button(
+                "Add to deck", id={"type": Ids.DECK_ADD, "page": page}, size="sm", color="secondary", outline=True
+            )
+        )
+    parts += [
+        html.Span(id={"type": Ids.EXPORT_NOTE, "page": page}, className="small text-muted ms-2"),
+        dcc.Download(id={"type": Ids.EXPORT_DOWNLOAD, "page": page}),
+    ]
+    return html.Div(parts, className="d-flex align-items-center flex-wrap mb-2 ppx-export-bar")
+
+
+def ref_for_page(page: str, query: dict[str, str]) -> ViewRef:
+    """The view a page shows for the URL's view keys (the same defaults as the pages)."""
+    endpoint = query.get("endpoint", "os")
+    endpoint = endpoint if endpoint in ENDPOINTS else "os"
+    if page == "survival":
+        show = tuple(s for s in query.get("show", "ci,censor").split(",") if s)
+        test = query.get("test", "logrank")
+        conf = query.get("conf", "log-log")
+        return ViewRef(
+            "km",
+            endpoint,
+            _grouping(query.get("group", "first_line")),
+            test if test in TEST_LABELS else "logrank",
+            conf if conf in ("log-log", "log", "plain") else "log-log",
+            show=show,
+        )
+    if page == "response":
+        return ViewRef("response", grouping=_grouping(query.get("resp_group", "first_line")))
+    if page == "cox":
+        covariates = tuple(c for c in query.get("covariates", "").split(",") if c in COX_CANDIDATES)
+        return ViewRef("cox", endpoint, covariates=covariates or STUDY_COVARIATES)
+    group = query.get("t1_group", "first_line")
+    return ViewRef("table1", grouping=group if group in GROUPINGS else "first_line")

@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from app import datasets, urlstate
 from app.components.cohort_tables import flow_table, table_one_table
 from app.components.palette import GROUPINGS
+from app.components.presenter import export_bar
 from app.ids import Ids
 from app.views import cohort_view
 
@@ -24,6 +25,7 @@ def layout(t1_group: str | None = None, **_: Any) -> html.Div:
     return html.Div(
         [
             html.H2("Cohort", className="h4"),
+            export_bar("cohort", figure=False),
             dbc.Row(
                 dbc.Col(
                     [

@@ -21,6 +21,7 @@ from app import datasets, urlstate
 from app.background import job_request_context, log_job
 from app.components.cox_tables import model_block, ph_block, screen_table, warnings_block
 from app.components.forest import forest_figure
+from app.components.presenter import export_bar
 from app.ids import Ids
 from app.views import COX_CANDIDATES, STUDY_COVARIATES, cox_view, term_label
 
@@ -66,6 +67,7 @@ def layout(endpoint: str | None = None, covariates: str | None = None, **_: Any)
     return html.Div(
         [
             html.H2("Cox proportional hazards", className="h4"),
+            export_bar("cox"),
             _job_panel(len(datasets.active_cohort().frame)),
             dbc.Row(
                 [

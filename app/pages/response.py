@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from app import datasets, urlstate
 from app.components.palette import GROUPINGS
+from app.components.presenter import export_bar
 from app.components.response_figures import response_bar, response_table, tests_block
 from app.ids import Ids
 from app.views import response_view
@@ -25,6 +26,7 @@ def layout(resp_group: str | None = None, **_: Any) -> html.Div:
     return html.Div(
         [
             html.H2("Response to first-line therapy", className="h4"),
+            export_bar("response"),
             dbc.Row(
                 dbc.Col(
                     [

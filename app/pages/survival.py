@@ -16,6 +16,7 @@ from app.components import survival_tables
 from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS
+from app.components.presenter import export_bar
 from app.components.tables import fmt_p
 from app.ids import Ids
 from app.views import GUARD_EXPOSURE, LANDMARKS, guard_view, survival_view
@@ -128,6 +129,7 @@ def layout(
     return html.Div(
         [
             html.H2("Survival", className="h4"),
+            export_bar("survival"),
             controls,
             dbc.Checklist(
                 id=Ids.SURV_OPTIONS,

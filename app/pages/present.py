@@ -1,0 +1,217 @@
+"""Presenter mode (``/present``): one figure at a time, full width, in the projector theme.
+
+The deck is ``deck=`` in the URL (views added with each page's "Add to deck"); without one, the
+deck is the views the URL currently describes (Survival, Response, Cox). ``slide=`` is the current
+slide; the arrow keys (``assets/presenter.js``) press Previous/Next. ``present=1`` is the navbar
+switch. This module also holds the export callbacks of every page's download menu.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash.dcc.express import send_bytes
+from dash.exceptions import PreventUpdate
+
+from app import datasets, exporting, urlstate
+from app.components import presenter
+from app.components.tables import simple_table
+from app.ids import Ids
+
+dash.register_page(
+    __name__, path="/present", name="Present", title="Presenter · Post-Progression Explorer", order=9, nav=False
+)
+
+PRESENT_PATH = "/present"
+LEAVE_PATH = "/survival"
+MASK = exporting.DEFAULT_MASK
+
+
+def deck_of(query: dict[str, str]) -> tuple[presenter.ViewRef, ...]:
+    """The presenter's deck from the URL, else the views the URL describes."""
+    return presenter.parse_deck(query.get("deck")) or presenter.refs_from_query(query)
+
+
+def slide_index(text: str | None, count: int) -> int:
+    """0-based index of ``slide=`` (1-based in the URL), clamped to the deck."""
+    try:
+        value = int(text or "1")
+    except ValueError:
+        value = 1
+    return min(max(value, 1), max(count, 1)) - 1
+
+
+def layout(**query: Any) -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    dbc.Button("◀ Previous", id=Ids.PRESENT_PREV, color="dark", outline=True, className="me-2"),
+                    dbc.Button("Next ▶", id=Ids.PRESENT_NEXT, color="dark", outline=True, className="me-3"),
+                    html.Span(id=Ids.PRESENT_COUNTER, className="fs-5 fw-semibold me-3"),
+                    dbc.Button("Filters", id=Ids.PRESENT_FILTERS, color="secondary", outline=True, className="me-2"),
+                    dbc.Button("Download slide deck", id=Ids.PRESENT_DECK_BUTTON, color="primary", className="me-2"),
+                    dbc.Checkbox(id=Ids.PRESENT_MASK, label=f"Mask counts below {MASK}", value=False, className="mb-0"),
+                    dcc.Download(id=Ids.PRESENT_DOWNLOAD),
+                ],
+                className="d-flex align-items-center flex-wrap mb-2",
+            ),
+            html.H1(id=Ids.PRESENT_TITLE, className="ppx-present-title"),
+            html.Div(id=Ids.PRESENT_SUBTITLE, className="ppx-present-subtitle mb-2"),
+            dcc.Loading(
+                [
+                    dcc.Graph(id=Ids.PRESENT_FIGURE, config={"displaylogo": False}, style={"display": "none"}),
+                    html.Div(id=Ids.PRESENT_TABLE, className="ppx-present-table"),
+                ],
+                delay_show=150,
+            ),
+            html.Div(id=Ids.PRESENT_FOOTER, className="small text-muted mt-2"),
+        ],
+        className="ppx-present-page",
+    )
+
+
+@callback(
+    Output(Ids.PRESENT_TITLE, "children"),
+    Output(Ids.PRESENT_SUBTITLE, "children"),
+    Output(Ids.PRESENT_FIGURE, "figure"),
+    Output(Ids.PRESENT_FIGURE, "style"),
+    Output(Ids.PRESENT_TABLE, "children"),
+    Output(Ids.PRESENT_COUNTER, "children"),
+    Output(Ids.PRESENT_FOOTER, "children"),
+    Input(Ids.URL, "search"),
+    Input(Ids.PRESENT_MASK, "value"),
+    State(Ids.URL, "pathname"),
+)
+def render(search: str | None, mask_on: bool | None, pathname: str | None) -> tuple[Any, ...]:
+    if pathname != PRESENT_PATH:
+        raise PreventUpdate
+    query = urlstate.parse(search)
+    spec, _ = urlstate.filters_of(search)
+    deck = deck_of(query)
+    index = slide_index(query.get("slide"), len(deck))
+    ref = deck[index]
+    mask = MASK if mask_on else None
+    fingerprint = datasets.active_cohort().fingerprint
+    slide = presenter.view_slide(ref, fingerprint, spec, mask)
+    table = None
+    if slide.table is not None:
+        table = simple_table(slide.table.header, slide.table.rows, id_="present-slide-table")
+    figure_style = {"display": "block"} if slide.figure else {"display": "none"}
+    footer = " · ".join(filter(None, [slide.note, presenter.provenance(spec, mask).text()]))
+    counter = f"{index + 1} / {len(deck)}"
+    return slide.title, slide.subtitle, slide.figure or {}, figure_style, table, counter, footer
+
+
+@callback(
+    Output(Ids.URL, "search", allow_duplicate=True),
+    Input(Ids.PRESENT_PREV, "n_clicks"),
+    Input(Ids.PRESENT_NEXT, "n_clicks"),
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def move(_prev: int | None, _next: int | None, search: str | None) -> str:
+    """Previous/Next (and the arrow keys, which press them): the slide number in the URL."""
+    query = urlstate.parse(search)
+    count = len(deck_of(query))
+    index = slide_index(query.get("slide"), count)
+    step = 1 if ctx.triggered_id == Ids.PRESENT_NEXT else -1
+    new_index = min(max(index + step, 0), count - 1)
+    return urlstate.view_change(search, {"slide": str(new_index + 1)})
+
+
+@callback(
+    Output(Ids.PRESENT_DOWNLOAD, "data"),
+    Input(Ids.PRESENT_DECK_BUTTON, "n_clicks"),
+    State(Ids.URL, "search"),
+    State(Ids.PRESENT_MASK, "value"),
+    prevent_initial_call=True,
+)
+def download_deck(_clicks: int | None, search: str | None, mask_on: bool | None) -> Any:
+    query = urlstate.parse(search)
+    spec, _dropped = urlstate.filters_of(search)
+    data = presenter.build_view_deck(deck_of(query), spec, MASK if mask_on else None)
+    return send_bytes(data, f"ppx-deck-{datasets.active_cohort().short_fingerprint}.pptx")
+
+
+@callback(
+    Output(Ids.URL, "pathname", allow_duplicate=True),
+    Output(Ids.URL, "search", allow_duplicate=True),
+    Output(Ids.PRESENT_SWITCH, "value"),
+    Input(Ids.PRESENT_SWITCH, "value"),
+    Input(Ids.URL, "search"),
+    State(Ids.URL, "pathname"),
+    prevent_initial_call="initial_duplicate",
+)
+def presenter_switch(on: bool | None, search: str | None, pathname: str | None) -> tuple[Any, Any, Any]:
+    """The navbar switch and ``present=1`` in the URL follow each other; switching moves to or from /present."""
+    in_url = urlstate.parse(search).get("present") == "1"
+    if ctx.triggered_id != Ids.PRESENT_SWITCH:
+        return no_update, no_update, in_url if bool(on) != in_url else no_update
+    if bool(on) == in_url and (pathname == PRESENT_PATH) == bool(on):
+        raise PreventUpdate
+    if on:
+        return PRESENT_PATH, urlstate.with_view(search, {"present": "1"}), no_update
+    new_path = LEAVE_PATH if pathname == PRESENT_PATH else no_update
+    return new_path, urlstate.with_view(search, {"present": None, "slide": None}), no_update
+
+
+clientside_callback(
+    dash.ClientsideFunction(namespace="ppx", function_name="shareLink"),
+    Output(Ids.SHARE_LINK, "children"),
+    Input(Ids.URL, "pathname"),
+    Input(Ids.URL, "search"),
+)
+
+
+# ----------------------------------------------------------------------------- every page's export menu
+
+
+@callback(
+    Output({"type": Ids.EXPORT_DOWNLOAD, "page": MATCH}, "data"),
+    Output({"type": Ids.EXPORT_NOTE, "page": MATCH}, "children"),
+    Input({"type": Ids.EXPORT_BUTTON, "page": MATCH, "fmt": ALL}, "n_clicks"),
+    State({"type": Ids.EXPORT_MASK, "page": MATCH}, "value"),
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def download_view(clicks: list[int | None], mask_on: bool | None, search: str | None) -> tuple[Any, Any]:
+    """One export of the page's current view, with the same builders as ``ppx export``."""
+    trigger = ctx.triggered_id
+    if not any(clicks) or not isinstance(trigger, dict):
+        raise PreventUpdate
+    fmt, _, column = str(trigger["fmt"]).partition("-")
+    ref = presenter.ref_for_page(str(trigger["page"]), urlstate.parse(search))
+    spec, _ = urlstate.filters_of(search)
+    try:
+        name, data = presenter.export_view(
+            ref, spec, fmt, mask=MASK if mask_on else None, column=column or "double"
+        )
+    except ValueError as exc:
+        return no_update, str(exc)
+    return send_bytes(data, name), ""
+
+
+@callback(
+    Output(Ids.URL, "search", allow_duplicate=True),
+    Output({"type": Ids.DECK_ADD, "page": ALL}, "children"),
+    Input({"type": Ids.DECK_ADD, "page": ALL}, "n_clicks"),
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[str, list[str]]:
+    """Append the page's current view to the presenter's deck in the URL."""
+    trigger = ctx.triggered_id
+    if not any(clicks) or not isinstance(trigger, dict):
+        raise PreventUpdate
+    query = urlstate.parse(search)
+    deck = list(presenter.parse_deck(query.get("deck")))
+    ref = presenter.ref_for_page(str(trigger["page"]), query)
+    if len(deck) >= presenter.MAX_DECK:
+        raise PreventUpdate
+    deck.append(ref)
+    labels = [f"Add to deck ({len(deck)})" for _ in clicks]
+    return urlstate.with_view(search, {"deck": presenter.deck_text(deck)}), labels
