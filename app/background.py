@@ -52,9 +52,6 @@ def celery_app_for(redis_url: str) -> Any:
     app = Celery("ppx", broker=redis_url, backend=redis_url)
     app.conf.update(
         result_expires=JOB_EXPIRE_S,
-        task_serializer="pickle",
-        result_serializer="pickle",
-        accept_content=["pickle", "json"],
         broker_connection_retry_on_startup=True,
         broker_transport_options={"socket_timeout": sessions.REDIS_TIMEOUT_S},
         redis_socket_timeout=sessions.REDIS_TIMEOUT_S,

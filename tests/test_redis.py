@@ -9,6 +9,7 @@ upload is written by a third instance (this test process's app) with
 
 from __future__ import annotations
 
+import os
 import secrets
 import signal
 import time
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 import redis
-from servers import DashClient, Process, start_app, start_redis
+from servers import BIN, DashClient, Process, start_app, start_redis
 
 from analysis.cohort import ValidatedCohort
 from app import datasets, sessions
@@ -164,3 +165,31 @@ def test_a_hung_redis_times_out(
         assert time.perf_counter() - started < 20
     finally:
         server.signal(signal.SIGCONT)
+
+
+def test_celery_worker_runs_background_jobs(redis_url: tuple[Process, str], tmp_path: Path) -> None:
+    """With REDIS_URL, the Cox page's background job runs in a Celery worker (`celery -A app.celery_app worker`)."""
+    _, url = redis_url
+    env = {**os.environ, "REDIS_URL": url, "PPX_COX_BACKGROUND_N": "100"}
+    env.pop("PPX_CACHE_TYPE", None)
+    argv = [str(BIN / "celery"), "-A", "app.celery_app", "worker", "--concurrency", "1", "--loglevel", "INFO"]
+    worker = Process(argv, env, tmp_path / "worker.log")
+    app_process, base = start_app(tmp_path, "a", {"REDIS_URL": url, "PPX_COX_BACKGROUND_N": "100"})
+    try:
+        browser = DashClient(base, page="/cox")
+        values = {"cox-endpoint.value": "os", "cox-covariates.value": ["fib4"], "url.search": ""}
+        body = browser.deps.body("cox-compute.n_clicks", {**values, "cox-compute.n_clicks": 1})
+        handles = browser.post(body).json()
+        assert set(handles) >= {"cacheKey", "job"}
+        blank = {**body, "inputs": [{**i, "value": None} for i in body["inputs"]]}
+        blank["state"] = [{**s, "value": None} for s in body["state"]]
+        deadline = time.monotonic() + 90
+        text = ""
+        while time.monotonic() < deadline and '"response"' not in text:
+            time.sleep(0.5)
+            text = browser.post(blank, cacheKey=handles["cacheKey"], job=handles["job"]).text
+        assert "cox-model-table" in text and "n = 513" in text, worker.output()[-2000:]
+        assert "background_callback_" in worker.output()  # the task was registered and run by the worker
+    finally:
+        app_process.stop()
+        worker.stop()
