@@ -17,8 +17,11 @@ from app.logging_setup import init_request_logging
 from app.sessions import StoreUnavailableError, init_sessions
 
 APP_DIR = Path(__file__).resolve().parent
-MAX_REQUEST_MB = float(os.environ.get("PPX_MAX_REQUEST_MB", "64"))
-"""Largest request body accepted (an upload arrives base64-encoded inside one callback request)."""
+MAX_REQUEST_MB = float(
+    os.environ.get("PPX_MAX_REQUEST_MB") or float(os.environ.get("PPX_MAX_UPLOAD_MB", "50")) * 4 / 3 + 4
+)
+"""Largest request body accepted: an upload arrives base64-encoded (4/3 of the file) inside one callback
+request, so the default is the upload limit (``PPX_MAX_UPLOAD_MB``, 50 MB) x 4/3 plus 4 MB of headroom."""
 
 STORE_DOWN_MESSAGE = (
     "The server's session store is unavailable, so uploaded data cannot be reached. "
