@@ -13,9 +13,15 @@
     }),
   });
 
+  var NOT_TYPING = ["checkbox", "radio", "button", "submit", "range"];
+
+  /* True when the key goes to a text field (typing a number must not change the slide). */
   function typing(target) {
     var tag = (target && target.tagName) || "";
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+    if (tag === "INPUT") {
+      return NOT_TYPING.indexOf((target.type || "").toLowerCase()) < 0;
+    }
+    return tag === "TEXTAREA" || tag === "SELECT" || Boolean(target && target.isContentEditable);
   }
 
   document.addEventListener("keydown", function (event) {

@@ -113,8 +113,14 @@ def render(search: str | None, mask_on: bool | None, pathname: str | None) -> tu
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def move(_prev: int | None, _next: int | None, search: str | None) -> str:
-    """Previous/Next (and the arrow keys, which press them): the slide number in the URL."""
+def move(prev_clicks: int | None, next_clicks: int | None, search: str | None) -> str:
+    """Previous/Next (and the arrow keys, which press them): the slide number in the URL.
+
+    A re-rendered page brings new buttons (no clicks) that fire this too: those are ignored.
+    """
+    clicks = next_clicks if ctx.triggered_id == Ids.PRESENT_NEXT else prev_clicks
+    if not clicks:
+        raise PreventUpdate
     query = urlstate.parse(search)
     count = len(deck_of(query))
     index = slide_index(query.get("slide"), count)
@@ -130,7 +136,9 @@ def move(_prev: int | None, _next: int | None, search: str | None) -> str:
     State(Ids.PRESENT_MASK, "value"),
     prevent_initial_call=True,
 )
-def download_deck(_clicks: int | None, search: str | None, mask_on: bool | None) -> Any:
+def download_deck(clicks: int | None, search: str | None, mask_on: bool | None) -> Any:
+    if not clicks:
+        raise PreventUpdate
     query = urlstate.parse(search)
     spec, _dropped = urlstate.filters_of(search)
     data = presenter.build_view_deck(deck_of(query), spec, MASK if mask_on else None)
