@@ -26,11 +26,12 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from analysis import __version__
 from analysis.cohort import ValidatedCohort
 from analysis.filters import FilterSpec
+from analysis.ingest import neutralise_formula
 from analysis.response import AssociationTest, Proportion
 from app.views import CohortView, CoxView, ResponseView, SurvivalView
 
@@ -57,7 +58,6 @@ DEFAULT_MASK = 5
 SUPPRESSED = "suppressed"
 """Shown instead of a value derived from a masked count (a percentage would give the count away)."""
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LOCK = threading.Lock()
 _browser_pid: list[int] = []  # pid of the process whose export browser is running (at most one entry)
 
@@ -65,13 +65,9 @@ _browser_pid: list[int] = []  # pid of the process whose export browser is runni
 # ----------------------------------------------------------------------------- text safety and masking
 
 
-def neutralise_formula(value: str) -> str:
-    """Prefix an apostrophe to text a spreadsheet would run as a formula (= + - @, tab, carriage return)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def _safe_cell(value: Cell) -> Cell:
-    return neutralise_formula(value) if isinstance(value, str) else value
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (numbers written as text stay)."""
+    return cast(Cell, neutralise_formula(value))
 
 
 def mask_count(count: int, mask: int | None) -> int | str:
