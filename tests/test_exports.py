@@ -249,7 +249,8 @@ def test_masking_in_km_tables_figure_and_table_one(fingerprint: str) -> None:
 
 
 def test_deck_tokens_round_trip_and_unknown_tokens_are_dropped() -> None:
-    refs = presenter.parse_deck("km.pps.pp_group,response.none,cox.os.fib4-pp_ici,bogus,km.xx.first_line")
+    tokens = "km.pps.pp_group,response.none,cox.os.fib4-pp_ici,bogus,km.xx.first_line,table1.first_line"
+    refs = presenter.parse_deck(tokens)
     assert [r.token() for r in refs] == ["km.pps.pp_group", "response.none", "cox.os.fib4-pp_ici"]
     assert presenter.parse_deck(presenter.deck_text(refs)) == refs
     assert refs[1].grouping is None

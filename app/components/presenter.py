@@ -70,13 +70,16 @@ class ViewRef:
 
     @classmethod
     def from_token(cls, token: str) -> ViewRef | None:
-        """The view a deck token names; None for anything unknown (a hand-edited URL never raises)."""
+        """The view a deck token names; None for anything unknown (a hand-edited URL never raises).
+
+        Decks hold figures (KM, response, Cox); Table 1 is exported as a table, not a slide.
+        """
         parts = token.strip().split(".")
         kind = parts[0]
         if kind == "km" and len(parts) == 3 and parts[1] in ENDPOINTS and _grouping_ok(parts[2]):
             return cls("km", parts[1], _grouping(parts[2]))
-        if kind in ("response", "table1") and len(parts) == 2 and _grouping_ok(parts[1]):
-            return cls(kind, grouping=_grouping(parts[1]) if kind == "response" else parts[1])
+        if kind == "response" and len(parts) == 2 and _grouping_ok(parts[1]):
+            return cls(kind, grouping=_grouping(parts[1]))
         if kind == "cox" and len(parts) == 3 and parts[1] in ENDPOINTS:
             covariates = tuple(c for c in parts[2].split("-") if c in COX_CANDIDATES)
             return cls("cox", parts[1], covariates=covariates or STUDY_COVARIATES) if covariates else None
