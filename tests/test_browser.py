@@ -113,8 +113,8 @@ def test_cox_page_shows_the_study_covariates(dash_duo: Any, ppx_app: Any) -> Non
 
     def model_rows() -> list[str]:
         try:
-            table = dash_duo.find_element("#cox-model-table")
-            return [row.text for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+            rows = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#cox-model-table tbody tr")
+            return [row.text for row in rows]  # [] until the table is there
         except StaleElementReferenceException:  # re-rendered while being read
             return []
 
