@@ -32,7 +32,7 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest -q
 
-test: install lint-docker
+test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
