@@ -86,11 +86,12 @@ def test_readyz_is_503_when_the_store_is_unreachable(client: Any, monkeypatch: p
     assert body["store"] == {"ok": False, "backend": "RedisStore"}
 
 
-def test_readyz_is_503_when_the_cache_fails(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readyz_is_503_when_the_cache_fails(client: Any, ppx_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_: Any, **__: Any) -> Any:
         raise ConnectionError("cache backend down")
 
-    monkeypatch.setattr(cache.cache, "set", broken)
+    with ppx_app.server.app_context():  # this app's backend (other tests may have built other apps)
+        monkeypatch.setattr(cache.cache, "set", broken)
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.get_json()
