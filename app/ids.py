@@ -114,6 +114,8 @@ class Ids(StrEnum):
     PRESENT_PREV = "present-prev"
     PRESENT_NEXT = "present-next"
     PRESENT_DECK_BUTTON = "present-deck-button"
+    PRESENT_DECK_CANCEL = "present-deck-cancel"
+    PRESENT_DECK_PROGRESS = "present-deck-progress"
     PRESENT_DOWNLOAD = "present-download"
     PRESENT_MASK = "present-mask"
     PRESENT_FILTERS = "present-filters"

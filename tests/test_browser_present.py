@@ -103,3 +103,27 @@ def test_add_to_deck_and_the_copied_link_reopens_the_view(dash_duo: Any, ppx_app
     _press(dash_duo, Keys.ARROW_LEFT)
     dash_duo.wait_for_contains_text("#" + Ids.PRESENT_TITLE, "Post-progression survival", timeout=30)
     assert _severe(dash_duo.get_logs()) == []
+
+
+def test_the_slide_deck_downloads_from_a_background_job(dash_duo: Any, ppx_app: Any) -> None:
+    from pathlib import Path
+
+    from pptx import Presentation
+
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/present?present=1&first_line=lenvatinib", timeout=20)
+    dash_duo.wait_for_element(f"#{Ids.PRESENT_FIGURE} .js-plotly-plot", timeout=40)
+    downloads = Path(dash_duo.download_path)
+    dash_duo.find_element("#" + Ids.PRESENT_DECK_BUTTON).click()
+    until(lambda: any(p.suffix == ".pptx" for p in downloads.iterdir()), timeout=90)
+    deck = next(p for p in downloads.iterdir() if p.suffix == ".pptx")
+    until(lambda: deck.stat().st_size > 10_000, timeout=10)
+    text = " ".join(
+        shape.text_frame.text
+        for slide in Presentation(str(deck)).slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    )
+    assert "SYNTHETIC" in text and "lenvatinib" in text.lower()
+    until(lambda: dash_duo.find_element("#" + Ids.PRESENT_DECK_BUTTON).is_enabled(), timeout=20)
+    assert _severe(dash_duo.get_logs()) == []

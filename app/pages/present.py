@@ -8,6 +8,8 @@ switch. This module also holds the export callbacks of every page's download men
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -17,6 +19,7 @@ from dash.dcc.express import send_bytes
 from dash.exceptions import PreventUpdate
 
 from app import datasets, exporting, urlstate
+from app.background import job_request_context, log_job
 from app.components import presenter
 from app.components.tables import simple_table
 from app.ids import Ids
@@ -54,6 +57,17 @@ def layout(**query: Any) -> html.Div:
                     html.Span(id=Ids.PRESENT_COUNTER, className="fs-5 fw-semibold me-3"),
                     dbc.Button("Filters", id=Ids.PRESENT_FILTERS, color="secondary", outline=True, className="me-2"),
                     dbc.Button("Download slide deck", id=Ids.PRESENT_DECK_BUTTON, color="primary", className="me-2"),
+                    dbc.Button(
+                        "Cancel",
+                        id=Ids.PRESENT_DECK_CANCEL,
+                        color="secondary",
+                        outline=True,
+                        disabled=True,
+                        className="me-2",
+                    ),
+                    dbc.Progress(
+                        id=Ids.PRESENT_DECK_PROGRESS, value=0, label="", style={"width": "140px"}, className="me-3"
+                    ),
                     dbc.Checkbox(id=Ids.PRESENT_MASK, label=f"Mask counts below {MASK}", value=False, className="mb-0"),
                     dcc.Download(id=Ids.PRESENT_DOWNLOAD),
                 ],
@@ -134,15 +148,32 @@ def move(prev_clicks: int | None, next_clicks: int | None, search: str | None) -
     Input(Ids.PRESENT_DECK_BUTTON, "n_clicks"),
     State(Ids.URL, "search"),
     State(Ids.PRESENT_MASK, "value"),
+    background=True,
+    running=[
+        (Output(Ids.PRESENT_DECK_BUTTON, "disabled"), True, False),
+        (Output(Ids.PRESENT_DECK_CANCEL, "disabled"), False, True),
+    ],
+    cancel=[Input(Ids.PRESENT_DECK_CANCEL, "n_clicks")],
+    progress=[Output(Ids.PRESENT_DECK_PROGRESS, "value"), Output(Ids.PRESENT_DECK_PROGRESS, "label")],
+    progress_default=[0, ""],
     prevent_initial_call=True,
 )
-def download_deck(clicks: int | None, search: str | None, mask_on: bool | None) -> Any:
+def download_deck(
+    set_progress: Callable[[tuple[int, str]], None], clicks: int | None, search: str | None, mask_on: bool | None
+) -> Any:
+    """The whole deck as a background job (a cold export browser and many figures take seconds), with progress."""
     if not clicks:
         raise PreventUpdate
-    query = urlstate.parse(search)
-    spec, _dropped = urlstate.filters_of(search)
-    data = presenter.build_view_deck(deck_of(query), spec, MASK if mask_on else None)
-    return send_bytes(data, f"ppx-deck-{datasets.active_cohort().short_fingerprint}.pptx")
+    started = time.perf_counter()
+    set_progress((10, "Building…"))
+    with job_request_context():  # the caller's session (its upload), nobody else's
+        query = urlstate.parse(search)
+        spec, _dropped = urlstate.filters_of(search)
+        data = presenter.build_view_deck(deck_of(query), spec, MASK if mask_on else None)
+        name = f"ppx-deck-{datasets.active_cohort().short_fingerprint}.pptx"
+    set_progress((100, "Done"))
+    log_job("deck-export", started, "done")
+    return send_bytes(data, name)
 
 
 @callback(
@@ -195,9 +226,7 @@ def download_view(clicks: list[int | None], mask_on: bool | None, search: str | 
     ref = presenter.ref_for_page(str(trigger["page"]), urlstate.parse(search))
     spec, _ = urlstate.filters_of(search)
     try:
-        name, data = presenter.export_view(
-            ref, spec, fmt, mask=MASK if mask_on else None, column=column or "double"
-        )
+        name, data = presenter.export_view(ref, spec, fmt, mask=MASK if mask_on else None, column=column or "double")
     except ValueError as exc:
         return no_update, str(exc)
     return send_bytes(data, name), ""
