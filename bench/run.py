@@ -159,6 +159,29 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def export_bench(repeats: int) -> dict[str, Any]:
+    """Exports on the bundled cohort: the first (cold export browser) and warm medians per format."""
+    os.environ.setdefault("PPX_CACHE_TYPE", "SimpleCache")
+    from analysis.filters import FilterSpec
+    from app import create_app, exporting
+    from app.components import presenter
+
+    app = create_app()
+    spec = FilterSpec.create(first_line=["lenvatinib"])
+    km = presenter.ViewRef()
+    deck = (km, presenter.ViewRef(kind="response", grouping="first_line"), presenter.ViewRef(kind="cox"))
+    out: dict[str, Any] = {}
+    with app.server.test_request_context("/"):
+        exporting.stop_export_browser()
+        start = time.perf_counter()
+        presenter.export_view(km, spec, "png", column="single")
+        out["first_png_cold_s"] = time.perf_counter() - start
+        for fmt in ("png", "svg", "pdf", "xlsx"):
+            out[f"km_{fmt}"] = timed(lambda fmt=fmt: presenter.export_view(km, spec, fmt), repeats)
+        out["deck_3_slides"] = timed(lambda: presenter.build_view_deck(deck, spec), max(3, repeats // 2))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="bench/results.json")
@@ -181,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "analysis": [analysis_bench(n, repeats=15 if n < 50_000 else 5) for n in sizes],
         "survival_page": [page_bench(n, repeats=11 if n < 50_000 else 5 if n < 200_000 else 3) for n in page_sizes],
+        "exports": export_bench(repeats=3 if args.quick else 5),
     }
     with open(args.out, "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=2)
@@ -197,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
             f"Survival page n={block['n']}: uncached {1000 * block['uncached']['median_s']:.1f} ms, "
             f"cached {1000 * block['cached']['median_s']:.2f} ms, KM figure {block['km_figure_json_bytes']} bytes"
         )
+    exports = results["exports"]
+    print(
+        f"Exports: first PNG (cold export browser) {exports['first_png_cold_s']:.2f} s; warm medians "
+        + ", ".join(f"{k} {v['median_s']:.2f} s" for k, v in exports.items() if isinstance(v, dict))
+    )
     print(f"JSON written to {args.out}")
     return 0
 
