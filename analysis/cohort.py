@@ -39,7 +39,7 @@ from analysis.schema import (
     albi_grade,
     child_pugh_class,
 )
-from analysis.survdata import _FALSE, _TRUE, spreadsheet_row
+from analysis.survdata import FALSE_WORDS, TRUE_WORDS, spreadsheet_row
 
 
 def _months(later: pd.Series, earlier: pd.Series) -> pd.Series:
@@ -109,7 +109,7 @@ DERIVED_TOLERANCE_MONTHS = 0.5 / DAYS_PER_MONTH
 
 _ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}$"
 _MIDNIGHT_SUFFIX = r"[ T]00:00(:00)?$"
-_BOOL_TEXT: dict[str, int] = {**dict.fromkeys(_TRUE, 1), **dict.fromkeys(_FALSE, 0)}
+_BOOL_TEXT: dict[str, int] = {**dict.fromkeys(TRUE_WORDS, 1), **dict.fromkeys(FALSE_WORDS, 0)}
 _MAX_ERRORS_IN_MESSAGE = 10
 
 

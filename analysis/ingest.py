@@ -65,7 +65,7 @@ from analysis.schema import (
     FIRST_LINE_DRUGS,
     INPUT_COLUMNS,
 )
-from analysis.survdata import _FALSE, _TRUE
+from analysis.survdata import FALSE_WORDS, TRUE_WORDS
 
 DateOrder = Literal["auto", "dmy", "mdy"]
 DATE_ORDERS: tuple[str, ...] = ("auto", "dmy", "mdy")
@@ -1003,7 +1003,7 @@ def suggest_values(column: str, values: Iterable[object]) -> dict[str, str]:
     if definition is None or synonyms is None:
         return {}
     allowed = definition.allowed or ("0", "1")
-    accepted = set(allowed) | (set(_TRUE) | set(_FALSE) if definition.kind == "bool" else set())
+    accepted = set(allowed) | (set(TRUE_WORDS) | set(FALSE_WORDS) if definition.kind == "bool" else set())
     lookup: dict[str, str] = {}
     for canonical in allowed:
         lookup.setdefault(value_key(canonical), canonical)
@@ -1239,7 +1239,7 @@ def _numbers(values: pd.Series) -> pd.Series:
 
 
 def _flags(values: pd.Series) -> pd.Series:
-    codes = {**dict.fromkeys(_TRUE, 1.0), **dict.fromkeys(_FALSE, 0.0)}
+    codes = {**dict.fromkeys(TRUE_WORDS, 1.0), **dict.fromkeys(FALSE_WORDS, 0.0)}
     return values.astype("string").str.strip().str.lower().map(codes).astype("float64")
 
 

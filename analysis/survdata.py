@@ -16,8 +16,9 @@ import pandas as pd
 
 from analysis.errors import DataError
 
-_TRUE = frozenset({"1", "1.0", "true", "t", "yes", "y"})
-_FALSE = frozenset({"0", "0.0", "false", "f", "no", "n"})
+# Spellings of a yes/no value that every reader accepts (event columns, bool columns, uploads).
+TRUE_WORDS = frozenset({"1", "1.0", "true", "t", "yes", "y"})
+FALSE_WORDS = frozenset({"0", "0.0", "false", "f", "no", "n"})
 _MAX_EXAMPLES = 3
 
 
@@ -59,8 +60,8 @@ def coerce_event(values: pd.Series, column: str) -> pd.Series:
         return numbers  # fast path: already 0/1 numbers
     present = values.dropna()
     text = present.astype(str).str.strip().str.lower()
-    is_true = text.isin(_TRUE)
-    is_false = text.isin(_FALSE)
+    is_true = text.isin(TRUE_WORDS)
+    is_false = text.isin(FALSE_WORDS)
     bad = present[~(is_true | is_false)]
     if len(bad):
         raise DataError(
