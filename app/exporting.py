@@ -682,22 +682,22 @@ def _survival_title(view: SurvivalView) -> str:
 
 
 def _test_note(view: SurvivalView) -> str | None:
-    from app.components.tables import fmt_p
+    from app.components.tables import fmt_p_eq
 
     if view.test is None:
         return view.test_note
     t = view.test
-    return f"{t.description}: chi-square {t.statistic:.3f} on {t.df} df, p = {fmt_p(t.p)}"
+    return f"{t.description}: chi-square {t.statistic:.3f} on {t.df} df, {fmt_p_eq(t.p)}"
 
 
 def _hr_note(view: SurvivalView) -> str | None:
-    from app.components.tables import fmt_hr, fmt_p
+    from app.components.tables import fmt_hr, fmt_p_eq
 
     if view.cox is None:
         return view.cox_note
     term = view.cox.terms[0]
     level, reference = _label(view.grouping, term.level or ""), _label(view.grouping, term.reference or "")
-    return f"Cox HR {level} vs {reference}: {fmt_hr(term.hr, term.ci)}, Wald p = {fmt_p(term.p)}"
+    return f"Cox HR {level} vs {reference}: {fmt_hr(term.hr, term.ci)}, Wald {fmt_p_eq(term.p)}"
 
 
 def _notes(notes: Iterable[str | None]) -> tuple[str, ...]:

@@ -59,8 +59,11 @@ def screen_table(view: CoxView) -> html.Div:
 def ph_block(view: CoxView) -> Any:
     if view.zph is None:
         return html.Small(view.zph_note, className="text-muted") if view.zph_note else None
-    failing = [t.term for t in view.zph.terms if t.p < PH_ALPHA]
-    rows = [[t.term, fmt_num(t.chisq, 2), str(t.df), fmt_p(t.p)] for t in (*view.zph.terms, view.zph.global_test)]
+    failing = [COX_CANDIDATES.get(t.term, t.term) for t in view.zph.terms if t.p < PH_ALPHA]
+    rows = [
+        [COX_CANDIDATES.get(t.term, t.term), fmt_num(t.chisq, 2), str(t.df), fmt_p(t.p)]
+        for t in (*view.zph.terms, view.zph.global_test)
+    ]
     table = simple_table(
         ["Term", "Chi-square", "df", "p"],
         rows,

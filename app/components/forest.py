@@ -42,7 +42,14 @@ def forest_figure(terms: Sequence[CoxTerm], labels: Sequence[str], title: str = 
     low = min([*finite, 0.5]) * 0.8
     high = max([*finite, 2.0]) * 1.25
     fig.add_vline(x=1.0, line={"color": "#7F7F7F", "dash": "dash"})
-    fig.update_xaxes(type="log", range=[math.log10(low), math.log10(high)], title_text="Hazard ratio (95% CI)")
+    ticks = [v for v in (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0) if low <= v <= high]
+    fig.update_xaxes(
+        type="log",
+        range=[math.log10(low), math.log10(high)],
+        title_text="Hazard ratio (95% CI)",
+        tickvals=ticks,
+        ticktext=[f"{v:g}" for v in ticks],
+    )
     fig.update_yaxes(tickvals=rows, ticktext=list(labels), showgrid=False)
     for row, label in zip(rows, text, strict=True):
         fig.add_annotation(

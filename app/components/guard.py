@@ -10,7 +10,7 @@ from dash import dcc, html
 from analysis.cox import CoxResult
 from analysis.postprog import EXPOSURES
 from app.components.km_figure import KMFigureOptions, km_figure
-from app.components.tables import fmt_hr, fmt_p, simple_table
+from app.components.tables import fmt_hr, fmt_p, fmt_p_eq, simple_table
 from app.views import GuardView
 
 
@@ -65,7 +65,7 @@ def guard_block(view: GuardView) -> Any:
         options = KMFigureOptions(
             title=f"Landmark at {view.landmark:g} months: OS after the landmark",
             x_title=f"Months since the {view.landmark:g}-month landmark",
-            annotation=None if c.landmark.test is None else f"Log-rank p = {fmt_p(c.landmark.test.p)}",
+            annotation=None if c.landmark.test is None else f"Log-rank {fmt_p_eq(c.landmark.test.p)}",
         )
         figures.append(
             dbc.Col(dcc.Graph(id="landmark-figure", figure=km_figure(c.landmark.km, None, ticks, options)), md=6)
@@ -74,7 +74,7 @@ def guard_block(view: GuardView) -> Any:
         sm = c.simon_makuch
         options = KMFigureOptions(
             title="Simon–Makuch: patients move to the treated curve when therapy starts",
-            annotation=None if sm.test is None else f"Mantel–Byar p = {fmt_p(sm.test.p)}",
+            annotation=None if sm.test is None else f"Mantel–Byar {fmt_p_eq(sm.test.p)}",
         )
         figures.append(
             dbc.Col(dcc.Graph(id="simon-makuch-figure", figure=km_figure(sm.km, None, view.ticks, options)), md=6)

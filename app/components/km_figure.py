@@ -152,7 +152,7 @@ def km_figure_dict(
     """
     rows = risk_rows(result, grouping, ticks, options)
     table_height = 0.08 + 0.045 * len(rows)
-    gap = 0.1
+    gap = 0.13
     traces: list[dict[str, Any]] = []
     for position, group in enumerate(result.groups):
         colour = group_colour(grouping, group.group, position)
@@ -214,6 +214,7 @@ def km_figure_dict(
             "type": "category",
             "categoryorder": "array",
             "categoryarray": list(reversed(labels)),
+            "range": [-0.6, len(labels) - 0.4],  # keep the top and bottom rows' text inside the panel
             "showgrid": False,
             "title": {"text": "At risk"},
             "tickfont": {"size": options.font_size - 2},

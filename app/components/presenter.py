@@ -24,7 +24,7 @@ from analysis.schema import ENDPOINTS
 from app import exporting
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS, level_label
-from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p
+from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
 from app.views import (
     COX_CANDIDATES,
@@ -180,6 +180,7 @@ def presenter_km_figure(
 
 def _kmunicate_labels(figure: dict[str, Any]) -> None:
     """Risk-table rows named in plain words: 'Lenvatinib: at risk', '...: events', '...: censored'."""
+
     def rename(label: str) -> str:
         return label if ":" in label else f"{label}: at risk"
 
@@ -271,7 +272,7 @@ def _km_title(endpoint: str, grouping: str | None) -> str:
 
 
 def _p_annotation(view: Any, test: str) -> str | None:
-    return None if view.test is None else f"{TEST_LABELS.get(test, test)} p = {fmt_p(view.test.p)}"
+    return None if view.test is None else f"{TEST_LABELS.get(test, test)} {fmt_p_eq(view.test.p)}"
 
 
 # ----------------------------------------------------------------------------- a view's artefacts

@@ -10,7 +10,7 @@ from dash import html
 from analysis.response import AssociationTest, ResponseResult
 from analysis.schema import RESPONSES
 from app.components.palette import level_label
-from app.components.tables import fmt_p, fmt_pct_ci, simple_table
+from app.components.tables import fmt_p_eq, fmt_pct_ci, simple_table
 
 RESPONSE_COLOURS: dict[str, str] = {
     "CR": "#009E73",
@@ -49,7 +49,7 @@ def response_table(result: ResponseResult) -> html.Div:
 def _test_text(name: str, test: AssociationTest | None) -> str:
     if test is None:
         return f"{name}: no test (one group only)."
-    return f"{name}: {test.name}, p = {fmt_p(test.p)} ({test.reason})."
+    return f"{name}: {test.name}, {fmt_p_eq(test.p)} ({test.reason})."
 
 
 def tests_block(result: ResponseResult) -> Any:

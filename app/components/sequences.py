@@ -41,7 +41,14 @@ def node_label(stage: str, value: str) -> str:
 
 def sankey_figure(flows: SequenceFlows) -> go.Figure:
     """Each link carries its count; ``customdata`` holds the filter query a click applies."""
-    labels = [node_label(stage, value) for stage, value in flows.nodes]
+    inflow = [0] * len(flows.nodes)
+    outflow = [0] * len(flows.nodes)
+    for link in flows.links:
+        outflow[link.source] += link.count
+        inflow[link.target] += link.count
+    labels = [
+        f"{node_label(stage, value)} ({max(inflow[i], outflow[i])})" for i, (stage, value) in enumerate(flows.nodes)
+    ]
     colours = [
         group_colour(stage, value, i) if stage in ("first_line", "pp_class") else NEUTRAL
         for i, (stage, value) in enumerate(flows.nodes)
@@ -56,7 +63,8 @@ def sankey_figure(flows: SequenceFlows) -> go.Figure:
                 "pad": 14,
                 "thickness": 16,
                 "x": [_STAGE_X[stage] for stage, _ in flows.nodes],
-                "hovertemplate": "%{label}: %{value} patients<extra></extra>",
+                "hovertemplate": "%{customdata}: %{value} patients<extra></extra>",
+                "customdata": [node_label(stage, value) for stage, value in flows.nodes],
             },
             link={
                 "source": [link.source for link in flows.links],

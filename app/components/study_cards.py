@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from analysis.cox import CoxResult
 from app.components.km_figure import KMFigureOptions, km_figure
-from app.components.tables import fmt_hr, fmt_num, fmt_p, fmt_pct_ci, simple_table
+from app.components.tables import fmt_hr, fmt_num, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
 from app.views import COX_CANDIDATES, StudyView, SurvivalView, term_label
 
 PUBLISHED = {
@@ -37,7 +37,7 @@ def _card(number: int, title: str, published: str, ours: list[Any], corrected: A
 def _test_text(view: SurvivalView) -> str:
     if view.test is None:
         return view.test_note or view.message or "no test"
-    return f"log-rank chi-square {fmt_num(view.test.statistic, 2)} on {view.test.df} df, P = {fmt_p(view.test.p)}"
+    return f"log-rank chi-square {fmt_num(view.test.statistic, 2)} on {view.test.df} df, {fmt_p_eq(view.test.p, 'P')}"
 
 
 def _medians(view: SurvivalView) -> str:
@@ -52,7 +52,7 @@ def _medians(view: SurvivalView) -> str:
 def _km(view: SurvivalView, title: str, figure_id: str) -> Any:
     if view.km is None:
         return None
-    options = KMFigureOptions(title=title, annotation=None if view.test is None else f"P = {fmt_p(view.test.p)}")
+    options = KMFigureOptions(title=title, annotation=None if view.test is None else f"{fmt_p_eq(view.test.p, 'P')}")
     return dcc.Graph(id=figure_id, figure=km_figure(view.km, view.grouping, view.ticks, options))
 
 
@@ -65,7 +65,7 @@ def _hr_of(result: CoxResult | None, covariate: str) -> str:
         return "–"
     for t in result.terms:
         if t.covariate == covariate:
-            return f"HR {fmt_hr(t.hr, t.ci)}, P = {fmt_p(t.p)}"
+            return f"HR {fmt_hr(t.hr, t.ci)}, {fmt_p_eq(t.p, 'P')}"
     return "–"
 
 
@@ -79,7 +79,7 @@ def study_cards(view: StudyView) -> list[Any]:
             for g in result.groups
         ]
         tests = [
-            f"{name} {t.name} P = {fmt_p(t.p)}"
+            f"{name} {t.name} {fmt_p_eq(t.p, 'P')}"
             for name, t in (("ORR", result.orr_test), ("DCR", result.dcr_test))
             if t is not None
         ]

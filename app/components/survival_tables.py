@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from app.components.palette import POST_BASELINE_GROUPINGS, level_label
-from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p, fmt_pct_ci, simple_table
+from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
 from app.views import FIXED_TIMES, SMALL_GROUP, SurvivalView
 
 CONF_NOTES: dict[str, str] = {
@@ -63,7 +63,7 @@ def tests_block(view: SurvivalView, test_label: str) -> Any:
         html.P(
             [
                 html.Strong(f"{test_label} test: "),
-                f"χ² = {view.test.statistic:.2f} on {view.test.df} df, p = {fmt_p(view.test.p)}",
+                f"χ² = {view.test.statistic:.2f} on {view.test.df} df, {fmt_p_eq(view.test.p)}",
             ],
             className="mb-1",
             id="test-line",
@@ -100,7 +100,7 @@ def hr_block(view: SurvivalView) -> Any:
     return html.P(
         [
             html.Strong("Hazard ratio (Cox, Efron ties): "),
-            f"{level} vs {reference}: HR (95% CI) {fmt_hr(term.hr, term.ci)}, Wald p = {fmt_p(term.p)}",
+            f"{level} vs {reference}: HR (95% CI) {fmt_hr(term.hr, term.ci)}, Wald {fmt_p_eq(term.p)}",
         ],
         id="hr-line",
     )

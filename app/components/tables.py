@@ -56,6 +56,12 @@ def fmt_p(p: float | None) -> str:
     return f"{p:.3f}"
 
 
+def fmt_p_eq(p: float | None, symbol: str = "p") -> str:
+    """'p = 0.744' or 'p < 0.001' (never 'p = <0.001')."""
+    text = fmt_p(p)
+    return f"{symbol} {text[0]} {text[1:]}" if text.startswith("<") else f"{symbol} = {text}"
+
+
 def simple_table(
     header: Sequence[str], rows: Sequence[Sequence[str]], *, id_: str | None = None, caption: str | None = None
 ) -> html.Div:

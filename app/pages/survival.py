@@ -17,7 +17,7 @@ from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS
 from app.components.presenter import export_bar
-from app.components.tables import fmt_p
+from app.components.tables import fmt_p_eq
 from app.ids import Ids
 from app.views import GUARD_EXPOSURE, LANDMARKS, guard_view, survival_view
 
@@ -289,7 +289,7 @@ def survival_outputs(
         show_events_row="events" in shown,
         show_censored_row="censored" in shown,
         title=f"{ENDPOINTS[endpoint][2]}" + (f" by {GROUPINGS[grouping].lower()}" if grouping else ""),
-        annotation=None if view.test is None else f"{TESTS[test]} p = {fmt_p(view.test.p)}",
+        annotation=None if view.test is None else f"{TESTS[test]} {fmt_p_eq(view.test.p)}",
     )
     figure = km_figure_dict(view.km, grouping, view.ticks, options)
     return (
