@@ -45,13 +45,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    source = getattr(args, "data", None) or getattr(args, "file", None)
+    where = f"{source}: " if isinstance(source, str) else ""
     try:
         code: int = args.func(args)
     except PPXError as exc:
-        print(f"ppx {args.command}: error: {exc}", file=sys.stderr)
+        message = str(exc)
+        prefix = "" if isinstance(source, str) and source in message else where
+        print(f"ppx {args.command}: error: {prefix}{message}", file=sys.stderr)
         return 2
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"ppx {args.command}: error: {exc}", file=sys.stderr)
+        print(f"ppx {args.command}: error: {where}{exc}", file=sys.stderr)
         return 2
     return code
 
