@@ -140,3 +140,21 @@ def test_immortal_time_warning_and_landmark_view(dash_duo: Any, ppx_app: Any) ->
     dash_duo.wait_for_element("#" + Ids.SURV_FIGURE + " .js-plotly-plot", timeout=30)
     until(lambda: not dash_duo.find_elements("#immortal-time-warning"), timeout=10)
     assert _severe(dash_duo.get_logs()) == []
+
+
+def test_cox_models_run_as_a_background_job_on_a_large_cohort(
+    dash_duo: Any, ppx_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    page = next(m for name, m in sys.modules.items() if name.endswith("pages.cox") and hasattr(m, "BACKGROUND_N"))
+    monkeypatch.setattr(page, "BACKGROUND_N", 100)  # treat the 513-patient cohort as "large"
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/cox", timeout=20)
+    dash_duo.wait_for_contains_text("#" + Ids.COX_MODEL, "Press Compute", timeout=30)
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#cox-model-table")
+    dash_duo.find_element("#" + Ids.COX_COMPUTE).click()
+    until(lambda: len(dash_duo.driver.find_elements(By.CSS_SELECTOR, "#cox-model-table tbody tr")) == 4, timeout=90)
+    until(lambda: dash_duo.find_element("#" + Ids.COX_COMPUTE).is_enabled(), timeout=20)
+    assert not dash_duo.find_element("#" + Ids.COX_CANCEL).is_enabled()
+    assert _severe(dash_duo.get_logs()) == []
