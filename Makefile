@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint lint-docker typecheck pytest bench loadtest lock data clean
+.PHONY: install sysdeps run test lint lint-docker typecheck pytest bench loadtest lock data clean
 
 install: $(STAMP)
 
@@ -32,7 +32,11 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest -q
 
-test: install
+# Chromium, its driver and redis-server (apt-get when root; otherwise a clear message).
+sysdeps:
+	@bash scripts/system-deps.sh
+
+test: install sysdeps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q

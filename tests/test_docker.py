@@ -91,7 +91,11 @@ def test_entry_point_is_the_makefiles_gunicorn_command() -> None:
 def test_ci_runs_make_test_and_installs_the_system_packages() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert ci.strip().splitlines()[-1] == "make test"
-    assert "redis-server" in ci and "chromium" in ci
+    assert "scripts/system-deps.sh" in ci
+    deps = (ROOT / "scripts" / "system-deps.sh").read_text(encoding="utf-8")
+    assert "redis-server" in deps and "chromium-driver" in deps
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("test:") and "sysdeps" in line for line in makefile)
     assert any("hadolint Dockerfile" in line for line in _make_recipe("lint-docker"))
 
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages the test suite needs (Debian): Chromium and its driver for the browser tests and the figure
+# export, redis-server for the Redis tests. Installs what is missing when run as root; otherwise says what to install.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ "${#need[@]}" -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${need[@]}"
+else
+  echo "The tests need these Debian packages: ${need[*]} (sudo apt-get install ${need[*]})" >&2
+  exit 1
+fi
