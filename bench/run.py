@@ -182,6 +182,20 @@ def export_bench(repeats: int) -> dict[str, Any]:
     return out
 
 
+def validation_bench(sizes: tuple[int, ...] = (513, 50_000, 100_000), repeats: int = 5) -> dict[str, Any]:
+    """``validate_cohort`` on the synthetic cohort as a CSV upload arrives (every cell text), median seconds per n."""
+    import io
+
+    from analysis.cohort import validate_cohort
+    from analysis.synth import cohort_csv, generate_cohort
+
+    out: dict[str, Any] = {}
+    for n in sizes:
+        text = pd.read_csv(io.StringIO(cohort_csv(generate_cohort(n, seed=7))), dtype=str, keep_default_na=False)
+        out[str(n)] = timed(lambda text=text: validate_cohort(text, source=f"bench n={len(text)}"), repeats)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="bench/results.json")
@@ -205,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         "analysis": [analysis_bench(n, repeats=15 if n < 50_000 else 5) for n in sizes],
         "survival_page": [page_bench(n, repeats=11 if n < 50_000 else 5 if n < 200_000 else 3) for n in page_sizes],
         "exports": export_bench(repeats=3 if args.quick else 5),
+        "validation": validation_bench(
+            (513, 5000) if args.quick else (513, 50_000, 100_000), repeats=3 if args.quick else 5
+        ),
     }
     with open(args.out, "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=2)
@@ -225,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Exports: first PNG (cold export browser) {exports['first_png_cold_s']:.2f} s; warm medians "
         + ", ".join(f"{k} {v['median_s']:.2f} s" for k, v in exports.items() if isinstance(v, dict))
+    )
+    print(
+        "validate_cohort (text upload): "
+        + ", ".join(f"n={n} {v['median_s']:.2f} s" for n, v in results["validation"].items())
     )
     print(f"JSON written to {args.out}")
     return 0
