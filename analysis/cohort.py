@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -286,6 +287,49 @@ def _none_where(values: pd.Series, blank: pd.Series | npt.NDArray[np.bool_]) -> 
     return pd.Series(out, index=values.index, dtype=object)
 
 
+def _by_distinct(values: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``convert(values)``, computed once per distinct value and spread back to every row.
+
+    For elementwise conversions only (a cell's result depends on the cell alone):
+    a large upload repeats the same dates, numbers and categories many times.
+    Missing cells are converted as one value (the first missing cell). Floats
+    are told apart by their bits, so -0.0 and 0.0 stay distinct.
+    """
+    if len(values) == 0:
+        return convert(values)
+    numbers = values.to_numpy()
+    if numbers.dtype.kind == "f":
+        codes, bits = pd.factorize(numbers.view(f"i{numbers.dtype.itemsize}"))
+        distinct = pd.Series(np.asarray(bits).view(numbers.dtype))
+    else:
+        codes, uniques = pd.factorize(values)
+        distinct = pd.Series(uniques, dtype=values.dtype)
+    missing = codes < 0
+    if missing.any():
+        distinct = pd.concat([distinct, values[missing].iloc[:1]], ignore_index=True)
+        codes = np.where(missing, len(distinct) - 1, codes)
+    converted = convert(distinct)
+    return pd.Series(converted.array.take(codes), index=values.index, dtype=converted.dtype)
+
+
+def _stripped_text(raw: pd.Series) -> pd.Series:
+    """Text cells stripped of surrounding whitespace; None where not text or empty."""
+    cells = [(cell.strip() or None) if isinstance(cell, str) else None for cell in raw.to_numpy(dtype=object)]
+    out = np.empty(len(cells), dtype=object)
+    out[:] = cells
+    return pd.Series(out, index=raw.index, dtype=object)
+
+
+def _text_cells(raw: pd.Series) -> pd.Series:
+    """:func:`_stripped_text` once per distinct cell of an object column."""
+    return _by_distinct(raw.astype(object), _stripped_text)
+
+
+def _datetime_text(raw: pd.Series) -> pd.Series:
+    text = raw.dt.strftime("%Y-%m-%d").where(raw == raw.dt.normalize(), raw.astype(str))
+    return _none_where(text, raw.isna())
+
+
 def _float_text(raw: pd.Series) -> pd.Series:
     values = raw.to_numpy(dtype="float64")
     integral = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 1e15)
@@ -301,16 +345,14 @@ def _as_text(raw: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(raw.dtype):
         return raw.astype(str).astype(object)
     if pd.api.types.is_float_dtype(raw.dtype):
-        return _float_text(raw)
+        return _by_distinct(raw, _float_text)
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        text = raw.dt.strftime("%Y-%m-%d").where(raw == raw.dt.normalize(), raw.astype(str))
-        return _none_where(text, raw.isna())
+        return _by_distinct(raw, _datetime_text)
     inferred = pd.api.types.infer_dtype(raw, skipna=True)
     if inferred in ("integer", "floating", "mixed-integer-float"):
-        return _float_text(raw.astype("float64"))
+        return _by_distinct(raw.astype("float64"), _float_text)
     if inferred == "string":
-        text = raw.astype(object).str.strip()
-        return _none_where(text, text.isna().to_numpy() | (text == "").to_numpy())
+        return _text_cells(raw)
     return pd.Series(raw.map(_cell_text), index=raw.index, dtype=object)
 
 
@@ -324,7 +366,10 @@ def _quote_allowed(column: Column) -> str:
 def _check_missing(column: Column, text: pd.Series, issues: _Issues) -> None:
     if column.nullable:
         return
-    for label in text.index[text.isna()]:
+    empty = text.isna().to_numpy()
+    if not empty.any():
+        return
+    for label in text.index[empty]:
         issues.row("error", label, column.name, None, f"{column.name} is empty but required", f"missing {column.name}")
 
 
@@ -341,10 +386,25 @@ def _check_category(column: Column, text: pd.Series, issues: _Issues) -> pd.Seri
     return _none_where(text, wrong)
 
 
-def _parse_dates(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
+def _iso_dates(text: pd.Series) -> pd.Series:
+    """YYYY-MM-DD text (a midnight time allowed) as dates; NaT for anything else."""
     iso = text.astype("string").str.replace(_MIDNIGHT_SUFFIX, "", regex=True)
     looks_iso = iso.str.match(_ISO_DATE).fillna(False).astype(bool)
-    dates = pd.to_datetime(pd.Series(_none_where(iso, ~looks_iso), dtype=object), format="%Y-%m-%d", errors="coerce")
+    return pd.to_datetime(pd.Series(_none_where(iso, ~looks_iso), dtype=object), format="%Y-%m-%d", errors="coerce")
+
+
+def _text_numbers(text: pd.Series) -> pd.Series:
+    """Text as float64; NaN where empty or not a number."""
+    return pd.to_numeric(text.astype("string"), errors="coerce").astype("float64")
+
+
+def _text_bools(text: pd.Series) -> pd.Series:
+    """Text as 1.0/0.0 (the words of TRUE_WORDS/FALSE_WORDS, any case); NaN otherwise."""
+    return text.astype("string").str.lower().map(_BOOL_TEXT).astype("float64")
+
+
+def _parse_dates(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
+    dates = _by_distinct(text, _iso_dates)
     bad = text.notna() & dates.isna()
     for label, value in text[bad].items():
         message = f"{column.name} {value!r} is not a valid date; write dates as YYYY-MM-DD (e.g. 2019-04-25)"
@@ -367,7 +427,7 @@ def _number_problem(column: Column, number: float) -> str | None:
 
 
 def _parse_numbers(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
-    numbers = pd.to_numeric(text.astype("string"), errors="coerce").astype("float64")
+    numbers = _by_distinct(text, _text_numbers)
     unreadable = text.notna() & numbers.isna()
     for label, value in text[unreadable].items():
         hint = " (use a point as the decimal separator)" if "," in str(value) else ""
@@ -396,7 +456,7 @@ def _parse_numbers(column: Column, text: pd.Series, issues: _Issues) -> pd.Serie
 
 
 def _parse_bools(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
-    codes = text.astype("string").str.lower().map(_BOOL_TEXT)
+    codes = _by_distinct(text, _text_bools)
     bad = text.notna() & codes.isna()
     for label, value in text[bad].items():
         message = f"{column.name} {value!r} must be 0 or 1 (also accepted: true/false, yes/no)"
@@ -404,9 +464,8 @@ def _parse_bools(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
     return pd.Series(codes, index=text.index, dtype="float64")
 
 
-def _parse_column(column: Column, raw: pd.Series, issues: _Issues) -> pd.Series:
-    """Typed canonical values of one input column; every bad cell becomes an issue (and NaN/None)."""
-    text = _as_text(raw)
+def _parse_column(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
+    """Typed canonical values of one input column (given as :func:`_as_text`); every bad cell becomes an issue."""
     _check_missing(column, text, issues)
     if column.kind == "date":
         return _parse_dates(column, text, issues)
@@ -499,11 +558,11 @@ def _check_calendar(values: dict[str, pd.Series], issues: _Issues) -> None:
 
 def _check_duplicates(ids: pd.Series, issues: _Issues) -> None:
     present = ids[ids.notna()]
-    first_row: dict[str, Any] = {}
-    for label, patient in present.items():
-        if patient not in first_row:
-            first_row[patient] = label
-            continue
+    repeated = present.duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return
+    first_row: dict[str, Any] = dict(zip(present[~repeated].to_numpy(), present.index[~repeated], strict=True))
+    for label, patient in present[repeated].items():
         message = (
             f"patient_id {patient} also appears in row {spreadsheet_row(first_row[patient])}; "
             "the first row is kept and this one excluded"
@@ -525,9 +584,9 @@ def _differs(column: Column, stored: pd.Series, computed: pd.Series) -> pd.Serie
         computed_text = _none_where(computed, computed.isna())
         return ~((stored_text == computed_text) | (stored_text.isna() & computed_text.isna()))
     if column.kind == "bool":
-        stored_numbers = _as_text(stored).astype("string").str.lower().map(_BOOL_TEXT).astype("float64")
+        stored_numbers = _by_distinct(_as_text(stored), _text_bools)
     else:
-        stored_numbers = pd.to_numeric(_as_text(stored).astype("string"), errors="coerce").astype("float64")
+        stored_numbers = _by_distinct(_as_text(stored), _text_numbers)
     computed_numbers = computed.astype("float64")
     tolerance = DERIVED_TOLERANCE_MONTHS if column.kind == "float" else 0.0
     close = (stored_numbers - computed_numbers).abs() <= tolerance
@@ -580,7 +639,7 @@ def _check_file(frame: pd.DataFrame, issues: _Issues) -> list[str]:
 def _fingerprint_column(values: pd.Series) -> pd.Series:
     """Canonical text of one column for hashing: numbers to 12 significant digits, dates ISO, '' if missing."""
     if pd.api.types.is_float_dtype(values.dtype):
-        text = values.map("{:.12g}".format)
+        text = _by_distinct(values, lambda numbers: numbers.map("{:.12g}".format))
     elif pd.api.types.is_object_dtype(values.dtype):
         text = values  # already canonical text
     else:
@@ -597,7 +656,9 @@ def cohort_fingerprint(frame: pd.DataFrame, extra: list[str] | tuple[str, ...] =
     """
     columns = [*INPUT_COLUMNS, *sorted(extra)]
     text = pd.DataFrame({c: _fingerprint_column(frame[c]) for c in columns}, index=frame.index)
-    text = text.sort_values(["patient_id", *columns[1:]], kind="mergesort")
+    # Unique patient ids (always so in a validated cohort) already fix the order: sorting by them alone is the same.
+    keys = "patient_id" if text["patient_id"].is_unique else ["patient_id", *columns[1:]]
+    text = text.sort_values(keys, kind="mergesort")
     payload = json.dumps(
         {"schema": SCHEMA_VERSION, "columns": columns, "rows": text.to_numpy().tolist()},
         ensure_ascii=False,
@@ -626,8 +687,9 @@ _DTYPE_OF: dict[str, Any] = {
 
 
 def _typed_inputs(raw: pd.DataFrame, issues: _Issues) -> dict[str, pd.Series]:
-    issues.ids = _as_text(raw["patient_id"])
-    values = {name: _parse_column(COLUMN_BY_NAME[name], raw[name], issues) for name in INPUT_COLUMNS}
+    texts = {name: _as_text(raw[name]) for name in INPUT_COLUMNS}
+    issues.ids = texts["patient_id"]
+    values = {name: _parse_column(COLUMN_BY_NAME[name], texts[name], issues) for name in INPUT_COLUMNS}
     _check_duplicates(values["patient_id"], issues)
     _check_date_order(values, issues)
     _check_course(values, issues)
