@@ -18,6 +18,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal
 
@@ -309,6 +310,8 @@ def _by_distinct(values: pd.Series, convert: Callable[[pd.Series], pd.Series]) -
         distinct = pd.concat([distinct, values[missing].iloc[:1]], ignore_index=True)
         codes = np.where(missing, len(distinct) - 1, codes)
     converted = convert(distinct)
+    if isinstance(converted.dtype, np.dtype):
+        return pd.Series(converted.to_numpy()[codes], index=values.index, dtype=converted.dtype)
     return pd.Series(converted.array.take(codes), index=values.index, dtype=converted.dtype)
 
 
@@ -647,6 +650,18 @@ def _fingerprint_column(values: pd.Series) -> pd.Series:
     return text.where(values.notna(), "").astype(str)
 
 
+def _json_cells(values: pd.Series) -> npt.NDArray[np.object_]:
+    """Each cell's :func:`_fingerprint_column` text as a JSON string (the encoder ``json.dumps`` uses)."""
+
+    def encode(distinct: pd.Series) -> pd.Series:
+        return _fingerprint_column(distinct).map(encode_basestring)
+
+    mixed = pd.api.types.is_object_dtype(values.dtype) and pd.api.types.infer_dtype(values) not in ("string", "empty")
+    if mixed:  # 1, 1.0 and True are one distinct value but three texts
+        return encode(values).to_numpy(dtype=object)
+    return _by_distinct(values, encode).to_numpy(dtype=object)
+
+
 def cohort_fingerprint(frame: pd.DataFrame, extra: list[str] | tuple[str, ...] = ()) -> str:
     """sha256 of the canonical content: input columns (fixed order) and extra columns (by name), rows by patient_id.
 
@@ -655,15 +670,22 @@ def cohort_fingerprint(frame: pd.DataFrame, extra: list[str] | tuple[str, ...] =
     or file format.
     """
     columns = [*INPUT_COLUMNS, *sorted(extra)]
-    text = pd.DataFrame({c: _fingerprint_column(frame[c]) for c in columns}, index=frame.index)
-    # Unique patient ids (always so in a validated cohort) already fix the order: sorting by them alone is the same.
-    keys = "patient_id" if text["patient_id"].is_unique else ["patient_id", *columns[1:]]
-    text = text.sort_values(keys, kind="mergesort")
-    payload = json.dumps(
-        {"schema": SCHEMA_VERSION, "columns": columns, "rows": text.to_numpy().tolist()},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    ids = _fingerprint_column(frame["patient_id"])
+    if ids.is_unique:  # always so in a validated cohort: the ids alone fix the order
+        order = np.argsort(ids.to_numpy(dtype=object), kind="stable")
+    else:
+        text = pd.DataFrame({c: _fingerprint_column(frame[c]) for c in columns}).set_axis(pd.RangeIndex(len(frame)))
+        order = text.sort_values(columns, kind="mergesort").index.to_numpy()
+    # The payload is json.dumps({"schema", "columns", "rows": the cells row by row}, ensure_ascii=False, compact),
+    # written out directly: each distinct cell is JSON-encoded once, then rows "[a,b]" are joined with ",".
+    head = {"schema": SCHEMA_VERSION, "columns": columns, "rows": []}
+    rows = ""
+    if len(frame):
+        cells = np.stack([_json_cells(frame[c]) for c in columns], axis=1)[order]
+        cells[:, 0] = "[" + cells[:, 0]
+        cells[:, -1] = cells[:, -1] + "]"
+        rows = ",".join(cells.ravel().tolist())
+    payload = json.dumps(head, ensure_ascii=False, separators=(",", ":")).removesuffix("[]}") + f"[{rows}]}}"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
