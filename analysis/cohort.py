@@ -48,6 +48,10 @@ def _months(later: pd.Series, earlier: pd.Series) -> pd.Series:
     return (later - earlier).dt.days.astype("float64") / DAYS_PER_MONTH
 
 
+def _mapped(function: Callable[[float], str | None]) -> Callable[[pd.Series], pd.Series]:
+    return lambda values: values.map(function)
+
+
 def derive_endpoints(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of ``frame`` with every derived column recomputed.
 
@@ -87,8 +91,8 @@ def derive_endpoints(frame: pd.DataFrame) -> pd.DataFrame:
     out["disease_control"] = response.isin(DISEASE_CONTROL_RESPONSES).astype("int64")
     out["objective_response"] = response.isin(OBJECTIVE_RESPONSES).astype("int64")
 
-    out["child_pugh_class"] = out["child_pugh_score"].astype("float64").map(child_pugh_class)
-    out["albi_grade"] = out["albi_score"].astype("float64").map(albi_grade)
+    out["child_pugh_class"] = _by_distinct(out["child_pugh_score"].astype("float64"), _mapped(child_pugh_class))
+    out["albi_grade"] = _by_distinct(out["albi_score"].astype("float64"), _mapped(albi_grade))
     return out
 
 
