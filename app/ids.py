@@ -43,6 +43,13 @@ class Ids(StrEnum):
     SURV_LANDMARK = "surv-landmark"
     SURV_GUARD = "surv-guard"
     SURV_GUARD_PANEL = "surv-guard-panel"
+    # bootstrap (survival page)
+    BOOT_PANEL = "bootstrap-panel"
+    BOOT_RUN = "bootstrap-run"
+    BOOT_CANCEL = "bootstrap-cancel"
+    BOOT_PROGRESS = "bootstrap-progress"
+    BOOT_OUTPUT = "bootstrap-output"
+    BOOT_TABLE = "bootstrap-table"
     # cohort page
     COHORT_GROUP = "cohort-group"
     COHORT_TABLE1 = "cohort-table1"

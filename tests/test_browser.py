@@ -158,3 +158,27 @@ def test_cox_models_run_as_a_background_job_on_a_large_cohort(
     until(lambda: dash_duo.find_element("#" + Ids.COX_COMPUTE).is_enabled(), timeout=20)
     assert not dash_duo.find_element("#" + Ids.COX_CANCEL).is_enabled()
     assert _severe(dash_duo.get_logs()) == []
+
+
+def test_bootstrap_cis_run_as_a_background_job_on_the_survival_page(dash_duo: Any, ppx_app: Any) -> None:
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/survival?group=first_line", timeout=20)
+    dash_duo.wait_for_element("#" + Ids.SURV_FIGURE + " .js-plotly-plot", timeout=30)
+    assert dash_duo.find_element("#" + Ids.BOOT_PANEL).is_displayed()
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#" + Ids.BOOT_TABLE)
+    button = dash_duo.find_element("#" + Ids.BOOT_RUN)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    until(lambda: button.is_enabled(), timeout=10)
+    dash_duo.driver.execute_script("arguments[0].click();", button)  # a fixed footer may cover it
+
+    def rows() -> list[str]:
+        return [r.text for r in dash_duo.driver.find_elements(By.CSS_SELECTOR, f"#{Ids.BOOT_TABLE} tbody tr")]
+
+    until(lambda: len(rows()) == 9, timeout=90)
+    texts = rows()
+    for label in ("median difference", "12-month survival difference", "RMST difference (τ = "):
+        assert any(label in text and "lenvatinib vs sorafenib" in text for text in texts), (label, texts)
+    assert any(text.startswith("sorafenib (n = ") and "median" in text for text in texts)
+    until(lambda: dash_duo.find_element("#" + Ids.BOOT_RUN).is_enabled(), timeout=20)
+    assert not dash_duo.find_element("#" + Ids.BOOT_CANCEL).is_enabled()
+    assert _severe(dash_duo.get_logs()) == []

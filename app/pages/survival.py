@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
+from analysis.bootstrap import BootstrapResult, bootstrap_survival
+from analysis.errors import PPXError
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
 from app import datasets, urlstate
+from app.background import job_request_context, log_job
 from app.cache import cache
 from app.components import survival_tables
+from app.components.bootstrap_block import bootstrap_block
 from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS
 from app.components.presenter import export_bar
 from app.components.tables import fmt_p_eq
 from app.ids import Ids
-from app.views import GUARD_EXPOSURE, LANDMARKS, guard_view, survival_view
+from app.views import GUARD_EXPOSURE, LANDMARKS, _prepare, filtered, group_order, guard_view, survival_view
 
 dash.register_page(__name__, path="/survival", name="Survival", title="Survival · Post-Progression Explorer", order=1)
 
@@ -154,6 +160,7 @@ def layout(
                 ],
                 delay_show=150,
             ),
+            bootstrap_panel(group),
             html.Div(
                 [
                     dbc.InputGroup(
@@ -301,3 +308,118 @@ def survival_outputs(
         survival_tables.hr_block(view),
         notes,
     )
+
+
+# ----------------------------------------------------------------------------- bootstrap CIs (background job)
+
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 2022
+
+
+def bootstrap_panel(group: str | None) -> html.Div:
+    """Run / Cancel buttons, a progress bar and the result; shown when a grouping is chosen."""
+    return html.Div(
+        [
+            html.H3("Bootstrap CIs", className="h6 mt-3"),
+            dbc.Button(
+                f"Bootstrap 95% CIs ({BOOTSTRAP_RESAMPLES:,} resamples)",
+                id=Ids.BOOT_RUN,
+                color="primary",
+                size="sm",
+                outline=True,
+                className="me-2",
+            ),
+            dbc.Button("Cancel", id=Ids.BOOT_CANCEL, color="secondary", size="sm", outline=True, disabled=True),
+            dbc.Progress(
+                id=Ids.BOOT_PROGRESS, value=0, striped=True, animated=True, className="mt-2", style={"height": "1.2rem"}
+            ),
+            html.Div(id=Ids.BOOT_OUTPUT, className="mt-2"),
+        ],
+        id=Ids.BOOT_PANEL,
+        className="mb-3",
+        style={"display": "block" if group not in (None, NO_GROUPING) else "none"},
+    )
+
+
+@callback(
+    Output(Ids.BOOT_PANEL, "style"),
+    Output(Ids.BOOT_OUTPUT, "children", allow_duplicate=True),
+    Input(Ids.SURV_ENDPOINT, "value"),
+    Input(Ids.SURV_GROUP, "value"),
+    Input(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def reset_bootstrap(_endpoint: str, group: str, _search: str | None) -> tuple[Any, Any]:
+    """A new endpoint, grouping or filter makes an earlier bootstrap result stale: clear it."""
+    return {"display": "block" if group != NO_GROUPING else "none"}, None
+
+
+@cache.memoize(args_to_ignore=["progress"])
+def bootstrap_result(
+    fingerprint: str,
+    spec: FilterSpec,
+    endpoint: str,
+    grouping: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> BootstrapResult | str:
+    """The bootstrap for one key (memoized: a repeated request is a cache read), or a message why there is none."""
+    time_col, event_col, label = ENDPOINTS[endpoint]
+    data = _prepare(filtered(fingerprint, spec).frame, endpoint, grouping)
+    if data.empty:
+        return f"No patients in this subgroup have {label.lower()} data."
+    try:
+        return bootstrap_survival(
+            data,
+            time_col,
+            event_col,
+            grouping,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            seed=BOOTSTRAP_SEED,
+            group_order=group_order(data, grouping),
+            progress=progress,
+        )
+    except PPXError as exc:
+        return f"No bootstrap: {exc}"
+
+
+@callback(
+    Output(Ids.BOOT_OUTPUT, "children"),
+    Input(Ids.BOOT_RUN, "n_clicks"),
+    State(Ids.SURV_ENDPOINT, "value"),
+    State(Ids.SURV_GROUP, "value"),
+    State(Ids.URL, "search"),
+    background=True,
+    running=[
+        (Output(Ids.BOOT_RUN, "disabled"), True, False),
+        (Output(Ids.BOOT_CANCEL, "disabled"), False, True),
+    ],
+    cancel=[Input(Ids.BOOT_CANCEL, "n_clicks")],
+    progress=[Output(Ids.BOOT_PROGRESS, "value"), Output(Ids.BOOT_PROGRESS, "label")],
+    progress_default=[0, ""],
+    prevent_initial_call=True,
+)
+def run_bootstrap(
+    set_progress: Callable[[tuple[int, str]], None],
+    _clicks: int | None,
+    endpoint: str,
+    group: str,
+    search: str | None,
+) -> Any:
+    """Stratified bootstrap CIs for the current endpoint, grouping and filters, as a background job."""
+    started = time.perf_counter()
+    endpoint, group, _, _, _ = view_options(endpoint, group, None, None, None)
+    if group == NO_GROUPING:
+        return dbc.Alert("Choose a grouping to bootstrap the differences between groups.", color="secondary")
+    set_progress((0, "Resampling…"))
+
+    def progress(done: int, total: int) -> None:
+        set_progress((round(100 * done / total), f"{done:,} / {total:,}"))
+
+    with job_request_context():  # the caller's session (its upload), nobody else's
+        spec, _ = urlstate.filters_of(search)
+        result = bootstrap_result(datasets.active_cohort().fingerprint, spec, endpoint, group, progress)
+    set_progress((100, "Done"))
+    log_job("bootstrap", started, "done")
+    if isinstance(result, str):
+        return dbc.Alert(result, color="secondary")
+    return bootstrap_block(result)
