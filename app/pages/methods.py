@@ -32,6 +32,11 @@ METHODS_MD = """
   `summary(survfit, times = t)`. Event and censored rows are cumulative counts up to and including t.
 - **RMST** (restricted mean survival time) is the area under the curve up to τ, with R's standard error.
 - **Median follow-up** uses the reverse Kaplan–Meier method (censoring treated as the event).
+- **Bootstrap CIs** (Survival page button, a background job): 2,000 stratified resamples (patients drawn with
+  replacement within each group, seed 2022) give percentile 95% intervals and bootstrap SEs for each group's median,
+  12-month survival and RMST (τ = the smallest of the groups' longest follow-ups, as R's `survRM2`) and for their
+  differences from the first group. A median not reached in a resample counts as longer than any reached one; if
+  more than 2.5% of resamples do not reach it, that bound is *NR*. Groups under 10 patients are flagged as unreliable.
 
 ### Group comparisons
 - **Log-rank** test (R `survdiff`, rho = 0) for two or more groups; weighted alternatives: Wilcoxon
