@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from analysis.cox import CoxResult
 from app.components.km_figure import KMFigureOptions, km_figure
+from app.components.palette import level_label
 from app.components.tables import fmt_hr, fmt_num, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
 from app.views import COX_CANDIDATES, StudyView, SurvivalView, term_label
 
@@ -43,8 +44,6 @@ def _test_text(view: SurvivalView) -> str:
 def _medians(view: SurvivalView) -> str:
     if view.km is None:
         return ""
-    from app.components.palette import level_label
-
     parts = [f"{level_label(view.grouping, g.group)} {fmt_num(g.median)} mo (n = {g.n})" for g in view.km.groups]
     return "median " + "; ".join(parts) + ". "
 
