@@ -11,6 +11,7 @@ RUN python -m venv /opt/venv \
  && /opt/venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 COPY analysis ./analysis
 COPY app ./app
+COPY cli ./cli
 RUN /opt/venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation .
 
 # ---- runtime stage: slim, non-root

@@ -16,6 +16,16 @@ import pytest
 
 os.environ.setdefault("PPX_CACHE_TYPE", "SimpleCache")
 
+
+def _spread_dash_test_ports() -> None:
+    """dash[testing] numbers its servers from 58050 in every process; two pytest runs on one host would collide."""
+    from dash.testing.application_runners import BaseDashRunner
+
+    BaseDashRunner._next_port = 20000 + (os.getpid() * 97) % 30000
+
+
+_spread_dash_test_ports()
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_FLAGS = (
     "--headless=new",

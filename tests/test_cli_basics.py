@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.cli import main
 from analysis.schema import COLUMNS, albi_grade, child_pugh_class, data_dictionary_markdown
+from cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

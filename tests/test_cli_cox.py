@@ -1,4 +1,4 @@
-"""`ppx cox` (analysis/cli/cox.py) on R's lung data; R constants as in tests/test_cox.py.
+"""`ppx cox` (cli/cox.py) on R's lung data; R constants as in tests/test_cox.py.
 
 library(survival); options(digits = 15)
 lung <- read.csv("tests/data/lung.csv")
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cli import main
+from cli import main
 
 LUNG_CSV = Path(__file__).parent / "data" / "lung.csv"
 BASE = ["cox", "--data", str(LUNG_CSV), "--time", "time", "--event", "status"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from test_cohort import valid_frame
 
-from analysis.cli import main
+from cli import main
 
 
 def write(tmp_path: Path, name: str, changes: dict[tuple[int, str], object] | None = None) -> Path:

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from analysis.cli import main
 from analysis.filters import FilterSpec
 from app import datasets
 from app.components.survival_tables import medians_rows
 from app.components.tables import fmt_estimate_ci, fmt_pct_ci
 from app.views import STUDY_COVARIATES, cox_view, filtered, survival_view
+from cli import main
 
 SPEC = FilterSpec.create(first_line=["lenvatinib"], bclc=["B", "C"])
 

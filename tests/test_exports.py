@@ -19,7 +19,6 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 
-from analysis.cli import main as ppx
 from analysis.filters import FilterSpec
 from app import datasets, exporting
 from app.cache import cache
@@ -27,6 +26,7 @@ from app.components import presenter
 from app.components.presenter import ViewRef
 from app.exporting import ExportTable, Provenance
 from app.views import response_view, survival_view
+from cli import main as ppx
 
 LENVATINIB = FilterSpec.create(first_line=["lenvatinib"])
 ALL = FilterSpec()

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from test_cohort import valid_frame
 
-from analysis.cli import main
 from analysis.cohort import bundled_cohort_path, load_bundled_cohort
 from analysis.errors import DataError
 from analysis.ingest import (
@@ -38,6 +37,7 @@ from analysis.ingest import (
 )
 from analysis.km import km_by_group
 from analysis.schema import COLUMNS, DERIVED_COLUMNS, INPUT_COLUMNS
+from cli import main
 
 JAPANESE_HEADERS = {
     "patient_id": "患者ID",

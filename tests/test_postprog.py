@@ -190,8 +190,8 @@ def test_treatment_sequences_count_every_patient_at_every_stage() -> None:
 def test_ppx_cox_time_varying_and_ppx_landmark_on_the_bundled_file(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    from analysis.cli import main
     from analysis.cohort import bundled_cohort_path, load_bundled_cohort
+    from cli import main
 
     path = str(bundled_cohort_path())
     frame = load_bundled_cohort().frame

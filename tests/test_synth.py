@@ -20,7 +20,6 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from analysis.cli import main
 from analysis.cohort import derive_endpoints
 from analysis.compare import compare_survival
 from analysis.cox import fit_cox
@@ -28,6 +27,7 @@ from analysis.errors import DataError
 from analysis.km import km_by_group
 from analysis.schema import AFP_HIGH, DATE_COLUMNS, DERIVED_COLUMNS, INPUT_COLUMNS
 from analysis.synth import SynthConfig, cohort_csv, generate_cohort, write_cohort
+from cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data" / "synthetic_klc.csv"

@@ -11,9 +11,9 @@ import argparse
 import json
 from typing import Any
 
-from analysis.cli.km import parse_times
 from analysis.cohort import load_cohort
 from analysis.postprog import EXPOSURES, landmark_analysis
+from cli.km import parse_times
 
 
 def register(subparsers: Any) -> None:

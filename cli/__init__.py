@@ -17,13 +17,13 @@ from analysis import __version__
 from analysis.errors import PPXError
 
 SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "analysis.cli.synth",
-    "analysis.cli.validate",
-    "analysis.cli.km",
-    "analysis.cli.cox",
-    "analysis.cli.landmark",
-    "analysis.cli.dictionary",
-    "analysis.cli.export",
+    "cli.synth",
+    "cli.validate",
+    "cli.km",
+    "cli.cox",
+    "cli.landmark",
+    "cli.dictionary",
+    "cli.export",
 )
 
 
