@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from analysis.filters import FilterSpec
 from app import datasets, exporting
 from app.cache import cache
-from app.components import presenter
+from app.components import export_tables, presenter
 from app.components.presenter import ViewRef
 from app.exporting import ExportTable, Provenance
 from app.views import response_view, survival_view
@@ -207,8 +207,8 @@ def _flat(table: ExportTable) -> list[tuple[int, int, Any]]:
 def test_masking_hides_small_counts_and_nothing_else(fingerprint: str) -> None:
     spec = FilterSpec.create(first_line=["lenvatinib"], bclc=["A"])
     view = response_view(fingerprint, spec, "first_line")
-    plain = exporting.response_export(view)
-    hidden = exporting.response_export(view, mask=5)
+    plain = export_tables.response_export(view)
+    hidden = export_tables.response_export(view, mask=5)
     count_columns = {i for i, h in enumerate(plain.header) if h in ("n", "CR", "PR", "SD", "PD", "NE") or "count" in h}
     changed = 0
     for (r, c, before), (_, _, after) in zip(_flat(plain), _flat(hidden), strict=True):
@@ -222,14 +222,14 @@ def test_masking_hides_small_counts_and_nothing_else(fingerprint: str) -> None:
         else:
             assert after == before, header
     assert changed > 0  # the subgroup really has small cells
-    assert exporting.response_export(view, mask=None) == plain
+    assert export_tables.response_export(view, mask=None) == plain
 
 
 def test_masking_in_km_tables_figure_and_table_one(fingerprint: str) -> None:
     spec = FilterSpec.create(first_line=["lenvatinib"])
     view = _os_view(fingerprint, spec)
-    landmark = exporting.landmark_export(view, times=(6.0, 12.0, 24.0), mask=30)
-    raw = exporting.landmark_export(view, times=(6.0, 12.0, 24.0))
+    landmark = export_tables.landmark_export(view, times=(6.0, 12.0, 24.0), mask=30)
+    raw = export_tables.landmark_export(view, times=(6.0, 12.0, 24.0))
     for row, masked_row in zip(raw.rows, landmark.rows, strict=True):
         assert masked_row[5] == ("<30" if row[5] < 30 else row[5])
         assert masked_row[2:5] == row[2:5]  # survival estimates are not counts
@@ -239,7 +239,7 @@ def test_masking_in_km_tables_figure_and_table_one(fingerprint: str) -> None:
     assert "<30" in texts and all(t == "<30" or int(t) >= 30 for t in texts)
     from app.views import cohort_view
 
-    t1 = exporting.table_one_export(cohort_view(fingerprint, FilterSpec(), "first_line"), mask=5)
+    t1 = export_tables.table_one_export(cohort_view(fingerprint, FilterSpec(), "first_line"), mask=5)
     cells = [v for _, _, v in _flat(t1)]
     assert "<5" in cells
     assert not any(isinstance(v, str) and re.fullmatch(r"[0-4] \(.*\)", v) for v in cells)

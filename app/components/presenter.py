@@ -22,6 +22,7 @@ from analysis.compare import TEST_LABELS
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
 from app import exporting
+from app.components import export_tables
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS, level_label
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
@@ -351,14 +352,14 @@ def view_tables(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | No
     """The view's numbers as export tables (medians and landmark rates; Cox model and screen; ...)."""
     if ref.kind == "km":
         view = _survival(fingerprint, spec, ref)
-        return [exporting.medians_export(view, mask), exporting.landmark_export(view, mask=mask)]
+        return [export_tables.medians_export(view, mask), export_tables.landmark_export(view, mask=mask)]
     if ref.kind == "response":
-        return [exporting.response_export(response_view(fingerprint, spec, ref.grouping), mask)]
+        return [export_tables.response_export(response_view(fingerprint, spec, ref.grouping), mask)]
     if ref.kind == "cox":
         view = cox_view(fingerprint, spec, ref.endpoint, ref.covariates)
-        return [exporting.cox_export(view, mask), exporting.cox_screen_export(view, mask)]
+        return [export_tables.cox_export(view, mask), export_tables.cox_screen_export(view, mask)]
     grouping = ref.grouping if ref.grouping in GROUPINGS else "first_line"
-    return [exporting.table_one_export(cohort_view(fingerprint, spec, grouping), mask)]
+    return [export_tables.table_one_export(cohort_view(fingerprint, spec, grouping), mask)]
 
 
 def slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None) -> SlideTable | None:
