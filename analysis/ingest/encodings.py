@@ -1,0 +1,106 @@
+"""Text encodings: detection, decoding, and the messages when nothing fits."""
+
+from __future__ import annotations
+
+from analysis.errors import DataError
+from analysis.ingest.cells import list_numbers
+
+ENCODINGS: dict[str, str] = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with BOM",
+    "cp932": "Shift_JIS (CP932)",
+    "utf-16": "UTF-16",
+}
+"""Encodings the reader accepts, with the label shown to users. CP932 is Windows' superset of Shift_JIS."""
+
+
+def is_binary(sample: bytes) -> bool:
+    if not sample:
+        return False
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12))
+    return controls / len(sample) > 0.05
+
+
+def _private_use(text: str) -> bool:
+    """CP932 decodes some stray bytes to user-defined (private-use) characters: a sign of a wrong guess."""
+    return any("\ue000" <= ch <= "\uf8ff" for ch in text)
+
+
+def _first_bad_line(data: bytes) -> int:
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
+    return 1
+
+
+def _mixed_encoding_message(data: bytes) -> str | None:
+    """Names lines that are UTF-8 and lines that are not, when a file holds both."""
+    utf8_lines: list[int] = []
+    other_lines: list[int] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines.append(number)
+        except UnicodeDecodeError:
+            other_lines.append(number)
+    if not utf8_lines or not other_lines:
+        return None
+    return (
+        f"the file mixes encodings: line(s) {list_numbers(utf8_lines)} are UTF-8 but line(s) "
+        f"{list_numbers(other_lines)} are not (probably Shift_JIS); save the whole file again as CSV UTF-8"
+    )
+
+
+def decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str, bool]:
+    """Decode ``data``; returns (text, encoding used, detected?).
+
+    Detection order: a UTF-16 or UTF-8 byte-order mark; strict UTF-8; strict
+    CP932 without private-use characters. A given ``encoding`` (one of
+    :data:`ENCODINGS`) is used as is. Raises DataError naming the line when
+    nothing fits, and says so when a file mixes UTF-8 and another encoding.
+    """
+    if encoding is not None:
+        if encoding not in ENCODINGS:
+            raise DataError(f"unknown encoding {encoding!r}; choose one of: {', '.join(ENCODINGS)}")
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise DataError(
+                f"file {source!r} cannot be read as {ENCODINGS[encoding]}: byte 0x{data[exc.start]:02x} on line "
+                f"{line} is not valid in that encoding; choose another encoding or 'detect'"
+            ) from exc
+        return text.lstrip("\ufeff"), encoding, False
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").lstrip("\ufeff"), "utf-16", True
+        except UnicodeDecodeError as exc:
+            raise DataError(f"file {source!r} starts like UTF-16 text but cannot be read as it") from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig", True
+        except UnicodeDecodeError:
+            pass  # a BOM followed by other bytes: fall through to the general checks
+    try:
+        return data.decode("utf-8"), "utf-8", True
+    except UnicodeDecodeError:
+        pass
+    mixed = _mixed_encoding_message(data)
+    if mixed is not None:
+        raise DataError(f"file {source!r} cannot be read: {mixed}")
+    try:
+        text = data.decode("cp932")
+    except UnicodeDecodeError:
+        text = ""
+    if text and not _private_use(text):
+        return text, "cp932", True
+    raise DataError(
+        f"file {source!r} is not UTF-8 or Shift_JIS (CP932) text: line {_first_bad_line(data)} has bytes that "
+        "neither can read; save it as CSV UTF-8, or choose its encoding"
+    )
