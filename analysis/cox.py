@@ -28,6 +28,14 @@ Conventions:
   intervals; the risk set at t is every row with start < t <= stop. This gives
   time-varying covariates and left truncation.
 - **Strata**: a separate baseline hazard per stratum (risk sets within strata).
+- **Case weights** (``weights``) as ``coxph(weights = w)``: weighted risk sets, deaths and
+  log-likelihood (Efron with the tied deaths' mean weight, R's agfit4); the LR and score tests are
+  R's, from the weighted log-likelihood; ``events`` stays the unweighted count.
+- **Robust variance** (``robust``, ``cluster``) as ``coxph(robust = TRUE)`` / ``cluster(id)``: the
+  sandwich D'D of the weighted dfbeta residuals summed within clusters. ``se`` stays the model-based
+  SE (R's ``se(coef)``), ``se_robust`` is added, and CI, z, p and the Wald test use the robust
+  variance; ``robust_score_test`` is R's ``fit$rscore``. As R, robust is the default with a cluster
+  or non-integer weights, and (start, stop] rows need a cluster for it.
 - **Concordance** is R's ``concordance(fit)`` (Harrell's C on the linear
   predictor, ties in the predictor count 1/2, pairs tied on an event time are
   not comparable, within strata) with R's infinitesimal-jackknife standard error.
@@ -57,7 +65,7 @@ from scipy.stats import chi2, norm
 
 from analysis.errors import ConvergenceError, DataError, EmptyGroupError, PPXError
 from analysis.km import Z_95, encode_groups
-from analysis.survdata import require_columns, survival_data
+from analysis.survdata import coerce_numeric, require_columns, spreadsheet_row, survival_data
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -91,6 +99,8 @@ class CoxTerm:
     ci: tuple[float, float]
     z: float
     p: float
+    se_robust: float | None = None
+    """The robust (sandwich) SE; when set, ``ci``, ``z`` and ``p`` use it (``se`` stays the model-based SE)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -98,6 +108,7 @@ class CoxTerm:
             "covariate": self.covariate,
             "coef": self.coef,
             "se": self.se,
+            "se_robust": self.se_robust,
             "hr": self.hr,
             "ci": list(self.ci),
             "z": self.z,
@@ -174,6 +185,12 @@ class CoxResult:
     excluded_rows: tuple[str, ...]
     iterations: int
     converged: bool
+    weights: str | None = None
+    robust: bool = False
+    cluster: str | None = None
+    n_clusters: int | None = None
+    robust_score_test: TestStat | None = None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,6 +211,12 @@ class CoxResult:
             "excluded_rows": list(self.excluded_rows),
             "iterations": self.iterations,
             "converged": self.converged,
+            "weights": self.weights,
+            "robust": self.robust,
+            "cluster": self.cluster,
+            "n_clusters": self.n_clusters,
+            "robust_score_test": None if self.robust_score_test is None else self.robust_score_test.to_dict(),
+            "notes": list(self.notes),
         }
 
 
@@ -239,6 +262,9 @@ class _Design:
     n_excluded: int
     excluded_rows: tuple[str, ...]
     warnings: tuple[str, ...]
+    weight: FloatArray
+    weighted: bool
+    cluster: IntArray | None
 
 
 def _numeric_values(values: pd.Series, column: str) -> FloatArray | None:
@@ -302,6 +328,8 @@ def _design(
     reference: Mapping[str, str] | None,
     strata: str | None,
     start_col: str | None,
+    weights: str | None = None,
+    cluster: str | None = None,
 ) -> _Design:
     covariates = list(dict.fromkeys(covariates))
     if not covariates:
@@ -311,7 +339,8 @@ def _design(
     unused = [c for c in reference if c not in covariates]
     if unused:
         raise DataError(f"reference level given for {', '.join(map(repr, unused))}, which is not a covariate")
-    extra = [c for c in dict.fromkeys([*covariates, *([strata] if strata else [])]) if c not in (time_col, event_col)]
+    grouping = [c for c in (strata, weights, cluster) if c]
+    extra = [c for c in dict.fromkeys([*covariates, *grouping]) if c not in (time_col, event_col)]
     data = survival_data(frame, time_col, event_col, start=start_col, extra=extra)
     clean = data.frame
     if clean.empty:
@@ -324,7 +353,7 @@ def _design(
             f"there are no events in {event_col!r} among the {len(clean)} patients analysed, "
             "so no hazard ratio can be estimated"
         )
-    source = frame.loc[clean.index, list(dict.fromkeys([*covariates, *([strata] if strata else [])]))]
+    source = frame.loc[clean.index, list(dict.fromkeys([*covariates, *grouping]))]
     warnings: list[str] = []
     arrays: list[FloatArray] = []
     columns: list[_Column] = []
@@ -359,7 +388,22 @@ def _design(
         n_excluded=data.n_excluded,
         excluded_rows=data.excluded_rows,
         warnings=tuple(warnings),
+        weight=np.ones(len(clean)) if weights is None else _case_weights(source[weights], weights),
+        weighted=weights is not None,
+        cluster=None if cluster is None else encode_groups(source[cluster])[0],
     )
+
+
+def _case_weights(values: pd.Series, column: str) -> FloatArray:
+    """Case weights as R's coxph accepts them: finite numbers > 0 (rows missing one are excluded before)."""
+    numbers = coerce_numeric(values, column)
+    bad = numbers[~np.isfinite(numbers) | (numbers <= 0)]
+    if len(bad):
+        shown = "; ".join(f"row {spreadsheet_row(i)}: {values[i]!r}" for i in bad.index[:3])
+        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+        raise DataError(f"weights column {column!r} must hold finite numbers > 0; bad values at {shown}{more}")
+    weight: FloatArray = numbers.to_numpy(dtype=np.float64)
+    return weight
 
 
 # ----------------------------------------------------------------------------- risk sets
@@ -431,9 +475,11 @@ class _RiskSets:
 class _Efron:
     """Log partial likelihood, score and information at one beta, and the per-group pieces cox.zph reuses.
 
-    With den_k = R0 - f_k D0 (f_k = k/d, k = 0..d-1) for the risk-set sums R
-    and death sums D of a group, ``sums[:, j]`` holds, per group,
-    Σ 1/den, Σ f/den, Σ 1/den², Σ f/den², Σ f²/den².
+    With den_k = R0 - f_k D0 (f_k = k/d, k = 0..d-1) for the (case-weighted)
+    risk-set sums R and death sums D of a group, ``sums[:, j]`` holds, per
+    group, the deaths' mean case weight times Σ 1/den, Σ f/den, Σ 1/den²,
+    Σ f/den², Σ f²/den² (R's agfit4/coxfit6 ``wtave``; 1 without weights).
+    Sums are over exp(eta - shift).
     """
 
     loglik: float
@@ -444,6 +490,7 @@ class _Efron:
     risk2: FloatArray
     death2: FloatArray
     sums: FloatArray
+    shift: float
 
 
 class _Model:
@@ -455,7 +502,13 @@ class _Model:
         self.upper = np.triu_indices(self.p)
         self.columns = np.column_stack([np.ones(len(x)), x, x[:, self.upper[0]] * x[:, self.upper[1]]])
         self.risk = _RiskSets(design.time, design.event, design.start, design.strata)
-        self.dead_x = np.add.reduceat(x[self.risk.death_rows], self.risk.group_starts, axis=0)
+        rs = self.risk
+        self.weight = design.weight
+        dead_weight = self.weight[rs.death_rows]
+        self.dead_x = np.add.reduceat(dead_weight[:, None] * x[rs.death_rows], rs.group_starts, axis=0)
+        self.dead_weight: FloatArray = np.add.reduceat(dead_weight, rs.group_starts)
+        """Per event group: the deaths' total case weight."""
+        self.mean_weight: FloatArray = self.dead_weight / rs.deaths
 
     def _square(self, packed: FloatArray) -> FloatArray:
         full = np.zeros((self.p, self.p))
@@ -467,7 +520,10 @@ class _Model:
         rs = self.risk
         eta = self.x @ beta
         shift = float(eta.max())
-        risk, death = rs.sums(np.exp(eta - shift)[:, None] * self.columns)
+        risk_score = np.exp(eta - shift)
+        if self.design.weighted:
+            risk_score = risk_score * self.weight
+        risk, death = rs.sums(risk_score[:, None] * self.columns)
         p = self.p
         g = rs.group_of_event
         den = risk[g, 0] - rs.frac * death[g, 0]
@@ -477,10 +533,16 @@ class _Model:
         frac_inverse = rs.frac * inverse
         terms = np.column_stack([inverse, frac_inverse, inverse**2, frac_inverse * inverse, frac_inverse**2])
         sums = np.add.reduceat(terms, rs.group_starts, axis=0)
-        loglik = float(eta[rs.death_rows].sum() - log_den.sum() - shift * len(den))
+        if self.design.weighted:
+            sums *= self.mean_weight[:, None]
+            dead_weight = self.weight[rs.death_rows]
+            log_terms = self.mean_weight[g] * (log_den + shift)
+            loglik = float(dead_weight @ eta[rs.death_rows] - log_terms.sum())
+        else:
+            loglik = float(eta[rs.death_rows].sum() - log_den.sum() - shift * len(den))
         risk1, death1 = risk[:, 1 : 1 + p], death[:, 1 : 1 + p]
         risk2, death2 = risk[:, 1 + p :], death[:, 1 + p :]
-        state = _Efron(loglik, np.zeros(p), np.zeros((p, p)), risk1, death1, risk2, death2, sums)
+        state = _Efron(loglik, np.zeros(p), np.zeros((p, p)), risk1, death1, risk2, death2, sums, shift)
         score = (self.dead_x - self.xbar_sums(state)).sum(axis=0)
         information = self.weighted_information(state, np.ones(len(sums)))
         return replace(state, score=score, information=information)
@@ -501,6 +563,47 @@ class _Model:
         means = (r1 * w[:, [2]]).T @ r1 - cross - cross.T + (d1 * w[:, [4]]).T @ d1
         result: FloatArray = second - means
         return result
+
+    def score_residuals(self, state: _Efron, beta: FloatArray) -> FloatArray:
+        """Per row, R's ``residuals(fit, type = "score")`` (Efron, unweighted) at ``beta``.
+
+        L_i = δ_i (x_i − mean_k x̄_k) − r_i Σ_{groups at risk} Σ_k h_k c_ik (x_i − x̄_k), where r_i =
+        exp(eta_i), h_k = wtave/den_k, x̄_k the Efron risk-set mean at step k, and c_ik = 1 − k/d for a
+        death in the group, else 1. The sums over groups are cumulative sums over the event groups of
+        each stratum between the row's start and stop. Σ_i w_i L_i is the score.
+        """
+        rs, design = self.risk, self.design
+        sums = state.sums
+        r1, d1 = state.risk1, state.death1
+        hazard = sums[:, 0]
+        hazard_x = r1 * sums[:, [2]] - d1 * sums[:, [3]]
+        cumulative = np.zeros((len(hazard) + 1, 1 + self.p))
+        np.cumsum(np.column_stack([hazard, hazard_x]), axis=0, out=cumulative[1:])
+        n = len(design.time)
+        upto = np.empty(n, dtype=np.intp)
+        before = np.empty(n, dtype=np.intp)
+        row_bounds = np.searchsorted(design.strata, np.arange(int(design.strata.max(initial=0)) + 2))
+        group_bounds = np.searchsorted(rs.group_stratum, np.arange(int(design.strata.max(initial=0)) + 2))
+        for s in range(len(row_bounds) - 1):
+            lo, hi = row_bounds[s], row_bounds[s + 1]
+            glo, ghi = group_bounds[s], group_bounds[s + 1]
+            times = rs.group_time[glo:ghi]
+            upto[lo:hi] = glo + np.searchsorted(times, design.time[lo:hi], side="right")
+            if design.start is None:
+                before[lo:hi] = glo
+            else:
+                before[lo:hi] = glo + np.searchsorted(times, design.start[lo:hi], side="right")
+        at_risk = cumulative[upto] - cumulative[before]
+        risk_score = np.exp(self.x @ beta - state.shift)
+        x = self.x
+        resid: FloatArray = -risk_score[:, None] * (x * at_risk[:, [0]] - at_risk[:, 1:])
+        dead = rs.death_rows
+        group = rs.group_of_event
+        own_hazard = sums[group, 1]
+        own_hazard_x = (r1 * sums[:, [3]] - d1 * sums[:, [4]])[group]
+        mean_xbar = (self.xbar_sums(state) / self.dead_weight[:, None])[group]
+        resid[dead] += (x[dead] - mean_xbar) + risk_score[dead, None] * (x[dead] * own_hazard[:, None] - own_hazard_x)
+        return resid
 
 
 @dataclass(frozen=True)
@@ -571,8 +674,43 @@ def _fit(design: _Design) -> _Fit:
         event=design.event[order],
         start=None if design.start is None else design.start[order],
         strata=design.strata[order],
+        weight=design.weight[order],
+        cluster=None if design.cluster is None else design.cluster[order],
     )
     return _newton_raphson(_Model(ordered))
+
+
+@dataclass(frozen=True)
+class _Robust:
+    variance: FloatArray
+    score_test: float
+    n_clusters: int
+
+
+def _collapse(values: FloatArray, cluster: IntArray | None) -> FloatArray:
+    """Sum rows within clusters (R's ``collapse = cluster``); each row is its own cluster without one."""
+    if cluster is None:
+        return values
+    out = np.zeros((int(cluster.max()) + 1, values.shape[1]))
+    np.add.at(out, cluster, values)
+    return out
+
+
+def _robust(fit: _Fit) -> _Robust:
+    """R's ``coxph(robust = TRUE)``: the sandwich variance D'D from the weighted dfbeta residuals
+    (score residuals × case weight × model variance, summed within clusters), and the robust score test
+    at beta = 0 (R's ``fit$rscore``)."""
+    model = fit.model
+    weight = model.design.weight[:, None]
+    cluster = model.design.cluster
+    dfbeta = _collapse(weight * model.score_residuals(fit.final, fit.beta) @ fit.variance, cluster)
+    null_scores = _collapse(weight * model.score_residuals(fit.null, np.zeros(model.p)), cluster)
+    u = null_scores.sum(axis=0)
+    try:
+        score_test = float(u @ np.linalg.solve(null_scores.T @ null_scores, u))
+    except np.linalg.LinAlgError:
+        score_test = math.nan
+    return _Robust(dfbeta.T @ dfbeta, score_test, len(dfbeta))
 
 
 def _fit_warnings(fit: _Fit) -> list[str]:
@@ -612,7 +750,12 @@ class _Dominance:
 
 
 def _dominance(
-    point_key: FloatArray, point_value: IntArray, query_key: FloatArray, query_value: IntArray
+    point_key: FloatArray,
+    point_value: IntArray,
+    query_key: FloatArray,
+    query_value: IntArray,
+    point_weight: FloatArray | None = None,
+    query_weight: FloatArray | None = None,
 ) -> _Dominance:
     """Offline two-dimensional dominance counts over the pairs (point, query) with point key < query key.
 
@@ -621,7 +764,8 @@ def _dominance(
     the right queries above each left point (cumulative sums in merged order).
     Each level is one stable argsort of two sorted runs per block pair, so the
     work is O(n log n), vectorised. Equal values are counted separately by
-    grouping on the value.
+    grouping on the value. With weights, a point counts its weight for the queries and a query its
+    weight for the points (the counts are then sums of the other side's weights).
     """
     n_points, n_queries = len(point_key), len(query_key)
     keys = np.concatenate([point_key, query_key])
@@ -630,11 +774,20 @@ def _dominance(
     order = np.lexsort((~is_query, keys))  # at equal keys queries come first: only strictly smaller keys count
     is_query, values = is_query[order], values[order]
     is_point = ~is_query
+    if point_weight is None and query_weight is None:
+        point_mass: npt.NDArray[Any] = is_point
+        query_mass: npt.NDArray[Any] = is_query
+    else:
+        ones_p = np.ones(n_points) if point_weight is None else point_weight
+        ones_q = np.ones(n_queries) if query_weight is None else query_weight
+        weight = np.concatenate([ones_p, ones_q])[order]
+        point_mass, query_mass = weight * is_point, weight * is_query
     total = len(order)
     value_key = 2 * values + is_point  # at equal values queries sort before points: strict comparisons
     span = 2 * (int(values.max(initial=0)) + 1)
-    below = np.zeros(total, dtype=np.int64)  # queries: left points with a smaller value
-    above = np.zeros(total, dtype=np.int64)  # points: right queries with a larger value
+    count_type = np.int64 if point_mass.dtype == bool else np.float64
+    below = np.zeros(total, dtype=count_type)  # queries: left points with a smaller value
+    above = np.zeros(total, dtype=count_type)  # points: right queries with a larger value
     perm = np.arange(total)
     size = 1
     while size < total:
@@ -643,8 +796,8 @@ def _dominance(
         perm, pair_start = perm[merged], pair_start[merged]
         pair_end = np.minimum(pair_start + 2 * size, total)
         right = (perm // size) % 2 == 1
-        left_points = np.concatenate([[0], np.cumsum(is_point[perm] & ~right)])
-        right_queries = np.concatenate([[0], np.cumsum(is_query[perm] & right)])
+        left_points = np.concatenate([[0], np.cumsum(point_mass[perm] * ~right)])
+        right_queries = np.concatenate([[0], np.cumsum(query_mass[perm] * right)])
         at = np.flatnonzero(is_query[perm] & right)
         below[perm[at]] += left_points[at] - left_points[pair_start[at]]
         at = np.flatnonzero(is_point[perm] & ~right)
@@ -653,22 +806,22 @@ def _dominance(
     by_value = np.lexsort((np.arange(total), values))
     group_start = np.searchsorted(values[by_value], values[by_value], side="left")
     group_end = np.searchsorted(values[by_value], values[by_value], side="right")
-    points_through = np.concatenate([[0], np.cumsum(is_point[by_value])])
-    queries_through = np.concatenate([[0], np.cumsum(is_query[by_value])])
-    equal = np.empty(total, dtype=np.int64)
+    points_through = np.concatenate([[0], np.cumsum(point_mass[by_value])])
+    queries_through = np.concatenate([[0], np.cumsum(query_mass[by_value])])
+    equal = np.empty(total, dtype=count_type)
     equal[by_value] = np.where(
         is_query[by_value],
         points_through[:-1] - points_through[group_start],
         queries_through[group_end] - queries_through[1:],
     )
-    points_before = np.cumsum(is_point) - is_point
-    queries_after = n_queries - np.cumsum(is_query)
+    points_before = np.cumsum(point_mass) - point_mass
+    queries_after = np.sum(query_mass) - np.cumsum(query_mass)
     where_query = np.flatnonzero(is_query)
     where_point = np.flatnonzero(is_point)
     query_ids = order[where_query] - n_points
     point_ids = order[where_point]
 
-    def scatter(positions: IntArray, ids: IntArray, counts: IntArray, size: int) -> FloatArray:
+    def scatter(positions: IntArray, ids: IntArray, counts: npt.NDArray[Any], size: int) -> FloatArray:
         out = np.empty(size)
         out[ids] = counts[positions]
         return out
@@ -684,42 +837,53 @@ def _dominance(
 
 
 def _pair_counts(
-    time: FloatArray, event: FloatArray, start: FloatArray | None, risk: IntArray
+    time: FloatArray, event: FloatArray, start: FloatArray | None, risk: IntArray, weight: FloatArray | None = None
 ) -> tuple[FloatArray, FloatArray]:
     """Concordant, discordant and tied-on-risk pair counts in one stratum: totals and per row.
 
     Comparable pairs: an event i at t and a row j at risk after t (stop_j > t,
     or stop_j == t and censored; and start_j < t). Concordant: risk_i > risk_j.
     Returns (totals of the three counts, per-row influence = counts of the pairs each row is in).
+    With case weights a pair counts w_i w_j and a row's influence sums the other rows' weights (R's
+    concordance3/4); the caller multiplies the influence by the row's own weight.
     """
     times = np.unique(np.concatenate([time, start if start is not None else []]))
     rank = np.searchsorted(times, time).astype(np.float64)
     dead = np.flatnonzero(event > 0)
     query_key = -2 * rank[dead]
-    later = _dominance(-2 * rank - (1 - event), risk, query_key, risk[dead])
+    dead_weight = None if weight is None else weight[dead]
+    later = _dominance(-2 * rank - (1 - event), risk, query_key, risk[dead], weight, dead_weight)
     # per event: [comparators with lower risk, with equal risk, all]; per row: [events with higher, equal, all]
     events = np.column_stack([later.query_less, later.query_equal, later.query_total])
     rows = np.column_stack([later.point_greater, later.point_equal, later.point_total])
     if start is not None:  # rows that enter at or after t are not at risk at t
-        entered = _dominance(-2 * np.searchsorted(times, start).astype(np.float64), risk, query_key + 1, risk[dead])
+        entered = _dominance(
+            -2 * np.searchsorted(times, start).astype(np.float64), risk, query_key + 1, risk[dead], weight, dead_weight
+        )
         events -= np.column_stack([entered.query_less, entered.query_equal, entered.query_total])
         rows -= np.column_stack([entered.point_greater, entered.point_equal, entered.point_total])
     # columns: concordant, discordant, tied on risk
     event_counts = np.column_stack([events[:, 0], events[:, 2] - events[:, 0] - events[:, 1], events[:, 1]])
     influence = np.column_stack([rows[:, 0], rows[:, 2] - rows[:, 0] - rows[:, 1], rows[:, 1]])
     influence[dead] += event_counts
-    return event_counts.sum(axis=0), influence
+    totals = event_counts.sum(axis=0) if dead_weight is None else dead_weight @ event_counts
+    return totals, influence
 
 
-def _concordance(design: _Design, eta: FloatArray) -> tuple[float, float | None]:
-    """R's ``concordance(fit)`` for a coxph fit: C and its infinitesimal-jackknife standard error."""
+def _concordance(design: _Design, eta: FloatArray, cluster: IntArray | None = None) -> tuple[float, float | None]:
+    """R's ``concordance(fit)`` for a coxph fit: C and its infinitesimal-jackknife standard error
+    (case-weighted, the influence summed within clusters for a robust clustered fit, as R's coxph)."""
+    weight = design.weight if design.weighted else None
     risk = np.unique(eta, return_inverse=True)[1].astype(np.intp)
     totals = np.zeros(3)
     influence = np.zeros((len(eta), 3))
     for s in np.unique(design.strata):
         rows = np.flatnonzero(design.strata == s)
         start = None if design.start is None else design.start[rows]
-        stratum_totals, stratum_influence = _pair_counts(design.time[rows], design.event[rows], start, risk[rows])
+        stratum_weight = None if weight is None else weight[rows]
+        stratum_totals, stratum_influence = _pair_counts(
+            design.time[rows], design.event[rows], start, risk[rows], stratum_weight
+        )
         totals += stratum_totals
         influence[rows] = stratum_influence
     pairs = totals.sum()
@@ -728,6 +892,10 @@ def _concordance(design: _Design, eta: FloatArray) -> tuple[float, float | None]
     concordant, discordant, _ = totals
     somers = (concordant - discordant) / pairs
     dfbeta = ((influence[:, 0] - influence[:, 1]) - somers * influence.sum(axis=1)) / pairs
+    if weight is not None:
+        dfbeta = dfbeta * weight
+    if cluster is not None:
+        dfbeta = _collapse(dfbeta[:, None], cluster)[:, 0]
     return float((somers + 1) / 2), float(math.sqrt(np.sum(dfbeta**2) / 4))
 
 
@@ -742,12 +910,14 @@ def _exp(value: float) -> float:
     return math.exp(value) if value < 709 else math.inf
 
 
-def _terms(fit: _Fit) -> tuple[CoxTerm, ...]:
+def _terms(fit: _Fit, robust: _Robust | None) -> tuple[CoxTerm, ...]:
     terms = []
     for k, column in enumerate(fit.model.design.columns):
         coef = float(fit.beta[k])
         se = float(math.sqrt(fit.variance[k, k]))
-        z = coef / se
+        se_robust = None if robust is None else float(math.sqrt(robust.variance[k, k]))
+        se_test = se if se_robust is None else se_robust
+        z = coef / se_test
         terms.append(
             CoxTerm(
                 term=column.term,
@@ -757,28 +927,39 @@ def _terms(fit: _Fit) -> tuple[CoxTerm, ...]:
                 coef=coef,
                 se=se,
                 hr=_exp(coef),
-                ci=(_exp(coef - Z_95 * se), _exp(coef + Z_95 * se)),
+                ci=(_exp(coef - Z_95 * se_test), _exp(coef + Z_95 * se_test)),
                 z=z,
                 p=float(2 * norm.sf(abs(z))),
+                se_robust=se_robust,
             )
         )
     return tuple(terms)
 
 
-def _result(fit: _Fit, strata: str | None) -> CoxResult:
+ROBUST_NOTE = (
+    "Robust (sandwich) standard errors: CIs, Wald z, p and the Wald test use them; the likelihood ratio "
+    "and score tests assume independent observations, the Wald and robust score tests do not."
+)
+
+
+def _result(fit: _Fit, strata: str | None, options: _Options) -> CoxResult:
     design = fit.model.design
     p = fit.model.p
     score = float(fit.null.score @ _solve(fit.null.information, fit.null.score, fit.model))
-    wald = float(fit.beta @ fit.final.information @ fit.beta)
+    robust = _robust(fit) if options.robust else None
+    if robust is None:
+        wald = float(fit.beta @ fit.final.information @ fit.beta)
+    else:
+        wald = float(fit.beta @ _solve(robust.variance, fit.beta, fit.model))
     eta = fit.model.x @ fit.beta
-    concordance, concordance_se = _concordance(design, eta)
+    concordance, concordance_se = _concordance(design, eta, design.cluster if robust is not None else None)
     events = int(design.event.sum())
     return CoxResult(
         n=len(design.time),
         events=events,
         n_excluded=design.n_excluded,
         ties=TIES,
-        terms=_terms(fit),
+        terms=_terms(fit, robust),
         lr_test=_test("likelihood ratio", 2 * (fit.final.loglik - fit.null.loglik), p),
         wald_test=_test("Wald", wald, p),
         score_test=_test("score (log-rank)", score, p),
@@ -787,11 +968,43 @@ def _result(fit: _Fit, strata: str | None) -> CoxResult:
         loglik=(fit.null.loglik, fit.final.loglik),
         strata=strata,
         events_per_parameter=events / p,
-        warnings=(*design.warnings, *_fit_warnings(fit)),
+        warnings=(*design.warnings, *options.warnings, *_fit_warnings(fit)),
         excluded_rows=design.excluded_rows,
         iterations=fit.iterations,
         converged=fit.converged,
+        weights=options.weights,
+        robust=robust is not None,
+        cluster=options.cluster if robust is not None else None,
+        n_clusters=None if robust is None else robust.n_clusters,
+        robust_score_test=None if robust is None else _test("robust score", robust.score_test, p),
+        notes=() if robust is None else (ROBUST_NOTE,),
     )
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How the variance is estimated: R's ``coxph(weights =, robust =, cluster =)`` resolved."""
+
+    weights: str | None
+    robust: bool
+    cluster: str | None
+    warnings: tuple[str, ...]
+
+
+def _variance_options(frame: pd.DataFrame, weights: str | None, robust: bool | None, cluster: str | None) -> _Options:
+    """R's defaults: robust when a cluster is given or a weight is not a whole number; a cluster with
+    ``robust=False`` is ignored with a warning."""
+    require_columns(frame, [c for c in (weights, cluster) if c])
+    if robust is None:
+        fractional = False
+        if weights is not None:
+            values = pd.to_numeric(frame[weights], errors="coerce").to_numpy(dtype=np.float64)
+            finite = values[np.isfinite(values)]
+            fractional = bool(np.any(finite != np.floor(finite)))
+        robust = cluster is not None or fractional
+    if cluster is not None and not robust:
+        return _Options(weights, False, None, (f"cluster {cluster!r} ignored because robust=False (as R).",))
+    return _Options(weights, robust, cluster, ())
 
 
 def fit_cox(
@@ -804,6 +1017,9 @@ def fit_cox(
     reference: Mapping[str, str] | None = None,
     strata: str | None = None,
     start_col: str | None = None,
+    weights: str | None = None,
+    robust: bool | None = None,
+    cluster: str | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional-hazards model (Efron ties), as R's ``coxph``.
 
@@ -817,6 +1033,13 @@ def fit_cox(
         a numeric column given a reference is treated as a category.
     strata : column whose values get separate baseline hazards.
     start_col : entry time column: counting-process (start, stop] data.
+    weights : case-weight column (finite, > 0), as ``coxph(weights = w)``; rows missing a weight are
+        excluded and counted.
+    robust : robust (sandwich) variance, as ``coxph(robust = TRUE)``: each term gets ``se_robust`` and its
+        CI, z and p use it, the Wald test uses the robust variance and ``robust_score_test`` is set. None
+        (the default) follows R: robust when ``cluster`` is given or a weight is not a whole number.
+    cluster : column whose rows are correlated (e.g. one patient's (start, stop] rows), as ``cluster(id)``:
+        the robust variance sums the residuals within each value. Without it each row is its own cluster.
 
     Raises
     ------
@@ -830,11 +1053,18 @@ def fit_cox(
     cox_zph : the proportional-hazards test of the same model.
     univariate_screen : one model per candidate covariate.
     """
+    options = _variance_options(frame, weights, robust, cluster)
+    if options.robust and start_col is not None and options.cluster is None:
+        raise DataError(
+            "a robust variance on (start, stop] rows needs cluster= (the column identifying each patient), "
+            "as R's coxph: rows of one patient are not independent"
+        )
     design = _design(
         frame, time_col, event_col, covariates,
         categorical=categorical, reference=reference, strata=strata, start_col=start_col,
+        weights=weights, cluster=options.cluster,
     )  # fmt: skip
-    return _result(_fit(design), strata)
+    return _result(_fit(design), strata, options)
 
 
 # ----------------------------------------------------------------------------- cox.zph

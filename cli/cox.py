@@ -5,7 +5,8 @@ Times stay in the file's own unit. ``--json`` prints a stable contract:
 ``coef``, ``se``, ``hr``, ``ci``, ``p``, and for a category's level
 "COLUMN=LEVEL" its ``reference``), ``lr_test`` (``statistic``, ``df``, ``p``)
 and ``concordance``. More keys may be added (``wald_test``, ``score_test``,
-``warnings``, ``zph`` with ``--zph``, ...); these never change.
+``warnings``, ``zph`` with ``--zph``, ``se_robust`` per term, ``robust``, ``weights``,
+``cluster``, ``n_clusters``, ``robust_score_test``, ``notes`` ...); these never change.
 """
 
 from __future__ import annotations
@@ -42,6 +43,16 @@ def register(subparsers: Any) -> None:
         help="reference level of a categorical covariate (repeat for several)",
     )
     parser.add_argument("--strata", metavar="COL", help="stratify: a separate baseline hazard per value")
+    parser.add_argument("--weights", metavar="COL", help="case-weight column (numbers > 0), as coxph(weights = )")
+    parser.add_argument(
+        "--robust",
+        action="store_const",
+        const=True,
+        default=None,
+        help="robust (sandwich) SEs, as coxph(robust = TRUE); on by default, as R, with --cluster or "
+        "non-integer weights",
+    )
+    parser.add_argument("--cluster", metavar="COL", help="rows sharing a value are one patient (robust variance)")
     parser.add_argument(
         "--time-varying",
         default="",
@@ -113,7 +124,7 @@ def _text(args: argparse.Namespace, result: CoxResult, zph: ZphResult | None) ->
         f"Cox model of {args.time!r} (event {args.event!r}){strata}: n = {result.n}, events = {result.events}, "
         f"{result.n_excluded} excluded for missing values; ties: {result.ties}.",
         "",
-        f"{'term':<28}{'HR (95% CI)':<26}p",
+        f"{'term':<28}{'HR (95% CI, robust SE)' if result.robust else 'HR (95% CI)':<26}p",
     ]
     for term in result.terms:
         label = term.term if term.reference is None else f"{term.term} (vs {term.reference})"
@@ -130,6 +141,12 @@ def _text(args: argparse.Namespace, result: CoxResult, zph: ZphResult | None) ->
         lines += ["", "Proportional hazards (cox.zph, Kaplan–Meier time transform):"]
         for row in (*zph.terms, zph.global_test):
             lines.append(f"  {row.term:<26}chi-square = {row.chisq:.4g} on {row.df} df, {_p_equals(row.p)}")
+    if result.weights:
+        lines.append(f"Case weights: {result.weights!r}.")
+    lines += result.notes
+    if result.robust_score_test is not None:
+        test = result.robust_score_test
+        lines.append(f"Robust score test: chi-square = {test.statistic:.4g} on {test.df} df, {_p_equals(test.p)}")
     if result.warnings:
         lines += ["", "Warnings:", *(f"  - {warning}" for warning in result.warnings)]
     return "\n".join(lines)
@@ -145,7 +162,7 @@ def _time_varying_frame(args: argparse.Namespace, covariates: list[str]) -> tupl
     exposures = parse_columns(args.time_varying, "--time-varying")
     cohort = load_cohort(args.data)
     baseline = [c for c in covariates if c not in exposures]
-    extra = [c for c in (args.strata,) if c and c not in baseline]
+    extra = [c for c in dict.fromkeys((args.strata, args.weights, args.cluster)) if c and c not in baseline]
     long = counting_process(cohort.frame, exposures, [*baseline, *extra], time_col=args.time, event_col=args.event)
     args.time, args.event, args.start = "stop", "event", "start"
     return long, [*exposures, *baseline]
@@ -163,7 +180,8 @@ def run(args: argparse.Namespace) -> int:
         "strata": args.strata,
         "start_col": args.start,
     }
-    result = fit_cox(frame, args.time, args.event, covariates, **options)
+    variance = {"weights": args.weights, "robust": args.robust, "cluster": args.cluster}
+    result = fit_cox(frame, args.time, args.event, covariates, **options, **variance)
     zph = cox_zph(frame, args.time, args.event, covariates, **options) if args.zph else None
     if args.json:
         print(json.dumps(to_json(result, zph), indent=2, allow_nan=False))
