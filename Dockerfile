@@ -26,7 +26,8 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /srv/ppx
 COPY --chown=ppx:ppx gunicorn.conf.py ./
 COPY --chown=ppx:ppx data ./data
-USER ppx
+# the numeric uid of the ppx user created above (a name may not resolve on the host)
+USER 10001
 ENV PATH="/opt/venv/bin:$PATH" \
     PPX_BIND="0.0.0.0:8050" \
     PPX_COHORT_PATH="/srv/ppx/data/synthetic_klc.csv" \

@@ -18,6 +18,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from importlib import resources
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal
@@ -796,12 +797,19 @@ def load_cohort(path: str | Path, *, synthetic: bool = False) -> ValidatedCohort
     return cohort
 
 
+BUNDLED_FILE = "synthetic_klc.csv"
+
+
 def bundled_cohort_path() -> Path:
-    """The bundled cohort file: ``$PPX_COHORT_PATH`` if set, else ``data/synthetic_klc.csv`` in the repository."""
+    """The bundled cohort file: ``$PPX_COHORT_PATH`` if set, else the package data ``analysis/data/synthetic_klc.csv``.
+
+    The package data ships in the wheel (importlib.resources), so the default works from any directory after a
+    plain ``pip install``; ``data/synthetic_klc.csv`` in the repository is the documented, identical copy.
+    """
     override = os.environ.get("PPX_COHORT_PATH")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[1] / "data" / "synthetic_klc.csv"
+    return Path(str(resources.files("analysis") / "data" / BUNDLED_FILE))
 
 
 def load_bundled_cohort() -> ValidatedCohort:

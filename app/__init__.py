@@ -13,6 +13,7 @@ from analysis.errors import DataError
 from app import sessions
 from app.background import backend_name, background_manager
 from app.cache import cache_ready, init_cache
+from app.delivery import init_delivery
 from app.logging_setup import init_request_logging
 from app.sessions import StoreUnavailableError, init_sessions
 
@@ -114,6 +115,7 @@ def create_app() -> Dash:
     server: Flask = app.server
     server.config["MAX_CONTENT_LENGTH"] = int(MAX_REQUEST_MB * 1024 * 1024)
     init_request_logging(server)
+    init_delivery(server)
     init_cache(server)
     init_sessions(server)
     _security_headers(app)
