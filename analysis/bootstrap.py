@@ -189,7 +189,7 @@ def _prepare(label: str, time: FloatArray, event: FloatArray) -> _Group:
 
 
 @dataclass(frozen=True)
-class _Stats:
+class CurveStats:
     """Per-resample statistics: rows are resamples. NaN median = not reached; NaN survival = unknown."""
 
     median: FloatArray
@@ -211,7 +211,7 @@ def _curves(group: _Group, rows: IntArray) -> tuple[FloatArray, FloatArray]:
     return survival, counts
 
 
-def _medians(distinct: FloatArray, survival: FloatArray) -> FloatArray:
+def row_medians(distinct: FloatArray, survival: FloatArray) -> FloatArray:
     """R's median rule (see :func:`analysis.km.r_median`) row by row; NaN = not reached."""
     below = survival < 0.5 + _R_TOLERANCE
     reached = below.any(axis=1)
@@ -229,12 +229,21 @@ def _medians(distinct: FloatArray, survival: FloatArray) -> FloatArray:
     return median
 
 
-def _statistics(group: _Group, rows: IntArray, times: FloatArray, tau: float) -> _Stats:
+def _statistics(group: _Group, rows: IntArray, times: FloatArray, tau: float) -> CurveStats:
     survival, counts = _curves(group, rows)
-    distinct = group.distinct
+    return curve_statistics(group.distinct, survival, counts > 0, times, tau)
+
+
+def curve_statistics(
+    distinct: FloatArray, survival: FloatArray, observed: npt.NDArray[np.bool_], times: FloatArray, tau: float
+) -> CurveStats:
+    """Median, survival at ``times`` and RMST to ``tau`` of curves given as rows (resamples) on ``distinct`` times.
+
+    ``survival[b, k]`` is the curve just after ``distinct[k]``; ``observed[b, k]`` says the resample has a
+    patient at that time (survival beyond a resample's last one is unknown unless the curve reached 0).
+    """
     index = np.searchsorted(distinct, times, side="right") - 1
     at = np.where(index[None, :] < 0, 1.0, survival[:, np.maximum(index, 0)])
-    observed = counts > 0
     last = np.where(observed.any(axis=1), len(distinct) - 1 - np.argmax(observed[:, ::-1], axis=1), 0)
     last_time = distinct[last]
     unknown = (times[None, :] > last_time[:, None]) & (at > 0)
@@ -243,7 +252,7 @@ def _statistics(group: _Group, rows: IntArray, times: FloatArray, tau: float) ->
     widths = np.diff(np.r_[0.0, grid, tau])
     heights = np.concatenate([np.ones((len(survival), 1)), survival], axis=1)
     rmst = heights @ widths
-    return _Stats(median=_medians(distinct, survival), survival=at, rmst=rmst)
+    return CurveStats(median=row_medians(distinct, survival), survival=at, rmst=rmst)
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -253,7 +262,7 @@ def _optional(value: float) -> float | None:
     return None if not math.isfinite(value) else float(value)
 
 
-def _summarise(
+def summarise_samples(
     point: float,
     samples: FloatArray,
     alpha: float,
@@ -295,7 +304,7 @@ def _median_difference(group: FloatArray, reference: FloatArray) -> FloatArray:
     return np.where(group_nr & reference_nr, np.nan, diff)
 
 
-def _as_nr(median: FloatArray) -> FloatArray:
+def not_reached_as_inf(median: FloatArray) -> FloatArray:
     """Not reached (NaN) as +infinity, so it is ordered above every reached median."""
     return np.where(np.isnan(median), np.inf, median)
 
@@ -375,11 +384,13 @@ def bootstrap_survival(
                 label=g.label,
                 n=g.n,
                 events=int(g.event.sum()),
-                median=_summarise(float(point.median[0]), _as_nr(stats.median), alpha, f"{g.label} median", notes),
+                median=summarise_samples(
+                    float(point.median[0]), not_reached_as_inf(stats.median), alpha, f"{g.label} median", notes
+                ),
                 survival=tuple(
                     BootAt(
                         float(t),
-                        _summarise(
+                        summarise_samples(
                             float(point.survival[0, i]),
                             stats.survival[:, i],
                             alpha,
@@ -389,7 +400,7 @@ def bootstrap_survival(
                     )
                     for i, t in enumerate(requested)
                 ),
-                rmst=_summarise(float(point.rmst[0]), stats.rmst, alpha, f"{g.label} RMST", notes),
+                rmst=summarise_samples(float(point.rmst[0]), stats.rmst, alpha, f"{g.label} RMST", notes),
             )
         )
     differences = []
@@ -401,7 +412,7 @@ def bootstrap_survival(
             BootDifference(
                 group=g.label,
                 reference=reference.label,
-                median=_summarise(
+                median=summarise_samples(
                     median_point if math.isfinite(median_point) else math.nan,
                     _median_difference(stats.median, ref_stats.median),
                     alpha,
@@ -412,7 +423,7 @@ def bootstrap_survival(
                 survival=tuple(
                     BootAt(
                         float(t),
-                        _summarise(
+                        summarise_samples(
                             float(point.survival[0, i] - ref_point.survival[0, i]),
                             stats.survival[:, i] - ref_stats.survival[:, i],
                             alpha,
@@ -422,7 +433,7 @@ def bootstrap_survival(
                     )
                     for i, t in enumerate(requested)
                 ),
-                rmst=_summarise(
+                rmst=summarise_samples(
                     float(point.rmst[0] - ref_point.rmst[0]),
                     stats.rmst - ref_stats.rmst,
                     alpha,
@@ -452,12 +463,12 @@ def _resample(
     seed: int,
     progress: Callable[[int, int], None] | None,
     should_stop: Callable[[], bool] | None,
-) -> list[_Stats]:
+) -> list[CurveStats]:
     """Per-group statistics of ``n_resamples`` stratified resamples, in chunks of about 5%."""
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(groups))]
     widest = max(max(g.n, len(g.distinct)) for g in groups)
     chunk = max(1, min(math.ceil(n_resamples / 20), _CELLS_PER_CHUNK // widest))
-    parts: list[list[_Stats]] = [[] for _ in groups]
+    parts: list[list[CurveStats]] = [[] for _ in groups]
     done = 0
     while done < n_resamples:
         if should_stop is not None and should_stop():
@@ -470,7 +481,7 @@ def _resample(
         if progress is not None:
             progress(done, n_resamples)
     return [
-        _Stats(
+        CurveStats(
             median=np.concatenate([p.median for p in part]),
             survival=np.concatenate([p.survival for p in part], axis=0),
             rmst=np.concatenate([p.rmst for p in part]),

@@ -20,6 +20,16 @@ Conventions (each one is explained in ``docs/conventions-km.md``):
 - **RMST** is R's ``survival:::survmean(fit, rmean=tau)``.
 - **Median follow-up** is the reverse Kaplan–Meier median (events and
   censorings swapped), with its CI from the same ``conf_type``.
+- **Case weights** (``weights``, e.g. inverse-probability weights) give R's
+  ``survfit(weights = w)``: the numbers at risk and of events in the product
+  are sums of weights, and the standard error is R's default for weighted
+  data (survival >= 3: ``robust = TRUE``), the infinitesimal-jackknife
+  variance ``sum_i (w_i dS(t)/dw_i)^2``, not Greenwood. The RMST SE is
+  ``survmean``'s formula on the weighted counts. ``n``, ``events``, the
+  number at risk in tables and the median follow-up stay counts of patients
+  (unweighted). For weighted comparisons the intervals a reader should use are
+  the bootstrap ones (:mod:`analysis.adjusted`), which also carry the
+  uncertainty of the estimated weights.
 
 Everything is computed with vectorised numpy on the distinct times; there is
 no per-patient Python loop.
@@ -318,6 +328,7 @@ class _Table:
     sorted_entry: FloatArray | None
     event_times: FloatArray
     censor_times: FloatArray
+    weighted: bool = False
 
     def at_risk(self, t: FloatArray) -> IntArray:
         """Number at risk at each t: time >= t and (under left truncation) entry < t; at t = 0, entry <= 0."""
@@ -334,15 +345,22 @@ class _Table:
         return at_risk
 
 
-def _table(time: FloatArray, event: FloatArray, entry: FloatArray | None) -> _Table:
+def _table(time: FloatArray, event: FloatArray, entry: FloatArray | None, weight: FloatArray | None = None) -> _Table:
+    """Counts at each distinct time; with ``weight`` the numbers at risk, of events and censored are weight sums."""
     order = np.argsort(time, kind="stable")
     sorted_time = time[order]
     sorted_event = event[order]
     starts = np.flatnonzero(np.r_[True, sorted_time[1:] != sorted_time[:-1]])
     distinct = sorted_time[starts]
-    counts = np.diff(np.r_[starts, len(sorted_time)]).astype(np.float64)
-    n_event = np.add.reduceat(sorted_event, starts) if len(starts) else np.zeros(0)
-    n_risk = (len(sorted_time) - starts).astype(np.float64)
+    if weight is None:
+        counts = np.diff(np.r_[starts, len(sorted_time)]).astype(np.float64)
+        n_event = np.add.reduceat(sorted_event, starts) if len(starts) else np.zeros(0)
+        n_risk = (len(sorted_time) - starts).astype(np.float64)
+    else:
+        sorted_weight = weight[order]
+        counts = np.add.reduceat(sorted_weight, starts) if len(starts) else np.zeros(0)
+        n_event = np.add.reduceat(sorted_event * sorted_weight, starts) if len(starts) else np.zeros(0)
+        n_risk = np.cumsum(counts[::-1])[::-1]
     sorted_entry = None
     if entry is not None:
         sorted_entry = np.sort(entry)
@@ -357,7 +375,41 @@ def _table(time: FloatArray, event: FloatArray, entry: FloatArray | None) -> _Ta
         sorted_entry=sorted_entry,
         event_times=sorted_time[is_event],
         censor_times=sorted_time[~is_event],
+        weighted=weight is not None,
     )
+
+
+def _jackknife_se_log(
+    drops: tuple[FloatArray, FloatArray, FloatArray], time: FloatArray, event: FloatArray, weight: FloatArray
+) -> FloatArray:
+    """SE of log S(t) at each drop time by R's infinitesimal jackknife (``survfit(weights=, robust=TRUE)``).
+
+    The influence of patient i on log S(t) is ``A(min(t, T_i)) - d_i 1[T_i <= t] / (n(T_i) - d(T_i))`` with
+    ``A(t) = sum_{t_j <= t} d_j / (n_j (n_j - d_j))`` on the weighted counts; the variance is
+    ``sum_i w_i^2 influence_i(t)^2``, summed in O(n) with cumulative sums over the sorted times.
+    """
+    drop_times, n_risk, n_event = drops
+    if len(drop_times) == 0:
+        return np.zeros(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alive = n_risk - n_event
+        step_a = np.where(alive > 0, n_event / (n_risk * alive), 0.0)
+        step_b = np.where(alive > 0, 1.0 / alive, 0.0)
+    cumulative_a = np.cumsum(step_a)
+    # the step (drop time) index of each patient's own time: the last drop time <= T_i
+    own = np.searchsorted(drop_times, time, side="right") - 1
+    a_own = np.where(own >= 0, cumulative_a[np.maximum(own, 0)], 0.0)
+    is_drop = (own >= 0) & (drop_times[np.maximum(own, 0)] == time) & (event == 1.0)
+    b_own = np.where(is_drop, step_b[np.maximum(own, 0)], 0.0)
+    finished = weight**2 * (a_own - b_own) ** 2
+    # patient i has finished by drop k when T_i <= t_k, i.e. from the first drop time >= T_i on
+    first = np.searchsorted(drop_times, time, side="left")
+    slots = len(drop_times) + 1
+    finished_by = np.cumsum(np.bincount(first, weights=finished, minlength=slots))[:-1]
+    finished_square = np.cumsum(np.bincount(first, weights=weight**2, minlength=slots))[:-1]
+    variance = finished_by + cumulative_a**2 * (float(np.sum(weight**2)) - finished_square)
+    se_log: FloatArray = np.sqrt(np.maximum(variance, 0.0))
+    return se_log
 
 
 @dataclass(frozen=True)
@@ -396,13 +448,22 @@ def confidence_limits(survival: FloatArray, se_log: FloatArray, conf_type: ConfT
     return lower, upper
 
 
-def _steps(times: FloatArray, n_risk: FloatArray, n_event: FloatArray, conf_type: ConfType) -> _Steps:
+def _steps(
+    times: FloatArray,
+    n_risk: FloatArray,
+    n_event: FloatArray,
+    conf_type: ConfType,
+    patients: tuple[FloatArray, FloatArray, FloatArray] | None = None,
+) -> _Steps:
+    """The curve at its drop times; ``patients`` (time, event, weight): the jackknife SE of R's weighted fit."""
     drops = n_event > 0
     times, n_risk, n_event = times[drops], n_risk[drops], n_event[drops]
     survival: FloatArray = np.cumprod(1.0 - n_event / n_risk, dtype=np.float64)
     with np.errstate(divide="ignore"):
         greenwood = np.cumsum(n_event / (n_risk * (n_risk - n_event)), dtype=np.float64)
     se_log: FloatArray = np.sqrt(greenwood)
+    if patients is not None:
+        se_log = _jackknife_se_log((times, n_risk, n_event), *patients)
     lower, upper = confidence_limits(survival, se_log, conf_type)
     return _Steps(times, n_risk, n_event, survival, se_log, lower, upper)
 
@@ -491,7 +552,8 @@ def _curve(table: _Table, steps: _Steps) -> KMCurve:
     survival = np.r_[1.0, steps.survival, [end_survival] * len(tail)]
     lower = np.r_[1.0, steps.lower, [end_lower] * len(tail)]
     upper = np.r_[1.0, steps.upper, [end_upper] * len(tail)]
-    n_at_risk = np.r_[table.at_risk(np.array([0.0])), steps.n_risk, table.at_risk(tail)].astype(np.intp)
+    risk_at_drops = table.at_risk(steps.times) if table.weighted else steps.n_risk
+    n_at_risk = np.r_[table.at_risk(np.array([0.0])), risk_at_drops, table.at_risk(tail)].astype(np.intp)
     censored_at = table.times[table.n_censor > 0]
     index = np.searchsorted(steps.times, censored_at, side="right") - 1
     censor_survival = np.where(index < 0, 1.0, steps.survival[np.maximum(index, 0)] if len(steps.times) else 1.0)
@@ -515,12 +577,15 @@ def _estimate(
     requested: FloatArray,
     tau: float | None,
     label: str,
+    weight: FloatArray | None = None,
 ) -> tuple[KMGroup, _Table]:
     if len(time) == 0:
         raise EmptyGroupError(f"group {label!r} has no patients")
-    table = _table(time, event, entry)
-    steps = _steps(table.times, table.n_risk, table.n_event, conf_type)
+    table = _table(time, event, entry, weight)
+    patients = None if weight is None else (time, event, weight)
+    steps = _steps(table.times, table.n_risk, table.n_event, conf_type, patients)
     events = len(table.event_times)
+    counts = table if weight is None else _table(time, event, entry)
     group = KMGroup(
         group=label,
         n=len(time),
@@ -531,7 +596,7 @@ def _estimate(
         at=_survival_at(table, steps, requested),
         curve=_curve(table, steps),
         rmst=None if tau is None else _rmst(steps, tau),
-        followup=_followup(table, conf_type),
+        followup=_followup(counts, conf_type),
     )
     return group, table
 
@@ -548,6 +613,7 @@ def kaplan_meier(
     times: Iterable[float] = (),
     tau: float | None = None,
     label: str = "all",
+    weights: Iterable[float] | None = None,
 ) -> KMGroup:
     """Kaplan–Meier estimate of one group.
 
@@ -558,6 +624,7 @@ def kaplan_meier(
     conf_type : "log-log" (default), "log" (R's default) or "plain".
     times : times at which to report survival, CI, number at risk and cumulative counts.
     tau : horizon for the restricted mean survival time (RMST); ``None`` skips it.
+    weights : optional case weights (finite, >= 0), as R's ``survfit(weights = w)``; not with ``entry``.
 
     See Also
     --------
@@ -567,10 +634,35 @@ def kaplan_meier(
     requested = _requested_times(times)
     horizon = _check_tau(tau)
     time_array, event_array, entry_array = as_survival_arrays(time, event, entry)
+    weight = None if weights is None else check_weights(weights, len(time_array), entry is not None)
     group, _ = _estimate(
-        time_array, event_array, entry_array, conf_type=conf, requested=requested, tau=horizon, label=label
+        time_array,
+        event_array,
+        entry_array,
+        conf_type=conf,
+        requested=requested,
+        tau=horizon,
+        label=label,
+        weight=weight,
     )
     return group
+
+
+def check_weights(weights: Iterable[float], n: int, with_entry: bool = False) -> FloatArray:
+    """Case weights as a float array: finite, >= 0, one per patient, and not all zero."""
+    if with_entry:
+        raise DataError("case weights with delayed entry (start times) are not supported by the Kaplan–Meier here")
+    try:
+        weight = np.asarray(list(weights), dtype=np.float64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"weights must be numeric: {exc}") from exc
+    if len(weight) != n:
+        raise DataError(f"there must be one weight per patient; got {len(weight)} weights for {n} patients")
+    if not np.isfinite(weight).all() or (weight < 0).any():
+        raise DataError("weights must be finite numbers >= 0")
+    if n and not (weight > 0).any():
+        raise DataError("every weight is 0, so there is nothing to estimate")
+    return weight
 
 
 def km_by_group(
@@ -584,6 +676,7 @@ def km_by_group(
     times: Iterable[float] = (),
     tau: float | None = None,
     group_order: Sequence[str] | None = None,
+    weights_col: str | None = None,
 ) -> KMResult:
     """Kaplan–Meier per group of a DataFrame (one group "all" without ``group_col``).
 
@@ -591,6 +684,8 @@ def km_by_group(
     the time, event, start or group are excluded and counted in ``n_excluded``.
     Groups are labelled by their values as text and sorted naturally unless
     ``group_order`` is given. ``start_col`` gives left-truncation (entry) times.
+    ``weights_col`` names a column of case weights (R's ``survfit(weights =)``);
+    rows missing a weight are excluded and counted like the others.
 
     See Also
     --------
@@ -599,7 +694,7 @@ def km_by_group(
     conf = check_conf_type(conf_type)
     requested = _requested_times(times)
     horizon = _check_tau(tau)
-    extra = (group_col,) if group_col else ()
+    extra = tuple(c for c in (group_col, weights_col) if c)
     data = survival_data(frame, time_col, event_col, start=start_col, extra=extra)
     clean = data.frame
     if clean.empty:
@@ -607,9 +702,13 @@ def km_by_group(
     time = clean["time"].to_numpy(dtype=np.float64)
     event = clean["event"].to_numpy(dtype=np.float64)
     entry = clean["start"].to_numpy(dtype=np.float64) if start_col else None
+    weight = None
+    if weights_col is not None:
+        raw = frame.loc[clean.index, weights_col]
+        weight = check_weights(pd.to_numeric(raw, errors="coerce"), len(clean), start_col is not None)
     options: dict[str, Any] = {"conf_type": conf, "requested": requested, "tau": horizon}
     if group_col is None:
-        only, _ = _estimate(time, event, entry, label="all", **options)
+        only, _ = _estimate(time, event, entry, label="all", weight=weight, **options)
         return KMResult(conf_type=conf, groups=(only,), n_excluded=data.n_excluded, followup=only.followup)
     values = clean[group_col] if group_col in clean.columns else frame.loc[clean.index, group_col]
     codes, labels = encode_groups(values, group_order)
@@ -618,7 +717,14 @@ def km_by_group(
     groups = []
     for k, label in enumerate(labels):
         rows = order[bounds[k] : bounds[k + 1]]
-        group, _ = _estimate(time[rows], event[rows], None if entry is None else entry[rows], label=label, **options)
+        group, _ = _estimate(
+            time[rows],
+            event[rows],
+            None if entry is None else entry[rows],
+            label=label,
+            weight=None if weight is None else weight[rows],
+            **options,
+        )
         groups.append(group)
     followup = groups[0].followup if len(groups) == 1 else _followup(_table(time, event, entry), conf)
     return KMResult(conf_type=conf, groups=tuple(groups), n_excluded=data.n_excluded, followup=followup)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.bootstrap import BootEstimate, _summarise, bootstrap_survival
+from analysis.bootstrap import BootEstimate, bootstrap_survival, summarise_samples
 from analysis.cohort import load_bundled_cohort
 from analysis.errors import DataError, PPXError
 from analysis.km import kaplan_meier, km_by_group
@@ -131,10 +131,10 @@ def test_not_reached_rule_threshold_is_more_than_two_and_a_half_percent() -> Non
     at_limit = finite.copy()
     at_limit[-50:] = np.inf  # exactly 2.5%
     notes: list[str] = []
-    assert _summarise(5.0, at_limit, 0.05, "m", notes).ci[1] is not None
+    assert summarise_samples(5.0, at_limit, 0.05, "m", notes).ci[1] is not None
     over = finite.copy()
     over[-51:] = np.inf
-    estimate = _summarise(5.0, over, 0.05, "m", notes)
+    estimate = summarise_samples(5.0, over, 0.05, "m", notes)
     assert estimate.ci[1] is None and estimate.n_not_reached == 51
     assert estimate.std_err is not None  # from the reached medians
 

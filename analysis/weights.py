@@ -1,0 +1,759 @@
+"""Propensity-score weighting: the propensity model, balancing weights, diagnostics, balance and E-values.
+
+Conventions (R is the reference; the R code that checks each number sits beside its test):
+
+- **Propensity model** is R's ``glm(treated ~ covariates, family = binomial)``:
+  IRLS from R's start (``mustart = (y + 0.5) / 2``), converged when
+  ``|dev - dev_old| / (|dev| + 0.1) < 1e-8`` (at most 25 iterations), and
+  standard errors from the weighted cross-product of the last iteration, as
+  ``summary.glm``. The **treated** group is the one that is not the reference
+  level of the treatment (the first level in natural order unless one is
+  given); the propensity is P(treated | covariates). The **AUC** (c-statistic)
+  is the Mann–Whitney probability that a treated patient has the higher
+  propensity (ties count 1/2).
+- **Covariates**: numeric and boolean columns enter as numbers; text columns
+  and those named in ``categorical`` are categories, dummy-coded against their
+  reference level, the first level in natural order
+  (:func:`analysis.km.natural_key`), reported as ``COLUMN=LEVEL`` terms.
+- **Weights** (WeightIt's conventions, not normalised): ATE ``t/e + (1-t)/(1-e)``;
+  ATT ``t + (1-t) e/(1-e)`` (treated weight 1); overlap ``t(1-e) + (1-t)e``.
+  **Trimming** at quantile q sets every weight above the q-quantile
+  (R's ``quantile(type = 7)``) to it, as ``WeightIt::trim``; for ATT only the
+  comparison group's weights are trimmed.
+- **Effective sample size** per group ``(sum w)^2 / sum w^2``. A weight is
+  *extreme* when it is more than ``EXTREME_RATIO`` times the mean weight of
+  its group.
+- **Balance** is cobalt's standardised mean difference (``binary = "std"``,
+  ``s.d.denom = "pooled"``): treated minus reference weighted means over the
+  *unweighted* pooled SD ``sqrt((s1^2 + s0^2) / 2)``, so before and after are
+  on one scale. The SD is the sample SD for a continuous covariate and
+  ``sqrt(p(1 - p))`` for a 0/1 covariate or category level. Every level of a
+  category gets its own row, ``COLUMN=LEVEL``. ``BALANCE_THRESHOLD`` = 0.1.
+- **E-value** (VanderWeele & Ding 2017) of a hazard ratio: for a common outcome
+  (at least 15% with the event) the HR is first converted to a risk ratio,
+  ``RR = (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR))``; for a rare one RR = HR.
+  ``E = RR* + sqrt(RR* (RR* - 1))`` with ``RR* = max(RR, 1/RR)``; the CI limit
+  nearer to 1 gives the second E-value (1 when the CI contains 1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast, get_args
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.stats import norm, rankdata
+
+from analysis.errors import DataError, EmptyGroupError
+from analysis.km import encode_groups
+from analysis.survdata import require_columns, spreadsheet_row
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+Estimand = Literal["ate", "att", "overlap"]
+ESTIMANDS: tuple[str, ...] = get_args(Estimand)
+ESTIMAND_LABELS: dict[str, str] = {
+    "ate": "ATE (inverse probability of treatment weights)",
+    "att": "ATT (weights to the treated)",
+    "overlap": "overlap weights",
+}
+BALANCE_THRESHOLD = 0.1
+EXTREME_RATIO = 10.0
+"""A weight above this many times its group's mean weight is called extreme."""
+MIN_ESS = 2.0
+"""Below this effective sample size a group's weights are all carried by one or two patients: an error."""
+LOW_ESS_SHARE = 0.25
+"""An effective sample size below this share of the group's patients gets a warning."""
+SEPARATION = 1e-8
+"""A fitted propensity closer than this to 0 or 1 means the covariates separate the groups."""
+COMMON_OUTCOME = 0.15
+"""Share of patients with the event from which the outcome is "common" for the E-value."""
+GLM_EPSILON = 1e-8
+"""R ``glm.control(epsilon)``."""
+GLM_MAXIT = 25
+"""R ``glm.control(maxit)``."""
+OVERLAP_BINS = 20
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PropensityTerm:
+    """One coefficient of the propensity model (log odds of being treated), as ``summary(glm)``."""
+
+    term: str
+    coef: float
+    se: float
+    z: float
+    p: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"term": self.term, "coef": self.coef, "se": self.se, "z": self.z, "p": self.p}
+
+
+@dataclass(frozen=True)
+class PropensityModel:
+    """The fitted propensity model; ``references`` is (covariate, reference level) of each category."""
+
+    terms: tuple[PropensityTerm, ...]
+    auc: float
+    deviance: float
+    iterations: int
+    references: tuple[tuple[str, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "terms": [t.to_dict() for t in self.terms],
+            "auc": self.auc,
+            "deviance": self.deviance,
+            "iterations": self.iterations,
+            "categorical_reference": dict(self.references),
+        }
+
+
+@dataclass(frozen=True)
+class WeightSummary:
+    """Diagnostics of the weights: range, ESS and extreme weights per group (level → value)."""
+
+    estimand: Estimand
+    min: float
+    max: float
+    ess: tuple[tuple[str, float], ...]
+    n: tuple[tuple[str, int], ...]
+    n_extreme: tuple[tuple[str, int], ...]
+    trim: float | None
+    trimmed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "estimand": self.estimand,
+            "min": self.min,
+            "max": self.max,
+            "ess": dict(self.ess),
+            "n": dict(self.n),
+            "n_extreme": dict(self.n_extreme),
+            "trim": self.trim,
+            "trimmed": self.trimmed,
+        }
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """Standardised mean difference (treated − reference) of one covariate or category level."""
+
+    covariate: str
+    binary: bool
+    mean_treated: float
+    mean_reference: float
+    mean_treated_weighted: float
+    mean_reference_weighted: float
+    smd_unweighted: float
+    smd_weighted: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "covariate": self.covariate,
+            "binary": self.binary,
+            "mean_treated": self.mean_treated,
+            "mean_reference": self.mean_reference,
+            "mean_treated_weighted": self.mean_treated_weighted,
+            "mean_reference_weighted": self.mean_reference_weighted,
+            "smd_unweighted": self.smd_unweighted,
+            "smd_weighted": self.smd_weighted,
+        }
+
+
+@dataclass(frozen=True)
+class OverlapHistogram:
+    """Propensity distributions by group as shares of each group per bin (no patient-level values)."""
+
+    edges: tuple[float, ...]
+    shares: tuple[tuple[str, tuple[float, ...]], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"edges": list(self.edges), "shares": {k: list(v) for k, v in self.shares}}
+
+
+@dataclass(frozen=True)
+class Weighting:
+    """Propensity model, weights (in the order of ``rows``), their diagnostics and balance."""
+
+    treatment: str
+    reference: str
+    treated: str
+    estimand: Estimand
+    n: int
+    n_excluded: int
+    excluded_rows: tuple[str, ...]
+    propensity: PropensityModel
+    summary: WeightSummary
+    balance: tuple[BalanceRow, ...]
+    overlap: OverlapHistogram
+    warnings: tuple[str, ...]
+    rows: tuple[Any, ...]
+    """Index labels of the patients analysed (the frame's index)."""
+    weights: tuple[float, ...]
+    is_treated: tuple[bool, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "treatment": self.treatment,
+            "reference": self.reference,
+            "treated": self.treated,
+            "estimand": self.estimand,
+            "n": self.n,
+            "n_excluded": self.n_excluded,
+            "propensity": self.propensity.to_dict(),
+            "weights": self.summary.to_dict(),
+            "balance": [b.to_dict() for b in self.balance],
+            "overlap": self.overlap.to_dict(),
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class EValue:
+    """E-values of a hazard ratio and of its CI limit nearer to 1; ``rr`` is the risk ratio used."""
+
+    point: float
+    ci_limit: float
+    rr: float
+    common_outcome: bool
+    method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "point": self.point,
+            "ci_limit": self.ci_limit,
+            "rr": self.rr,
+            "common_outcome": self.common_outcome,
+            "method": self.method,
+        }
+
+
+# ----------------------------------------------------------------------------- design
+
+
+@dataclass(frozen=True)
+class Design:
+    """Model matrix (with intercept), treatment indicator and the balance matrix (every level)."""
+
+    x: FloatArray
+    terms: tuple[str, ...]
+    sources: tuple[str, ...]
+    """The covariate each non-intercept term comes from."""
+    treated: FloatArray
+    balance_x: FloatArray
+    balance_terms: tuple[str, ...]
+    balance_binary: tuple[bool, ...]
+    references: tuple[tuple[str, str], ...]
+    reference: str
+    treated_label: str
+    index: pd.Index
+    n_excluded: int
+    excluded_rows: tuple[str, ...]
+
+
+def check_estimand(estimand: str) -> Estimand:
+    if estimand not in ESTIMANDS:
+        raise DataError(f"the estimand must be one of {', '.join(ESTIMANDS)}; got {estimand!r}")
+    return cast(Estimand, estimand)
+
+
+def _numeric(values: pd.Series) -> FloatArray | None:
+    """Numbers if the column is numeric or boolean (also true/false text), else None (a category)."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        numbers: FloatArray = values.to_numpy(dtype=np.float64)
+        return numbers
+    text = values.astype(str).str.strip().str.lower()
+    if text.isin(["true", "false"]).all():
+        flags: FloatArray = np.asarray(text == "true", dtype=np.float64)
+        return flags
+    return None
+
+
+def _treatment(values: pd.Series, column: str, reference: str | None) -> tuple[FloatArray, str, str]:
+    codes, labels = encode_groups(values)
+    if len(labels) != 2:
+        shown = ", ".join(repr(v) for v in labels) or "none"
+        raise DataError(
+            f"the treatment column {column!r} must have exactly two levels among the patients analysed; "
+            f"it has {len(labels)}: {shown}"
+        )
+    if reference is not None and reference not in labels:
+        raise DataError(f"reference level {reference!r} is not a level of {column!r}: {labels[0]!r}, {labels[1]!r}")
+    ref = labels[0] if reference is None else reference
+    treated_label = labels[1] if ref == labels[0] else labels[0]
+    treated = (codes == labels.index(treated_label)).astype(np.float64)
+    return treated, ref, treated_label
+
+
+def _check_separation(name: str, values: FloatArray, treated: FloatArray, labels: tuple[str, str]) -> None:
+    """A covariate on its own whose ranges in the two groups do not overlap makes a propensity 0 or 1."""
+    in_treated, in_reference = values[treated == 1], values[treated == 0]
+    reference, treated_label = labels
+    if in_treated.min() >= in_reference.max() or in_reference.min() >= in_treated.max():
+        if set(np.unique(values)) <= {0.0, 1.0}:
+            level = 1.0 if in_treated.min() >= in_reference.max() else 0.0
+            only = treated_label if level == 1.0 else reference
+            detail = f"every patient with {name} = 1 is in {only!r} (or every one with {name} = 0 in the other group)"
+        else:
+            low, high = (
+                (reference, treated_label) if in_treated.min() >= in_reference.max() else (treated_label, reference)
+            )
+            detail = f"every {low!r} patient has a value at or below every {high!r} patient's"
+        raise DataError(
+            f"covariate {name!r} separates the groups perfectly ({detail}), so some propensities are 0 or 1 "
+            "and no weights exist; leave it out or merge its levels"
+        )
+
+
+def design(
+    frame: pd.DataFrame,
+    treatment: str,
+    covariates: Sequence[str],
+    *,
+    categorical: Iterable[str] = (),
+    reference: str | None = None,
+    required: Sequence[str] = (),
+) -> Design:
+    """Check the inputs and build the propensity model matrix and the balance matrix.
+
+    Rows missing the treatment, a covariate or a ``required`` column are
+    excluded and counted. A treatment with other than two levels, a category
+    with a single level and a covariate that separates the groups on its own
+    raise DataError naming the column.
+    """
+    covariates = list(dict.fromkeys(covariates))
+    if not covariates:
+        raise DataError("the propensity model needs at least one covariate")
+    if treatment in covariates:
+        raise DataError(f"the treatment {treatment!r} cannot also be a covariate")
+    forced = set(categorical)
+    unknown = sorted(forced - set(covariates))
+    if unknown:
+        raise DataError(f"categorical column(s) {', '.join(map(repr, unknown))} are not among the covariates")
+    columns = list(dict.fromkeys([treatment, *covariates, *required]))
+    require_columns(frame, columns)
+    subset = frame[columns]
+    text = subset.select_dtypes(include="object")
+    blank = text.apply(lambda c: c.astype(str).str.strip() == "").any(axis=1) if len(text.columns) else False
+    complete = subset.notna().all(axis=1) & ~blank
+    excluded = tuple(spreadsheet_row(i) for i in frame.index[~complete])
+    clean = subset[complete]
+    if clean.empty:
+        raise EmptyGroupError(f"no patients have {treatment!r} and all of {', '.join(map(repr, covariates))} recorded")
+    treated, ref, treated_label = _treatment(clean[treatment], treatment, reference)
+    arrays: list[FloatArray] = []
+    terms: list[str] = []
+    sources: list[str] = []
+    balance_arrays: list[FloatArray] = []
+    balance_terms: list[str] = []
+    balance_binary: list[bool] = []
+    references: list[tuple[str, str]] = []
+    for covariate in covariates:
+        values = clean[covariate]
+        numbers = None if covariate in forced else _numeric(values)
+        if numbers is not None:
+            if np.ptp(numbers) == 0:
+                raise DataError(
+                    f"covariate {covariate!r} has a single value ({numbers[0]:g}) among the patients analysed; "
+                    "leave it out"
+                )
+            _check_separation(covariate, numbers, treated, (ref, treated_label))
+            arrays.append(numbers)
+            terms.append(covariate)
+            sources.append(covariate)
+            balance_arrays.append(numbers)
+            balance_terms.append(covariate)
+            balance_binary.append(bool(set(np.unique(numbers)) <= {0.0, 1.0}))
+            continue
+        codes, labels = encode_groups(values)
+        if len(labels) < 2:
+            raise DataError(
+                f"categorical covariate {covariate!r} has a single level ({labels[0]!r}) among the patients "
+                "analysed; leave it out"
+            )
+        references.append((covariate, labels[0]))
+        for k, label in enumerate(labels):
+            indicator = (codes == k).astype(np.float64)
+            name = f"{covariate}={label}"
+            _check_separation(name, indicator, treated, (ref, treated_label))
+            balance_arrays.append(indicator)
+            balance_terms.append(name)
+            balance_binary.append(True)
+            if k > 0:
+                arrays.append(indicator)
+                terms.append(name)
+                sources.append(covariate)
+    x = np.column_stack([np.ones(len(clean)), *arrays])
+    _check_collinear(x, terms)
+    return Design(
+        x=x,
+        terms=("(Intercept)", *terms),
+        sources=tuple(sources),
+        treated=treated,
+        balance_x=np.column_stack(balance_arrays),
+        balance_terms=tuple(balance_terms),
+        balance_binary=tuple(balance_binary),
+        references=tuple(references),
+        reference=ref,
+        treated_label=treated_label,
+        index=clean.index,
+        n_excluded=len(excluded),
+        excluded_rows=excluded,
+    )
+
+
+def _check_collinear(x: FloatArray, terms: list[str]) -> None:
+    r = np.linalg.qr(x, mode="r")
+    scale = np.maximum(np.linalg.norm(x, axis=0), 1.0)
+    bad = np.flatnonzero(np.abs(np.diag(r)) <= 1e-7 * scale)
+    if len(bad):
+        raise DataError(
+            f"covariate term {terms[int(bad[0]) - 1]!r} is a linear combination of the other covariates "
+            "among the patients analysed; leave one of them out"
+        )
+
+
+# ----------------------------------------------------------------------------- propensity model (IRLS)
+
+
+def _logistic(eta: FloatArray) -> FloatArray:
+    out: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(eta, -700, 700)))
+    return out
+
+
+def _deviance(y: FloatArray, mu: FloatArray, freq: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(y == 1, np.log(mu), np.log1p(-mu))
+    deviance: FloatArray = -2.0 * np.sum(freq * terms, axis=-1)
+    return deviance
+
+
+def irls(
+    x: FloatArray,
+    y: FloatArray,
+    freq: FloatArray | None = None,
+    start: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, int]:
+    """Logistic regression by R's ``glm.fit`` IRLS, vectorised over rows of ``freq`` (resample frequencies).
+
+    ``freq`` has shape (B, n) (or None: one fit, all 1). Returns the
+    coefficients (B, p), the inverse weighted cross-product of the last
+    iteration (B, p, p) (the covariance, as ``summary.glm``), the fitted
+    probabilities at the coefficients (B, n) and the iterations of the slowest fit.
+    Without ``start`` the first iteration starts from R's ``mustart``.
+    """
+    frequencies = np.ones((1, len(y))) if freq is None else np.atleast_2d(freq).astype(np.float64)
+    n_fits, p = frequencies.shape[0], x.shape[1]
+    if start is None:
+        mu = np.broadcast_to((y + 0.5) / 2, frequencies.shape).copy()
+        eta = np.log(mu / (1 - mu))
+    else:
+        beta_start = np.broadcast_to(start, (n_fits, p))
+        eta = beta_start @ x.T
+        mu = _logistic(eta)
+    deviance_old = _deviance(y, mu, frequencies)
+    beta = np.zeros((n_fits, p))
+    covariance = np.zeros((n_fits, p, p))
+    active = np.ones(n_fits, dtype=bool)
+    iterations = 0
+    while iterations < GLM_MAXIT:
+        iterations += 1
+        variance = mu * (1 - mu)
+        z = eta + (y - mu) / variance
+        w = frequencies * variance
+        for b in np.flatnonzero(active):
+            xtw = x.T * w[b]
+            information = xtw @ x
+            try:
+                covariance[b] = np.linalg.inv(information)
+            except np.linalg.LinAlgError:
+                covariance[b] = np.linalg.pinv(information)
+            beta[b] = covariance[b] @ (xtw @ z[b])
+        eta = np.where(active[:, None], beta @ x.T, eta)
+        mu = np.where(active[:, None], _logistic(eta), mu)
+        deviance = _deviance(y, mu, frequencies)
+        converged = np.abs(deviance - deviance_old) / (np.abs(deviance) + 0.1) < GLM_EPSILON
+        active &= ~converged
+        deviance_old = deviance
+        if not active.any():
+            break
+    if active.any():
+        iterations = GLM_MAXIT + 1
+    return beta, covariance, mu, iterations
+
+
+def auc(score: FloatArray, treated: FloatArray) -> float:
+    """c-statistic: P(score of a treated patient > score of a reference patient), ties 1/2."""
+    ranks = rankdata(score)
+    n1 = float(treated.sum())
+    n0 = len(treated) - n1
+    return float((ranks[treated == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def _separation_message(d: Design, beta: FloatArray, n_extreme: int, treatment: str) -> str:
+    spread = d.x[:, 1:].std(axis=0) * np.abs(beta[1:])
+    culprit = d.terms[1 + int(np.argmax(spread))]
+    return (
+        f"the covariates separate the groups of {treatment!r} (almost) perfectly: {n_extreme} patients have a "
+        f"propensity of 0 or 1, mainly through {culprit!r}; leave it out or merge its levels"
+    )
+
+
+def fit_propensity(d: Design, treatment: str) -> tuple[PropensityModel, FloatArray]:
+    """The propensity model of a design and the fitted propensity of each patient."""
+    beta, covariance, mu, iterations = irls(d.x, d.treated)
+    coef, cov, score = beta[0], covariance[0], mu[0]
+    extreme = (score < SEPARATION) | (score > 1 - SEPARATION)
+    if iterations > GLM_MAXIT or extreme.any():
+        raise DataError(_separation_message(d, coef, int(extreme.sum()), treatment))
+    se = np.sqrt(np.diag(cov))
+    z = coef / se
+    p = 2 * norm.sf(np.abs(z))
+    terms = tuple(
+        PropensityTerm(term, float(c), float(s), float(zz), float(pp))
+        for term, c, s, zz, pp in zip(d.terms, coef, se, z, p, strict=True)
+    )
+    model = PropensityModel(
+        terms=terms,
+        auc=auc(score, d.treated),
+        deviance=float(_deviance(d.treated, score, np.ones(len(score)))),
+        iterations=iterations,
+        references=d.references,
+    )
+    return model, score
+
+
+# ----------------------------------------------------------------------------- weights
+
+
+def balancing_weights(score: FloatArray, treated: FloatArray, estimand: Estimand) -> FloatArray:
+    """ATE, ATT or overlap weights from propensities (any array shape; not normalised)."""
+    if estimand == "ate":
+        out: FloatArray = treated / score + (1 - treated) / (1 - score)
+    elif estimand == "att":
+        out = treated + (1 - treated) * score / (1 - score)
+    else:
+        out = treated * (1 - score) + (1 - treated) * score
+    return out
+
+
+def trim_weights(
+    weights: FloatArray, treated: FloatArray, estimand: Estimand, quantile: float
+) -> tuple[FloatArray, int]:
+    """Weights above the ``quantile`` set to it (for ATT the comparison group's only); and how many were changed."""
+    eligible = treated == 0 if estimand == "att" else np.ones(len(weights), dtype=bool)
+    limit = float(np.quantile(weights[eligible], quantile))
+    above = eligible & (weights > limit)
+    return np.where(above, limit, weights), int(above.sum())
+
+
+def check_trim(trim: float | None) -> float | None:
+    if trim is None:
+        return None
+    if not 0.5 <= trim < 1:
+        raise DataError(f"the trimming quantile must be at least 0.5 and below 1 (e.g. 0.99); got {trim}")
+    return float(trim)
+
+
+def effective_sample_size(weights: FloatArray) -> float:
+    """Kish's effective sample size ``(sum w)^2 / sum w^2``."""
+    total = float(weights.sum())
+    squares = float((weights**2).sum())
+    return total**2 / squares if squares > 0 else 0.0
+
+
+def _summary(
+    weights: FloatArray, d: Design, estimand: Estimand, trim: float | None, trimmed: int, treatment: str
+) -> tuple[WeightSummary, list[str]]:
+    warnings: list[str] = []
+    ess: list[tuple[str, float]] = []
+    counts: list[tuple[str, int]] = []
+    extremes: list[tuple[str, int]] = []
+    for label, flag in ((d.reference, 0.0), (d.treated_label, 1.0)):
+        group = weights[d.treated == flag]
+        size = effective_sample_size(group)
+        n_extreme = int((group > EXTREME_RATIO * group.mean()).sum())
+        if size < MIN_ESS:
+            raise DataError(
+                f"the weights of group {label!r} of {treatment!r} are all extreme: its effective sample size is "
+                f"{size:.1f} of {len(group)} patients, so the groups barely overlap on these covariates; "
+                "choose overlap weights, trim the weights or use fewer covariates"
+            )
+        if n_extreme:
+            warnings.append(
+                f"{n_extreme} extreme weight(s) in {label!r} (more than {EXTREME_RATIO:g} times the group's mean "
+                "weight): a few patients carry much of the comparison; consider overlap weights or trimming."
+            )
+        if size < LOW_ESS_SHARE * len(group):
+            warnings.append(
+                f"The effective sample size of {label!r} is {size:.1f} of {len(group)} patients "
+                f"(below {LOW_ESS_SHARE:.0%}): the weighted estimate rests on few patients."
+            )
+        ess.append((label, size))
+        counts.append((label, len(group)))
+        extremes.append((label, n_extreme))
+    summary = WeightSummary(
+        estimand=estimand,
+        min=float(weights.min()),
+        max=float(weights.max()),
+        ess=tuple(ess),
+        n=tuple(counts),
+        n_extreme=tuple(extremes),
+        trim=trim,
+        trimmed=trimmed,
+    )
+    return summary, warnings
+
+
+# ----------------------------------------------------------------------------- balance
+
+
+def _weighted_means(x: FloatArray, weights: FloatArray) -> FloatArray:
+    means: FloatArray = (weights @ x) / weights.sum()
+    return means
+
+
+def standardised_differences(
+    x: FloatArray, binary: Sequence[bool], treated: FloatArray, weights: FloatArray | None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """SMD of each column (treated − reference) with the unweighted pooled SD; and the two group means."""
+    is_treated = treated == 1
+    one = np.ones(len(treated))
+    w = one if weights is None else weights
+    mean_1 = _weighted_means(x[is_treated], w[is_treated])
+    mean_0 = _weighted_means(x[~is_treated], w[~is_treated])
+    raw_1 = x[is_treated].mean(axis=0)
+    raw_0 = x[~is_treated].mean(axis=0)
+    flags = np.asarray(binary, dtype=bool)
+    var_1 = np.where(flags, raw_1 * (1 - raw_1), x[is_treated].var(axis=0, ddof=1))
+    var_0 = np.where(flags, raw_0 * (1 - raw_0), x[~is_treated].var(axis=0, ddof=1))
+    pooled = np.sqrt((var_1 + var_0) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        smd = np.where(pooled > 0, (mean_1 - mean_0) / pooled, 0.0)
+    return smd, mean_1, mean_0
+
+
+def balance_table(d: Design, weights: FloatArray) -> tuple[BalanceRow, ...]:
+    before, raw_1, raw_0 = standardised_differences(d.balance_x, d.balance_binary, d.treated, None)
+    after, mean_1, mean_0 = standardised_differences(d.balance_x, d.balance_binary, d.treated, weights)
+    return tuple(
+        BalanceRow(
+            covariate=name,
+            binary=flag,
+            mean_treated=float(raw_1[k]),
+            mean_reference=float(raw_0[k]),
+            mean_treated_weighted=float(mean_1[k]),
+            mean_reference_weighted=float(mean_0[k]),
+            smd_unweighted=float(before[k]),
+            smd_weighted=float(after[k]),
+        )
+        for k, (name, flag) in enumerate(zip(d.balance_terms, d.balance_binary, strict=True))
+    )
+
+
+def _overlap(score: FloatArray, d: Design) -> OverlapHistogram:
+    edges = np.linspace(0.0, 1.0, OVERLAP_BINS + 1)
+    shares = []
+    for label, flag in ((d.reference, 0.0), (d.treated_label, 1.0)):
+        counts, _ = np.histogram(score[d.treated == flag], bins=edges)
+        shares.append((label, tuple(float(c) for c in counts / max(counts.sum(), 1))))
+    return OverlapHistogram(edges=tuple(float(e) for e in edges), shares=tuple(shares))
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def weigh(
+    frame: pd.DataFrame,
+    treatment: str,
+    covariates: Sequence[str],
+    *,
+    estimand: str = "ate",
+    categorical: Iterable[str] = (),
+    reference: str | None = None,
+    trim: float | None = None,
+    required: Sequence[str] = (),
+) -> Weighting:
+    """Propensity model, balancing weights, their diagnostics and covariate balance for a two-level treatment.
+
+    See the module docstring for every convention. Rows missing the
+    treatment, a covariate or a ``required`` column are excluded and counted.
+    """
+    chosen = check_estimand(estimand)
+    quantile = check_trim(trim)
+    d = design(frame, treatment, covariates, categorical=categorical, reference=reference, required=required)
+    return weigh_design(d, treatment, chosen, quantile)
+
+
+def weigh_design(d: Design, treatment: str, estimand: Estimand, trim: float | None) -> Weighting:
+    """:func:`weigh` on a checked design (``trim`` checked by :func:`check_trim`)."""
+    chosen, quantile = estimand, trim
+    model, score = fit_propensity(d, treatment)
+    weights = balancing_weights(score, d.treated, chosen)
+    trimmed = 0
+    if quantile is not None:
+        weights, trimmed = trim_weights(weights, d.treated, chosen, quantile)
+    summary, warnings = _summary(weights, d, chosen, quantile, trimmed, treatment)
+    balance = balance_table(d, weights)
+    unbalanced = [b.covariate for b in balance if abs(b.smd_weighted) > BALANCE_THRESHOLD]
+    if unbalanced:
+        warnings.append(
+            f"After weighting, {len(unbalanced)} covariate(s) still differ by more than "
+            f"{BALANCE_THRESHOLD:g} SD: {', '.join(unbalanced)}."
+        )
+    return Weighting(
+        treatment=treatment,
+        reference=d.reference,
+        treated=d.treated_label,
+        estimand=chosen,
+        n=len(d.treated),
+        n_excluded=d.n_excluded,
+        excluded_rows=d.excluded_rows,
+        propensity=model,
+        summary=summary,
+        balance=balance,
+        overlap=_overlap(score, d),
+        warnings=tuple(warnings),
+        rows=tuple(d.index.tolist()),
+        weights=tuple(weights.tolist()),
+        is_treated=tuple(bool(t) for t in d.treated),
+    )
+
+
+# ----------------------------------------------------------------------------- E-value
+
+
+def _e(rr: float) -> float:
+    ratio = max(rr, 1 / rr)
+    return ratio + math.sqrt(ratio * (ratio - 1))
+
+
+def hr_to_rr(hr: float) -> float:
+    """VanderWeele's conversion of a hazard ratio to a risk ratio for a common outcome."""
+    return float((1 - 0.5 ** math.sqrt(hr)) / (1 - 0.5 ** math.sqrt(1 / hr)))
+
+
+def e_value(hr: float, ci: tuple[float, float], event_share: float) -> EValue:
+    """E-value of a hazard ratio and of its CI limit nearer to 1 (1 when the CI contains 1)."""
+    if not (hr > 0 and math.isfinite(hr) and all(c > 0 and math.isfinite(c) for c in ci)):
+        raise DataError(f"an E-value needs a finite positive hazard ratio and CI; got {hr} ({ci[0]}, {ci[1]})")
+    common = event_share >= COMMON_OUTCOME
+    convert = hr_to_rr if common else (lambda value: value)
+    rr = convert(hr)
+    low, high = ci
+    limit = 1.0 if low <= 1 <= high else _e(convert(high if hr < 1 else low))
+    method = (
+        f"common outcome ({event_share:.0%} with the event): RR = (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR))"
+        if common
+        else f"rare outcome ({event_share:.0%} with the event): RR = HR"
+    )
+    return EValue(point=_e(rr), ci_limit=limit, rr=rr, common_outcome=common, method=method)
