@@ -298,20 +298,22 @@ def _check_separation(name: str, values: FloatArray, treated: FloatArray, labels
     """A covariate on its own whose ranges in the two groups do not overlap makes a propensity 0 or 1."""
     in_treated, in_reference = values[treated == 1], values[treated == 0]
     reference, treated_label = labels
-    if in_treated.min() >= in_reference.max() or in_reference.min() >= in_treated.max():
-        if set(np.unique(values)) <= {0.0, 1.0}:
-            level = 1.0 if in_treated.min() >= in_reference.max() else 0.0
-            only = treated_label if level == 1.0 else reference
-            detail = f"every patient with {name} = 1 is in {only!r} (or every one with {name} = 0 in the other group)"
-        else:
-            low, high = (
-                (reference, treated_label) if in_treated.min() >= in_reference.max() else (treated_label, reference)
-            )
-            detail = f"every {low!r} patient has a value at or below every {high!r} patient's"
-        raise DataError(
-            f"covariate {name!r} separates the groups perfectly ({detail}), so some propensities are 0 or 1 "
-            "and no weights exist; leave it out or merge its levels"
-        )
+    treated_high = in_treated.min() >= in_reference.max()
+    if not (treated_high or in_reference.min() >= in_treated.max()):
+        return
+    if set(np.unique(values)) <= {0.0, 1.0}:
+        value = 1.0 if (values == 1.0).sum() <= (values == 0.0).sum() else 0.0
+        holders = treated[values == value]
+        group = treated_label if holders[0] == 1 else reference
+        who = f"with {name}" if value == 1.0 else f"without {name}"
+        detail = f"every patient {who} is in {group!r}"
+    else:
+        low, high = (reference, treated_label) if treated_high else (treated_label, reference)
+        detail = f"every {low!r} patient has a value at or below every {high!r} patient's"
+    raise DataError(
+        f"covariate {name!r} separates the groups perfectly ({detail}), so some propensities are 0 or 1 "
+        "and no weights exist; leave it out or merge its levels"
+    )
 
 
 def design(
@@ -467,7 +469,7 @@ def irls(
     iterations = 0
     while iterations < GLM_MAXIT:
         iterations += 1
-        variance = mu * (1 - mu)
+        variance = np.maximum(mu * (1 - mu), 1e-300)  # a fitted 0 or 1 (separation) is reported by the caller
         z = eta + (y - mu) / variance
         w = frequencies * variance
         for b in np.flatnonzero(active):
