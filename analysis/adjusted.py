@@ -233,9 +233,7 @@ class AdjustedComparison:
 
 
 def _hazard_ratio(term: CoxTerm) -> HazardRatio:
-    return HazardRatio(
-        coef=term.coef, hr=term.hr, ci=term.ci, p=term.p, se=term.se, se_robust=getattr(term, "se_robust", None)
-    )
+    return HazardRatio(coef=term.coef, hr=term.hr, ci=term.ci, p=term.p, se=term.se, se_robust=term.se_robust)
 
 
 def _cox(frame: pd.DataFrame, column: str, weighted: bool) -> HazardRatio:

@@ -26,6 +26,7 @@ and the R session behind every constant below starts::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -319,7 +320,9 @@ def test_separating_covariate_is_named() -> None:
         weigh(frame, "arm", ["x", "dose"])
     only_a = frame.index[frame["arm"] == "A"][:10]
     frame.loc[only_a, "site"] = "west"  # 'west' only in arm A
-    with pytest.raises(DataError, match=r"'site=west' separates the groups perfectly \(every patient with site=west is in 'A'\)"):
+    with pytest.raises(
+        DataError, match=r"'site=west' separates the groups perfectly \(every patient with site=west is in 'A'\)"
+    ):
         weigh(frame, "arm", ["x", "site"])
 
 
@@ -374,7 +377,7 @@ def test_bad_options_are_clear() -> None:
 
 def test_bootstrap_is_seeded_reports_progress_and_cancels(klc: pd.DataFrame) -> None:
     calls: list[tuple[int, int]] = []
-    options = {"reference": "sorafenib", "times": [12], "tau": 24, "n_bootstrap": 40, "seed": 7}
+    options: dict[str, Any] = {"reference": "sorafenib", "times": [12], "tau": 24, "n_bootstrap": 40, "seed": 7}
     one = adjusted_comparison(klc, "first_line", KLC_COVARIATES, "os_months", "os_event", **options,
                               progress=lambda done, total: calls.append((done, total)))  # fmt: skip
     two = adjusted_comparison(klc, "first_line", KLC_COVARIATES, "os_months", "os_event", **options)
