@@ -32,6 +32,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cli.landmark",
     "cli.dictionary",
     "cli.export",
+    "cli.adjust",
 )
 
 
