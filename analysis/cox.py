@@ -63,6 +63,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import chi2, norm
 
+from analysis import cholesky
 from analysis.errors import ConvergenceError, DataError, EmptyGroupError, PPXError
 from analysis.km import Z_95, encode_groups
 from analysis.survdata import coerce_numeric, require_columns, spreadsheet_row, survival_data
@@ -479,7 +480,8 @@ class _Efron:
     risk-set sums R and death sums D of a group, ``sums[:, j]`` holds, per
     group, the deaths' mean case weight times Σ 1/den, Σ f/den, Σ 1/den²,
     Σ f/den², Σ f²/den² (R's agfit4/coxfit6 ``wtave``; 1 without weights).
-    Sums are over exp(eta - shift).
+    Risk and death sums are over exp(eta - shift) relative to the group's risk-set total ``risk0``
+    (so ``risk1`` is the risk-set mean, and ``sums`` are on that relative scale).
     """
 
     loglik: float
@@ -491,12 +493,30 @@ class _Efron:
     death2: FloatArray
     sums: FloatArray
     shift: float
+    risk0: FloatArray
+
+
+def _scale(x: FloatArray, weight: FloatArray) -> FloatArray:
+    """R's coxfit6/agfit4 scaling: a column not all in {-1, 0, 1} is multiplied by
+    Σw / Σ w|x − mean|, so that the Cholesky tolerance means the same for every covariate."""
+    scale = np.ones(x.shape[1])
+    total = weight.sum()
+    for k in range(x.shape[1]):
+        column = x[:, k]
+        if np.all(np.isin(column, (-1.0, 0.0, 1.0))):
+            continue
+        spread = float(weight @ np.abs(column - (weight @ column) / total))
+        scale[k] = total / spread if spread > 0 else 1.0
+    return scale
 
 
 class _Model:
+    """The centred covariates, multiplied by ``scale`` (R's); coefficients here are on that scale."""
+
     def __init__(self, design: _Design) -> None:
         self.design = design
-        x = design.x - design.x.mean(axis=0)
+        self.scale = _scale(design.x, design.weight)
+        x = (design.x - design.x.mean(axis=0)) * self.scale
         self.x = x
         self.p = x.shape[1]
         self.upper = np.triu_indices(self.p)
@@ -519,19 +539,27 @@ class _Model:
     def evaluate(self, beta: FloatArray) -> _Efron:
         rs = self.risk
         eta = self.x @ beta
-        shift = float(eta.max())
+        top, bottom = float(eta.max()), float(eta.min())
+        # exp(eta - shift) stays within normal floating point for a spread of eta up to ~1,380 (as R's
+        # unshifted exp for |eta| < 709): centred between the extremes, the largest at most exp(690).
+        shift = max(top - 690.0, (top + bottom) / 2)
         risk_score = np.exp(eta - shift)
         if self.design.weighted:
             risk_score = risk_score * self.weight
         risk, death = rs.sums(risk_score[:, None] * self.columns)
         p = self.p
         g = rs.group_of_event
-        den = risk[g, 0] - rs.frac * death[g, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a diverging step: loglik not finite
+            # Each group's sums relative to its risk-set total R0, so that products of moments cannot
+            # overflow when a late risk set is tiny against exp(max eta); ratios are unchanged.
+            risk0 = risk[:, 0].copy()
+            risk /= risk0[:, None]
+            death /= risk0[:, None]
+            den = risk[g, 0] - rs.frac * death[g, 0]
             inverse = 1.0 / den
-            log_den = np.log(den)
-        frac_inverse = rs.frac * inverse
-        terms = np.column_stack([inverse, frac_inverse, inverse**2, frac_inverse * inverse, frac_inverse**2])
+            log_den = np.log(den) + np.log(risk0)[g]
+            frac_inverse = rs.frac * inverse
+            terms = np.column_stack([inverse, frac_inverse, inverse**2, frac_inverse * inverse, frac_inverse**2])
         sums = np.add.reduceat(terms, rs.group_starts, axis=0)
         if self.design.weighted:
             sums *= self.mean_weight[:, None]
@@ -542,7 +570,7 @@ class _Model:
             loglik = float(eta[rs.death_rows].sum() - log_den.sum() - shift * len(den))
         risk1, death1 = risk[:, 1 : 1 + p], death[:, 1 : 1 + p]
         risk2, death2 = risk[:, 1 + p :], death[:, 1 + p :]
-        state = _Efron(loglik, np.zeros(p), np.zeros((p, p)), risk1, death1, risk2, death2, sums, shift)
+        state = _Efron(loglik, np.zeros(p), np.zeros((p, p)), risk1, death1, risk2, death2, sums, shift, risk0)
         score = (self.dead_x - self.xbar_sums(state)).sum(axis=0)
         information = self.weighted_information(state, np.ones(len(sums)))
         return replace(state, score=score, information=information)
@@ -573,7 +601,7 @@ class _Model:
         each stratum between the row's start and stop. Σ_i w_i L_i is the score.
         """
         rs, design = self.risk, self.design
-        sums = state.sums
+        sums = state.sums / state.risk0[:, None]  # back to the exp(eta - shift) scale
         r1, d1 = state.risk1, state.death1
         hazard = sums[:, 0]
         hazard_x = r1 * sums[:, [2]] - d1 * sums[:, [3]]
@@ -608,60 +636,71 @@ class _Model:
 
 @dataclass(frozen=True)
 class _Fit:
+    """``beta`` and ``variance`` in the covariates' own units; ``internal_beta`` on the model's scale.
+    ``singular`` marks coefficients with zero variance (R's NA: not estimable)."""
+
     model: _Model
     beta: FloatArray
+    internal_beta: FloatArray
     final: _Efron
     null: _Efron
     variance: FloatArray
     iterations: int
     converged: bool
+    rank: int
+    singular: npt.NDArray[np.bool_]
 
 
-def _solve(information: FloatArray, vector: FloatArray, model: _Model) -> FloatArray:
-    try:
-        step = np.asarray(np.linalg.solve(information, vector), dtype=np.float64)
-    except np.linalg.LinAlgError as exc:
-        terms = ", ".join(c.term for c in model.design.columns)
-        raise ConvergenceError(
-            f"the Cox model with {terms} could not be fitted: the information matrix is singular "
-            "(a covariate may separate patients with and without events)"
-        ) from exc
-    return step
+def _finite(state: _Efron) -> bool:
+    return math.isfinite(state.loglik) and bool(
+        np.all(np.isfinite(state.score)) and np.all(np.isfinite(state.information))
+    )
 
 
 def _newton_raphson(model: _Model) -> _Fit:
-    """R's coxfit6 iteration: Newton–Raphson, halving the step while the log-likelihood decreases."""
+    """R's coxfit6 / agfit4 iteration (survival 3.x): Newton–Raphson with the generalised Cholesky
+    solve; a step that lowers the log-likelihood or is not finite is shrunk towards the last good beta
+    (by 1/2, then 2/3, ... as R); out of iterations, the last good beta is returned."""
     beta = np.zeros(model.p)
     null = model.evaluate(beta)
     current = null
     loglik = null.loglik
-    new_beta: FloatArray = beta + _solve(null.information, null.score, model)
-    halving = False
+    new_beta: FloatArray = beta + cholesky.solve(null.information, null.score)
+    halving = 0
     converged = False
     iterations = 0
-    for iterations in range(1, MAX_ITER + 1):
+    for iteration in range(1, MAX_ITER + 1):
+        iterations = iteration
         trial = model.evaluate(new_beta)
-        if math.isfinite(trial.loglik) and not halving and abs(1 - loglik / trial.loglik) <= EPS:
+        finite = _finite(trial)
+        if finite and abs(1 - loglik / trial.loglik) <= EPS:
             beta, current, converged = new_beta, trial, True
             break
-        if iterations == MAX_ITER:
-            beta, current = new_beta, trial
-            break
-        if not math.isfinite(trial.loglik) or trial.loglik < loglik:
-            halving = True
-            new_beta = (new_beta + beta) / 2
+        if not finite or trial.loglik < loglik:
+            halving += 1
+            new_beta = (new_beta + halving * beta) / (halving + 1)
         else:
-            halving = False
+            halving = 0
             loglik = trial.loglik
             beta, current = new_beta, trial
-            new_beta = beta + _solve(trial.information, trial.score, model)
+            new_beta = beta + cholesky.solve(trial.information, trial.score)
+    terms = ", ".join(c.term for c in model.design.columns)
     if not math.isfinite(current.loglik):
-        raise ConvergenceError("the Cox model could not be fitted: the likelihood is not finite")
-    try:
-        variance = np.asarray(np.linalg.inv(current.information), dtype=np.float64)
-    except np.linalg.LinAlgError as exc:
-        raise ConvergenceError("the Cox model could not be fitted: the information matrix is singular") from exc
-    return _Fit(model, beta, current, null, variance, iterations, converged)
+        raise ConvergenceError(f"the Cox model with {terms} could not be fitted: the likelihood is not finite")
+    decomposition = cholesky.cholesky2(current.information)
+    internal_variance = cholesky.chinv2(decomposition)
+    scale = model.scale
+    variance = internal_variance * np.outer(scale, scale)
+    original_beta = beta * scale
+    if not (np.all(np.isfinite(original_beta)) and np.all(np.isfinite(variance))):
+        raise ConvergenceError(
+            f"the Cox model with {terms} could not be fitted: numeric overflow "
+            "(a covariate may separate patients with and without events)"
+        )
+    singular = np.diag(variance) == 0
+    return _Fit(
+        model, original_beta, beta, current, null, variance, iterations, converged, decomposition.rank, singular
+    )
 
 
 def _fit(design: _Design) -> _Fit:
@@ -703,8 +742,9 @@ def _robust(fit: _Fit) -> _Robust:
     model = fit.model
     weight = model.design.weight[:, None]
     cluster = model.design.cluster
-    dfbeta = _collapse(weight * model.score_residuals(fit.final, fit.beta) @ fit.variance, cluster)
-    null_scores = _collapse(weight * model.score_residuals(fit.null, np.zeros(model.p)), cluster)
+    residuals = model.score_residuals(fit.final, fit.internal_beta) / model.scale
+    dfbeta = _collapse(weight * residuals @ fit.variance, cluster)
+    null_scores = _collapse(weight * model.score_residuals(fit.null, np.zeros(model.p)) / model.scale, cluster)
     u = null_scores.sum(axis=0)
     try:
         score_test = float(u @ np.linalg.solve(null_scores.T @ null_scores, u))
@@ -715,10 +755,15 @@ def _robust(fit: _Fit) -> _Robust:
 
 def _fit_warnings(fit: _Fit) -> list[str]:
     columns = fit.model.design.columns
-    out: list[str] = []
+    out: list[str] = [
+        f"{c.term!r} is not estimable in these patients (the information matrix is singular in its direction, "
+        "as R's NA coefficient) and was left out."
+        for c, singular in zip(columns, fit.singular, strict=True)
+        if singular
+    ]
     if not fit.converged:
         out.append(f"The model did not converge in {MAX_ITER} iterations; estimates may be unreliable.")
-    infinite = np.abs(fit.final.score @ fit.variance)
+    infinite = np.abs((fit.final.score / fit.model.scale) @ fit.variance)
     flagged = (infinite > EPS) & (infinite > TOLER_INF * np.abs(fit.beta))
     out += [
         f"Loglik converged before {c.term!r}; its coefficient may be infinite "
@@ -913,6 +958,8 @@ def _exp(value: float) -> float:
 def _terms(fit: _Fit, robust: _Robust | None) -> tuple[CoxTerm, ...]:
     terms = []
     for k, column in enumerate(fit.model.design.columns):
+        if fit.singular[k]:
+            continue
         coef = float(fit.beta[k])
         se = float(math.sqrt(fit.variance[k, k]))
         se_robust = None if robust is None else float(math.sqrt(robust.variance[k, k]))
@@ -944,14 +991,11 @@ ROBUST_NOTE = (
 
 def _result(fit: _Fit, strata: str | None, options: _Options) -> CoxResult:
     design = fit.model.design
-    p = fit.model.p
-    score = float(fit.null.score @ _solve(fit.null.information, fit.null.score, fit.model))
+    p = fit.model.p - int(fit.singular.sum())  # R's df: the coefficients that are not NA
+    score = float(fit.null.score @ cholesky.solve(fit.null.information, fit.null.score))
     robust = _robust(fit) if options.robust else None
-    if robust is None:
-        wald = float(fit.beta @ fit.final.information @ fit.beta)
-    else:
-        wald = float(fit.beta @ _solve(robust.variance, fit.beta, fit.model))
-    eta = fit.model.x @ fit.beta
+    wald = float(fit.beta @ cholesky.solve(fit.variance if robust is None else robust.variance, fit.beta))
+    eta = fit.model.x @ fit.internal_beta
     concordance, concordance_se = _concordance(design, eta, design.cluster if robust is not None else None)
     events = int(design.event.sum())
     return CoxResult(
@@ -1161,7 +1205,8 @@ def univariate_screen(
     Column names and the time/event/start/strata columns are checked first
     (DataError). A candidate that cannot be fitted (constant, all missing, no
     events, singular) gives a row with ``result=None`` and the reason in ``note``;
-    a fitted model's warnings are in ``result.warnings``.
+    a fitted model's warnings are in ``result.warnings`` and, joined, in ``note`` (so the screen
+    shows them beside the hazard ratio).
     """
     candidates = list(dict.fromkeys(candidates))
     require_columns(frame, [*candidates, *([strata] if strata else [])])
@@ -1178,5 +1223,5 @@ def univariate_screen(
         except PPXError as exc:
             rows.append(ScreenRow(candidate, None, str(exc)))
         else:
-            rows.append(ScreenRow(candidate, result, None))
+            rows.append(ScreenRow(candidate, result, " ".join(result.warnings) or None))
     return tuple(rows)
