@@ -64,9 +64,11 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from analysis import cholesky
-from analysis.errors import ConvergenceError, DataError, EmptyGroupError, PPXError
-from analysis.km import Z_95, encode_groups
-from analysis.survdata import coerce_numeric, require_columns, spreadsheet_row, survival_data
+from analysis.concordance import collapse, concordance
+from analysis.cox_design import Design, build_design
+from analysis.errors import ConvergenceError, DataError, PPXError
+from analysis.km import Z_95
+from analysis.survdata import require_columns, survival_data
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -79,8 +81,6 @@ MAX_ITER = 20
 TOLER_INF = math.sqrt(EPS)
 """R ``coxph.control(toler.inf)``: the rule that flags a possibly infinite coefficient."""
 MIN_EPV = 10.0
-_COLLINEAR_TOLERANCE = 1e-7
-_BOOL_TEXT = {"true": 1.0, "false": 0.0}
 
 
 # ----------------------------------------------------------------------------- results
@@ -241,172 +241,6 @@ class ScreenRow:
         }
 
 
-# ----------------------------------------------------------------------------- design matrix
-
-
-@dataclass(frozen=True)
-class _Column:
-    term: str
-    covariate: str
-    level: str | None
-    reference: str | None
-
-
-@dataclass(frozen=True)
-class _Design:
-    x: FloatArray
-    columns: tuple[_Column, ...]
-    time: FloatArray
-    event: FloatArray
-    start: FloatArray | None
-    strata: IntArray
-    n_excluded: int
-    excluded_rows: tuple[str, ...]
-    warnings: tuple[str, ...]
-    weight: FloatArray
-    weighted: bool
-    cluster: IntArray | None
-
-
-def _numeric_values(values: pd.Series, column: str) -> FloatArray | None:
-    """The column as numbers if it is numeric or boolean (also "true"/"false" text), else None."""
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-        numbers: FloatArray = values.to_numpy(dtype=np.float64)
-        return numbers
-    text = values.astype(str).str.strip().str.lower()
-    if text.isin(list(_BOOL_TEXT)).all():
-        return np.asarray(text.map(_BOOL_TEXT), dtype=np.float64)
-    return None
-
-
-def _categorical_columns(
-    values: pd.Series, column: str, reference: str | None, warnings: list[str]
-) -> tuple[list[FloatArray], list[_Column]]:
-    codes, labels = encode_groups(values)
-    if reference is not None and reference not in labels:
-        raise DataError(
-            f"reference level {reference!r} of {column!r} is not among its values here: {', '.join(labels)}"
-        )
-    if len(labels) < 2:
-        warnings.append(f"{column!r} has a single value ({labels[0]!r}) in these patients and was left out.")
-        return [], []
-    ref = labels[0] if reference is None else reference
-    arrays: list[FloatArray] = []
-    columns: list[_Column] = []
-    for k, label in enumerate(labels):
-        if label == ref:
-            continue
-        arrays.append((codes == k).astype(np.float64))
-        columns.append(_Column(f"{column}={label}", column, label, ref))
-    return arrays, columns
-
-
-def _drop_collinear(
-    x: FloatArray, strata: IntArray, columns: list[_Column], warnings: list[str]
-) -> tuple[FloatArray, list[_Column]]:
-    """Drop columns that are (numerically) linear combinations of earlier ones or of the strata (R's NA)."""
-    counts = np.bincount(strata)
-    means = np.stack([np.bincount(strata, weights=column) for column in x.T], axis=1) / counts[:, None]
-    centred = x - means[strata]
-    r = np.linalg.qr(centred, mode="r")
-    scale = np.linalg.norm(centred, axis=0)
-    keep = np.abs(np.diag(r)) > _COLLINEAR_TOLERANCE * np.maximum(scale, 1.0)
-    for k in np.flatnonzero(~keep):
-        warnings.append(
-            f"{columns[k].term!r} is constant within strata or a linear combination of other covariates "
-            "in these patients and was left out."
-        )
-    return x[:, keep], [c for c, k in zip(columns, keep, strict=True) if k]
-
-
-def _design(
-    frame: pd.DataFrame,
-    time_col: str,
-    event_col: str,
-    covariates: Sequence[str],
-    *,
-    categorical: Sequence[str],
-    reference: Mapping[str, str] | None,
-    strata: str | None,
-    start_col: str | None,
-    weights: str | None = None,
-    cluster: str | None = None,
-) -> _Design:
-    covariates = list(dict.fromkeys(covariates))
-    if not covariates:
-        raise DataError("a Cox model needs at least one covariate")
-    reference = dict(reference or {})
-    require_columns(frame, [*covariates, *reference])
-    unused = [c for c in reference if c not in covariates]
-    if unused:
-        raise DataError(f"reference level given for {', '.join(map(repr, unused))}, which is not a covariate")
-    grouping = [c for c in (strata, weights, cluster) if c]
-    extra = [c for c in dict.fromkeys([*covariates, *grouping]) if c not in (time_col, event_col)]
-    data = survival_data(frame, time_col, event_col, start=start_col, extra=extra)
-    clean = data.frame
-    if clean.empty:
-        raise EmptyGroupError(
-            f"no patients have {time_col!r}, {event_col!r} and all of {', '.join(map(repr, covariates))} recorded"
-        )
-    event = clean["event"].to_numpy(dtype=np.float64)
-    if event.sum() == 0:
-        raise DataError(
-            f"there are no events in {event_col!r} among the {len(clean)} patients analysed, "
-            "so no hazard ratio can be estimated"
-        )
-    source = frame.loc[clean.index, list(dict.fromkeys([*covariates, *grouping]))]
-    warnings: list[str] = []
-    arrays: list[FloatArray] = []
-    columns: list[_Column] = []
-    for covariate in covariates:
-        values = source[covariate]
-        forced = covariate in categorical or covariate in reference
-        numeric = None if forced else _numeric_values(values, covariate)
-        if numeric is None:
-            level_arrays, level_columns = _categorical_columns(values, covariate, reference.get(covariate), warnings)
-            arrays += level_arrays
-            columns += level_columns
-        elif np.ptp(numeric) == 0:
-            warnings.append(f"{covariate!r} is constant ({numeric[0]:g}) in these patients and was left out.")
-        else:
-            arrays.append(numeric)
-            columns.append(_Column(covariate, covariate, None, None))
-    if not arrays:
-        raise DataError(
-            f"no covariate varies among these patients ({', '.join(map(repr, covariates))}), so there is nothing to fit"
-        )
-    strata_codes = encode_groups(source[strata])[0] if strata else np.zeros(len(clean), dtype=np.intp)
-    x, columns = _drop_collinear(np.column_stack(arrays), strata_codes, columns, warnings)
-    if not columns:
-        raise DataError("no covariate varies within strata among these patients, so there is nothing to fit")
-    return _Design(
-        x=x,
-        columns=tuple(columns),
-        time=clean["time"].to_numpy(dtype=np.float64),
-        event=event,
-        start=clean["start"].to_numpy(dtype=np.float64) if start_col else None,
-        strata=strata_codes,
-        n_excluded=data.n_excluded,
-        excluded_rows=data.excluded_rows,
-        warnings=tuple(warnings),
-        weight=np.ones(len(clean)) if weights is None else _case_weights(source[weights], weights),
-        weighted=weights is not None,
-        cluster=None if cluster is None else encode_groups(source[cluster])[0],
-    )
-
-
-def _case_weights(values: pd.Series, column: str) -> FloatArray:
-    """Case weights as R's coxph accepts them: finite numbers > 0 (rows missing one are excluded before)."""
-    numbers = coerce_numeric(values, column)
-    bad = numbers[~np.isfinite(numbers) | (numbers <= 0)]
-    if len(bad):
-        shown = "; ".join(f"row {spreadsheet_row(i)}: {values[i]!r}" for i in bad.index[:3])
-        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
-        raise DataError(f"weights column {column!r} must hold finite numbers > 0; bad values at {shown}{more}")
-    weight: FloatArray = numbers.to_numpy(dtype=np.float64)
-    return weight
-
-
 # ----------------------------------------------------------------------------- risk sets
 
 
@@ -513,7 +347,7 @@ def _scale(x: FloatArray, weight: FloatArray) -> FloatArray:
 class _Model:
     """The centred covariates, multiplied by ``scale`` (R's); coefficients here are on that scale."""
 
-    def __init__(self, design: _Design) -> None:
+    def __init__(self, design: Design) -> None:
         self.design = design
         self.scale = _scale(design.x, design.weight)
         x = (design.x - design.x.mean(axis=0)) * self.scale
@@ -703,7 +537,7 @@ def _newton_raphson(model: _Model) -> _Fit:
     )
 
 
-def _fit(design: _Design) -> _Fit:
+def _fit(design: Design) -> _Fit:
     """Fit on the rows sorted by stratum, time and event (the layout :class:`_RiskSets` needs)."""
     order = np.lexsort((design.event, design.time, design.strata))
     ordered = replace(
@@ -726,15 +560,6 @@ class _Robust:
     n_clusters: int
 
 
-def _collapse(values: FloatArray, cluster: IntArray | None) -> FloatArray:
-    """Sum rows within clusters (R's ``collapse = cluster``); each row is its own cluster without one."""
-    if cluster is None:
-        return values
-    out = np.zeros((int(cluster.max()) + 1, values.shape[1]))
-    np.add.at(out, cluster, values)
-    return out
-
-
 def _robust(fit: _Fit) -> _Robust:
     """R's ``coxph(robust = TRUE)``: the sandwich variance D'D from the weighted dfbeta residuals
     (score residuals × case weight × model variance, summed within clusters), and the robust score test
@@ -743,8 +568,8 @@ def _robust(fit: _Fit) -> _Robust:
     weight = model.design.weight[:, None]
     cluster = model.design.cluster
     residuals = model.score_residuals(fit.final, fit.internal_beta) / model.scale
-    dfbeta = _collapse(weight * residuals @ fit.variance, cluster)
-    null_scores = _collapse(weight * model.score_residuals(fit.null, np.zeros(model.p)) / model.scale, cluster)
+    dfbeta = collapse(weight * residuals @ fit.variance, cluster)
+    null_scores = collapse(weight * model.score_residuals(fit.null, np.zeros(model.p)) / model.scale, cluster)
     u = null_scores.sum(axis=0)
     try:
         score_test = float(u @ np.linalg.solve(null_scores.T @ null_scores, u))
@@ -776,172 +601,6 @@ def _fit_warnings(fit: _Fit) -> list[str]:
     if epv < MIN_EPV:
         out.append(f"Only {epv:.1f} events per parameter (fewer than {MIN_EPV:g}): estimates may be unstable.")
     return out
-
-
-# ----------------------------------------------------------------------------- concordance
-
-
-@dataclass(frozen=True)
-class _Dominance:
-    """Pair counts of :func:`_dominance`: for each query over the points before it, and for each point
-    over the queries after it, how many have a smaller and an equal value, and how many in all."""
-
-    query_less: FloatArray
-    query_equal: FloatArray
-    query_total: FloatArray
-    point_greater: FloatArray
-    point_equal: FloatArray
-    point_total: FloatArray
-
-
-def _dominance(
-    point_key: FloatArray,
-    point_value: IntArray,
-    query_key: FloatArray,
-    query_value: IntArray,
-    point_weight: FloatArray | None = None,
-    query_weight: FloatArray | None = None,
-) -> _Dominance:
-    """Offline two-dimensional dominance counts over the pairs (point, query) with point key < query key.
-
-    Items are put in key order; a bottom-up merge sort by value then counts,
-    for each merged pair of blocks, the left points below each right query and
-    the right queries above each left point (cumulative sums in merged order).
-    Each level is one stable argsort of two sorted runs per block pair, so the
-    work is O(n log n), vectorised. Equal values are counted separately by
-    grouping on the value. With weights, a point counts its weight for the queries and a query its
-    weight for the points (the counts are then sums of the other side's weights).
-    """
-    n_points, n_queries = len(point_key), len(query_key)
-    keys = np.concatenate([point_key, query_key])
-    is_query = np.concatenate([np.zeros(n_points, dtype=bool), np.ones(n_queries, dtype=bool)])
-    values = np.concatenate([point_value, query_value]).astype(np.int64)
-    order = np.lexsort((~is_query, keys))  # at equal keys queries come first: only strictly smaller keys count
-    is_query, values = is_query[order], values[order]
-    is_point = ~is_query
-    if point_weight is None and query_weight is None:
-        point_mass: npt.NDArray[Any] = is_point
-        query_mass: npt.NDArray[Any] = is_query
-    else:
-        ones_p = np.ones(n_points) if point_weight is None else point_weight
-        ones_q = np.ones(n_queries) if query_weight is None else query_weight
-        weight = np.concatenate([ones_p, ones_q])[order]
-        point_mass, query_mass = weight * is_point, weight * is_query
-    total = len(order)
-    value_key = 2 * values + is_point  # at equal values queries sort before points: strict comparisons
-    span = 2 * (int(values.max(initial=0)) + 1)
-    count_type = np.int64 if point_mass.dtype == bool else np.float64
-    below = np.zeros(total, dtype=count_type)  # queries: left points with a smaller value
-    above = np.zeros(total, dtype=count_type)  # points: right queries with a larger value
-    perm = np.arange(total)
-    size = 1
-    while size < total:
-        pair_start = perm // (2 * size) * (2 * size)
-        merged = np.argsort(pair_start // (2 * size) * span + value_key[perm], kind="stable")
-        perm, pair_start = perm[merged], pair_start[merged]
-        pair_end = np.minimum(pair_start + 2 * size, total)
-        right = (perm // size) % 2 == 1
-        left_points = np.concatenate([[0], np.cumsum(point_mass[perm] * ~right)])
-        right_queries = np.concatenate([[0], np.cumsum(query_mass[perm] * right)])
-        at = np.flatnonzero(is_query[perm] & right)
-        below[perm[at]] += left_points[at] - left_points[pair_start[at]]
-        at = np.flatnonzero(is_point[perm] & ~right)
-        above[perm[at]] += right_queries[pair_end[at]] - right_queries[at + 1]
-        size *= 2
-    by_value = np.lexsort((np.arange(total), values))
-    group_start = np.searchsorted(values[by_value], values[by_value], side="left")
-    group_end = np.searchsorted(values[by_value], values[by_value], side="right")
-    points_through = np.concatenate([[0], np.cumsum(point_mass[by_value])])
-    queries_through = np.concatenate([[0], np.cumsum(query_mass[by_value])])
-    equal = np.empty(total, dtype=count_type)
-    equal[by_value] = np.where(
-        is_query[by_value],
-        points_through[:-1] - points_through[group_start],
-        queries_through[group_end] - queries_through[1:],
-    )
-    points_before = np.cumsum(point_mass) - point_mass
-    queries_after = np.sum(query_mass) - np.cumsum(query_mass)
-    where_query = np.flatnonzero(is_query)
-    where_point = np.flatnonzero(is_point)
-    query_ids = order[where_query] - n_points
-    point_ids = order[where_point]
-
-    def scatter(positions: IntArray, ids: IntArray, counts: npt.NDArray[Any], size: int) -> FloatArray:
-        out = np.empty(size)
-        out[ids] = counts[positions]
-        return out
-
-    return _Dominance(
-        query_less=scatter(where_query, query_ids, below, n_queries),
-        query_equal=scatter(where_query, query_ids, equal, n_queries),
-        query_total=scatter(where_query, query_ids, points_before, n_queries),
-        point_greater=scatter(where_point, point_ids, above, n_points),
-        point_equal=scatter(where_point, point_ids, equal, n_points),
-        point_total=scatter(where_point, point_ids, queries_after, n_points),
-    )
-
-
-def _pair_counts(
-    time: FloatArray, event: FloatArray, start: FloatArray | None, risk: IntArray, weight: FloatArray | None = None
-) -> tuple[FloatArray, FloatArray]:
-    """Concordant, discordant and tied-on-risk pair counts in one stratum: totals and per row.
-
-    Comparable pairs: an event i at t and a row j at risk after t (stop_j > t,
-    or stop_j == t and censored; and start_j < t). Concordant: risk_i > risk_j.
-    Returns (totals of the three counts, per-row influence = counts of the pairs each row is in).
-    With case weights a pair counts w_i w_j and a row's influence sums the other rows' weights (R's
-    concordance3/4); the caller multiplies the influence by the row's own weight.
-    """
-    times = np.unique(np.concatenate([time, start if start is not None else []]))
-    rank = np.searchsorted(times, time).astype(np.float64)
-    dead = np.flatnonzero(event > 0)
-    query_key = -2 * rank[dead]
-    dead_weight = None if weight is None else weight[dead]
-    later = _dominance(-2 * rank - (1 - event), risk, query_key, risk[dead], weight, dead_weight)
-    # per event: [comparators with lower risk, with equal risk, all]; per row: [events with higher, equal, all]
-    events = np.column_stack([later.query_less, later.query_equal, later.query_total])
-    rows = np.column_stack([later.point_greater, later.point_equal, later.point_total])
-    if start is not None:  # rows that enter at or after t are not at risk at t
-        entered = _dominance(
-            -2 * np.searchsorted(times, start).astype(np.float64), risk, query_key + 1, risk[dead], weight, dead_weight
-        )
-        events -= np.column_stack([entered.query_less, entered.query_equal, entered.query_total])
-        rows -= np.column_stack([entered.point_greater, entered.point_equal, entered.point_total])
-    # columns: concordant, discordant, tied on risk
-    event_counts = np.column_stack([events[:, 0], events[:, 2] - events[:, 0] - events[:, 1], events[:, 1]])
-    influence = np.column_stack([rows[:, 0], rows[:, 2] - rows[:, 0] - rows[:, 1], rows[:, 1]])
-    influence[dead] += event_counts
-    totals = event_counts.sum(axis=0) if dead_weight is None else dead_weight @ event_counts
-    return totals, influence
-
-
-def _concordance(design: _Design, eta: FloatArray, cluster: IntArray | None = None) -> tuple[float, float | None]:
-    """R's ``concordance(fit)`` for a coxph fit: C and its infinitesimal-jackknife standard error
-    (case-weighted, the influence summed within clusters for a robust clustered fit, as R's coxph)."""
-    weight = design.weight if design.weighted else None
-    risk = np.unique(eta, return_inverse=True)[1].astype(np.intp)
-    totals = np.zeros(3)
-    influence = np.zeros((len(eta), 3))
-    for s in np.unique(design.strata):
-        rows = np.flatnonzero(design.strata == s)
-        start = None if design.start is None else design.start[rows]
-        stratum_weight = None if weight is None else weight[rows]
-        stratum_totals, stratum_influence = _pair_counts(
-            design.time[rows], design.event[rows], start, risk[rows], stratum_weight
-        )
-        totals += stratum_totals
-        influence[rows] = stratum_influence
-    pairs = totals.sum()
-    if pairs == 0:
-        return math.nan, None
-    concordant, discordant, _ = totals
-    somers = (concordant - discordant) / pairs
-    dfbeta = ((influence[:, 0] - influence[:, 1]) - somers * influence.sum(axis=1)) / pairs
-    if weight is not None:
-        dfbeta = dfbeta * weight
-    if cluster is not None:
-        dfbeta = _collapse(dfbeta[:, None], cluster)[:, 0]
-    return float((somers + 1) / 2), float(math.sqrt(np.sum(dfbeta**2) / 4))
 
 
 # ----------------------------------------------------------------------------- results
@@ -996,7 +655,7 @@ def _result(fit: _Fit, strata: str | None, options: _Options) -> CoxResult:
     robust = _robust(fit) if options.robust else None
     wald = float(fit.beta @ cholesky.solve(fit.variance if robust is None else robust.variance, fit.beta))
     eta = fit.model.x @ fit.internal_beta
-    concordance, concordance_se = _concordance(design, eta, design.cluster if robust is not None else None)
+    c_index, concordance_se = concordance(design, eta, design.cluster if robust is not None else None)
     events = int(design.event.sum())
     return CoxResult(
         n=len(design.time),
@@ -1007,7 +666,7 @@ def _result(fit: _Fit, strata: str | None, options: _Options) -> CoxResult:
         lr_test=_test("likelihood ratio", 2 * (fit.final.loglik - fit.null.loglik), p),
         wald_test=_test("Wald", wald, p),
         score_test=_test("score (log-rank)", score, p),
-        concordance=concordance,
+        concordance=c_index,
         concordance_se=concordance_se,
         loglik=(fit.null.loglik, fit.final.loglik),
         strata=strata,
@@ -1103,7 +762,7 @@ def fit_cox(
             "a robust variance on (start, stop] rows needs cluster= (the column identifying each patient), "
             "as R's coxph: rows of one patient are not independent"
         )
-    design = _design(
+    design = build_design(
         frame, time_col, event_col, covariates,
         categorical=categorical, reference=reference, strata=strata, start_col=start_col,
         weights=weights, cluster=options.cluster,
@@ -1114,7 +773,7 @@ def fit_cox(
 # ----------------------------------------------------------------------------- cox.zph
 
 
-def _km_left(design: _Design) -> FloatArray:
+def _km_left(design: Design) -> FloatArray:
     """1 − KM(t−) (pooled over strata, with delayed entry) at each event group's time."""
     time, event = design.time, design.event
     event_times = np.unique(time[event > 0])
@@ -1176,7 +835,7 @@ def cox_zph(
     global score tests for adding x·g(t), g = 1 − KM(t−) centred on the event
     times. A small p suggests the hazard ratio of that covariate changes over time.
     """
-    design = _design(
+    design = build_design(
         frame, time_col, event_col, covariates,
         categorical=categorical, reference=reference, strata=strata, start_col=start_col,
     )  # fmt: skip

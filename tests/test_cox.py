@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cox import CoxResult, _dominance, cox_zph, fit_cox, univariate_screen
+from analysis.concordance import dominance as _dominance
+from analysis.cox import CoxResult, cox_zph, fit_cox, univariate_screen
 from analysis.errors import DataError
 
 LUNG = pd.read_csv(Path(__file__).parent / "data" / "lung.csv")

@@ -1,0 +1,188 @@
+"""The design matrix of a Cox model: covariates to numbers, categories to indicators, clean rows.
+
+Used by :mod:`analysis.cox`; see its docstring for the conventions (categories and reference
+levels, constant and collinear columns dropped with a warning, rows missing a value excluded
+and counted, case weights and clusters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from analysis.errors import DataError, EmptyGroupError
+from analysis.km import encode_groups
+from analysis.survdata import coerce_numeric, require_columns, spreadsheet_row, survival_data
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+_COLLINEAR_TOLERANCE = 1e-7
+_BOOL_TEXT = {"true": 1.0, "false": 0.0}
+
+
+@dataclass(frozen=True)
+class Column:
+    term: str
+    covariate: str
+    level: str | None
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class Design:
+    x: FloatArray
+    columns: tuple[Column, ...]
+    time: FloatArray
+    event: FloatArray
+    start: FloatArray | None
+    strata: IntArray
+    n_excluded: int
+    excluded_rows: tuple[str, ...]
+    warnings: tuple[str, ...]
+    weight: FloatArray
+    weighted: bool
+    cluster: IntArray | None
+
+
+def numeric_values(values: pd.Series, column: str) -> FloatArray | None:
+    """The column as numbers if it is numeric or boolean (also "true"/"false" text), else None."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        numbers: FloatArray = values.to_numpy(dtype=np.float64)
+        return numbers
+    text = values.astype(str).str.strip().str.lower()
+    if text.isin(list(_BOOL_TEXT)).all():
+        return np.asarray(text.map(_BOOL_TEXT), dtype=np.float64)
+    return None
+
+
+def categorical_columns(
+    values: pd.Series, column: str, reference: str | None, warnings: list[str]
+) -> tuple[list[FloatArray], list[Column]]:
+    codes, labels = encode_groups(values)
+    if reference is not None and reference not in labels:
+        raise DataError(
+            f"reference level {reference!r} of {column!r} is not among its values here: {', '.join(labels)}"
+        )
+    if len(labels) < 2:
+        warnings.append(f"{column!r} has a single value ({labels[0]!r}) in these patients and was left out.")
+        return [], []
+    ref = labels[0] if reference is None else reference
+    arrays: list[FloatArray] = []
+    columns: list[Column] = []
+    for k, label in enumerate(labels):
+        if label == ref:
+            continue
+        arrays.append((codes == k).astype(np.float64))
+        columns.append(Column(f"{column}={label}", column, label, ref))
+    return arrays, columns
+
+
+def drop_collinear(
+    x: FloatArray, strata: IntArray, columns: list[Column], warnings: list[str]
+) -> tuple[FloatArray, list[Column]]:
+    """Drop columns that are (numerically) linear combinations of earlier ones or of the strata (R's NA)."""
+    counts = np.bincount(strata)
+    means = np.stack([np.bincount(strata, weights=column) for column in x.T], axis=1) / counts[:, None]
+    centred = x - means[strata]
+    r = np.linalg.qr(centred, mode="r")
+    scale = np.linalg.norm(centred, axis=0)
+    keep = np.abs(np.diag(r)) > _COLLINEAR_TOLERANCE * np.maximum(scale, 1.0)
+    for k in np.flatnonzero(~keep):
+        warnings.append(
+            f"{columns[k].term!r} is constant within strata or a linear combination of other covariates "
+            "in these patients and was left out."
+        )
+    return x[:, keep], [c for c, k in zip(columns, keep, strict=True) if k]
+
+
+def build_design(
+    frame: pd.DataFrame,
+    time_col: str,
+    event_col: str,
+    covariates: Sequence[str],
+    *,
+    categorical: Sequence[str],
+    reference: Mapping[str, str] | None,
+    strata: str | None,
+    start_col: str | None,
+    weights: str | None = None,
+    cluster: str | None = None,
+) -> Design:
+    covariates = list(dict.fromkeys(covariates))
+    if not covariates:
+        raise DataError("a Cox model needs at least one covariate")
+    reference = dict(reference or {})
+    require_columns(frame, [*covariates, *reference])
+    unused = [c for c in reference if c not in covariates]
+    if unused:
+        raise DataError(f"reference level given for {', '.join(map(repr, unused))}, which is not a covariate")
+    grouping = [c for c in (strata, weights, cluster) if c]
+    extra = [c for c in dict.fromkeys([*covariates, *grouping]) if c not in (time_col, event_col)]
+    data = survival_data(frame, time_col, event_col, start=start_col, extra=extra)
+    clean = data.frame
+    if clean.empty:
+        raise EmptyGroupError(
+            f"no patients have {time_col!r}, {event_col!r} and all of {', '.join(map(repr, covariates))} recorded"
+        )
+    event = clean["event"].to_numpy(dtype=np.float64)
+    if event.sum() == 0:
+        raise DataError(
+            f"there are no events in {event_col!r} among the {len(clean)} patients analysed, "
+            "so no hazard ratio can be estimated"
+        )
+    source = frame.loc[clean.index, list(dict.fromkeys([*covariates, *grouping]))]
+    warnings: list[str] = []
+    arrays: list[FloatArray] = []
+    columns: list[Column] = []
+    for covariate in covariates:
+        values = source[covariate]
+        forced = covariate in categorical or covariate in reference
+        numeric = None if forced else numeric_values(values, covariate)
+        if numeric is None:
+            level_arrays, level_columns = categorical_columns(values, covariate, reference.get(covariate), warnings)
+            arrays += level_arrays
+            columns += level_columns
+        elif np.ptp(numeric) == 0:
+            warnings.append(f"{covariate!r} is constant ({numeric[0]:g}) in these patients and was left out.")
+        else:
+            arrays.append(numeric)
+            columns.append(Column(covariate, covariate, None, None))
+    if not arrays:
+        raise DataError(
+            f"no covariate varies among these patients ({', '.join(map(repr, covariates))}), so there is nothing to fit"
+        )
+    strata_codes = encode_groups(source[strata])[0] if strata else np.zeros(len(clean), dtype=np.intp)
+    x, columns = drop_collinear(np.column_stack(arrays), strata_codes, columns, warnings)
+    if not columns:
+        raise DataError("no covariate varies within strata among these patients, so there is nothing to fit")
+    return Design(
+        x=x,
+        columns=tuple(columns),
+        time=clean["time"].to_numpy(dtype=np.float64),
+        event=event,
+        start=clean["start"].to_numpy(dtype=np.float64) if start_col else None,
+        strata=strata_codes,
+        n_excluded=data.n_excluded,
+        excluded_rows=data.excluded_rows,
+        warnings=tuple(warnings),
+        weight=np.ones(len(clean)) if weights is None else case_weights(source[weights], weights),
+        weighted=weights is not None,
+        cluster=None if cluster is None else encode_groups(source[cluster])[0],
+    )
+
+
+def case_weights(values: pd.Series, column: str) -> FloatArray:
+    """Case weights as R's coxph accepts them: finite numbers > 0 (rows missing one are excluded before)."""
+    numbers = coerce_numeric(values, column)
+    bad = numbers[~np.isfinite(numbers) | (numbers <= 0)]
+    if len(bad):
+        shown = "; ".join(f"row {spreadsheet_row(i)}: {values[i]!r}" for i in bad.index[:3])
+        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+        raise DataError(f"weights column {column!r} must hold finite numbers > 0; bad values at {shown}{more}")
+    weight: FloatArray = numbers.to_numpy(dtype=np.float64)
+    return weight
