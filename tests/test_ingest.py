@@ -538,14 +538,29 @@ def test_endpoints_without_a_start_date_are_blocked_with_the_reason() -> None:
 
 def test_unmapped_columns_are_dropped_and_said() -> None:
     frame = valid_frame()
-    frame["氏名"] = ["山田太郎"] * 5
-    raw = read_upload(csv_bytes(frame), "names.csv")
+    frame["備考"] = ["memo"] * 5
+    raw = read_upload(csv_bytes(frame), "memo.csv")
     mapped = apply_mapping(raw, suggest_mapping(raw).spec)
-    assert "氏名" not in mapped.frame.columns
-    assert "1 file column(s) not mapped and not kept: '氏名'" in mapped.notes
+    assert "備考" not in mapped.frame.columns
+    assert "1 file column(s) not mapped and not kept: '備考'" in mapped.notes
     result = prepare_cohort(raw, suggest_mapping(raw).spec)
-    assert "氏名" not in result.cohort.frame.columns
+    assert "備考" not in result.cohort.frame.columns
     assert set(result.cohort.frame.columns) == {*INPUT_COLUMNS, *DERIVED_COLUMNS}
+
+
+def test_identifying_columns_are_dropped_when_the_file_is_read() -> None:
+    frame = valid_frame()
+    frame.insert(1, "氏名", ["山田太郎"] * 5)
+    frame["生年月日"] = ["1950-01-01"] * 5
+    frame.loc[2, "age"] = 300  # an excluded row: its download must not carry the name either
+    raw = read_upload(csv_bytes(frame), "names.csv")
+    assert "氏名" not in raw.frame.columns and "生年月日" not in raw.frame.columns
+    assert [name for name, _ in raw.dropped] == ["氏名", "生年月日"]
+    assert dict(suggest_mapping(raw).not_needed)["氏名"].startswith("looks like patient names")
+    result = prepare_cohort(raw, suggest_mapping(raw).spec)
+    excluded = excluded_rows_table(result)
+    assert list(excluded["row"]) == [4]
+    assert "山田太郎" not in excluded.to_csv() and "1950-01-01" not in excluded.to_csv()
 
 
 # --- ppx validate with a mapping and an encoding -----------------------------------------------------------

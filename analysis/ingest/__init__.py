@@ -47,6 +47,16 @@ makes every export of user text safe to open in a spreadsheet.
 
 from __future__ import annotations
 
+from analysis.ingest.bounds import (
+    DEFAULT_MAX_CELL_CHARS,
+    DEFAULT_MAX_COLUMNS,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_MAX_XLSX_MB,
+    DEFAULT_MAX_XLSX_RATIO,
+    DEFAULT_TIME_BUDGET_S,
+    Progress,
+    ReadLimits,
+)
 from analysis.ingest.cells import NA_TEXT
 from analysis.ingest.dates import DATE_ORDERS, EXCEL_EPOCH, EXCEL_SERIAL_RANGE, DateOrder, DateOrderDecision
 from analysis.ingest.encodings import ENCODINGS, decode_text
@@ -71,13 +81,18 @@ from analysis.ingest.synonyms import (
     column_key,
     value_key,
 )
-from analysis.ingest.table import DEFAULT_MAX_ROWS, RawTable
+from analysis.ingest.table import RawTable
 from analysis.ingest.template import TEMPLATE_EXAMPLE_ROWS, template_workbook
 
 __all__ = [
     "COLUMN_SYNONYMS",
     "DATE_ORDERS",
+    "DEFAULT_MAX_CELL_CHARS",
+    "DEFAULT_MAX_COLUMNS",
     "DEFAULT_MAX_ROWS",
+    "DEFAULT_MAX_XLSX_MB",
+    "DEFAULT_MAX_XLSX_RATIO",
+    "DEFAULT_TIME_BUDGET_S",
     "ENCODINGS",
     "EXCEL_EPOCH",
     "EXCEL_SERIAL_RANGE",
@@ -95,7 +110,9 @@ __all__ = [
     "MappingSpec",
     "MappingSuggestion",
     "PreparedUpload",
+    "Progress",
     "RawTable",
+    "ReadLimits",
     "apply_mapping",
     "column_key",
     "decode_text",

@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
+from itertools import islice
 
+import numpy as np
 import pandas as pd
 
 from analysis.cohort import Issue
 from analysis.errors import DataError
-from analysis.ingest.cells import row_issue
-from analysis.ingest.table import DELIMITER_NAMES, Rows, header_names, place_row, too_many_rows
+from analysis.ingest.bounds import Deadline, ReadLimits, check_columns, long_cell, too_many_rows
+from analysis.ingest.cells import clean_cell, row_issue
+from analysis.ingest.table import CHUNK_ROWS, DELIMITER_NAMES, Rows, TableBuilder, header_names
 
 
 def _sniff_delimiter(header_line: str, source: str) -> tuple[str, str | None]:
@@ -37,62 +40,126 @@ def _unquoted_count(line: str, delimiter: str) -> int:
     return count
 
 
-def read_delimited(text: str, source: str, max_rows: int | None) -> tuple[pd.DataFrame, str, list[str], Rows]:
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+def _first_line(text: str) -> str:
+    """The first line with something on it, without splitting the whole text."""
+    position = 0
+    while position < len(text):
+        end = text.find("\n", position)
+        end = len(text) if end < 0 else end
+        line = text[position:end].rstrip("\r")
+        if line.strip():
+            return line
+        position = end + 1
+    return ""
+
+
+def read_delimited(
+    text: str, source: str, limits: ReadLimits, deadline: Deadline
+) -> tuple[pd.DataFrame, str, list[str], Rows]:
+    first_line = _first_line(text)
     if not first_line:
         raise DataError(f"file {source!r} is empty")
-    delimiter, note = _sniff_delimiter(first_line, source)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    header_line = 0
+    delimiter, note = _sniff_delimiter(first_line[:65_536], source)
+    if first_line.count(delimiter) + 1 > limits.max_columns:
+        check_columns(source, _unquoted_count(first_line, delimiter) + 1, limits)
+    if limits.max_rows is not None and text.count("\n") > limits.max_rows + 1:
+        _count_rows(text, delimiter, source, limits, limits.max_rows)
     rows = Rows()
-    try:
-        for number, record in enumerate(reader, start=1):
-            if header is None:
-                if any(value.strip() for value in record):
-                    header, header_issues = header_names(record)
-                    rows.issues.extend(header_issues)
-                    header_line = number
-                continue
-            place_row(rows, number - 2, record, len(header))
-            if max_rows is not None and len(rows.labels) + len(rows.rejected) > max_rows:
-                raise too_many_rows(source, max_rows)
-    except csv.Error as exc:
-        raise DataError(f"file {source!r} could not be read as a table: {exc}") from exc
-    _mark_truncated(rows, text)
-    if header is None:
-        raise DataError(f"file {source!r} is empty")
-    if len(header) == 1:
+    builder, header_line = _read_records(text, delimiter, source, limits, deadline, rows)
+    if len(builder.names) == 1:
         raise DataError(
-            f"file {source!r} has a single column ({header[0][:60]!r}); columns must be separated by commas, "
-            "tabs or semicolons"
+            f"file {source!r} has a single column ({builder.names[0][:60]!r}); columns must be separated by "
+            "commas, tabs or semicolons"
         )
+    frame = builder.finish()
+    _mark_truncated(rows, text, frame)
     notes = [note] if note else []
     if header_line > 1:
         notes.append(f"the header is on line {header_line}; the lines above it are empty")
-    frame = pd.DataFrame(rows.cells, index=pd.Index(rows.labels, dtype="int64"), columns=header, dtype=object)
     return frame, delimiter, notes, rows
 
 
-def _mark_truncated(rows: Rows, text: str) -> None:
+def _read_records(
+    text: str, delimiter: str, source: str, limits: ReadLimits, deadline: Deadline, rows: Rows
+) -> tuple[TableBuilder, int]:
+    """The header (and its line number), then the data rows a chunk at a time."""
+    buffer = io.StringIO(text, newline="")
+    reader = csv.reader(buffer, delimiter=delimiter)
+    builder: TableBuilder | None = None
+    header_line = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            if any(value.strip() for value in record):
+                builder, header_line = _header(record, source, limits, rows), number
+                break
+        if builder is None:
+            raise DataError(f"file {source!r} is empty")
+        next_label = header_line - 1
+        while chunk := list(islice(reader, CHUNK_ROWS)):
+            builder.add_chunk(next_label, chunk)
+            next_label += len(chunk)
+            if limits.max_rows is not None and len(builder.frames) and _placed(builder) > limits.max_rows:
+                raise too_many_rows(source, limits, limits.max_rows)
+            deadline.report(0.6 * buffer.tell() / max(len(text), 1), f"reading rows ({builder.count:,} so far)")
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise long_cell(source, f"line {reader.line_num}", csv.field_size_limit(), limits) from exc
+        raise DataError(f"file {source!r} could not be read as a table: {exc}") from exc
+    return builder, header_line
+
+
+def _placed(builder: TableBuilder) -> int:
+    return sum(len(frame) for frame in builder.frames) + len(builder.rows.rejected)
+
+
+def _count_rows(text: str, delimiter: str, source: str, limits: ReadLimits, max_rows: int) -> None:
+    """Before any cell is converted: more non-blank records than the header and ``max_rows`` is refused."""
+    count = -1  # the header
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if "".join(record).strip():
+                count += 1
+                if count > max_rows:
+                    raise too_many_rows(source, limits, max_rows)
+    except csv.Error:
+        return  # the reading proper reports it, with its line
+
+
+def _header(record: list[str], source: str, limits: ReadLimits, rows: Rows) -> TableBuilder:
+    for position, value in enumerate(record):
+        if len(value) > limits.max_cell_chars:
+            raise long_cell(source, f"the header's column {position + 1}", len(value), limits)
+    header, header_issues = header_names(record)
+    rows.issues.extend(header_issues)
+    return TableBuilder(header, clean_text, source, limits, rows)
+
+
+def clean_text(value: object) -> str | None:
+    return clean_cell(value) if isinstance(value, str) else None
+
+
+def _mark_truncated(rows: Rows, text: str, frame: pd.DataFrame) -> None:
     """A short last row in a file without a final newline: say the file may be truncated."""
-    if not rows.issues or text.endswith(("\n", "\r")):
+    if not rows.issues or text.endswith(("\n", "\r")) or not len(frame):
         return
     last = rows.issues[-1]
-    if last.reason == "short row" and rows.labels and last.row == f"row {rows.labels[-1] + 2}":
+    if last.reason == "short row" and last.row == f"row {int(frame.index[-1]) + 2}":
         rows.issues[-1] = replace(last, message=last.message + " (the file may be truncated)")
 
 
 def formula_issues(frame: pd.DataFrame) -> list[Issue]:
-    """A warning for each text cell that looks like a spreadsheet formula (starts with '=')."""
+    """A warning for each text cell that looks like a spreadsheet formula (starts with '='), column by column."""
     issues: list[Issue] = []
     for column in frame.columns:
-        values = frame[column]
-        text = values[values.map(lambda v: isinstance(v, str) and v.startswith("="))]
-        for label in text.index:
+        codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object))
+        formulas = [k for k, value in enumerate(uniques) if isinstance(value, str) and value.startswith("=")]
+        if not formulas:
+            continue
+        for position in np.flatnonzero(np.isin(codes, formulas)):
+            text = str(uniques[codes[position]])
             message = (
-                f"{column}: the cell is a spreadsheet formula ({str(text[label])[:40]!r}); it is read as text, "
+                f"{column}: the cell is a spreadsheet formula ({text[:40]!r}); it is read as text, "
                 "and exports neutralise it"
             )
-            issues.append(row_issue("warning", int(label), str(column), message, "formula cell"))
+            issues.append(row_issue("warning", int(frame.index[int(position)]), str(column), message, "formula cell"))
     return issues

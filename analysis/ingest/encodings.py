@@ -15,12 +15,42 @@ ENCODINGS: dict[str, str] = {
 
 
 def is_binary(sample: bytes) -> bool:
+    """Mostly control bytes (NUL bytes are reported on their own: :func:`nul_byte_message`)."""
     if not sample:
         return False
-    if b"\x00" in sample:
-        return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12))
-    return controls / len(sample) > 0.05
+    controls = sum(1 for b in sample if b < 32 and b not in (0, 9, 10, 13, 12))
+    nuls = sample.count(0)
+    return controls / len(sample) > 0.05 or nuls / len(sample) > 0.05
+
+
+def utf16_without_bom(sample: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when the bytes look like UTF-16 text without a byte-order mark.
+
+    ASCII-range text in UTF-16 has a NUL in every other byte: the odd bytes for
+    little-endian, the even ones for big-endian.
+    """
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even, odd = sample[0 : 2 * pairs : 2].count(0), sample[1 : 2 * pairs : 2].count(0)
+    if odd >= 0.3 * pairs and even <= 0.02 * pairs:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd <= 0.02 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def nul_byte_message(data: bytes, source: str) -> str | None:
+    """Where the first NUL byte is (byte offset and line), for a text file that has one."""
+    offset = data.find(b"\x00")
+    if offset < 0:
+        return None
+    line = data.count(b"\n", 0, offset) + 1
+    return (
+        f"file {source!r} has a NUL byte (0x00) at byte offset {offset:,} (line {line}), which a text table does "
+        "not contain: the file may be damaged or partly binary; remove that byte, or if the file is UTF-16, "
+        "choose UTF-16 as its encoding"
+    )
 
 
 def _private_use(text: str) -> bool:
@@ -57,29 +87,39 @@ def _mixed_encoding_message(data: bytes) -> str | None:
     )
 
 
+def _decode_as(data: bytes, source: str, encoding: str) -> str:
+    """``data`` in the chosen encoding (UTF-16 without a byte-order mark: the byte order its NULs show)."""
+    if encoding not in ENCODINGS:
+        raise DataError(f"unknown encoding {encoding!r}; choose one of: {', '.join(ENCODINGS)}")
+    codec = encoding
+    if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codec = utf16_without_bom(data[:8192]) or "utf-16-le"
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"file {source!r} cannot be read as {ENCODINGS[encoding]}: byte 0x{data[exc.start]:02x} on line "
+            f"{line} is not valid in that encoding; choose another encoding or 'detect'"
+        ) from exc
+    return text.lstrip("\ufeff")
+
+
 def decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str, bool]:
     """Decode ``data``; returns (text, encoding used, detected?).
 
-    Detection order: a UTF-16 or UTF-8 byte-order mark; strict UTF-8; strict
+    Detection order: a UTF-16 or UTF-8 byte-order mark; UTF-16 without a mark
+    (every other byte NUL, :func:`utf16_without_bom`); strict UTF-8; strict
     CP932 without private-use characters. A given ``encoding`` (one of
     :data:`ENCODINGS`) is used as is. Raises DataError naming the line when
     nothing fits, and says so when a file mixes UTF-8 and another encoding.
     """
     if encoding is not None:
-        if encoding not in ENCODINGS:
-            raise DataError(f"unknown encoding {encoding!r}; choose one of: {', '.join(ENCODINGS)}")
+        return _decode_as(data, source, encoding), encoding, False
+    bomless = utf16_without_bom(data[:8192])
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or bomless:
         try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise DataError(
-                f"file {source!r} cannot be read as {ENCODINGS[encoding]}: byte 0x{data[exc.start]:02x} on line "
-                f"{line} is not valid in that encoding; choose another encoding or 'detect'"
-            ) from exc
-        return text.lstrip("\ufeff"), encoding, False
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16").lstrip("\ufeff"), "utf-16", True
+            return data.decode(bomless or "utf-16").lstrip("\ufeff"), "utf-16", True
         except UnicodeDecodeError as exc:
             raise DataError(f"file {source!r} starts like UTF-16 text but cannot be read as it") from exc
     if data.startswith(b"\xef\xbb\xbf"):

@@ -54,12 +54,11 @@ def apply_mapping(raw: RawTable, spec: MappingSpec) -> MappedTable:
             issues.append(file_issue("warning", canonical, message, "column mapped twice"))
         used[source] = canonical
         data[canonical] = _mapped_column(raw, canonical, source, spec)
-    frame = pd.DataFrame(data, index=raw.frame.index)
     unmapped = [str(c) for c in raw.frame.columns if c not in used]
     if spec.keep_unmapped:
-        for name in unmapped:
-            frame[name] = raw.frame[name]
-    elif unmapped:
+        data.update({name: raw.frame[name] for name in unmapped})
+    frame = pd.DataFrame(data, index=raw.frame.index)  # built at once: no column-by-column inserts
+    if unmapped and not spec.keep_unmapped:
         shown = ", ".join(repr(n) for n in unmapped[:MAX_LISTED])
         more = f" and {len(unmapped) - MAX_LISTED} more" if len(unmapped) > MAX_LISTED else ""
         notes.append(f"{len(unmapped)} file column(s) not mapped and not kept: {shown}{more}")

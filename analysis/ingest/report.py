@@ -22,6 +22,7 @@ class PreparedUpload:
     cohort: ValidatedCohort
     raw: RawTable
     mapped: MappedTable
+    spec: MappingSpec | None = None
 
     @property
     def report(self) -> ValidationReport:
@@ -70,14 +71,16 @@ def prepare_cohort(raw: RawTable, spec: MappingSpec, *, name: str | None = None)
     report = _merge_report(cohort.report, mapped.issues, [label for label, _ in raw.rejected])
     if not report.usable and cohort.report.usable:
         cohort = replace(cohort, frame=cohort.frame.iloc[0:0])
-    return PreparedUpload(replace(cohort, report=report), raw, mapped)
+    return PreparedUpload(replace(cohort, report=report), raw, mapped, spec)
 
 
 def excluded_rows_table(prepared: PreparedUpload) -> pd.DataFrame:
     """The excluded rows as the file had them, with their row number and reasons; safe to open in a spreadsheet.
 
-    Columns: ``row``, ``reasons``, then the file's columns (rows the reader
-    could not place have their cells in order and ``(extra cells)``).
+    Columns: ``row``, ``reasons``, then the file's columns that the mapping
+    uses (all of them with ``keep_unmapped``), so a column the mapping leaves
+    out is never downloaded; rows the reader could not place have their cells
+    in order and ``(extra cells)``.
     """
     raw, report = prepared.raw, prepared.report
     reasons: dict[str, list[str]] = {}
@@ -85,20 +88,35 @@ def excluded_rows_table(prepared: PreparedUpload) -> pd.DataFrame:
         if issue.row is not None:
             reasons.setdefault(issue.row, []).append(issue.message)
     file_reasons = [i.message for i in report.errors() if i.row is None]
-    columns = [str(c) for c in raw.frame.columns]
-    rows: list[dict[str, object]] = []
+    all_columns = [str(c) for c in raw.frame.columns]
+    columns = _kept_columns(prepared)
+    kept = set(columns)
     rejected = dict(raw.rejected)
     excluded = set(report.excluded_rows) if report.usable else {f"row {lbl + 2}" for lbl in raw.frame.index}
     excluded |= {f"row {lbl + 2}" for lbl in rejected}
-    for row in sorted(excluded, key=lambda r: int(r.split()[-1])):
-        label = int(row.split()[-1]) - 2
-        record: dict[str, object] = {"row": int(row.split()[-1]), "reasons": "; ".join(reasons.get(row, file_reasons))}
-        if label in rejected:
-            cells = rejected[label]
-            record.update(zip(columns, cells, strict=False))
-            record["(extra cells)"] = " | ".join(cells[len(columns) :])
-        elif label in raw.frame.index:
-            record.update({str(k): v for k, v in raw.frame.loc[label].items()})
-        rows.append(record)
-    table = pd.DataFrame(rows, columns=["row", "reasons", *columns, *(["(extra cells)"] if rejected else [])])
+    labels = sorted(int(row.split()[-1]) - 2 for row in excluded)
+    body = raw.frame.reindex(pd.Index(labels, dtype="int64"))[columns].astype(object)  # the rows at once
+    extra: list[str | None] = []
+    for position, label in enumerate(labels):
+        cells = rejected.get(label)
+        if cells is not None:
+            for column, value in zip(all_columns, cells, strict=False):
+                if column in kept:
+                    body.iat[position, columns.index(column)] = value
+        extra.append(" | ".join(cells[len(all_columns) :]) if cells is not None else None)
+    body.insert(0, "reasons", ["; ".join(reasons.get(f"row {label + 2}", file_reasons)) for label in labels])
+    body.insert(0, "row", [label + 2 for label in labels])
+    if rejected:
+        body["(extra cells)"] = extra
+    table = body.reset_index(drop=True)
     return neutralise_frame(table)
+
+
+def _kept_columns(prepared: PreparedUpload) -> list[str]:
+    """The file's columns the mapping uses, in file order (every column when unmapped ones are kept)."""
+    columns = [str(c) for c in prepared.raw.frame.columns]
+    spec = prepared.spec
+    if spec is None or spec.keep_unmapped:
+        return columns
+    used = {source for _, source in spec.columns}
+    return [c for c in columns if c in used]

@@ -112,7 +112,7 @@ def suggest_mapping(raw: RawTable) -> MappingSuggestion:
         for s in columns
         if s.canonical in VALUE_SYNONYMS
     }
-    not_needed = tuple(
+    not_needed = raw.dropped + tuple(
         (str(c), NOT_NEEDED_KEYS[column_key(str(c))])
         for c in raw.frame.columns
         if c not in mapped and column_key(str(c)) in NOT_NEEDED_KEYS

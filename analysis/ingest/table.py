@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from analysis.cohort import Issue
-from analysis.errors import DataError
+from analysis.ingest.bounds import ReadLimits, long_cell
 from analysis.ingest.cells import clean_cell, file_issue, row_issue
 from analysis.ingest.encodings import ENCODINGS
-
-DEFAULT_MAX_ROWS = 200_000
-"""Largest number of data rows an upload may have (the Data page passes its configured value)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,6 +25,8 @@ class RawTable:
     spreadsheet row (header is row 1; a header lower down shifts the labels,
     so row numbers are always the file's). ``rejected`` holds rows the reader
     could not place (label, cells), excluded and reported in ``issues``.
+    ``dropped`` names the columns that identify a patient and are not needed
+    (names, birth dates), with why: they were removed when the file was read.
     """
 
     frame: pd.DataFrame
@@ -39,6 +40,7 @@ class RawTable:
     issues: tuple[Issue, ...] = ()
     notes: tuple[str, ...] = ()
     rejected: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    dropped: tuple[tuple[str, str], ...] = ()
 
     @property
     def encoding_label(self) -> str | None:
@@ -90,13 +92,6 @@ def header_names(cells: Sequence[object]) -> tuple[list[str], list[Issue]]:
     return names, issues
 
 
-def too_many_rows(source: str, max_rows: int) -> DataError:
-    return DataError(
-        f"file {source!r} has more than {max_rows:,} data rows, the upload limit; split it, or use the "
-        "command line (ppx validate), which has no row limit"
-    )
-
-
 @dataclass
 class Rows:
     """Rows under construction: labels, cells, and what the reader noticed."""
@@ -127,3 +122,106 @@ def place_row(rows: Rows, label: int, fields: list[str], width: int) -> None:
         cleaned += [None] * (width - len(fields))
     rows.labels.append(label)
     rows.cells.append(cleaned[:width])
+
+
+Convert = Callable[[object], "str | None"]
+"""A reader's cell conversion: file value -> cleaned text, None when empty."""
+
+
+def build_rows(
+    first_label: int,
+    records: Sequence[Sequence[object]],
+    convert: Convert,
+    source: str,
+    names: Sequence[str],
+    limits: ReadLimits,
+    rows: Rows,
+) -> pd.DataFrame:
+    """Consecutive data rows (labels from ``first_label``) as a frame of cleaned text, one distinct value at a time.
+
+    Rows as wide as the header are converted column by column, each distinct
+    value once (fast); other rows (which readers pass as text) go through
+    :func:`place_row` (short rows padded, ragged rows rejected). Blank rows are
+    counted in ``rows.blank``. A cell longer than ``limits.max_cell_chars``
+    raises DataError naming its row and column.
+    """
+    width = len(names)
+    lengths = np.fromiter(map(len, records), dtype="int64", count=len(records))
+    regular = lengths == width
+    labels = first_label + np.flatnonzero(regular)
+    columns: dict[str, np.ndarray] = {}
+    filled = np.zeros(len(labels), dtype=bool)
+    if len(labels) and width:
+        chosen = list(compress(records, regular)) if not regular.all() else records
+        for position, cells in enumerate(zip(*chosen, strict=True)):
+            values = _converted_column(cells, convert, source, names[position], labels, limits)
+            filled |= values != None  # noqa: E711 (element-wise)
+            columns[names[position]] = values
+    frame = pd.DataFrame(columns, index=pd.Index(labels, dtype="int64"), columns=list(names), dtype=object)
+    if len(frame) and not filled.all():
+        rows.blank += int((~filled).sum())
+        frame = frame.loc[filled]
+    if regular.all():
+        return frame
+    for offset in np.flatnonzero(~regular).tolist():
+        label = first_label + offset
+        texts = ["" if value is None else str(value) for value in records[offset]]  # readers pass these as text
+        for index, text in enumerate(texts):
+            if len(text) > limits.max_cell_chars:
+                column = names[index] if index < len(names) else f"column {index + 1}"
+                raise long_cell(source, f"row {label + 2}, column {column!r}", len(text), limits)
+        place_row(rows, label, texts, width)
+    extra = pd.DataFrame(rows.cells, index=pd.Index(rows.labels, dtype="int64"), columns=list(names), dtype=object)
+    rows.cells.clear()
+    rows.labels.clear()
+    return pd.concat([frame, extra]).sort_index(kind="stable") if len(frame) else extra
+
+
+def _converted_column(
+    cells: Sequence[object], convert: Convert, source: str, name: str, labels: np.ndarray, limits: ReadLimits
+) -> np.ndarray:
+    array = np.empty(len(cells), dtype=object)
+    array[:] = cells
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    converted = np.empty(len(uniques) + 1, dtype=object)
+    longest = 0
+    for position, value in enumerate(uniques):
+        text = convert(value)
+        converted[position] = text
+        if text is not None and len(text) > longest:
+            longest = len(text)
+            if longest > limits.max_cell_chars:
+                row = int(labels[int(np.flatnonzero(codes == position)[0])]) + 2
+                raise long_cell(source, f"row {row}, column {name!r}", longest, limits)
+    converted[-1] = None
+    return converted[codes]
+
+
+CHUNK_ROWS = 20_000
+"""Rows converted at a time: the file's cells are held as Python objects for one chunk only."""
+
+
+class TableBuilder:
+    """Collects a reader's data rows a chunk at a time and converts each chunk (:func:`build_rows`)."""
+
+    def __init__(self, names: Sequence[str], convert: Convert, source: str, limits: ReadLimits, rows: Rows) -> None:
+        self.names = list(names)
+        self.convert = convert
+        self.source = source
+        self.limits = limits
+        self.rows = rows
+        self.frames: list[pd.DataFrame] = []
+        self.count = 0
+
+    def add_chunk(self, first_label: int, records: Sequence[Sequence[object]]) -> None:
+        """Rows labelled ``first_label``, ``first_label + 1``, ... (consecutive in the file)."""
+        if records:
+            self.count += len(records)
+            self.frames.append(
+                build_rows(first_label, records, self.convert, self.source, self.names, self.limits, self.rows)
+            )
+
+    def finish(self) -> pd.DataFrame:
+        if not self.frames:
+            return pd.DataFrame(index=pd.Index([], dtype="int64"), columns=self.names, dtype=object)
+        return self.frames[0] if len(self.frames) == 1 else pd.concat(self.frames)

@@ -1,19 +1,30 @@
-"""Reading XLSX workbooks: sheet choice, cell values, formula cells and their saved values."""
+"""Reading XLSX workbooks with calamine: bounds first, sheet choice, cell values, formula cells.
+
+The zip directory is checked before anything is decompressed
+(:func:`analysis.ingest.bounds.check_zip_directory`). Cells are read by
+python-calamine (Rust), which gives each formula cell its saved value; the
+formulas themselves are found by a streaming scan of the sheet's XML for
+``<f>`` elements, so a formula without a saved value is still reported (and
+read as empty).
+"""
 
 from __future__ import annotations
 
+import html
 import io
+import posixpath
+import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
 
-import pandas as pd
+import python_calamine
 
 from analysis.cohort import Issue
 from analysis.errors import DataError
+from analysis.ingest.bounds import Deadline, ReadLimits, check_columns, check_zip_directory, too_many_rows
 from analysis.ingest.cells import clean_cell, row_issue
-from analysis.ingest.table import RawTable, Rows, header_names, place_row, too_many_rows
+from analysis.ingest.table import CHUNK_ROWS, RawTable, Rows, TableBuilder, header_names
 
 
 def _workbook_formula_issues(formulas: Mapping[tuple[int, str], tuple[str, bool]]) -> list[Issue]:
@@ -47,103 +58,170 @@ def _excel_cell(value: object) -> str | None:
     return clean_cell(str(value))
 
 
-def read_xlsx(data: bytes, source: str, sheet: str | None, max_rows: int | None) -> RawTable:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
+def read_xlsx(data: bytes, source: str, sheet: str | None, limits: ReadLimits, deadline: Deadline) -> RawTable:
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        check_zip_directory(archive, source, len(data), limits)
+        members = _sheet_members(archive)
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, python_calamine.CalamineError, KeyError, OSError, ValueError) as exc:
         raise DataError(f"file {source!r} is not a readable Excel workbook (.xlsx): {type(exc).__name__}") from exc
-    sheets = tuple(book.sheetnames)
+    sheets = tuple(book.sheet_names)
+    if not sheets:
+        raise DataError(f"file {source!r} is not a readable Excel workbook (.xlsx): it has no sheets")
+    deadline.report(0.05, "opening the workbook")
+    chosen, values = _choose_sheet(book, sheets, sheet, source, deadline)
+    deadline.report(0.4, f"reading sheet {chosen!r}")
+    formulas = _formula_cells(archive, members.get(chosen), deadline)
+    return _xlsx_table(values, formulas, source, chosen, sheets, limits, deadline)
+
+
+def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML member, from xl/workbook.xml and its relationships (small files)."""
     try:
-        chosen = _choose_sheet(book, sheets, sheet, source)
-        records, formula_cells = _sheet_records(book[chosen], source, max_rows)
-    finally:
-        book.close()
-    cached: dict[tuple[int, int], object] = {}
-    if formula_cells:
-        values_book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            wanted = set(formula_cells)
-            for row_number, row in enumerate(values_book[chosen].iter_rows(values_only=True), start=1):
-                for column_number, value in enumerate(row, start=1):
-                    if (row_number, column_number) in wanted:
-                        cached[(row_number, column_number)] = value
-        finally:
-            values_book.close()
-    return _xlsx_table(records, formula_cells, cached, source, chosen, sheets, max_rows)
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", errors="replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
+    except KeyError:
+        return {}
+    targets: dict[str, str] = {}
+    for element in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        rel_id = re.search(r'\bId="([^"]+)"', element)
+        target = re.search(r'\bTarget="([^"]+)"', element)
+        if rel_id and target:
+            path = target.group(1)
+            targets[rel_id.group(1)] = path.lstrip("/") if path.startswith("/") else posixpath.join("xl", path)
+    members: dict[str, str] = {}
+    for element in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        name = re.search(r'\bname="([^"]*)"', element)
+        rel_id = re.search(r'\br:id="([^"]+)"', element) or re.search(r'\b\w+:id="([^"]+)"', element)
+        if name and rel_id and rel_id.group(1) in targets:
+            members[html.unescape(name.group(1))] = posixpath.normpath(targets[rel_id.group(1)])
+    return members
 
 
-def _choose_sheet(book: Any, sheets: tuple[str, ...], sheet: str | None, source: str) -> str:
+def _choose_sheet(
+    book: python_calamine.CalamineWorkbook, sheets: tuple[str, ...], sheet: str | None, source: str, deadline: Deadline
+) -> tuple[str, list[list[object]]]:
+    """The chosen sheet, else the first with at least two non-empty rows among its first three; and its cells."""
     if sheet is not None:
         if sheet not in sheets:
             raise DataError(f"workbook {source!r} has no sheet {sheet!r}; its sheets: {', '.join(sheets)}")
-        return sheet
+        return sheet, _sheet_values(book, sheet)
+    first: list[list[object]] | None = None
     for name in sheets:
-        rows = book[name].iter_rows(values_only=True, max_row=3)
-        if sum(1 for row in rows if any(v not in (None, "") for v in row)) >= 2:
-            return name
-    return sheets[0]
+        values = _sheet_values(book, name)
+        deadline.check(f"reading sheet {name!r}")
+        if sum(1 for row in values[:3] if any(v not in (None, "") for v in row)) >= 2:
+            return name, values
+        first = values if first is None else first
+    return sheets[0], first or []
 
 
-def _sheet_records(
-    worksheet: Any, source: str, max_rows: int | None
-) -> tuple[list[tuple[int, list[object]]], dict[tuple[int, int], str]]:
-    records: list[tuple[int, list[object]]] = []
-    formulas: dict[tuple[int, int], str] = {}
-    for row_number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        values = list(row)
-        for column_number, value in enumerate(values, start=1):
-            if isinstance(value, str) and value.startswith("=") and records:
-                formulas[(row_number, column_number)] = value
-        records.append((row_number, values))
-        if max_rows is not None and len(records) > max_rows + 1_000:
-            raise too_many_rows(source, max_rows)
-    return records, formulas
+def _sheet_values(book: python_calamine.CalamineWorkbook, name: str) -> list[list[object]]:
+    """The sheet's cells from A1 (so row and column numbers are the workbook's); empty cells are ''."""
+    return [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+
+
+_CELL_REF = re.compile(r'\br="([A-Z]{1,3})(\d+)"')
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _formula_cells(
+    archive: zipfile.ZipFile, member: str | None, deadline: Deadline
+) -> dict[tuple[int, int], tuple[str, bool]]:
+    """(row, column) -> (formula, has a saved value) for every ``<f>`` in the sheet's XML, read in chunks."""
+    found: dict[tuple[int, int], tuple[str, bool]] = {}
+    if member is None or member not in archive.namelist():
+        return found
+    for buffer in _chunks(archive, member, deadline):
+        for match in _FORMULA_TAG.finditer(buffer):
+            start = max(buffer.rfind(b"<c ", 0, match.start()), buffer.rfind(b"<c>", 0, match.start()))
+            end = buffer.find(b"</c>", match.start())
+            if start < 0 or end < 0:
+                continue
+            cell = buffer[start : end + 4].decode("utf-8", errors="replace")
+            ref = _CELL_REF.search(cell[: cell.find(">") + 1])
+            if ref is None:
+                continue
+            formula = re.search(r"<f\b[^>]*?(?:/>|>(.*?)</f>)", cell, re.S)
+            text = html.unescape(formula.group(1) or "") if formula else ""
+            value = re.search(r"<v>(.*?)</v>", cell, re.S)
+            inline = re.search(r"<is>.*?<t[^>]*>(.+?)</t>", cell, re.S)
+            has_value = bool((value and value.group(1)) or inline)
+            found[(int(ref.group(2)), _column_number(ref.group(1)))] = (
+                "=" + text if text else "(shared formula)",
+                has_value,
+            )
+    return found
+
+
+def _chunks(archive: zipfile.ZipFile, member: str, deadline: Deadline, size: int = 8 << 20) -> Iterator[bytes]:
+    """The member's bytes in chunks, each starting with the last 64 kB of the one before (cells cross chunks)."""
+    tail = b""
+    with archive.open(member) as handle:
+        while True:
+            chunk = handle.read(size)
+            if not chunk:
+                return
+            buffer = tail + chunk
+            yield buffer
+            tail = buffer[-65_536:]
+            deadline.check("looking for formula cells")
 
 
 def _xlsx_table(
-    records: list[tuple[int, list[object]]],
-    formula_cells: dict[tuple[int, int], str],
-    cached: Mapping[tuple[int, int], object],
+    values: list[list[object]],
+    formulas: Mapping[tuple[int, int], tuple[str, bool]],
     source: str,
     sheet: str,
     sheets: tuple[str, ...],
-    max_rows: int | None,
+    limits: ReadLimits,
+    deadline: Deadline,
 ) -> RawTable:
-    header_at = next((i for i, (_, values) in enumerate(records) if any(v not in (None, "") for v in values)), None)
+    header_at = next((i for i, row in enumerate(values) if any(v not in (None, "") for v in row)), None)
     if header_at is None:
         raise DataError(f"sheet {sheet!r} of {source!r} is empty")
-    header_row, header_values = records[header_at]
+    header_values = list(values[header_at])
     while header_values and header_values[-1] in (None, ""):
         header_values = header_values[:-1]
-    names, issues = header_names(header_values)
+    check_columns(source, len(header_values), limits)
+    max_rows = limits.max_rows
+    if max_rows is not None and len(values) - header_at - 1 > max_rows + 1_000:
+        raise too_many_rows(source, limits, max_rows)
+    names, issues = header_names([_excel_cell(v) for v in header_values])
     width = len(names)
     rows = Rows(issues=issues)
+    builder = TableBuilder(names, _excel_cell, source, limits, rows)
     formula_by_cell: dict[tuple[int, str], tuple[str, bool]] = {}
-    for row_number, values in records[header_at + 1 :]:
-        label = row_number - 2
-        cells: list[str] = []
-        for column_number, value in enumerate(values, start=1):
-            if (row_number, column_number) in formula_cells:
-                value = cached.get((row_number, column_number))
-                if column_number <= width:
-                    formula = formula_cells[(row_number, column_number)]
-                    formula_by_cell[(label, names[column_number - 1])] = (formula, value is not None)
-            cells.append(_excel_cell(value) or "")
-        while len(cells) > width and cells[-1] == "":
-            cells.pop()
-        place_row(rows, label, cells, width)
-        if max_rows is not None and len(rows.labels) > max_rows:
-            raise too_many_rows(source, max_rows)
-    frame = pd.DataFrame(rows.cells, index=pd.Index(rows.labels, dtype="int64"), columns=names, dtype=object)
+    for (row_number, column_number), (formula, has_value) in sorted(formulas.items()):
+        if row_number > header_at + 1 and column_number <= width:
+            formula_by_cell[(row_number - 2, names[column_number - 1])] = (formula, has_value)
+    total = max(len(values) - header_at - 1, 1)
+    for start in range(header_at + 1, len(values), CHUNK_ROWS):
+        chunk: list[Sequence[object]] = list(values[start : start + CHUNK_ROWS])
+        if any(len(cells) > width for cells in chunk):
+            chunk = [_beyond_header(cells, width) if len(cells) > width else cells for cells in chunk]
+        builder.add_chunk(start - 1, chunk)  # row number start + 1, label = row number - 2
+        values[start : start + CHUNK_ROWS] = [[]] * len(chunk)  # release the cells once converted
+        deadline.report(0.4 + 0.5 * (start - header_at) / total, f"reading rows ({builder.count:,} so far)")
+    frame = builder.finish()
+    if max_rows is not None and len(frame) + len(rows.rejected) > max_rows:
+        raise too_many_rows(source, limits, max_rows)
     issues_all = [*rows.issues, *_workbook_formula_issues(formula_by_cell)]
     notes = []
     if len(sheets) > 1:
         notes.append(f"the workbook has {len(sheets)} sheets ({', '.join(sheets)}); {sheet!r} was read")
-    if header_row > 1:
-        notes.append(f"the header is on row {header_row}; the rows above it are empty")
+    if header_at > 0:
+        notes.append(f"the header is on row {header_at + 1}; the rows above it are empty")
     return RawTable(
         frame=frame,
         source=source,
@@ -154,3 +232,13 @@ def _xlsx_table(
         notes=tuple(notes),
         rejected=tuple(rows.rejected),
     )
+
+
+def _beyond_header(cells: Sequence[object], width: int) -> Sequence[object]:
+    """A row with cells right of the header: as wide as the header when those are empty, else as text."""
+    if all(value in (None, "") for value in cells[width:]):
+        return cells[:width]
+    texts = [_excel_cell(value) or "" for value in cells]
+    while len(texts) > width and texts[-1] == "":
+        texts.pop()
+    return texts
