@@ -18,6 +18,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from importlib import resources
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -31,11 +32,14 @@ from analysis.errors import DataError
 from analysis.io import read_table
 from analysis.schema import (
     COLUMN_BY_NAME,
+    DATE_COLUMNS,
     DAYS_PER_MONTH,
     DERIVED_COLUMNS,
     DISEASE_CONTROL_RESPONSES,
+    EARLIEST_PLAUSIBLE_DATE,
     ICI_THERAPIES,
     INPUT_COLUMNS,
+    MAX_PLAUSIBLE_FOLLOW_UP_YEARS,
     OBJECTIVE_RESPONSES,
     PP_CLASS_OF,
     Column,
@@ -564,6 +568,33 @@ def _check_calendar(values: dict[str, pd.Series], issues: _Issues) -> None:
             issues.row("warning", label, "first_line_start", value, message, f"{name} before {_iso(available)}")
 
 
+def _check_plausible_dates(values: dict[str, pd.Series], issues: _Issues, today: date) -> None:
+    """Dates before first-line sorafenib existed or after today are errors; follow-up over 20 years is a warning."""
+    earliest, latest = pd.Timestamp(EARLIEST_PLAUSIBLE_DATE), pd.Timestamp(today)
+    for column in DATE_COLUMNS:
+        dates = values[column]
+        for label in dates.index[(dates < earliest).fillna(False).astype(bool)]:
+            value = _iso(dates[label])
+            message = (
+                f"{column} {value} is before {_iso(earliest)}, earlier than any first-line sorafenib or lenvatinib "
+                "for HCC; check the year (or whether a birth date is in this column)"
+            )
+            issues.row("error", label, column, value, message, f"date before {earliest.year}")
+        for label in dates.index[(dates > latest).fillna(False).astype(bool)]:
+            value = _iso(dates[label])
+            message = f"{column} {value} is after today ({_iso(latest)}); check the year"
+            issues.row("error", label, column, value, message, "date after today")
+    start = values["first_line_start"]
+    end = values["death_date"].fillna(values["last_contact_date"])
+    years = (end - start).dt.days / 365.25
+    for label in years.index[(years > MAX_PLAUSIBLE_FOLLOW_UP_YEARS).fillna(False).astype(bool)]:
+        message = (
+            f"follow-up of {years[label]:.1f} years (first_line_start {_iso(start[label])} to {_iso(end[label])}) "
+            f"is longer than {MAX_PLAUSIBLE_FOLLOW_UP_YEARS} years; check the dates"
+        )
+        issues.row("warning", label, "last_contact_date", _iso(end[label]), message, "follow-up over 20 years")
+
+
 def _check_duplicates(ids: pd.Series, issues: _Issues) -> None:
     present = ids[ids.notna()]
     repeated = present.duplicated(keep="first").to_numpy()
@@ -713,7 +744,7 @@ _DTYPE_OF: dict[str, Any] = {
 }
 
 
-def _typed_inputs(raw: pd.DataFrame, issues: _Issues) -> dict[str, pd.Series]:
+def _typed_inputs(raw: pd.DataFrame, issues: _Issues, today: date) -> dict[str, pd.Series]:
     texts = {name: _as_text(raw[name]) for name in INPUT_COLUMNS}
     issues.ids = texts["patient_id"]
     values = {name: _parse_column(COLUMN_BY_NAME[name], texts[name], issues) for name in INPUT_COLUMNS}
@@ -721,6 +752,7 @@ def _typed_inputs(raw: pd.DataFrame, issues: _Issues) -> dict[str, pd.Series]:
     _check_date_order(values, issues)
     _check_course(values, issues)
     _check_calendar(values, issues)
+    _check_plausible_dates(values, issues, today)
     return values
 
 
@@ -740,7 +772,12 @@ def _report(source: str, n_read: int, issues: _Issues) -> ValidationReport:
 
 
 def validate_cohort(
-    frame: pd.DataFrame, *, source: str = "data", name: str | None = None, synthetic: bool = False
+    frame: pd.DataFrame,
+    *,
+    source: str = "data",
+    name: str | None = None,
+    synthetic: bool = False,
+    today: date | None = None,
 ) -> ValidatedCohort:
     """Check a cohort table against the canonical schema and recompute its derived columns.
 
@@ -752,6 +789,8 @@ def validate_cohort(
 
     Derived columns are always recomputed from the dates with
     :func:`derive_endpoints`; stored values that disagree are reported as warnings.
+    Dates are checked against :data:`analysis.schema.EARLIEST_PLAUSIBLE_DATE`
+    and ``today`` (default: the current date).
     """
     raw = frame.copy() if frame.index.is_unique else frame.reset_index(drop=True)
     raw.columns = [str(c).strip() for c in raw.columns]
@@ -763,7 +802,7 @@ def validate_cohort(
         report = _report(source, len(raw), issues)
         empty_fingerprint = cohort_fingerprint(empty)
         return ValidatedCohort(empty, report, empty_fingerprint, empty_fingerprint[:10], label, synthetic)
-    values = _typed_inputs(raw, issues)
+    values = _typed_inputs(raw, issues, today or date.today())
     keep = [lbl for lbl in raw.index if lbl not in issues.bad]
     if not keep:
         issues.file("error", None, "no row can be used: every row has an error", "no usable rows")

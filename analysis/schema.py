@@ -9,10 +9,19 @@ later feature rely on them. ``data/README.md`` is generated from this module
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 DAYS_PER_MONTH = 30.4375
 """Months are days / 30.4375 (365.25 / 12) everywhere in the product."""
+
+EARLIEST_PLAUSIBLE_DATE = date(2005, 1, 1)
+"""No date of a cohort can be earlier: first-line sorafenib for HCC began with its phase III trial (SHARP, enrolling
+from March 2005; approved for HCC in 2007, in Japan in 2009) and lenvatinib later (2018). An earlier date is an
+error (a typo in the year, or a birth date in the wrong column)."""
+MAX_PLAUSIBLE_FOLLOW_UP_YEARS = 20
+"""Follow-up (first_line_start to last contact or death) longer than this is a warning: median OS in aHCC is about a
+year, so 20 years is far outside what the disease allows and more likely a wrong date."""
 
 Kind = Literal["id", "text", "category", "date", "int", "float", "bool"]
 
@@ -297,7 +306,7 @@ def data_dictionary_markdown() -> str:
         elif col.kind == "bool":
             allowed = "`0`, `1`"
         elif col.kind == "date":
-            allowed = "ISO date `YYYY-MM-DD`"
+            allowed = f"ISO date `YYYY-MM-DD`, from {EARLIEST_PLAUSIBLE_DATE.isoformat()} to today"
         else:
             allowed = ""
         if col.derived:
@@ -307,4 +316,11 @@ def data_dictionary_markdown() -> str:
         else:
             required = "yes"
         lines.append(f"| `{col.name}` | {col.kind} | {col.unit or ''} | {allowed} | {required} | {col.description} |")
+    lines += [
+        "",
+        f"Dates are checked for plausibility: a date before {EARLIEST_PLAUSIBLE_DATE.isoformat()} (before first-line "
+        "sorafenib for HCC existed: its phase III trial began enrolling in 2005) or after today is an error naming the "
+        f"row and column; follow-up (first_line_start to last contact or death) longer than "
+        f"{MAX_PLAUSIBLE_FOLLOW_UP_YEARS} years is a warning.",
+    ]
     return "\n".join(lines) + "\n"

@@ -12,6 +12,12 @@ unless ``--encoding`` says; dates in the formats the mapper knows. Without
 are kept and reported); ``--mapping M.json`` applies a mapping saved from the
 Data page, and ``--mapping auto`` the mapping the Data page would suggest.
 
+The reader's bounds are the Data page's (:class:`analysis.ingest.ReadLimits`:
+rows, columns, characters in a cell, an XLSX's decompressed size and
+compression ratio, a wall-clock budget); ``--max-rows``, ``--max-columns``,
+``--max-cell-chars``, ``--max-xlsx-mb``, ``--max-xlsx-ratio`` and
+``--time-budget`` raise them (0 for rows or time: no bound).
+
 ``--json`` prints the report's stable contract: ``source``, ``n_read``,
 ``n_used``, ``n_excluded``, ``usable``, ``summary``, ``n_errors``,
 ``n_warnings``, ``excluded_rows``, ``issues`` (each ``severity``, ``row``,
@@ -33,13 +39,30 @@ from analysis.cohort import ValidatedCohort
 from analysis.errors import DataError
 from analysis.ingest import (
     DATE_ORDERS,
+    DEFAULT_MAX_CELL_CHARS,
+    DEFAULT_MAX_COLUMNS,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_MAX_XLSX_MB,
+    DEFAULT_MAX_XLSX_RATIO,
+    DEFAULT_TIME_BUDGET_S,
     ENCODINGS,
     MappingSpec,
     PreparedUpload,
+    ReadLimits,
     prepare_cohort,
     read_upload,
     suggest_mapping,
 )
+
+LIMIT_OPTIONS: tuple[tuple[str, str, type, float, str], ...] = (
+    ("rows", "--max-rows", int, DEFAULT_MAX_ROWS, "data rows (0: no limit)"),
+    ("columns", "--max-columns", int, DEFAULT_MAX_COLUMNS, "columns"),
+    ("cell_chars", "--max-cell-chars", int, DEFAULT_MAX_CELL_CHARS, "characters in one cell"),
+    ("xlsx_mb", "--max-xlsx-mb", float, DEFAULT_MAX_XLSX_MB, "decompressed size of an XLSX, MB"),
+    ("xlsx_ratio", "--max-xlsx-ratio", float, DEFAULT_MAX_XLSX_RATIO, "XLSX compression ratio"),
+    ("time_s", "--time-budget", float, DEFAULT_TIME_BUDGET_S, "seconds for reading the file (0: no limit)"),
+)
+"""The reader's bounds as options: (bound, option, type, default, what it limits)."""
 
 
 def register(subparsers: Any) -> None:
@@ -67,7 +90,27 @@ def register(subparsers: Any) -> None:
         help="how dates like 03/04/2020 are read: dmy, mdy or auto (default: the mapping's, else auto)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    for _, option, kind, default, what in LIMIT_OPTIONS:
+        parser.add_argument(
+            option, type=kind, default=default, metavar="N", help=f"largest {what} (default {default:g})"
+        )
     parser.set_defaults(func=run)
+
+
+def read_limits(args: argparse.Namespace) -> ReadLimits:
+    """The options' bounds, with messages that name the option to raise."""
+    hints = tuple(
+        (bound, f"raise the limit with {option} N if the file is right") for bound, option, *_ in LIMIT_OPTIONS
+    )
+    return ReadLimits(
+        max_rows=args.max_rows or None,
+        max_columns=args.max_columns,
+        max_cell_chars=args.max_cell_chars,
+        max_xlsx_mb=args.max_xlsx_mb,
+        max_xlsx_ratio=args.max_xlsx_ratio,
+        time_budget_s=args.time_budget or None,
+        hints=hints,
+    )
 
 
 def exit_code(cohort: ValidatedCohort) -> int:
@@ -121,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     if loaded is not None:
         encoding = encoding or loaded.encoding
     sheet = args.sheet or (loaded.sheet if loaded is not None else None)
-    raw = read_upload(_read_bytes(path), str(path), encoding=encoding, sheet=sheet, max_rows=None)
+    raw = read_upload(_read_bytes(path), str(path), encoding=encoding, sheet=sheet, limits=read_limits(args))
     if loaded is not None:
         spec = loaded
     elif args.mapping == "auto":

@@ -43,7 +43,7 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "best_response": (
         "response", "bor", "best overall response", "best response", "最良総合効果", "最良効果", "治療効果", "効果",
     ),
-    "response_criteria": ("criteria", "response criteria", "効果判定基準", "判定基準"),
+    "response_criteria": ("criteria", "response criteria", "効果判定基準", "判定基準", "効果判定", "判定方法"),
     "progression_date": (
         "progression", "date of progression", "pd date", "progression date", "増悪日", "進行日", "pd日", "病勢進行日",
         "増悪確認日",

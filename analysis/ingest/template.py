@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from analysis.schema import COLUMN_BY_NAME, COLUMNS, DATE_COLUMNS, INPUT_COLUMNS
+from analysis.schema import COLUMN_BY_NAME, COLUMNS, DATE_COLUMNS, EARLIEST_PLAUSIBLE_DATE, INPUT_COLUMNS
 
 TEMPLATE_EXAMPLE_ROWS: tuple[dict[str, object], ...] = (
     {
@@ -71,7 +71,10 @@ def _dictionary_row(name: str) -> list[str]:
     elif column.kind == "bool":
         allowed = "0, 1"
     elif column.kind == "date":
-        allowed = "date (YYYY-MM-DD, 2020/03/01, 2020年3月1日 or an Excel date)"
+        allowed = (
+            "date (YYYY-MM-DD, 2020/03/01, 2020年3月1日 or an Excel date), "
+            f"from {EARLIEST_PLAUSIBLE_DATE.isoformat()} to today"
+        )
     elif column.minimum is not None or column.maximum is not None:
         lo = "" if column.minimum is None else f"{column.minimum:g}"
         hi = "" if column.maximum is None else f"{column.maximum:g}"
