@@ -6,16 +6,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dash import Dash
-from flask import Flask, Response, jsonify
+import dash_bootstrap_components as dbc
+from dash import Dash, set_props
+from dash.exceptions import DependencyException
+from flask import Flask, Response, jsonify, request
 
 from analysis.errors import DataError
-from app import sessions
+from app import datasets, sessions
 from app.background import backend_name, background_manager
 from app.cache import cache_ready, init_cache
 from app.delivery import init_delivery
+from app.ids import Ids
 from app.logging_setup import init_request_logging
 from app.sessions import StoreUnavailableError, init_sessions
+from app.sweeper import start_sweeper
 
 APP_DIR = Path(__file__).resolve().parent
 MAX_REQUEST_MB = float(
@@ -59,6 +63,22 @@ def _data_error(exc: DataError) -> Any:
     raise exc
 
 
+def _callback_error(exc: Exception) -> Any:
+    """Dash's on_error for every callback: a lost upload is told to its owner on the page; anything else
+    goes on to Flask's error handlers (a 503 for a store outage, else a logged 500 without data)."""
+    if isinstance(exc, datasets.LostUploadError):
+        set_props(Ids.SYNTHETIC_BANNER, {"children": lost_upload_alert()})
+        return None
+    raise exc
+
+
+def lost_upload_alert() -> dbc.Alert:
+    return dbc.Alert(sessions.LOST_MESSAGE, color="danger", className="py-2 mb-2", id="lost-upload-alert")
+
+
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
+
+
 def content_security_policy(script_hashes: list[str]) -> str:
     """A CSP that Dash tolerates: scripts from this origin plus the hashes of Dash's inline scripts.
 
@@ -92,9 +112,29 @@ def _security_headers(app: Dash) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if request.is_secure or os.environ.get("PPX_HSTS") == "1":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if not request.path.startswith(STATIC_PREFIXES):  # pages, layouts, callbacks, downloads: session data
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.setdefault("Pragma", "no-cache")
         return response
 
     server.after_request(add_headers)
+
+
+def _component_suites_404(server: Flask) -> None:
+    """A path under /_dash-component-suites/ that names no served file is a 404, not a logged 500."""
+    for rule in server.url_map.iter_rules():
+        if "_dash-component-suites" in rule.rule:
+            view = server.view_functions[rule.endpoint]
+
+            def serve(*args: Any, _view: Any = view, **kwargs: Any) -> Any:
+                try:
+                    return _view(*args, **kwargs)
+                except (DependencyException, KeyError, OSError, ValueError, AttributeError):
+                    return "not found", 404, {"Content-Type": "text/plain; charset=utf-8"}
+
+            server.view_functions[rule.endpoint] = serve
 
 
 def create_app() -> Dash:
@@ -111,14 +151,22 @@ def create_app() -> Dash:
         title="Post-Progression Explorer",
         update_title=None,  # type: ignore[arg-type]  # Dash accepts None: no 'Updating...' title
         background_callback_manager=background_manager(),
+        on_error=_callback_error,
     )
     server: Flask = app.server
+    proxies = int(os.environ.get("PPX_TRUSTED_PROXIES") or "0")
+    if proxies > 0:  # behind N reverse proxies: trust their X-Forwarded-For/-Proto/-Host (HTTPS, client address)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     server.config["MAX_CONTENT_LENGTH"] = int(MAX_REQUEST_MB * 1024 * 1024)
     init_request_logging(server)
     init_delivery(server)
     init_cache(server)
     init_sessions(server)
+    start_sweeper(server)
     _security_headers(app)
+    _component_suites_404(server)
     server.register_error_handler(StoreUnavailableError, _store_unavailable)
     server.register_error_handler(DataError, _data_error)
     server.add_url_rule("/healthz", "healthz", _healthz)

@@ -2,23 +2,29 @@
 
 The bundled synthetic cohort is loaded once per process (read-only). A cohort
 uploaded in a browser session lives in the session store (:mod:`app.sessions`)
-under that session's cookie token and is never visible to another session.
+under that session's owner key and is never visible to another session. Stored
+values are encoded by :mod:`app.codec` (JSON and Parquet, no pickles); a request
+decodes its session's cohort once (kept in ``flask.g`` for that request only).
 """
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import has_request_context
+from flask import g, has_request_context
 
 from analysis.cohort import ValidatedCohort, load_bundled_cohort
 from analysis.errors import DataError
 from analysis.ingest import RawTable
-from app import sessions
+from app import codec, sessions
+from app.sweeper import delete_derived
 
 COHORT_KEY = "cohort"
+
+
+class LostUploadError(DataError):
+    """This browser's uploaded data is no longer on the server (the page tells its owner)."""
 
 
 @lru_cache(maxsize=1)
@@ -27,35 +33,52 @@ def bundled() -> ValidatedCohort:
     return load_bundled_cohort()
 
 
-def session_cohort() -> ValidatedCohort | None:
-    """The cohort uploaded in this browser session, if any."""
-    if not has_request_context():
-        return None
-    sid = sessions.session_id()
-    if sid is None:
-        return None
+def _read(key: str) -> object | None:
     try:
-        blob = sessions.store().get(sid, COHORT_KEY)
+        blob = sessions.get(key)
     except sessions.StoreUnavailableError as exc:
         raise DataError(f"{exc}. Your uploaded data cannot be reached; try again shortly.") from exc
+    except sessions.LostDataError as exc:
+        raise LostUploadError(sessions.LOST_MESSAGE) from exc
     if blob is None:
         return None
-    cohort = pickle.loads(blob)  # our own server-side pickle, never client input
-    return cohort if isinstance(cohort, ValidatedCohort) else None
+    try:
+        value: object = codec.decode(blob)
+    except codec.CodecError as exc:
+        raise LostUploadError(f"{sessions.LOST_MESSAGE} (the stored copy could not be read)") from exc
+    return value
+
+
+def _write(key: str, value: object) -> None:
+    try:
+        sessions.put(key, codec.encode(value))
+    except sessions.QuotaError as exc:
+        raise DataError(str(exc)) from exc
+    except sessions.StoreUnavailableError as exc:
+        raise DataError(f"{exc}. Your data could not be kept; try again shortly.") from exc
+
+
+def session_cohort() -> ValidatedCohort | None:
+    """The cohort uploaded in this browser session, if any (DataError if it was lost on the server)."""
+    if not has_request_context():
+        return None
+    if "ppx_cohort" in g:
+        cached = g.ppx_cohort
+        return cached if isinstance(cached, ValidatedCohort) else None
+    cohort = _read(COHORT_KEY)
+    g.ppx_cohort = cohort if isinstance(cohort, ValidatedCohort) else None
+    return g.ppx_cohort  # type: ignore[no-any-return]
 
 
 def set_session_cohort(cohort: ValidatedCohort) -> None:
     """Make ``cohort`` this browser session's dataset (until the session expires or it is cleared)."""
-    sid = sessions.session_id()
-    if sid is None:
-        raise DataError("this browser has no session cookie; reload the page and upload again")
-    sessions.store().put(sid, COHORT_KEY, pickle.dumps(cohort, protocol=pickle.HIGHEST_PROTOCOL))
+    _write(COHORT_KEY, cohort)
+    g.ppx_cohort = cohort
 
 
 def clear_session_cohort() -> None:
-    sid = sessions.session_id()
-    if sid is not None:
-        sessions.store().delete(sid, COHORT_KEY)
+    sessions.delete(COHORT_KEY)
+    g.ppx_cohort = None
 
 
 # --- the Data page's pending upload (before "Use this cohort") -----------------------
@@ -75,36 +98,29 @@ class PendingUpload:
     raw: RawTable | None
 
 
-def _session_or_error() -> str:
-    sid = sessions.session_id()
-    if sid is None:
-        raise DataError("this browser has no session cookie; reload the page and upload again")
-    return sid
-
-
 def set_pending_upload(upload: PendingUpload) -> None:
-    sessions.store().put(_session_or_error(), UPLOAD_KEY, pickle.dumps(upload, protocol=pickle.HIGHEST_PROTOCOL))
+    _write(UPLOAD_KEY, upload)
+
+
+def clear_pending_upload() -> None:
+    sessions.delete(UPLOAD_KEY)
 
 
 def pending_upload() -> PendingUpload | None:
     """This session's received file, if any (expired or forgotten: None)."""
-    sid = sessions.session_id() if has_request_context() else None
-    if sid is None:
+    if not has_request_context():
         return None
-    blob = sessions.store().get(sid, UPLOAD_KEY)
-    if blob is None:
-        return None
-    upload = pickle.loads(blob)  # our own server-side pickle, never client input
+    upload = _read(UPLOAD_KEY)
     return upload if isinstance(upload, PendingUpload) else None
 
 
 def forget_session_data() -> None:
-    """Forget my data: delete this session's cohort and received file at once."""
-    sid = sessions.session_id()
-    if sid is not None:
-        store = sessions.store()
-        store.delete(sid, COHORT_KEY)
-        store.delete(sid, UPLOAD_KEY)
+    """Forget my data: delete everything this session stored or derived (cohort, file, cache entries, jobs)
+    and give the browser a new session id."""
+    owner = sessions.forget()
+    g.ppx_cohort = None
+    if owner is not None:
+        delete_derived(owner)
 
 
 def active_cohort() -> ValidatedCohort:

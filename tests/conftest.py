@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,10 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("PPX_CACHE_TYPE", "SimpleCache")
+# every process a test starts (gunicorn, Celery) signs and verifies session cookies with the same secret
+os.environ.setdefault("PPX_SECRET_KEY", "tests-only-secret-0123456789abcdef0123456789")
+# this run's own private state directory (sessions, cache, jobs), never another run's
+os.environ.setdefault("PPX_STATE_DIR", tempfile.mkdtemp(prefix="ppx-test-state-"))
 
 
 def _spread_dash_test_ports() -> None:

@@ -6,8 +6,6 @@ if the job ran inside the request, the second user would wait for it.
 
 from __future__ import annotations
 
-import pickle
-import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -15,26 +13,23 @@ from typing import Any
 import pandas as pd
 import pytest
 from servers import DashClient, start_app
+from sessionkit import plant_cohort
 
 from analysis.cohort import validate_cohort
 from analysis.schema import INPUT_COLUMNS
 from app import datasets
-from app.sessions import FileStore
 
 pytestmark = pytest.mark.slow
 
 COPIES = 200  # 513 x 200 = 102,600 patients: the Cox page's models take a few seconds
 
 
-def _large_session(tmp_path: Path) -> str:
+def _large_session(ppx_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     frame = pd.concat([datasets.bundled().frame] * COPIES, ignore_index=True)
     frame["patient_id"] = [f"P{i}" for i in range(len(frame))]
     cohort = validate_cohort(frame[[c for c in frame.columns if c in INPUT_COLUMNS]], source="large.csv", name="large")
-    token = secrets.token_urlsafe(32)
-    # what set_session_cohort does in a request with this cookie, written to the app's session directory
-    store = FileStore(tmp_path / "app" / "sessions")
-    store.put(token, datasets.COHORT_KEY, pickle.dumps(cohort, protocol=pickle.HIGHEST_PROTOCOL))
-    return token
+    monkeypatch.setenv("PPX_SESSION_DIR", str(tmp_path / "app" / "sessions"))  # the app's session directory
+    return plant_cohort(ppx_app, cohort)
 
 
 def _poll(client: DashClient, body: dict[str, Any], handles: dict[str, str]) -> dict[str, Any]:
@@ -45,9 +40,11 @@ def _poll(client: DashClient, body: dict[str, Any], handles: dict[str, str]) -> 
     return dict(response.json())
 
 
-def test_second_user_is_served_while_a_cox_job_runs(tmp_path: Path) -> None:
+def test_second_user_is_served_while_a_cox_job_runs(
+    ppx_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "app").mkdir()
-    token = _large_session(tmp_path)
+    token = _large_session(ppx_app, tmp_path, monkeypatch)
     process, base = start_app(tmp_path, "app", {"PPX_COX_BACKGROUND_N": "20000"}, workers=1)
     try:
         analyst = DashClient(base, cookie=token, page="/cox")

@@ -10,7 +10,6 @@ import io
 import itertools
 import json
 import logging
-import secrets
 import socket
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sessionkit import plant_cohort
 
 from analysis.cohort import ValidatedCohort, validate_cohort
 from analysis.schema import INPUT_COLUMNS
@@ -162,9 +162,7 @@ def test_no_patient_data_in_logs(
     ppx_app: Any, client: Any, captured_logs: io.StringIO, capsys: pytest.CaptureFixture[str], monkeypatch: Any
 ) -> None:
     cohort = _marker_cohort()
-    token = secrets.token_urlsafe(32)
-    with ppx_app.server.test_request_context(headers={"Cookie": f"{sessions.SESSION_COOKIE}={token}"}):
-        datasets.set_session_cohort(cohort)
+    token = plant_cohort(ppx_app, cohort)
     client.set_cookie(sessions.SESSION_COOKIE, token)
     deps = _deps(client)
     # the upload is what this browser sees: its centres are in the shell's filter options

@@ -10,7 +10,6 @@ upload is written by a third instance (this test process's app) with
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 import redis
 from servers import BIN, DashClient, Process, start_app, start_redis
+from sessionkit import in_session, plant_cohort
 
 from analysis.cohort import ValidatedCohort
 from app import datasets, sessions
@@ -71,16 +71,15 @@ def _subset(n: int) -> ValidatedCohort:
 def _upload(ppx_app: Any, monkeypatch: pytest.MonkeyPatch, url: str, cohort: ValidatedCohort, ttl: int | None) -> str:
     """This process's app instance stores ``cohort`` for a new browser session in Redis; returns its cookie."""
     monkeypatch.setenv("REDIS_URL", url)
-    token = secrets.token_urlsafe(32)
-    with ppx_app.server.test_request_context(headers={"Cookie": f"{sessions.SESSION_COOKIE}={token}"}):
-        assert isinstance(sessions.store(), sessions.RedisStore)
-        if ttl is None:
-            datasets.set_session_cohort(cohort)
-        else:
-            import pickle
+    if ttl is not None:
+        monkeypatch.setenv("PPX_SESSION_TTL", str(ttl))
+    assert isinstance(sessions.store(), sessions.RedisStore)
+    return plant_cohort(ppx_app, cohort)
 
-            sessions.store().put(token, datasets.COHORT_KEY, pickle.dumps(cohort), ttl=ttl)
-    return token
+
+def _session_key(ppx_app: Any, cookie: str) -> str:
+    with in_session(ppx_app, cookie):
+        return f"ppx:session:{sessions.owner()}"
 
 
 def test_two_app_processes_share_one_uploaded_session(
@@ -94,10 +93,13 @@ def test_two_app_processes_share_one_uploaded_session(
         assert "n = 300 of 300 patients" in browser.n_badge().text
         assert "(n = 300)" not in browser.callback("surv-figure.figure", {**SURVIVAL, "url.search": ""}).text
         assert "n = 513 of 513 patients" in DashClient(base).n_badge().text  # another browser: bundled cohort
-    client = redis.Redis.from_url(url)
-    key = f"ppx:session:{token}:{datasets.COHORT_KEY}"
-    assert 0 < int(client.ttl(key)) <= sessions.SESSION_TTL_SECONDS  # the session's expiry is the key's TTL
-    assert any(k.startswith(b"ppx:cache:") for k in client.scan_iter(count=1000))  # the cache lives in Redis too
+    data = redis.Redis.from_url(sessions.with_db(url, 1))  # sessions: database 1
+    key = _session_key(ppx_app, token)
+    assert data.hexists(key, datasets.COHORT_KEY)
+    assert 0 < int(data.ttl(key)) <= sessions.session_ttl()  # the session's expiry is the key's TTL
+    assert token not in key  # keys name an HMAC of the session id, never the cookie
+    cached = redis.Redis.from_url(sessions.with_db(url, 2))  # the cache: database 2
+    assert any(k.startswith(b"ppx:cache:") for k in cached.scan_iter(count=1000))
 
 
 def test_expiry_removes_the_session(
@@ -111,8 +113,9 @@ def test_expiry_removes_the_session(
         token = _upload(ppx_app, monkeypatch, url, _subset(250), ttl=2)
         assert "n = 250 of 250" in DashClient(base_a, cookie=token).n_badge().text
         time.sleep(3)
-        assert redis.Redis.from_url(url).exists(f"ppx:session:{token}:{datasets.COHORT_KEY}") == 0
-        assert "n = 513 of 513" in DashClient(base_b, cookie=token).n_badge().text
+        assert redis.Redis.from_url(sessions.with_db(url, 1)).exists(_session_key(ppx_app, token)) == 0
+        told = DashClient(base_b, cookie=token).n_badge().text
+        assert "no longer on the server; upload it again" in told and "n = 513" not in told
     finally:
         first.stop()
         second.stop()
@@ -133,8 +136,9 @@ def test_redis_going_away_gives_a_clear_error_and_does_not_hang(
     failed = uploader.n_badge(timeout=30)
     assert failed.status_code == 503 and "session store is unavailable" in failed.text
     assert failed.headers["Retry-After"] == "10"
-    # a request without a session (a first visit) still works: cache errors fall back to computing
-    visitor.http.cookies.clear()
+    # a browser whose session stored no data never reads the store: it keeps the bundled cohort
+    assert visitor.http.cookies.get(sessions.SESSION_COOKIE)
+    assert "n = 513 of 513" in visitor.n_badge(timeout=30).text
     fine = visitor.callback("surv-figure.figure", {**SURVIVAL, "url.search": "?bclc=C"}, timeout=30)
     assert fine.status_code == 200 and "Sorafenib" in fine.text
     ready = requests.get(f"{base_a}/readyz", timeout=30)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from sessionkit import stored
 from test_cohort import valid_frame
 
 from analysis.errors import DataError
@@ -184,13 +185,14 @@ def test_forget_my_data_deletes_the_upload_and_the_cohort_at_once(ppx_app: Any) 
     alice = Browser(ppx_app)
     alice.upload(marker_csv())
     alice.use(suggested_spec())
-    store = sessions.store()
-    assert store.get(alice.token, datasets.COHORT_KEY) is not None
-    assert store.get(alice.token, datasets.UPLOAD_KEY) is not None
+    before = alice.token
+    assert stored(ppx_app, before, datasets.COHORT_KEY) is not None
+    assert stored(ppx_app, before, datasets.UPLOAD_KEY) is not None
     body = alice.post(f"{Ids.DATA_FORGET}.n_clicks", {f"{Ids.DATA_FORGET}.n_clicks": 1})
     assert body["response"][Ids.DATA_RELOAD]["href"] == "/data"
-    assert store.get(alice.token, datasets.COHORT_KEY) is None
-    assert store.get(alice.token, datasets.UPLOAD_KEY) is None
+    assert alice.token != before  # a new session id
+    assert stored(ppx_app, before, datasets.COHORT_KEY) is None
+    assert stored(ppx_app, before, datasets.UPLOAD_KEY) is None
     assert MARKER_CENTER not in alice.layout_text()
     assert alice.n_badge().startswith("n = 513 of 513")
 
@@ -200,28 +202,28 @@ def test_back_to_the_bundled_cohort_is_one_click_and_keeps_the_received_file(ppx
     alice.upload(marker_csv())
     alice.use(suggested_spec())
     alice.post(f"{Ids.DATA_BUNDLED}.n_clicks", {f"{Ids.DATA_BUNDLED}.n_clicks": 1})
-    assert sessions.store().get(alice.token, datasets.COHORT_KEY) is None
+    assert stored(ppx_app, alice.token, datasets.COHORT_KEY) is None
     assert alice.n_badge().startswith("n = 513 of 513")
     assert MARKER_CENTER not in alice.layout_text()
-    assert sessions.store().get(alice.token, datasets.UPLOAD_KEY) is not None  # the file can be mapped again
+    assert stored(ppx_app, alice.token, datasets.UPLOAD_KEY) is not None  # the file can be mapped again
 
 
 def test_uploads_expire_when_idle_and_a_read_restarts_the_clock(ppx_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     alice = Browser(ppx_app)
     alice.upload(marker_csv())
     alice.use(suggested_spec())
-    store = sessions.store()
-    ttl = sessions.SESSION_TTL_SECONDS
+    ttl = sessions.session_ttl()
     assert ttl == 2 * 3600 or "PPX_SESSION_TTL" in __import__("os").environ
     start = time.time()
     monkeypatch.setattr(sessions.time, "time", lambda: start + ttl - 60)
-    assert store.get(alice.token, datasets.COHORT_KEY) is not None  # used just before expiry: clock restarts
+    assert stored(ppx_app, alice.token, datasets.COHORT_KEY) is not None  # used just before expiry: clock restarts
     monkeypatch.setattr(sessions.time, "time", lambda: start + 2 * ttl - 120)
-    assert store.get(alice.token, datasets.COHORT_KEY) is not None
+    assert stored(ppx_app, alice.token, datasets.COHORT_KEY) is not None
     monkeypatch.setattr(sessions.time, "time", lambda: start + 4 * ttl)
-    assert store.get(alice.token, datasets.COHORT_KEY) is None
-    assert store.get(alice.token, datasets.UPLOAD_KEY) is None
-    assert alice.n_badge().startswith("n = 513 of 513")
+    assert stored(ppx_app, alice.token, datasets.COHORT_KEY) is None
+    assert stored(ppx_app, alice.token, datasets.UPLOAD_KEY) is None
+    assert "no longer on the server" in str(alice.post(f"{Ids.N_BADGE}.children", {f"{Ids.URL}.search": ""}))
+    assert alice.n_badge().startswith("n = 513 of 513")  # told once; then the bundled cohort
 
 
 def test_oversized_and_garbled_uploads_get_a_clear_message(ppx_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:

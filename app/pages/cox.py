@@ -18,7 +18,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from analysis.schema import ENDPOINTS
 from app import datasets, urlstate
-from app.background import job_request_context, log_job
+from app.background import background_callback, log_job
 from app.components.cox_tables import model_block, ph_block, screen_table, warnings_block
 from app.components.forest import forest_figure
 from app.components.presenter import export_bar
@@ -144,7 +144,7 @@ def render(endpoint: str, covariates: list[str] | None, search: str | None) -> t
     return cox_outputs(endpoint, covariates, search)
 
 
-@callback(
+@background_callback(
     Output(Ids.COX_MODEL, "children", allow_duplicate=True),
     Output(Ids.COX_FOREST, "figure", allow_duplicate=True),
     Output(Ids.COX_FOREST, "style", allow_duplicate=True),
@@ -155,7 +155,6 @@ def render(endpoint: str, covariates: list[str] | None, search: str | None) -> t
     State(Ids.COX_ENDPOINT, "value"),
     State(Ids.COX_COVARIATES, "value"),
     State(Ids.URL, "search"),
-    background=True,
     running=[
         (Output(Ids.COX_COMPUTE, "disabled"), True, False),
         (Output(Ids.COX_CANCEL, "disabled"), False, True),
@@ -175,8 +174,7 @@ def compute(
     """The Cox page's models as a background job (large cohorts), with progress."""
     started = time.perf_counter()
     set_progress((10, "Fitting the models…"))
-    with job_request_context():
-        outputs = cox_outputs(endpoint, covariates, search)
+    outputs = cox_outputs(endpoint, covariates, search)  # the caller's session (background_callback)
     set_progress((100, "Done"))
     log_job("cox-compute", started, "done")
     return outputs

@@ -19,7 +19,7 @@ from dash.dcc.express import send_bytes
 from dash.exceptions import PreventUpdate
 
 from app import datasets, exporting, urlstate
-from app.background import job_request_context, log_job
+from app.background import background_callback, log_job
 from app.components import presenter
 from app.components.tables import simple_table
 from app.ids import Ids
@@ -143,12 +143,11 @@ def move(prev_clicks: int | None, next_clicks: int | None, search: str | None) -
     return urlstate.view_change(search, {"slide": str(new_index + 1)})
 
 
-@callback(
+@background_callback(
     Output(Ids.PRESENT_DOWNLOAD, "data"),
     Input(Ids.PRESENT_DECK_BUTTON, "n_clicks"),
     State(Ids.URL, "search"),
     State(Ids.PRESENT_MASK, "value"),
-    background=True,
     running=[
         (Output(Ids.PRESENT_DECK_BUTTON, "disabled"), True, False),
         (Output(Ids.PRESENT_DECK_CANCEL, "disabled"), False, True),
@@ -166,11 +165,10 @@ def download_deck(
         raise PreventUpdate
     started = time.perf_counter()
     set_progress((10, "Building…"))
-    with job_request_context():  # the caller's session (its upload), nobody else's
-        query = urlstate.parse(search)
-        spec, _dropped = urlstate.filters_of(search)
-        data = presenter.build_view_deck(deck_of(query), spec, MASK if mask_on else None)
-        name = f"ppx-deck-{datasets.active_cohort().short_fingerprint}.pptx"
+    query = urlstate.parse(search)  # the caller's session, its upload, nobody else's (background_callback)
+    spec, _dropped = urlstate.filters_of(search)
+    data = presenter.build_view_deck(deck_of(query), spec, MASK if mask_on else None)
+    name = f"ppx-deck-{datasets.active_cohort().short_fingerprint}.pptx"
     set_progress((100, "Done"))
     log_job("deck-export", started, "done")
     return send_bytes(data, name)

@@ -15,7 +15,7 @@ from analysis.errors import PPXError
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
 from app import datasets, urlstate
-from app.background import job_request_context, log_job
+from app.background import background_callback, log_job
 from app.cache import cache
 from app.components import survival_tables
 from app.components.bootstrap_block import bootstrap_block
@@ -382,13 +382,12 @@ def bootstrap_result(
         return f"No bootstrap: {exc}"
 
 
-@callback(
+@background_callback(
     Output(Ids.BOOT_OUTPUT, "children"),
     Input(Ids.BOOT_RUN, "n_clicks"),
     State(Ids.SURV_ENDPOINT, "value"),
     State(Ids.SURV_GROUP, "value"),
     State(Ids.URL, "search"),
-    background=True,
     running=[
         (Output(Ids.BOOT_RUN, "disabled"), True, False),
         (Output(Ids.BOOT_CANCEL, "disabled"), False, True),
@@ -415,9 +414,8 @@ def run_bootstrap(
     def progress(done: int, total: int) -> None:
         set_progress((round(100 * done / total), f"{done:,} / {total:,}"))
 
-    with job_request_context():  # the caller's session (its upload), nobody else's
-        spec, _ = urlstate.filters_of(search)
-        result = bootstrap_result(datasets.active_cohort().fingerprint, spec, endpoint, group, progress)
+    spec, _ = urlstate.filters_of(search)  # the caller's session, its upload, nobody else's (background_callback)
+    result = bootstrap_result(datasets.active_cohort().fingerprint, spec, endpoint, group, progress)
     set_progress((100, "Done"))
     log_job("bootstrap", started, "done")
     if isinstance(result, str):
