@@ -32,6 +32,8 @@ from analysis import __version__
 from analysis.cohort import ValidatedCohort
 from analysis.filters import FilterSpec
 from analysis.ingest import neutralise_formula
+from app.components.measure import longest_word_px, text_width_in, text_width_px, wrap_to_width
+from app.components.palette import FONT_FAMILY, PPTX_EAST_ASIAN_FONT, PPTX_LATIN_FONT
 
 Cell = str | int | float | None
 FigureFormat = Literal["png", "svg", "pdf"]
@@ -334,7 +336,7 @@ def publication_style(figure: dict[str, Any], size: PrintSize) -> dict[str, Any]
     font_px = print_font_px(size)
     ratio = font_px / float(figure.get("layout", {}).get("font", {}).get("size", 13))
     layout = dict(figure.get("layout", {}))
-    layout["font"] = {**layout.get("font", {}), "size": round(font_px, 1), "family": "Arial, Helvetica, sans-serif"}
+    layout["font"] = {**layout.get("font", {}), "size": round(font_px, 1), "family": FONT_FAMILY}
     layout["title"] = {**_as_dict(layout.get("title")), "font": {"size": round(font_px * 1.15, 1)}}
     for key in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
         axis = dict(layout[key])
@@ -386,12 +388,12 @@ def with_footer(figure: dict[str, Any], provenance: Provenance, width_px: int, f
 
     The footer starts at the figure's left edge whatever the left margin (see :func:`place_footer`).
     """
-    chars = int((width_px - 12) / (font_px * 0.56))
-    lines = provenance.wrapped(chars)
+    lines = wrap_to_width(provenance.text(), width_px - 12, font_px)
     layout = dict(figure.get("layout", {}))
     margin = dict(layout.get("margin", {}))
     line_px = font_px * 1.25
     footer_px = line_px * len(lines) + 6
+    layout["meta"] = {**layout.get("meta", {}), "footer": round(footer_px + 8)}
     margin["b"] = int(margin.get("b", 10) + footer_px)
     layout["margin"] = margin
     footer = {
@@ -413,16 +415,17 @@ def with_footer(figure: dict[str, Any], provenance: Provenance, width_px: int, f
 
 
 def place_footer(figure: dict[str, Any]) -> dict[str, Any]:
-    """Shift the footer left by the left margin, so it starts at the figure's edge."""
-    left = figure["layout"].get("margin", {}).get("l", 0)
+    """Shift the footer left by the left margin and down by the bottom one, so it sits at the figure's corner."""
+    margin = figure["layout"].get("margin", {})
     for annotation in figure["layout"].get("annotations", []):
         if annotation.get("name") == FOOTER:
-            annotation["xshift"] = -left + 3
+            annotation["xshift"] = -margin.get("l", 0) + 3
+            annotation["yshift"] = -margin.get("b", 0) + 2
     return figure
 
 
-Arrange = Callable[[dict[str, Any], int, float], dict[str, Any]]
-"""A figure-specific layout step at print size: (figure, height_px, font_px) -> figure."""
+Arrange = Callable[[dict[str, Any], int, float, int], dict[str, Any]]
+"""A figure-specific layout step at print size: (figure, height_px, font_px, width_px) -> figure."""
 
 
 def export_figure(
@@ -435,21 +438,20 @@ def export_figure(
     aspect: float = 0.8,
     arrange: Arrange | None = None,
 ) -> bytes:
-    """A figure as PNG (300 dpi at the column width), SVG or PDF, with publication style and provenance."""
+    """A figure as PNG (300 dpi at the column width), SVG or PDF, with publication style and provenance.
+
+    With ``arrange`` and no ``height_mm``, the arranged figure decides its height (a KM figure: its bands).
+    """
     size = print_size(column, height_mm, aspect)
     font_px = print_font_px(size)
     final = with_footer(publication_style(figure, size), provenance, size.width_px, _pt_to_px(6.5))
     if arrange is not None:
-        final = place_footer(arrange(final, size.height_px, font_px))
+        final = place_footer(arrange(final, 0 if height_mm is None else size.height_px, font_px, size.width_px))
+        size = PrintSize(size.width_mm, round(final["layout"]["height"] / CSS_PX_PER_INCH * MM_PER_INCH, 2))
     final["layout"]["height"] = size.height_px
     final["layout"]["width"] = size.width_px
     scale = size.scale if fmt == "png" else 1.0
     return render_figure(final, fmt, size.width_px, size.height_px, scale)
-
-
-def km_height_mm(width_mm: float, risk_rows: int) -> float:
-    """A KM figure's print height: the curves at ~0.6 of the width, one line per risk-table row, the footer."""
-    return round(width_mm * 0.6 + 26.0 + 4.5 * risk_rows, 1)
 
 
 def mask_km_figure(figure: dict[str, Any], mask: int | None) -> dict[str, Any]:
@@ -495,6 +497,39 @@ class Slide:
 
 SLIDE_W_IN = 13.333
 SLIDE_H_IN = 7.5
+SLIDE_MARGIN_IN = 0.4
+SLIDE_CONTENT_TOP_IN = 1.5
+SLIDE_CONTENT_BOTTOM_IN = 6.86
+SLIDE_TABLE_W_IN = 3.9
+SLIDE_GAP_IN = 0.25
+SLIDE_PX_PER_IN = 96
+SLIDE_SCALE = 2.0
+"""A slide's picture is laid out at 96 px per inch of its box and rendered at twice that (192 dpi)."""
+SLIDE_FONT_PX = 16
+TITLE_PT = (32, 30, 28, 26, 24, 22, 20)
+SUBTITLE_PT = (15, 14, 13, 12, 11, 10)
+CELL_INSET_IN = 0.2
+"""python-pptx's default cell margins: 0.1 in left and right."""
+
+
+def slide_picture_box(has_table: bool) -> tuple[float, float, float, float]:
+    """(left, top, width, height) in inches of a slide's figure: beside the table, or the full width."""
+    width = SLIDE_W_IN - 2 * SLIDE_MARGIN_IN - ((SLIDE_TABLE_W_IN + SLIDE_GAP_IN) if has_table else 0.0)
+    return SLIDE_MARGIN_IN, SLIDE_CONTENT_TOP_IN, width, SLIDE_CONTENT_BOTTOM_IN - SLIDE_CONTENT_TOP_IN
+
+
+def slide_picture_px(has_table: bool) -> tuple[int, int]:
+    """The layout size (px) of a slide's figure, so it is drawn for its box and placed at native resolution."""
+    _, _, width, height = slide_picture_box(has_table)
+    return round(width * SLIDE_PX_PER_IN), round(height * SLIDE_PX_PER_IN)
+
+
+def title_font_pt(text: str, width_in: float) -> int:
+    """The largest title size (32 pt down to 20 pt) at which ``text`` fits one line of a box ``width_in`` wide."""
+    for size in TITLE_PT:
+        if text_width_in(text, size) * 1.08 <= width_in - CELL_INSET_IN:  # bold
+            return size
+    return TITLE_PT[-1]
 
 
 def build_deck(
@@ -505,7 +540,9 @@ def build_deck(
 ) -> bytes:
     """A 16:9 PPTX: one figure per slide with title, subtitle, a native table and the provenance footer.
 
-    ``render`` (default :func:`render_figure`) turns a figure dict into PNG bytes.
+    ``render`` (default :func:`render_figure`) turns a figure dict into PNG bytes. The figure is rendered
+    at its own layout size times :data:`SLIDE_SCALE` and placed in a box of exactly that size, so nothing
+    is stretched; its layout should be that of :func:`slide_picture_px`.
     """
     from pptx import Presentation
     from pptx.util import Inches
@@ -518,42 +555,111 @@ def build_deck(
     for spec in slides:
         slide = deck.slides.add_slide(layout)
         _slide_title(slide, spec)
-        figure_width = SLIDE_W_IN - 0.8 if spec.table is None else 8.1
+        left, top, box_w, _box_h = slide_picture_box(spec.table is not None)
         if spec.figure is not None:
-            width_px, height_px = round(figure_width * 110), round(5.3 * 110)
-            png = draw(spec.figure, "png", width_px, height_px, 2.0)
-            slide.shapes.add_picture(io.BytesIO(png), Inches(0.4), Inches(1.45), width=Inches(figure_width))
+            default_w, default_h = slide_picture_px(spec.table is not None)
+            width_px = int(spec.figure.get("layout", {}).get("width") or default_w)
+            height_px = int(spec.figure.get("layout", {}).get("height") or default_h)
+            png = draw(spec.figure, "png", width_px, height_px, SLIDE_SCALE)
+            slide.shapes.add_picture(
+                io.BytesIO(png),
+                Inches(left),
+                Inches(top),
+                width=Inches(width_px / SLIDE_PX_PER_IN),
+                height=Inches(height_px / SLIDE_PX_PER_IN),
+            )
         if spec.table is not None:
-            left = 0.4 if spec.figure is None else 8.7
-            width = SLIDE_W_IN - 0.8 if spec.figure is None else SLIDE_W_IN - left - 0.35
-            _slide_table(slide, spec.table, left, 1.55, width)
+            table_left = SLIDE_MARGIN_IN if spec.figure is None else left + box_w + SLIDE_GAP_IN
+            width = SLIDE_W_IN - SLIDE_MARGIN_IN - table_left
+            _slide_table(slide, spec.table, table_left, top, width)
         _slide_footer(slide, provenance, spec.note)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
 
 
-def _slide_title(slide: Any, spec: Slide) -> None:
-    from pptx.util import Inches, Pt
+def _font(run: Any, size_pt: float, *, bold: bool | None = None) -> None:
+    """Size, weight and the font family of every export: Latin and East Asian (Japanese) typefaces."""
+    from pptx.oxml.ns import qn
+    from pptx.util import Pt
 
+    run.font.size = Pt(size_pt)
+    run.font.name = PPTX_LATIN_FONT
+    if bold is not None:
+        run.font.bold = bold
+    properties = run._r.get_or_add_rPr()
+    for tag in ("a:ea", "a:cs"):
+        element = properties.find(qn(tag))
+        if element is None:
+            element = properties.makeelement(qn(tag), {})
+            properties.append(element)
+        element.set("typeface", PPTX_EAST_ASIAN_FONT)
+
+
+def _slide_title(slide: Any, spec: Slide) -> None:
+    from pptx.enum.text import MSO_ANCHOR
+    from pptx.util import Inches
+
+    width = SLIDE_W_IN - 2 * SLIDE_MARGIN_IN
     title = slide.shapes.title
     title.text = spec.title
-    title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.25), Inches(SLIDE_W_IN - 0.8), Inches(0.8)
-    title.text_frame.paragraphs[0].runs[0].font.size = Pt(30)
-    box = slide.shapes.add_textbox(Inches(0.4), Inches(0.98), Inches(SLIDE_W_IN - 0.8), Inches(0.45))
+    title.left, title.top, title.width, title.height = Inches(SLIDE_MARGIN_IN), Inches(0.22), Inches(width), Inches(0.8)
+    frame = title.text_frame
+    frame.word_wrap = True
+    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    size = title_font_pt(spec.title, width)
+    for paragraph in frame.paragraphs:
+        for run in paragraph.runs:
+            _font(run, size, bold=True)
+    subtitle_pt = next((pt for pt in SUBTITLE_PT if text_width_in(spec.subtitle, pt) <= width - CELL_INSET_IN), 10)
+    box = slide.shapes.add_textbox(Inches(SLIDE_MARGIN_IN), Inches(1.0), Inches(width), Inches(0.42))
     box.text_frame.word_wrap = True
     box.text_frame.text = spec.subtitle
-    box.text_frame.paragraphs[0].runs[0].font.size = Pt(15)
+    for run in box.text_frame.paragraphs[0].runs:
+        _font(run, subtitle_pt)
+
+
+def _word_floors(table: SlideTable, font_pt: float) -> list[float]:
+    """Each column's narrowest width (inches): its longest word, bold-safe, plus the cell insets."""
+    columns = list(zip(table.header, *table.rows, strict=True))
+    return [max(longest_word_px(str(c), font_pt) * 1.15 for c in col) / 72 + CELL_INSET_IN + 0.06 for col in columns]
+
+
+def table_font_pt(table: SlideTable, width_in: float) -> int:
+    """The largest table size (13 pt down to 9 pt) at which every column holds its longest word."""
+    return next((pt for pt in (13, 12, 11, 10, 9) if sum(_word_floors(table, pt)) <= width_in), 9)
+
+
+def table_column_widths(table: SlideTable, width_in: float, font_pt: float = 12) -> list[float]:
+    """Column widths (inches) summing to ``width_in``: each at least its longest word (so a cell wraps
+    between words, never inside one), the rest shared in proportion to the columns' full text."""
+    columns = list(zip(table.header, *table.rows, strict=True))
+    floor = _word_floors(table, font_pt)
+    full = [max(text_width_px(str(c), font_pt) * 1.15 for c in col) / 72 + CELL_INSET_IN + 0.06 for col in columns]
+    spare = width_in - sum(floor)
+    if spare <= 0:
+        return [width_in * f / sum(floor) for f in floor]
+    wants = [max(0.0, f - m) for f, m in zip(full, floor, strict=True)]
+    total_want = sum(wants) or 1.0
+    share = min(1.0, spare / total_want)
+    widths = [m + w * share for m, w in zip(floor, wants, strict=True)]
+    extra = (width_in - sum(widths)) / len(widths)
+    return [w + extra for w in widths]
 
 
 def _slide_table(slide: Any, table: SlideTable, left: float, top: float, width: float) -> None:
-    from pptx.util import Inches, Pt
+    from pptx.util import Inches
 
-    n_rows, n_cols = len(table.rows) + 1, len(table.header)
+    n_rows = len(table.rows) + 1
+    size = table_font_pt(table, width)
+    widths = table_column_widths(table, width, size)
     row_h = 0.36
-    shape = slide.shapes.add_table(n_rows, n_cols, Inches(left), Inches(top), Inches(width), Inches(row_h * n_rows))
+    shape = slide.shapes.add_table(
+        n_rows, len(table.header), Inches(left), Inches(top), Inches(width), Inches(row_h * n_rows)
+    )
     grid = shape.table
-    size = Pt(13 if n_cols <= 3 else 11)
+    for c, column_width in enumerate(widths):
+        grid.columns[c].width = Inches(column_width)
     for c, text in enumerate(table.header):
         _cell_text(grid.cell(0, c), text, size, bold=True)
     for r, row in enumerate(table.rows, start=1):
@@ -561,25 +667,27 @@ def _slide_table(slide: Any, table: SlideTable, left: float, top: float, width: 
             _cell_text(grid.cell(r, c), text, size, bold=False)
 
 
-def _cell_text(cell: Any, text: str, size: Any, *, bold: bool) -> None:
+def _cell_text(cell: Any, text: str, size: float, *, bold: bool) -> None:
     cell.text = text
+    cell.text_frame.word_wrap = True
     for paragraph in cell.text_frame.paragraphs:
         for run in paragraph.runs:
-            run.font.size = size
-            run.font.bold = bold
+            _font(run, size, bold=bold)
 
 
 def _slide_footer(slide: Any, provenance: Provenance, note: str) -> None:
     from pptx.dml.color import RGBColor
-    from pptx.util import Inches, Pt
+    from pptx.util import Inches
 
-    box = slide.shapes.add_textbox(Inches(0.4), Inches(SLIDE_H_IN - 0.55), Inches(SLIDE_W_IN - 0.8), Inches(0.45))
+    box = slide.shapes.add_textbox(
+        Inches(SLIDE_MARGIN_IN), Inches(SLIDE_H_IN - 0.62), Inches(SLIDE_W_IN - 2 * SLIDE_MARGIN_IN), Inches(0.5)
+    )
     frame = box.text_frame
     frame.word_wrap = True
     frame.text = (note + "\n" if note else "") + provenance.text()
     for paragraph in frame.paragraphs:
         for run in paragraph.runs:
-            run.font.size = Pt(10)
+            _font(run, 10)
             run.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
 
 

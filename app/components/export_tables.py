@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from analysis.response import AssociationTest, Proportion
 from analysis.schema import ENDPOINTS, RESPONSES
-from app.components.palette import GROUPINGS, level_label
+from app.components.palette import grouping_phrase, level_label
 from app.components.tables import fmt_hr, fmt_p_eq
 from app.exporting import SUPPRESSED, Cell, ExportTable, mask_count, masked
 from app.views import COX_CANDIDATES, CohortView, CoxView, ResponseView, SurvivalView, term_label
@@ -80,7 +80,7 @@ def landmark_export(
 
 def _survival_title(view: SurvivalView) -> str:
     label = ENDPOINTS[view.endpoint][2]
-    return label + (f" by {GROUPINGS.get(view.grouping, view.grouping).lower()}" if view.grouping else "")
+    return label + (f" by {grouping_phrase(view.grouping)}" if view.grouping else "")
 
 
 def _test_note(view: SurvivalView) -> str | None:

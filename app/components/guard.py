@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from analysis.cox import CoxResult
 from analysis.postprog import EXPOSURES
-from app.components.km_figure import KMFigureOptions, km_figure
+from app.components.km_figure import KMFigureOptions, km_figure, small_figure
 from app.components.tables import fmt_hr, fmt_p, fmt_p_eq, simple_table
 from app.views import GuardView
 
@@ -63,22 +63,18 @@ def guard_block(view: GuardView) -> Any:
     if c.landmark is not None:
         ticks = tuple(t for t in view.ticks if t <= max(view.ticks[-1] - view.landmark, 0) + 6)
         options = KMFigureOptions(
-            title=f"Landmark at {view.landmark:g} months: OS after the landmark",
             x_title=f"Months since the {view.landmark:g}-month landmark",
             annotation=None if c.landmark.test is None else f"Log-rank {fmt_p_eq(c.landmark.test.p)}",
         )
-        figures.append(
-            dbc.Col(dcc.Graph(id="landmark-figure", figure=km_figure(c.landmark.km, None, ticks, options)), md=6)
-        )
+        figure = km_figure(c.landmark.km, view.exposure, ticks, options)
+        title = f"Landmark at {view.landmark:g} months: OS after the landmark"
+        figures.append(dbc.Col(small_figure(title, "landmark-figure", figure), lg=6))
     if c.simon_makuch is not None:
         sm = c.simon_makuch
-        options = KMFigureOptions(
-            title="Simon–Makuch: patients move to the treated curve when therapy starts",
-            annotation=None if sm.test is None else f"Mantel–Byar {fmt_p_eq(sm.test.p)}",
-        )
-        figures.append(
-            dbc.Col(dcc.Graph(id="simon-makuch-figure", figure=km_figure(sm.km, None, view.ticks, options)), md=6)
-        )
+        options = KMFigureOptions(annotation=None if sm.test is None else f"Mantel–Byar {fmt_p_eq(sm.test.p)}")
+        figure = km_figure(sm.km, view.exposure, view.ticks, options)
+        title = "Simon–Makuch: patients move to the treated curve when therapy starts"
+        figures.append(dbc.Col(small_figure(title, "simon-makuch-figure", figure), lg=6))
     notes = [html.Div(n, className="small text-muted") for n in c.notes]
     return html.Div(
         [

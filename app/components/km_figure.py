@@ -1,7 +1,16 @@
-"""The Kaplan–Meier figure with its number-at-risk table, built from a KMResult.
+"""The Kaplan–Meier figure with its risk table: one grammar for screen, presenter, print and slide.
 
-The risk table is the second row of one figure sharing the x-axis, and its
-columns sit exactly on the x-axis ticks, so a saved figure keeps its table.
+Top to bottom, in pixel bands computed from the figure's own text (:func:`layout_km`):
+
+- the title (only when the figure stands alone: exports; pages and slides title it in HTML or the slide);
+- the legend, above the curves and never over them (one entry per line, or one line when the width is
+  known and the entries fit), and the test's p-value on its own line;
+- the curves; the x-axis ticks and title;
+- the risk table (at risk, and optionally cumulative events and censored: KMunicate), a second row of the
+  same figure sharing the x-axis, so its columns sit exactly on the ticks; every row is labelled and the
+  labels stand off from the first column by the width of its widest number;
+- the left margin is the longest row label's estimated width (:mod:`app.components.measure`), the right
+  margin half the widest number of the last column, so nothing collides and nothing is cut.
 """
 
 from __future__ import annotations
@@ -16,7 +25,14 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analysis.km import KMGroup, KMResult
-from app.components.palette import group_colour, level_label
+from app.components.measure import text_width_px, wrap_to_width
+from app.components.palette import FONT_FAMILY, INK, group_colour, level_label
+
+TABLE_HEADING = "km-table-heading"
+P_VALUE = "km-p-value"
+TITLE = "km-title"
+MODEBAR_PX = 28
+"""Room kept at the top of an on-screen figure for plotly's modebar (it floats over the top right)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,12 @@ class KMFigureOptions:
     annotation: str | None = None
     font_size: int = 13
     line_width: float = 2.0
+    height: int | None = None
+    """Figure height in px; None: the curves get 340 px and the table its rows."""
+    width: int | None = None
+    """Figure width in px when it is known (exports, slides): the title wraps, the legend may go on one line."""
+    on_screen: bool = True
+    """Keep room for the modebar at the top."""
 
 
 def tick_times(max_time: float) -> tuple[float, ...]:
@@ -47,10 +69,6 @@ def tick_times(max_time: float) -> tuple[float, ...]:
 def _rgba(hex_colour: str, alpha: float) -> str:
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
-
-
-def _none_to_nan(values: Sequence[float | None]) -> list[float]:
-    return [math.nan if v is None else float(v) for v in values]
 
 
 def _rounded(values: Sequence[float | None], digits: int) -> list[float | None]:
@@ -118,10 +136,12 @@ def _curve_traces(group: KMGroup, name: str, colour: str, options: KMFigureOptio
 def risk_rows(
     result: KMResult, grouping: str | None, ticks: Sequence[float], options: KMFigureOptions
 ) -> list[tuple[str, list[str]]]:
-    """Rows of the risk table, top to bottom: (row label, one text per tick).
+    """Rows of the risk table, top to bottom: (row key, one text per tick).
 
     At-risk counts follow R's ``summary(survfit, times=)``: the number with time >= t.
     Events and censored rows are cumulative up to and including t (KMunicate).
+    A row key is the group's name for its at-risk row, ``"<name>: events"`` and ``"<name>: censored"``
+    for the others (:func:`row_label` is what the figure prints).
     """
     rows: list[tuple[str, list[str]]] = []
     for group in result.groups:
@@ -134,6 +154,14 @@ def risk_rows(
         if options.show_censored_row:
             rows.append((f"{name}: censored", [str(a.cum_censored) for a in at]))
     return rows
+
+
+def row_label(key: str, kmunicate: bool) -> str:
+    """What a risk-table row says: the group's name on its first row ("Lenvatinib", "Lenvatinib: at risk"
+    when events or censored rows follow), then "events" and "censored", right-aligned under it."""
+    if ": " in key and key.rsplit(": ", 1)[1] in ("events", "censored"):
+        return key.rsplit(": ", 1)[1]
+    return f"{key}: at risk" if kmunicate else key
 
 
 @lru_cache(maxsize=4)
@@ -151,39 +179,45 @@ def km_figure_dict(
     (see :func:`tick_times`), so the risk table's columns sit on the ticks.
     """
     rows = risk_rows(result, grouping, ticks, options)
-    table_height = 0.08 + 0.045 * len(rows)
-    gap = 0.13
+    kmunicate = options.show_events_row or options.show_censored_row
     traces: list[dict[str, Any]] = []
+    colours: dict[str, str] = {}
     for position, group in enumerate(result.groups):
         colour = group_colour(grouping, group.group, position)
-        name = f"{level_label(grouping, group.group)} (n = {group.n})"
-        traces.extend(_curve_traces(group, name, colour, options))
-    labels = [label for label, _ in rows]
-    for label, texts in rows:
+        label = level_label(grouping, group.group)
+        colours[label] = colour
+        traces.extend(_curve_traces(group, f"{label} (n = {group.n})", colour, options))
+    for key, texts in rows:
+        group_name = key.rsplit(": ", 1)[0] if key not in colours else key
         traces.append(
             {
                 "type": "scatter",
                 "x": list(ticks),
-                "y": [label] * len(ticks),
+                "y": [key] * len(ticks),
                 "text": texts,
                 "mode": "text",
                 "showlegend": False,
                 "hoverinfo": "skip",
+                "cliponaxis": False,
                 "textfont": {"size": options.font_size - 1},
                 "xaxis": "x2",
                 "yaxis": "y2",
+                "meta": {
+                    "label": row_label(key, kmunicate),
+                    "first": key in colours,
+                    "colour": colours.get(group_name, INK),
+                },
             }
         )
     x_end = ticks[-1] if ticks else 1.0
     x_range = [-0.02 * x_end, x_end * 1.02]
+    keys = [key for key, _ in rows]
     layout: dict[str, Any] = {
         "template": template(),
-        "title": {"text": options.title, "x": 0.01},
-        "font": {"size": options.font_size},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-        "margin": {"l": 60, "r": 20, "t": 70, "b": 50},
-        "height": 520 + 22 * len(rows),
+        "title": {"text": ""},
+        "font": {"size": options.font_size, "family": FONT_FAMILY},
         "hovermode": "closest",
+        "showlegend": True,
         "xaxis": {
             "anchor": "y",
             "domain": [0, 1],
@@ -194,10 +228,10 @@ def km_figure_dict(
         },
         "yaxis": {
             "anchor": "x",
-            "domain": [table_height + gap, 1],
             "range": [0, 1.02],
-            "title": {"text": options.y_title},
+            "title": {"text": options.y_title, "standoff": 6},
             "tickformat": ".0%",
+            "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0],
         },
         "xaxis2": {
             "anchor": "y2",
@@ -210,33 +244,242 @@ def km_figure_dict(
         },
         "yaxis2": {
             "anchor": "x2",
-            "domain": [0, table_height],
             "type": "category",
             "categoryorder": "array",
-            "categoryarray": list(reversed(labels)),
-            "range": [-0.6, len(labels) - 0.4],  # keep the top and bottom rows' text inside the panel
+            "categoryarray": list(reversed(keys)),
             "showgrid": False,
-            "title": {"text": "At risk"},
-            "tickfont": {"size": options.font_size - 2},
+            "zeroline": False,
+            "title": {"text": ""},
         },
         "annotations": [],
+        "meta": {
+            "km": True,
+            "on_screen": options.on_screen,
+            "p_value": options.annotation or "",
+            "title": options.title,
+        },
     }
-    if options.annotation:
-        layout["annotations"].append(
+    figure = {"data": traces, "layout": layout}
+    height = options.height or default_height(len(rows), options.font_size, len(result.groups), bool(options.title))
+    return layout_km(figure, height, float(options.font_size), options.width)
+
+
+def default_height(rows: int, font_px: float, groups: int, titled: bool) -> int:
+    """Height of a figure whose curves get 340 px: the header, the x-axis and the table added."""
+    header = (1.8 * font_px if titled else 0) + groups * _legend_row_px(font_px) + font_px * 1.45 + MODEBAR_PX
+    return round(340 + header + font_px * 5.4 + rows * font_px * 1.75 + 12)
+
+
+def _legend_row_px(font_px: float) -> float:
+    """Height of one legend entry as plotly draws it (the line symbol keeps a small font's entry ~20 px)."""
+    return max(font_px * 1.5, font_px + 10)
+
+
+def _thin_ticks(figure: dict[str, Any], plot_px: float, number_px: float) -> None:
+    """Keep every k-th tick (and risk-table column) so the widest numbers of neighbouring columns stand apart."""
+    layout = figure["layout"]
+    ticks = list(layout["xaxis"].get("tickvals") or [])
+    if len(ticks) < 3:
+        return
+    spacing = plot_px / (len(ticks) - 1)
+    step = max(1, math.ceil((number_px + 8) / max(spacing, 1.0)))
+    if step == 1:
+        return
+    kept = ticks[::step]
+    for key in ("xaxis", "xaxis2"):
+        layout[key] = {**layout[key], "tickvals": kept}
+    for trace in figure["data"]:
+        if trace.get("mode") == "text" and trace.get("xaxis") == "x2":
+            pairs = [(x, t) for x, t in zip(trace["x"], trace["text"], strict=True) if x in kept]
+            trace["x"], trace["text"] = [x for x, _ in pairs], [t for _, t in pairs]
+            trace["y"] = trace["y"][: len(pairs)]
+
+
+def layout_km(figure: dict[str, Any], height_px: int, font_px: float, width_px: int | None = None) -> dict[str, Any]:
+    """Lay a KM figure out for a height (and, when known, a width) and a font size: the bands of the module
+    docstring, margins from the labels. Idempotent: exports and the presenter call it again at their size.
+    ``height_px`` <= 0: as tall as the bands need with the curves half as tall as they are wide.
+    """
+    layout = figure["layout"]
+    meta = layout.get("meta", {})
+    on_screen = bool(meta.get("on_screen", True)) and width_px is None
+    table = [t for t in figure["data"] if t.get("mode") == "text" and t.get("xaxis") == "x2"]
+    keys = list(reversed(layout["yaxis2"].get("categoryarray", [])))
+    labels = {t["y"][0]: {"label": t["y"][0], **t.get("meta", {})} for t in table}
+    table_font = float(table[0].get("textfont", {}).get("size", font_px - 1)) if table else font_px - 1
+    tick_font = float(layout["xaxis"].get("tickfont", {}).get("size", font_px))
+    legend_font = float(layout.get("legend", {}).get("font", {}).get("size", font_px))
+    legend_entries = [str(t["name"]) for t in figure["data"] if t.get("showlegend", True) and t.get("name")]
+
+    # left: the row labels (wrapped when the width is known and they would take over a third of it)
+    max_label_px = 0.38 * width_px if width_px else math.inf
+    wrapped: dict[str, list[str]] = {}
+    for k in keys:
+        bold = 1.1 if labels[k].get("first") else 1.0
+        wrapped[k] = wrap_to_width(str(labels[k]["label"]), max_label_px / bold, table_font)
+    label_px = max(
+        (
+            max(text_width_px(line, table_font) for line in wrapped[k]) * (1.1 if labels[k].get("first") else 1.0)
+            for k in keys
+        ),
+        default=0.0,
+    )
+    row_lines = max((len(v) for v in wrapped.values()), default=1)
+    numbers = [list(map(str, t.get("text", []))) for t in table]
+    number_px = max((text_width_px(n, table_font) for row in numbers for n in row), default=0.0)
+    first_px = max((text_width_px(n[0], table_font) for n in numbers if n), default=0.0)
+    standoff = round(first_px / 2 + table_font * 0.6)
+    y_axis_px = text_width_px("100%", tick_font) + font_px * 1.3 + 14
+    left = round(max(label_px + standoff + 8, y_axis_px))
+    last_px = max((text_width_px(n[-1], table_font) for n in numbers if n), default=0.0)
+    right = round(max(last_px / 2 + 8, text_width_px("96", tick_font) / 2 + 6))
+    if width_px is not None:
+        _thin_ticks(figure, width_px - left - right, max(number_px, text_width_px("96", tick_font)))
+
+    # top: title lines, legend rows, the p-value line
+    title_text = str(meta.get("title", ""))
+    title_px = round(font_px * 1.2, 1)
+    title_lines = wrap_to_width(title_text, (width_px or 10_000) - 16, title_px * 1.05) if title_text else []
+    entry_px = [text_width_px(e, legend_font) + 2.6 * legend_font + 12 for e in legend_entries]
+    horizontal = width_px is not None and sum(entry_px) <= width_px - 24
+    legend_px = (1 if horizontal else len(legend_entries)) * _legend_row_px(legend_font) + 4
+    p_px = font_px * 1.5 if meta.get("p_value") else 0.0
+    last_entry_px = entry_px[-1] if entry_px else 0.0
+    if p_px and width_px is not None and last_entry_px + text_width_px(str(meta["p_value"]), font_px) < width_px - 40:
+        p_px = 0.0  # the p-value shares the legend's last line (right-aligned above the curves)
+    title_band = len(title_lines) * title_px * 1.3 + (6 if title_lines else 0)
+    lead = MODEBAR_PX if on_screen else 6
+    top = round(lead + title_band + legend_px + p_px)
+
+    bottom = int(meta.get("footer") or 0) + 8
+    row_px = table_font * (1.25 * row_lines + 0.3)
+    table_px = max(1, len(keys)) * row_px
+    gap_px = tick_font * 1.3 + font_px * 1.35 + table_font * 1.5 + 18  # tick labels, x title, table heading
+    if height_px <= 0:  # auto: the curves as tall as half their width
+        curves_px = max(160.0, 0.5 * ((width_px or 800) - left - right))
+        height_px = round(top + bottom + table_px + gap_px + curves_px)
+    paper = max(120.0, height_px - top - bottom)
+    table_top = min(0.5, table_px / paper)
+    curves_bottom = min(0.75, (table_px + gap_px) / paper)
+
+    layout["height"] = height_px
+    if width_px is not None:
+        layout["width"] = width_px
+    layout["margin"] = {**layout.get("margin", {}), "l": left, "r": right, "t": top, "b": bottom}
+    layout["title"] = {"text": ""}
+    y_title = layout["yaxis"].get("title", {})
+    y_text = str(meta.setdefault("y_title", y_title.get("text", "") if isinstance(y_title, dict) else ""))
+    if text_width_px(y_text, font_px) > paper * (1 - curves_bottom):  # a long title on short curves: one word
+        y_text = y_text.split(" ", 1)[0]
+    layout["yaxis"] = {
+        **layout["yaxis"],
+        "domain": [curves_bottom, 1],
+        "automargin": False,
+        "title": {**(y_title if isinstance(y_title, dict) else {}), "text": y_text},
+    }
+    layout["yaxis2"] = {
+        **layout["yaxis2"],
+        "domain": [0, table_top],
+        "range": [-0.5, len(keys) - 0.5],
+        "autorange": False,
+        "tickmode": "array",
+        "tickvals": keys,
+        "ticktext": [_row_tick(labels[k], "<br>".join(wrapped[k])) for k in keys],
+        "ticks": "",
+        "ticklabelstandoff": standoff,
+        "tickfont": {"size": table_font},
+        "automargin": False,
+        "showline": False,
+    }
+    for key in ("xaxis", "xaxis2"):
+        layout[key] = {**layout[key], "automargin": False}
+    layout["legend"] = {
+        "orientation": "h" if horizontal else "v",
+        "xref": "paper",
+        "x": 0 if width_px is None else -(left - 8) / max(1.0, width_px - left - right),
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1 - (lead + title_band) / height_px,
+        "yanchor": "top",
+        "traceorder": "normal",
+        "itemwidth": 30,
+        "tracegroupgap": 0,
+        "bgcolor": "rgba(0,0,0,0)",
+        "font": {"size": legend_font, **layout.get("legend", {}).get("font", {})},
+    }
+    notes = [a for a in layout.get("annotations", []) if a.get("name") not in (TABLE_HEADING, P_VALUE, TITLE)]
+    if title_lines:
+        notes.append(
             {
-                "text": options.annotation,
-                "xref": "x domain",
-                "yref": "y domain",
-                "x": 0.98,
-                "y": 0.98,
+                "name": TITLE,
+                "text": "<br>".join(title_lines),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "xshift": -left + 8,
+                "xanchor": "left",
+                "y": 1,
+                "yanchor": "bottom",
+                "yshift": round(legend_px + p_px),
+                "align": "left",
                 "showarrow": False,
-                "xanchor": "right",
-                "yanchor": "top",
-                "font": {"size": options.font_size},
-                "bgcolor": "rgba(255,255,255,0.7)",
+                "font": {"size": title_px},
             }
         )
-    return {"data": traces, "layout": layout}
+    if meta.get("p_value"):
+        notes.append(
+            {
+                "name": P_VALUE,
+                "text": meta["p_value"],
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1,
+                "y": 1,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "yshift": 2 if p_px else 4,
+                "showarrow": False,
+                "font": {"size": font_px},
+            }
+        )
+    heading = "At risk, events (cumulative), censored" if any(": " in k for k in keys) else "Number at risk"
+    notes.append(
+        {
+            "name": TABLE_HEADING,
+            "text": f"<b>{heading}</b>",
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "xshift": -left + 4,
+            "xanchor": "left",
+            "y": table_top,
+            "yanchor": "bottom",
+            "yshift": 4,
+            "showarrow": False,
+            "font": {"size": round(table_font, 1)},
+        }
+    )
+    layout["annotations"] = notes
+    return figure
+
+
+def _row_tick(meta: dict[str, Any], label: str) -> str:
+    if meta.get("first"):
+        return f"<b><span style='color:{meta.get('colour', INK)}'>{label}</span></b>"
+    return label
+
+
+def small_figure(title: str, figure_id: str, figure: go.Figure | dict[str, Any]) -> Any:
+    """A figure on a page with its title as a heading above it (the heading wraps; a figure title would be cut)."""
+    from dash import dcc, html
+
+    return html.Figure(
+        [
+            html.Figcaption(title, className="h6 mb-1 ppx-figure-title"),
+            dcc.Graph(id=figure_id, figure=figure, config={"displaylogo": False}),
+        ],
+        className="mb-3",
+    )
 
 
 def km_figure(

@@ -6,6 +6,8 @@ every figure, theme and export.
 
 from __future__ import annotations
 
+from analysis.postprog import EXPOSURE_LEVELS
+
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
     "#D55E00",  # vermillion
@@ -17,6 +19,12 @@ OKABE_ITO: tuple[str, ...] = (
     "#F0E442",  # yellow (last: poor contrast on white)
 )
 NEUTRAL = "#7F7F7F"
+INK = "#000000"
+FONT_FAMILY = "Arial, Helvetica, 'Liberation Sans', 'DejaVu Sans', 'Noto Sans CJK JP', sans-serif"
+"""Every figure and export names this family: Latin text in a common sans-serif, Japanese (and other CJK) text
+in Noto Sans CJK (Debian's fonts-noto-cjk, installed by scripts/system-deps.sh and the Dockerfile)."""
+PPTX_LATIN_FONT = "Arial"
+PPTX_EAST_ASIAN_FONT = "Noto Sans CJK JP"
 
 FIXED_COLOURS: dict[str, dict[str, str]] = {
     "first_line": {"sorafenib": "#0072B2", "lenvatinib": "#D55E00", "atezolizumab_bevacizumab": "#009E73"},
@@ -25,6 +33,15 @@ FIXED_COLOURS: dict[str, dict[str, str]] = {
     "pp_ici": {"0": NEUTRAL, "1": "#CC79A7"},
     "pp_group": {"none": NEUTRAL, "other": "#E69F00", "ici": "#CC79A7"},
 }
+
+RESPONSE_COLOURS: dict[str, str] = {
+    "CR": "#009E73",
+    "PR": "#56B4E9",
+    "SD": "#E69F00",
+    "PD": "#D55E00",
+    "NE": "#BBBBBB",
+}
+"""Best-response colours (Okabe–Ito), the same in every figure and export."""
 
 GROUPINGS: dict[str, str] = {
     "first_line": "First-line drug",
@@ -79,8 +96,34 @@ def level_label(grouping: str | None, level: str) -> str:
     return _LEVEL_LABELS.get(grouping, {}).get(level, _PREFIXES.get(grouping, "") + level)
 
 
+def grouping_phrase(grouping: str) -> str:
+    """The grouping's label inside a sentence ("OS by first-line drug", "by ICI after progression"):
+    the first letter is lowered only for an ordinary word, never for an acronym or a name (ICI, ECOG, Child-Pugh).
+    """
+    label = GROUPINGS.get(grouping, grouping)
+    first = label.split(" ", 1)[0]
+    if any(c.isupper() for c in first[1:]):
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _canonical_level(grouping: str, level: str) -> str:
+    """An exposure's analysis label ("No therapy yet", "ICI") as the grouping's own level ("0", "1")."""
+    levels = EXPOSURE_LEVELS.get(grouping)
+    if levels is not None and level in levels:
+        return str(levels.index(level))
+    return level
+
+
 def group_colour(grouping: str | None, level: str, position: int) -> str:
-    """Fixed colour for known groupings; otherwise the palette in order of position."""
-    if grouping is not None and level in FIXED_COLOURS.get(grouping, {}):
-        return FIXED_COLOURS[grouping][level]
+    """Fixed colour for known groupings; otherwise the palette in order of position.
+
+    The corrected analyses' groups ("No therapy yet", "Post-progression therapy" of ``pp_received``)
+    get the colours of the same groups in the naive figure.
+    """
+    if grouping is not None:
+        fixed = FIXED_COLOURS.get(grouping, {})
+        canonical = _canonical_level(grouping, level)
+        if canonical in fixed:
+            return fixed[canonical]
     return OKABE_ITO[position % len(OKABE_ITO)]

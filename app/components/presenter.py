@@ -23,8 +23,8 @@ from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
 from app import exporting
 from app.components import export_tables
-from app.components.km_figure import KMFigureOptions, km_figure_dict
-from app.components.palette import GROUPINGS, level_label
+from app.components.km_figure import KMFigureOptions, km_figure_dict, layout_km
+from app.components.palette import GROUPINGS, INK, grouping_phrase, level_label
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
 from app.views import (
@@ -44,7 +44,6 @@ VIEW_OF_PAGE: dict[str, str] = {"survival": "km", "response": "response", "cox":
 NO_GROUPING = "none"
 PRESENTER_FONT = 22
 PRESENTER_LINE = 4.5
-INK = "#000000"
 MAX_DECK = 20
 
 
@@ -153,18 +152,26 @@ def high_contrast(figure: dict[str, Any], font_size: int = PRESENTER_FONT) -> di
 
 
 def presenter_km_figure(
-    view: Any, test: str = "logrank", mask: int | None = None, font_size: int = PRESENTER_FONT
+    view: Any,
+    test: str = "logrank",
+    mask: int | None = None,
+    font_size: int = PRESENTER_FONT,
+    size: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
-    """The KM figure in presenter style: thick lines, KMunicate risk table, plain legends, p-value."""
+    """The KM figure in presenter style: thick lines, KMunicate risk table, plain legends, p-value.
+
+    No title: the presenter page and the slide title it. ``size`` (width, height in px) lays it out for
+    a known box (a slide's picture, the presenter's viewport).
+    """
     options = KMFigureOptions(
         show_ci=True,
         show_censor=True,
         show_events_row=True,
         show_censored_row=True,
-        title=_km_title(view.endpoint, view.grouping),
         annotation=_p_annotation(view, test),
         font_size=font_size,
         line_width=PRESENTER_LINE,
+        on_screen=False,
     )
     figure = km_figure_dict(view.km, view.grouping, view.ticks, options)
     for trace in figure["data"]:
@@ -172,87 +179,9 @@ def presenter_km_figure(
             trace["name"] = plain_legend(trace["name"])
         if trace.get("mode") == "markers":
             trace["marker"] = {**trace["marker"], "size": 14, "line": {"width": 3}}
-    _kmunicate_labels(figure)
-    height = 520 + round(font_size * 1.45) * len(figure["layout"]["yaxis2"]["categoryarray"])
-    figure["layout"]["height"] = height
-    figure = arrange_km(high_contrast(figure, font_size), height, font_size, "At risk, events (cumulative), censored")
-    return exporting.mask_km_figure(figure, mask)
-
-
-def _kmunicate_labels(figure: dict[str, Any]) -> None:
-    """Risk-table rows named in plain words: 'Lenvatinib: at risk', '...: events', '...: censored'."""
-
-    def rename(label: str) -> str:
-        return label if ":" in label else f"{label}: at risk"
-
-    for trace in figure["data"]:
-        if trace.get("mode") == "text" and trace.get("xaxis") == "x2":
-            trace["y"] = [rename(y) for y in trace["y"]]
-    axis = figure["layout"]["yaxis2"]
-    axis["categoryarray"] = [rename(y) for y in axis["categoryarray"]]
-
-
-def arrange_km(
-    figure: dict[str, Any], height_px: int, font_px: float, heading: str = "Number at risk"
-) -> dict[str, Any]:
-    """Lay a KM figure out for a fixed height and font: the risk table sized in text lines under a heading,
-    the legend inside the top right, the p-value inside the bottom left, row labels clear of the numbers.
-    """
-    layout = figure["layout"]
-    labels = list(layout["yaxis2"].get("categoryarray", []))
-    rows = max(1, len(labels))
-    margin = dict(layout.get("margin", {}))
-    label_px = max((len(label) for label in labels), default=8) * font_px * 0.56
-    margin["l"] = round(max(label_px, font_px * 4.6) + 10)
-    margin["r"] = max(margin.get("r", 10), round(font_px))
-    margin["t"] = round(font_px * 2.6)
-    layout["margin"] = margin
-    plot_px = max(50.0, height_px - margin["t"] - margin.get("b", 10))
-    table_px = rows * font_px * 1.45
-    gap_px = font_px * 4.6  # tick labels, the x-axis title, the table heading
-    table_top = min(0.45, table_px / plot_px)
-    layout["yaxis"] = {**layout["yaxis"], "domain": [min(0.7, (table_px + gap_px) / plot_px), 1]}
-    layout["yaxis2"] = {
-        **layout["yaxis2"],
-        "domain": [0, table_top],
-        "title": {"text": ""},
-        "range": [-0.6, rows - 0.4],
-        "autorange": False,
-    }
-    ticks = layout["xaxis"].get("tickvals") or [0, 1]
-    x_end = float(ticks[-1]) or 1.0
-    for key in ("xaxis", "xaxis2"):
-        layout[key] = {**layout[key], "range": [-0.06 * x_end, x_end * 1.03]}
-    layout["xaxis"]["title"] = {**layout["xaxis"].get("title", {}), "standoff": 2}
-    layout["legend"] = {
-        "orientation": "v",
-        "x": 0.99,
-        "xanchor": "right",
-        "y": 0.99,
-        "yanchor": "top",
-        "bgcolor": "rgba(255,255,255,0.8)",
-        "font": layout.get("legend", {}).get("font", {}),
-    }
-    for annotation in layout.get("annotations", []):
-        if annotation.get("name") != exporting.FOOTER and annotation.get("xref") == "x domain":
-            annotation.update(x=0.02, y=0.03, xanchor="left", yanchor="bottom")
-    layout["annotations"] = [
-        *layout.get("annotations", []),
-        {
-            "text": f"<b>{heading}</b>",
-            "xref": "paper",
-            "yref": "paper",
-            "x": 0,
-            "xshift": -margin["l"] + 3,
-            "xanchor": "left",
-            "y": table_top,
-            "yanchor": "bottom",
-            "yshift": 2,
-            "showarrow": False,
-            "font": {"size": round(font_px * 0.95, 1)},
-        },
-    ]
-    return figure
+    figure = exporting.mask_km_figure(high_contrast(figure, font_size), mask)
+    width, height = size if size is not None else (None, figure["layout"]["height"])
+    return layout_km(figure, height, font_size, width)
 
 
 def publication_km_figure(view: Any, test: str = "logrank", show: Sequence[str] = ("ci", "censor")) -> dict[str, Any]:
@@ -269,7 +198,7 @@ def publication_km_figure(view: Any, test: str = "logrank", show: Sequence[str] 
 
 
 def _km_title(endpoint: str, grouping: str | None) -> str:
-    return ENDPOINTS[endpoint][2] + (f" by {GROUPINGS[grouping].lower()}" if grouping else "")
+    return ENDPOINTS[endpoint][2] + (f" by {grouping_phrase(grouping)}" if grouping else "")
 
 
 def _p_annotation(view: Any, test: str) -> str | None:
@@ -284,15 +213,27 @@ def _survival(fingerprint: str, spec: FilterSpec, ref: ViewRef) -> Any:
 
 
 def view_figure(
-    ref: ViewRef, fingerprint: str, spec: FilterSpec, *, presenter: bool = False, mask: int | None = None
+    ref: ViewRef,
+    fingerprint: str,
+    spec: FilterSpec,
+    *,
+    presenter: bool = False,
+    mask: int | None = None,
+    size: tuple[int, int] | None = None,
+    font_size: int = PRESENTER_FONT,
 ) -> dict[str, Any] | None:
-    """The view's figure as a plotly dict (None for a table-only view or an empty subgroup)."""
+    """The view's figure as a plotly dict (None for a table-only view or an empty subgroup).
+
+    In presenter style the figure has no title (the page's heading or the slide's title says it) and is
+    laid out for ``size`` (width, height in px) when given.
+    """
+    height = None if size is None else size[1]
     if ref.kind == "km":
         view = _survival(fingerprint, spec, ref)
         if view.km is None:
             return None
         if presenter:
-            return presenter_km_figure(view, ref.test, mask)
+            return presenter_km_figure(view, ref.test, mask, font_size, size)
         return exporting.mask_km_figure(publication_km_figure(view, ref.test, ref.show), mask)
     if ref.kind == "response":
         from app.components.response_figures import response_bar
@@ -300,10 +241,10 @@ def view_figure(
         result = response_view(fingerprint, spec, ref.grouping).result
         if result is None:
             return None
-        figure = response_bar(result).to_plotly_json()
-        figure["layout"]["title"] = {"text": _response_title(ref)}
-        figure["layout"]["margin"] = {**figure["layout"]["margin"], "t": 60}
-        return high_contrast(figure) if presenter else figure
+        if not presenter:
+            return dict(response_bar(result, title=_response_title(ref)).to_plotly_json())
+        figure = response_bar(result, font_size=font_size, height=height).to_plotly_json()
+        return high_contrast(figure, font_size)
     if ref.kind == "cox":
         from app.components.forest import forest_figure
 
@@ -311,14 +252,15 @@ def view_figure(
         if model is None:
             return None
         labels = [term_label(t) for t in model.terms]
-        size = PRESENTER_FONT if presenter else 13
-        figure = forest_figure(model.terms, labels, title=_cox_title(ref), font_size=size).to_plotly_json()
-        return high_contrast(figure, size) if presenter else figure
+        if not presenter:
+            return dict(forest_figure(model.terms, labels, title=_cox_title(ref)).to_plotly_json())
+        figure = forest_figure(model.terms, labels, font_size=font_size, height=height).to_plotly_json()
+        return high_contrast(figure, font_size)
     return None
 
 
 def _response_title(ref: ViewRef) -> str:
-    return "Best response to first-line therapy" + (f" by {GROUPINGS[ref.grouping].lower()}" if ref.grouping else "")
+    return "Best response to first-line therapy" + (f" by {grouping_phrase(ref.grouping)}" if ref.grouping else "")
 
 
 def _cox_title(ref: ViewRef) -> str:
@@ -332,7 +274,7 @@ def view_title(ref: ViewRef) -> str:
         return _response_title(ref)
     if ref.kind == "cox":
         return _cox_title(ref)
-    return f"Table 1 by {GROUPINGS.get(ref.grouping or '', ref.grouping or 'group').lower()}"
+    return f"Table 1 by {grouping_phrase(ref.grouping) if ref.grouping else 'group'}"
 
 
 def view_subtitle(ref: ViewRef, spec: FilterSpec) -> str:
@@ -400,12 +342,22 @@ def _rate(p: Any, mask: int | None) -> str:
     return f"{p.count}/{p.n} ({100 * (p.estimate or 0):.0f}%)"
 
 
-def view_slide(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None) -> Slide:
-    figure = view_figure(ref, fingerprint, spec, presenter=True, mask=mask)
+def view_slide(
+    ref: ViewRef,
+    fingerprint: str,
+    spec: FilterSpec,
+    mask: int | None = None,
+    size: tuple[int, int] | None = None,
+    font_size: int = exporting.SLIDE_FONT_PX,
+) -> Slide:
+    """One slide of a view. Its figure is laid out for ``size`` (px), by default the deck's picture box."""
+    table = slide_table(ref, fingerprint, spec, mask)
+    box = size or exporting.slide_picture_px(table is not None)
+    figure = view_figure(ref, fingerprint, spec, presenter=True, mask=mask, size=box, font_size=font_size)
     note = "" if figure is not None or ref.kind == "table1" else "No figure: no patients in this subgroup."
     if ref.kind == "km" and ref.endpoint in ("os", "pfs") and ref.grouping in ("pp_received", "pp_class", "pp_ici"):
         note = "Naive comparison: post-progression therapy starts after baseline (immortal-time bias)."
-    return Slide(view_title(ref), view_subtitle(ref, spec), figure, slide_table(ref, fingerprint, spec, mask), note)
+    return Slide(view_title(ref), view_subtitle(ref, spec), figure, table, note)
 
 
 def provenance(spec: FilterSpec, mask: int | None = None) -> Provenance:
@@ -449,18 +401,15 @@ def export_view(
     if figure is None:
         raise ValueError("this view has no figure for these filters (no patients, or a table-only view)")
     width = exporting.print_size(column).width_mm
-    height = _print_height(ref, figure, width)
-    arrange = arrange_km if ref.kind == "km" else None
+    height = None if ref.kind == "km" else _print_height(figure, width)
+    arrange = layout_km if ref.kind == "km" else None
     data = exporting.export_figure(
         figure, fmt, provenance(spec, mask), column=column, height_mm=height, arrange=arrange
     )
-    return f"{stem}.{fmt}", data
+    return f"{stem}-{column}.{fmt}", data
 
 
-def _print_height(ref: ViewRef, figure: dict[str, Any], width_mm: float) -> float:
-    if ref.kind == "km":
-        rows = sum(1 for t in figure["data"] if t.get("mode") == "text" and t.get("xaxis") == "x2")
-        return exporting.km_height_mm(width_mm, rows)
+def _print_height(figure: dict[str, Any], width_mm: float) -> float:
     bars = len(figure["data"][0].get("y", [])) if figure["data"] else 1
     return round(min(width_mm, 40.0 + 9.0 * bars + 12.0), 1)
 

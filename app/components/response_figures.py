@@ -9,17 +9,9 @@ from dash import html
 
 from analysis.response import AssociationTest, ResponseResult
 from analysis.schema import RESPONSES
-from app.components.palette import level_label
+from app.components.measure import text_width_px
+from app.components.palette import FONT_FAMILY, RESPONSE_COLOURS, level_label
 from app.components.tables import fmt_p_eq, fmt_pct_ci, simple_table
-
-RESPONSE_COLOURS: dict[str, str] = {
-    "CR": "#009E73",
-    "PR": "#56B4E9",
-    "SD": "#E69F00",
-    "PD": "#D55E00",
-    "NE": "#BBBBBB",
-}
-"""Best-response colours (Okabe–Ito), the same in every figure and export."""
 
 
 def response_rows(result: ResponseResult) -> list[list[str]]:
@@ -57,8 +49,11 @@ def tests_block(result: ResponseResult) -> Any:
     return html.Div([html.Div(line, className="small") for line in lines], id="response-tests", className="mb-2")
 
 
-def response_bar(result: ResponseResult) -> go.Figure:
-    """Stacked horizontal bars: share of each best response per group."""
+def response_bar(result: ResponseResult, title: str = "", font_size: int = 13, height: int | None = None) -> go.Figure:
+    """Stacked horizontal bars: share of each best response per group.
+
+    The legend sits above the bars (never over the x-axis title), the left margin fits the longest group name.
+    """
     names = [level_label(result.grouping, g.group) for g in result.groups]
     fig = go.Figure()
     for code in RESPONSES:
@@ -73,13 +68,33 @@ def response_bar(result: ResponseResult) -> go.Figure:
             customdata=counts,
             hovertemplate=f"{code}: %{{customdata}} patients (%{{x:.1f}}%)<extra>%{{y}}</extra>",
         )
+    title_px = font_size * 2.2 if title else 0.0
+    legend_px = font_size * 2.2
+    top = round(title_px + legend_px + 10)
     fig.update_layout(
         barmode="stack",
         template="plotly_white",
-        xaxis={"title": "Patients (%)", "range": [0, 100]},
+        font={"size": font_size, "family": FONT_FAMILY},
+        title={"text": title, "x": 0, "xref": "container", "xanchor": "left", "pad": {"l": 8}},
+        xaxis={"title": {"text": "Patients (%)", "standoff": 6}, "range": [0, 100]},
         yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.25, "title": {"text": "Best response"}},
-        height=140 + 50 * len(names),
-        margin={"l": 200, "r": 20, "t": 20, "b": 60},
+        legend={
+            "orientation": "h",
+            "xref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "paper",
+            "y": 1,
+            "yanchor": "bottom",
+            "title": {"text": "Best response"},
+            "font": {"size": font_size},
+        },
+        height=height or round(top + font_size * 4.2 + 50 * len(names)),
+        margin={
+            "l": round(max((text_width_px(n, font_size) for n in names), default=40) + 16),
+            "r": round(font_size * 1.5),
+            "t": top,
+            "b": round(font_size * 4.2),
+        },
     )
     return fig

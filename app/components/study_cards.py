@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from analysis.cox import CoxResult
-from app.components.km_figure import KMFigureOptions, km_figure
+from app.components.km_figure import KMFigureOptions, km_figure, small_figure
 from app.components.palette import level_label
 from app.components.tables import fmt_hr, fmt_num, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
 from app.views import COX_CANDIDATES, StudyView, SurvivalView, term_label
@@ -51,8 +51,8 @@ def _medians(view: SurvivalView) -> str:
 def _km(view: SurvivalView, title: str, figure_id: str) -> Any:
     if view.km is None:
         return None
-    options = KMFigureOptions(title=title, annotation=None if view.test is None else f"{fmt_p_eq(view.test.p, 'P')}")
-    return dcc.Graph(id=figure_id, figure=km_figure(view.km, view.grouping, view.ticks, options))
+    options = KMFigureOptions(annotation=None if view.test is None else f"{fmt_p_eq(view.test.p, 'P')}")
+    return small_figure(title, figure_id, km_figure(view.km, view.grouping, view.ticks, options))
 
 
 def _cox_rows(result: CoxResult) -> list[list[str]]:
@@ -97,8 +97,8 @@ def study_cards(view: StudyView) -> list[Any]:
                 f"OS: {_medians(view.os_by_drug)}{_test_text(view.os_by_drug)}.",
                 dbc.Row(
                     [
-                        dbc.Col(_km(view.pfs_by_drug, "PFS by first-line drug", "study-pfs-figure"), md=6),
-                        dbc.Col(_km(view.os_by_drug, "OS by first-line drug", "study-os-figure"), md=6),
+                        dbc.Col(_km(view.pfs_by_drug, "PFS by first-line drug", "study-pfs-figure"), lg=6),
+                        dbc.Col(_km(view.os_by_drug, "OS by first-line drug", "study-os-figure"), lg=6),
                     ]
                 ),
             ],

@@ -21,7 +21,7 @@ from app.components import survival_tables
 from app.components.bootstrap_block import bootstrap_block
 from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
-from app.components.palette import GROUPINGS
+from app.components.palette import GROUPINGS, grouping_phrase
 from app.components.presenter import export_bar
 from app.components.tables import fmt_p_eq
 from app.ids import Ids
@@ -295,7 +295,7 @@ def survival_outputs(
         show_censor="censor" in shown,
         show_events_row="events" in shown,
         show_censored_row="censored" in shown,
-        title=f"{ENDPOINTS[endpoint][2]}" + (f" by {GROUPINGS[grouping].lower()}" if grouping else ""),
+        title=f"{ENDPOINTS[endpoint][2]}" + (f" by {grouping_phrase(grouping)}" if grouping else ""),
         annotation=None if view.test is None else f"{TESTS[test]} {fmt_p_eq(view.test.p)}",
     )
     figure = km_figure_dict(view.km, grouping, view.ticks, options)
