@@ -16,10 +16,11 @@ RUN /opt/venv/bin/python -m pip install --quiet --disable-pip-version-check --no
 
 # ---- runtime stage: slim, non-root
 FROM python:3.11-slim AS runtime
-# Chromium (Debian's) is what kaleido drives for PNG/PDF/PPTX exports.
+# Chromium (Debian's) is what kaleido drives for PNG/PDF/PPTX exports; fonts-noto-cjk so that Japanese labels
+# (a hospital's centre names, an upload's values) render in those exports instead of boxes.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium \
+ && apt-get install -y --no-install-recommends chromium fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 --shell /usr/sbin/nologin ppx
 COPY --from=build /opt/venv /opt/venv

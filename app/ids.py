@@ -126,6 +126,9 @@ class Ids(StrEnum):
     PRESENT_DOWNLOAD = "present-download"
     PRESENT_MASK = "present-mask"
     PRESENT_FILTERS = "present-filters"
+    PRESENT_VIEWPORT = "present-viewport"
+    PRESENT_SLOT = "present-figure-slot"
+    PRESENT_BODY = "present-body"
     EXPORT_BUTTON = "export-button"  # pattern-matching type: {"type": EXPORT_BUTTON, "page": page, "fmt": format}
     EXPORT_MASK = "export-mask"  # pattern-matching type: {"type": EXPORT_MASK, "page": page}
     EXPORT_DOWNLOAD = "export-download"  # pattern-matching type: {"type": EXPORT_DOWNLOAD, "page": page}

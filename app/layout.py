@@ -15,10 +15,29 @@ from app.components.banner import dataset_badge, synthetic_banner
 from app.components.filter_panel import FILTER_CONTROLS, controls_from_spec, filter_panel, spec_from_controls
 from app.ids import Ids
 
+HOME_ALIASES: dict[str, str] = {"/": "/survival"}
+"""Paths that show another page (the home page is the Survival page)."""
 
-def _nav_links(search: str) -> list[Any]:
+
+def nav_search(search: str | None) -> str:
+    """What a navbar link carries from the current URL: the global filters and the presenter's deck, never the
+    current page's own view keys (they mean nothing on another page)."""
+    spec, _ = urlstate.filters_of(search)
+    deck = urlstate.parse(search).get("deck")
+    return urlstate.with_view(urlstate.with_filters("", spec), {"deck": deck})
+
+
+def _nav_links(search: str, pathname: str | None = None) -> list[Any]:
+    current = HOME_ALIASES.get(pathname or "", pathname or "")
+    carried = nav_search(search)
     return [
-        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"] + (search or ""), active="exact"))
+        dbc.NavItem(
+            dbc.NavLink(
+                page["name"],
+                href=page["relative_path"] + carried,
+                active=HOME_ALIASES.get(page["relative_path"], page["relative_path"]) == current,
+            )
+        )
         for page in dash.page_registry.values()
         if page.get("nav", True)
     ]
@@ -62,7 +81,7 @@ def shell() -> html.Div:
             ),
             dbc.Container(
                 [
-                    html.Div(synthetic_banner(cohort), id=Ids.SYNTHETIC_BANNER),
+                    html.Div(synthetic_banner(cohort), id=Ids.SYNTHETIC_BANNER, className="ppx-synthetic-banner"),
                     dbc.Row(
                         [
                             dbc.Col(
@@ -78,9 +97,9 @@ def shell() -> html.Div:
                                     filter_panel(first_lines, tuple(options.get("center", ()))),
                                 ],
                                 md=3,
-                                className="border-end",
+                                className="border-end ppx-filter-column",
                             ),
-                            dbc.Col(dash.page_container, md=9),
+                            dbc.Col(dash.page_container, md=9, className="ppx-page-column"),
                         ]
                     ),
                 ],
@@ -120,8 +139,9 @@ def sync_filters(search: str | None, *values: Any) -> tuple[Any, ...]:
     Output(Ids.FILTER_WARNINGS, "children"),
     Output(Ids.NAV, "children"),
     Input(Ids.URL, "search"),
+    Input(Ids.URL, "pathname"),
 )
-def show_count(search: str | None) -> tuple[Any, Any, Any]:
+def show_count(search: str | None, pathname: str | None = None) -> tuple[Any, Any, Any]:
     cohort = datasets.active_cohort()
     spec, dropped = urlstate.filters_of(search)
     result = apply_filters(cohort.frame, spec)
@@ -131,4 +151,4 @@ def show_count(search: str | None) -> tuple[Any, Any, Any]:
         if dropped
         else None
     )
-    return count, warnings, _nav_links(search or "")
+    return count, warnings, _nav_links(search or "", pathname)

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # System packages the test suite needs (Debian): Chromium and its driver for the browser tests and the figure
-# export, redis-server for the Redis tests. Installs what is missing when run as root; otherwise says what to install.
+# export, redis-server for the Redis tests, fonts-noto-cjk so that Japanese labels render in exports (PNG, SVG,
+# PDF, PPTX), poppler-utils (pdffonts) to check that a PDF embeds that font.
+# Installs what is missing when run as root; otherwise says what to install.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK-* >/dev/null 2>&1 \
+  || need+=(fonts-noto-cjk)
 [ "${#need[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive

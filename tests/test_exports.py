@@ -176,7 +176,7 @@ def _provenance(dataset: str = "cohort") -> Provenance:
 def test_formula_cells_are_neutralised_in_csv_and_xlsx() -> None:
     risky = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"]
     table = ExportTable("t", "Test", ("Text", "Number"), tuple((text, -1.5) for text in [*risky, "safe – text"]))
-    provenance = _provenance("=HYPERLINK(\"http://x\")")
+    provenance = _provenance('=HYPERLINK("http://x")')
     rows = list(csv.reader(io.StringIO(exporting.tables_to_csv([table], provenance).decode("utf-8-sig"))))
     cells = [r[0] for r in rows[2:9]]
     assert cells == ["'" + text for text in risky] + ["safe – text"]

@@ -7,8 +7,26 @@
       /* The absolute URL of the current view (filters, view options, presenter mode, deck, slide). */
       shareLink: function (pathname, search) {
         var params = new URLSearchParams(search || "");
-        document.body.classList.toggle("ppx-present", params.get("present") === "1" && pathname === "/present");
+        document.body.classList.toggle("ppx-present", pathname === "/present");
         return window.location.origin + (pathname || "/") + (search || "");
+      },
+      /* The room left for the presenter's figure: the slot's width, and the viewport's height below the slot's
+         top minus the footer line. Re-measured after each render (the title may take another line); unchanged
+         room returns no_update, so the figure is not drawn twice for nothing. */
+      presentRoom: function (_title, _table, _footer, current) {
+        var slot = document.getElementById("present-figure-slot");
+        if (!slot) {
+          return window.dash_clientside.no_update;
+        }
+        var footer = document.getElementById("present-footer");
+        var footerPx = footer ? Math.max(footer.offsetHeight, 22) + 10 : 32;
+        var top = slot.getBoundingClientRect().top + window.scrollY;
+        var room = [Math.floor(slot.clientWidth), Math.floor(window.innerHeight - top - footerPx)];
+        if (current && current[0] === room[0] && Math.abs(current[1] - room[1]) < 4) {
+          /* same room: still a new slide to draw (the figure callback listens to this store only) */
+          return [room[0], room[1], Date.now()];
+        }
+        return [room[0], room[1], Date.now()];
       },
     }),
   });
@@ -45,6 +63,12 @@
     var target = event.target && event.target.closest && event.target.closest("#present-filters");
     if (target) {
       document.body.classList.toggle("ppx-show-filters");
+      return;
+    }
+    /* A click outside the open filter overlay closes it. */
+    var panel = event.target && event.target.closest && event.target.closest(".ppx-filter-column");
+    if (!panel && document.body.classList.contains("ppx-show-filters")) {
+      document.body.classList.remove("ppx-show-filters");
     }
   });
 })();

@@ -104,7 +104,7 @@ def filter_panel(first_lines: tuple[str, ...], centers: tuple[str, ...]) -> html
                     max=YEAR_RANGE[1],
                     step=1,
                     value=list(YEAR_RANGE),
-                    marks={y: str(y) for y in range(YEAR_RANGE[0], YEAR_RANGE[1] + 1, 4)},
+                    marks={y: str(y) for y in YEAR_RANGE},  # the ends only: the boxes show the values
                     tooltip={"placement": "bottom", "always_visible": False},
                 ),
             ),
@@ -116,7 +116,7 @@ def filter_panel(first_lines: tuple[str, ...], centers: tuple[str, ...]) -> html
                     max=AGE_RANGE[1],
                     step=1,
                     value=list(AGE_RANGE),
-                    marks={a: str(a) for a in range(20, AGE_RANGE[1] + 1, 20)},
+                    marks={a: str(a) for a in AGE_RANGE},
                     tooltip={"placement": "bottom", "always_visible": False},
                 ),
             ),

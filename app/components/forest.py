@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from analysis.cox import CoxTerm
 from app.components.measure import text_width_px
 from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO
-from app.components.tables import fmt_hr, fmt_p
+from app.components.tables import fmt_hr, fmt_p_eq
 
 ESTIMATE_COLOUR = OKABE_ITO[0]
 
@@ -32,7 +32,7 @@ def forest_figure(
     hr = [t.hr if ok else None for t, ok in zip(terms, estimable, strict=True)]  # not estimable: no marker
     lower = [t.ci[0] if ok else 0.0 for t, ok in zip(terms, estimable, strict=True)]
     upper = [t.ci[1] if ok else 0.0 for t, ok in zip(terms, estimable, strict=True)]
-    text = [f"{fmt_hr(t.hr, t.ci)}, p {fmt_p(t.p)}" for t in terms]
+    text = [f"{fmt_hr(t.hr, t.ci)}, {fmt_p_eq(t.p)}" for t in terms]
     fig = go.Figure(
         go.Scatter(
             x=hr,

@@ -387,7 +387,7 @@ def layout_km(figure: dict[str, Any], height_px: int, font_px: float, width_px: 
         "ticktext": [_row_tick(labels[k], "<br>".join(wrapped[k])) for k in keys],
         "ticks": "",
         "ticklabelstandoff": standoff,
-        "tickfont": {"size": table_font},
+        "tickfont": {**layout["yaxis2"].get("tickfont", {}), "size": table_font},
         "automargin": False,
         "showline": False,
     }

@@ -177,6 +177,8 @@ def presenter_km_figure(
     for trace in figure["data"]:
         if isinstance(trace.get("name"), str):
             trace["name"] = plain_legend(trace["name"])
+        if trace.get("mode") == "text":  # KMunicate rows are many: the table a size below the axes
+            trace["textfont"] = {**trace.get("textfont", {}), "size": round(font_size * 0.82)}
         if trace.get("mode") == "markers":
             trace["marker"] = {**trace["marker"], "size": 14, "line": {"width": 3}}
     figure = exporting.mask_km_figure(high_contrast(figure, font_size), mask)
@@ -349,12 +351,18 @@ def view_slide(
     mask: int | None = None,
     size: tuple[int, int] | None = None,
     font_size: int = exporting.SLIDE_FONT_PX,
+    *,
+    with_figure: bool = True,
 ) -> Slide:
-    """One slide of a view. Its figure is laid out for ``size`` (px), by default the deck's picture box."""
+    """One slide of a view. Its figure is laid out for ``size`` (px), by default the deck's picture box;
+    ``with_figure=False`` gives the words and numbers only (the presenter page draws the figure for its room)."""
     table = slide_table(ref, fingerprint, spec, mask)
     box = size or exporting.slide_picture_px(table is not None)
-    figure = view_figure(ref, fingerprint, spec, presenter=True, mask=mask, size=box, font_size=font_size)
-    note = "" if figure is not None or ref.kind == "table1" else "No figure: no patients in this subgroup."
+    figure = None
+    if with_figure:
+        figure = view_figure(ref, fingerprint, spec, presenter=True, mask=mask, size=box, font_size=font_size)
+    empty = ref.kind != "table1" and (figure is None if with_figure else table is None)
+    note = "No figure: no patients in this subgroup." if empty else ""
     if ref.kind == "km" and ref.endpoint in ("os", "pfs") and ref.grouping in ("pp_received", "pp_class", "pp_ici"):
         note = "Naive comparison: post-progression therapy starts after baseline (immortal-time bias)."
     return Slide(view_title(ref), view_subtitle(ref, spec), figure, table, note)

@@ -87,6 +87,7 @@ def response_bar(result: ResponseResult, title: str = "", font_size: int = 13, h
             "y": 1,
             "yanchor": "bottom",
             "title": {"text": "Best response"},
+            "traceorder": "normal",
             "font": {"size": font_size},
         },
         height=height or round(top + font_size * 4.2 + 50 * len(names)),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import plotly.graph_objects as go
 
 from analysis.postprog import SequenceFlows, TimeToTherapy
@@ -86,9 +89,22 @@ def sankey_figure(flows: SequenceFlows) -> go.Figure:
     return fig
 
 
+def time_axis_end(times: Sequence[float], values: Sequence[float]) -> float:
+    """Where the time axis stops: a little past the curve's last change, not at the longest follow-up
+    (a curve flat after 2 months is not drawn out to 80)."""
+    last_change = 0.0
+    previous = 0.0
+    for t, v in zip(times, values, strict=True):
+        if v != previous:
+            last_change, previous = t, v
+    longest = max(times, default=1.0)
+    return float(min(longest, max(3.0, math.ceil(last_change * 1.25 + 1.0))))
+
+
 def time_to_therapy_figure(result: TimeToTherapy) -> go.Figure:
     x = [0.0, *result.times]
     y = [0.0, *result.cumulative_incidence]
+    x_end = time_axis_end(x, y)
     fig = go.Figure(
         go.Scatter(
             x=x,
@@ -101,7 +117,7 @@ def time_to_therapy_figure(result: TimeToTherapy) -> go.Figure:
     )
     fig.update_layout(
         title={"text": "Time from progression to post-progression therapy (death as a competing risk)", "x": 0.01},
-        xaxis_title="Months since progression",
+        xaxis={"title": {"text": "Months since progression"}, "range": [0, x_end]},
         yaxis={"title": "Cumulative share treated", "tickformat": ".0%", "range": [0, 1]},
         template="plotly_white",
         height=380,

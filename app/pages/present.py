@@ -71,28 +71,47 @@ def layout(**query: Any) -> html.Div:
                     dbc.Checkbox(id=Ids.PRESENT_MASK, label=f"Mask counts below {MASK}", value=False, className="mb-0"),
                     dcc.Download(id=Ids.PRESENT_DOWNLOAD),
                 ],
-                className="d-flex align-items-center flex-wrap mb-2",
+                className="d-flex align-items-center flex-wrap mb-1 ppx-present-toolbar",
             ),
             html.H1(id=Ids.PRESENT_TITLE, className="ppx-present-title"),
             html.Div(id=Ids.PRESENT_SUBTITLE, className="ppx-present-subtitle mb-2"),
-            dcc.Loading(
+            dcc.Store(id=Ids.PRESENT_VIEWPORT),
+            html.Div(
                 [
-                    dcc.Graph(id=Ids.PRESENT_FIGURE, config={"displaylogo": False}, style={"display": "none"}),
+                    html.Div(
+                        dcc.Loading(
+                            dcc.Graph(
+                                id=Ids.PRESENT_FIGURE,
+                                config={"displaylogo": False, "displayModeBar": False},
+                                style={"display": "none"},
+                            ),
+                            delay_show=150,
+                        ),
+                        id=Ids.PRESENT_SLOT,
+                        className="ppx-present-slot",
+                    ),
                     html.Div(id=Ids.PRESENT_TABLE, className="ppx-present-table"),
                 ],
-                delay_show=150,
+                id=Ids.PRESENT_BODY,
+                className="ppx-present-body",
             ),
-            html.Div(id=Ids.PRESENT_FOOTER, className="small text-muted mt-2"),
+            html.Div(id=Ids.PRESENT_FOOTER, className="small text-muted mt-1 ppx-present-footer"),
         ],
         className="ppx-present-page",
     )
 
 
+def _current(search: str | None, mask_on: bool | None) -> tuple[Any, ...]:
+    query = urlstate.parse(search)
+    spec, _ = urlstate.filters_of(search)
+    deck = deck_of(query)
+    index = slide_index(query.get("slide"), len(deck))
+    return deck, index, deck[index], spec, MASK if mask_on else None, datasets.active_cohort().fingerprint
+
+
 @callback(
     Output(Ids.PRESENT_TITLE, "children"),
     Output(Ids.PRESENT_SUBTITLE, "children"),
-    Output(Ids.PRESENT_FIGURE, "figure"),
-    Output(Ids.PRESENT_FIGURE, "style"),
     Output(Ids.PRESENT_TABLE, "children"),
     Output(Ids.PRESENT_COUNTER, "children"),
     Output(Ids.PRESENT_FOOTER, "children"),
@@ -101,23 +120,63 @@ def layout(**query: Any) -> html.Div:
     State(Ids.URL, "pathname"),
 )
 def render(search: str | None, mask_on: bool | None, pathname: str | None) -> tuple[Any, ...]:
+    """The current slide's words and numbers. Once they are on the page the browser measures the room left
+    for the figure (``presentRoom``), and :func:`render_figure` draws it for exactly that room."""
     if pathname != PRESENT_PATH:
         raise PreventUpdate
-    query = urlstate.parse(search)
-    spec, _ = urlstate.filters_of(search)
-    deck = deck_of(query)
-    index = slide_index(query.get("slide"), len(deck))
-    ref = deck[index]
-    mask = MASK if mask_on else None
-    fingerprint = datasets.active_cohort().fingerprint
-    slide = presenter.view_slide(ref, fingerprint, spec, mask)
+    deck, index, ref, spec, mask, fingerprint = _current(search, mask_on)
+    slide = presenter.view_slide(ref, fingerprint, spec, mask, with_figure=False)
     table = None
     if slide.table is not None:
         table = simple_table(slide.table.header, slide.table.rows, id_="present-slide-table")
-    figure_style = {"display": "block"} if slide.figure else {"display": "none"}
     footer = " · ".join(filter(None, [slide.note, presenter.provenance(spec, mask).text()]))
     counter = f"{index + 1} / {len(deck)}"
-    return slide.title, slide.subtitle, slide.figure or {}, figure_style, table, counter, footer
+    return slide.title, slide.subtitle, table, counter, footer
+
+
+@callback(
+    Output(Ids.PRESENT_FIGURE, "figure"),
+    Output(Ids.PRESENT_FIGURE, "style"),
+    Input(Ids.PRESENT_VIEWPORT, "data"),
+    Input(Ids.PRESENT_MASK, "value"),
+    State(Ids.URL, "search"),
+    State(Ids.URL, "pathname"),
+)
+def render_figure(viewport: Any, mask_on: bool | None, search: str | None, pathname: str | None) -> tuple[Any, Any]:
+    """The current slide's figure, laid out for the measured room (the viewport, no scrolling)."""
+    if pathname != PRESENT_PATH or not viewport:
+        raise PreventUpdate
+    _deck, _index, ref, spec, mask, fingerprint = _current(search, mask_on)
+    size, font = figure_box(viewport)
+    figure = presenter.view_figure(ref, fingerprint, spec, presenter=True, mask=mask, size=size, font_size=font)
+    return figure or {}, {"display": "block"} if figure else {"display": "none"}
+
+
+def figure_box(viewport: Any) -> tuple[tuple[int, int], int]:
+    """(width, height) in px for the slide's figure and its font, from the measured room ``[width, height]``.
+
+    The font follows the height (a 1280×800 projector gets smaller text than a 1920×1080 one), within 15–22 px.
+    """
+    try:
+        width, height = (int(v) for v in list(viewport)[:2])
+    except (TypeError, ValueError):
+        width, height = DEFAULT_BOX
+    width, height = max(360, min(width, 4000)), max(260, min(height, 3000))
+    font = max(15, min(presenter.PRESENTER_FONT, round(height / 28)))
+    return (width, height), font
+
+
+DEFAULT_BOX = (1100, 560)
+
+
+clientside_callback(
+    dash.ClientsideFunction(namespace="ppx", function_name="presentRoom"),
+    Output(Ids.PRESENT_VIEWPORT, "data"),
+    Input(Ids.PRESENT_TITLE, "children"),
+    Input(Ids.PRESENT_TABLE, "children"),
+    Input(Ids.PRESENT_FOOTER, "children"),
+    State(Ids.PRESENT_VIEWPORT, "data"),
+)
 
 
 @callback(
@@ -187,6 +246,8 @@ def presenter_switch(on: bool | None, search: str | None, pathname: str | None) 
     """The navbar switch and ``present=1`` in the URL follow each other; switching moves to or from /present."""
     in_url = urlstate.parse(search).get("present") == "1"
     if ctx.triggered_id != Ids.PRESENT_SWITCH:
+        if pathname == PRESENT_PATH and not in_url:  # /present is presenter mode, with or without present=1
+            return no_update, urlstate.with_view(search, {"present": "1"}), True
         return no_update, no_update, in_url if bool(on) != in_url else no_update
     if bool(on) == in_url and (pathname == PRESENT_PATH) == bool(on):
         raise PreventUpdate
@@ -233,12 +294,13 @@ def download_view(clicks: list[int | None], mask_on: bool | None, search: str | 
 @callback(
     Output(Ids.URL, "search", allow_duplicate=True),
     Output({"type": Ids.DECK_ADD, "page": ALL}, "children"),
+    Output({"type": Ids.EXPORT_NOTE, "page": ALL}, "children", allow_duplicate=True),
     Input({"type": Ids.DECK_ADD, "page": ALL}, "n_clicks"),
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[str, list[str]]:
-    """Append the page's current view to the presenter's deck in the URL."""
+def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[Any, list[Any], list[str]]:
+    """Append the page's current view to the presenter's deck in the URL, and say so beside the button."""
     trigger = ctx.triggered_id
     if not any(clicks) or not isinstance(trigger, dict):
         raise PreventUpdate
@@ -246,7 +308,10 @@ def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[str, list
     deck = list(presenter.parse_deck(query.get("deck")))
     ref = presenter.ref_for_page(str(trigger["page"]), query)
     if len(deck) >= presenter.MAX_DECK:
-        raise PreventUpdate
+        full = f"The deck is full ({presenter.MAX_DECK} slides)."
+        return no_update, [no_update for _ in clicks], [full for _ in clicks]
     deck.append(ref)
     labels = [f"Add to deck ({len(deck)})" for _ in clicks]
-    return urlstate.with_view(search, {"deck": presenter.deck_text(deck)}), labels
+    note = f"✓ Added to the deck as slide {len(deck)}: {presenter.view_title(ref)}. Switch Presenter on to show it."
+    notes = [note for _ in clicks]
+    return urlstate.with_view(search, {"deck": presenter.deck_text(deck)}), labels, notes

@@ -90,7 +90,7 @@ def layout(
                         inline=True,
                     ),
                 ],
-                md=3,
+                md=6,
             ),
             dbc.Col(
                 [
@@ -103,7 +103,7 @@ def layout(
                         clearable=False,
                     ),
                 ],
-                md=3,
+                md=6,
             ),
             dbc.Col(
                 [
@@ -115,7 +115,7 @@ def layout(
                         clearable=False,
                     ),
                 ],
-                md=3,
+                md=6,
             ),
             dbc.Col(
                 [
@@ -127,7 +127,7 @@ def layout(
                         clearable=False,
                     ),
                 ],
-                md=3,
+                md=6,
             ),
         ],
         className="mb-2 g-2",
