@@ -6,9 +6,14 @@ Every value can be overridden by an environment variable (PPX_BIND, PPX_WORKERS,
 import os
 
 bind = os.environ.get("PPX_BIND", "127.0.0.1:8050")
-# Sync workers: an analysis is CPU-bound, so one request per worker process; 2 per core, at most 8.
+# Threaded workers (gthread): 2 processes per core, at most 8, each with PPX_THREADS threads (default 4).
+# A slow client (a large upload on a poor link, or one sending a byte a second) holds one thread, not the
+# whole worker, so /healthz and other users are answered meanwhile; the main thread keeps the heartbeat,
+# so a long request cannot get its worker killed. Analyses are CPU-bound: long ones run as background jobs.
+worker_class = "gthread"
 workers = int(os.environ.get("PPX_WORKERS") or max(2, min(8, 2 * (os.cpu_count() or 1))))
-# A synchronous callback may fit a model for a few seconds; long jobs run as background callbacks.
+threads = int(os.environ.get("PPX_THREADS", "4"))
+# Idle or slow connections are dropped after this many seconds; long jobs run as background callbacks.
 timeout = int(os.environ.get("PPX_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
@@ -19,7 +24,8 @@ max_requests_jitter = 2000
 # clients connect lazily and check their pid; diskcache reopens its SQLite per process), and
 # the bundled cohort is loaded lazily per worker. Set PPX_PRELOAD=0 to turn it off.
 preload_app = os.environ.get("PPX_PRELOAD", "1") != "0"
-# Request limits (the body size limit is the app's MAX_CONTENT_LENGTH, PPX_MAX_REQUEST_MB).
+# Request limits. The body size limit is the app's (PPX_MAX_REQUEST_MB, app/limits.py): a declared length over
+# it gets a 413 before any of the body is read, and a chunked body is cut off with a 413 at the limit.
 limit_request_line = 8190
 limit_request_fields = 100
 # Heartbeat files in memory (containers often have a slow or read-only /tmp).

@@ -17,6 +17,7 @@ from app.background import backend_name, background_manager
 from app.cache import cache_ready, init_cache
 from app.delivery import init_delivery
 from app.ids import Ids
+from app.limits import BodyLimit
 from app.logging_setup import init_request_logging
 from app.sessions import StoreUnavailableError, init_sessions
 from app.sweeper import start_sweeper
@@ -160,6 +161,7 @@ def create_app() -> Dash:
 
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     server.config["MAX_CONTENT_LENGTH"] = int(MAX_REQUEST_MB * 1024 * 1024)
+    server.wsgi_app = BodyLimit(server.wsgi_app, int(MAX_REQUEST_MB * 1024 * 1024))  # type: ignore[method-assign]
     init_request_logging(server)
     init_delivery(server)
     init_cache(server)
