@@ -14,7 +14,12 @@ Conventions:
 - **Test choice** (:func:`association_test`, also used by Table 1): Pearson's
   chi-square without continuity correction (R ``chisq.test(tab, correct=FALSE)``)
   when every expected count is at least 5; otherwise Fisher's exact test,
-  two-sided (R ``fisher.test(tab)``), for any r x c table. Rows and columns
+  two-sided (R ``fisher.test(tab)``), for any r x c table. When the exact
+  enumeration would exceed its budget (:data:`FISHER_MAX_WORK`, well under a
+  second), the p-value is simulated as R's ``fisher.test(tab, simulate.p.value =
+  TRUE, B = 20000)``: :data:`FISHER_REPLICATES` random tables with the observed
+  margins (Patefield's algorithm, seeded, so the same table always gives the same
+  p), and the reason says so with the number of replicates. Rows and columns
   whose total is 0 are dropped first. Yates' correction is used only when asked
   for (``correct=True``, 2 x 2 tables) and the test is then named so.
 """
@@ -30,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.special import gammaln
-from scipy.stats import beta, chi2
+from scipy.stats import beta, chi2, random_table
 
 from analysis.errors import DataError, UndefinedComparisonError
 from analysis.km import encode_groups
@@ -43,9 +48,19 @@ MIN_EXPECTED = 5.0
 FISHER_RELATIVE_TOLERANCE = 1e-7
 """Tables whose probability is within this relative distance of the observed one count as 'as extreme' (as R)."""
 
-FISHER_MAX_WORK = 500_000
-"""Work limit (partial tables examined) of the exact enumeration; beyond it the chi-square test is
-reported with a warning in its reason. It keeps one test under about a second."""
+FISHER_MAX_WORK = 50_000
+"""Work limit (partial tables examined) of the exact enumeration (about 0.1 s); beyond it the p-value
+is simulated (:func:`fisher_monte_carlo_p`)."""
+
+FISHER_EXACT_WORK = 5_000_000
+"""Work limit of a direct :func:`fisher_exact_p` call (seconds, not milliseconds): callers who ask for the exact
+p get it for any table R computes with its default workspace."""
+
+FISHER_REPLICATES = 20_000
+"""Random tables of the Monte-Carlo Fisher p (R ``fisher.test(simulate.p.value = TRUE, B = 20000)``)."""
+
+FISHER_SEED = 2022
+"""Seed of the Monte-Carlo Fisher p: the same table always gives the same p."""
 
 COUNT_KEYS: tuple[str, ...] = (*RESPONSES, "missing")
 ALL_PATIENTS = "All patients"
@@ -77,8 +92,9 @@ class Proportion:
 class AssociationTest:
     """A test of association in a contingency table, with the plain-words reason it was chosen.
 
-    ``name`` is "chi-square", "chi-square (Yates)" or "Fisher exact"; ``statistic``
-    and ``df`` are ``None`` for Fisher's test.
+    ``name`` is "chi-square", "chi-square (Yates)", "Fisher exact" or "Fisher exact
+    (Monte-Carlo)"; ``statistic`` and ``df`` are ``None`` for Fisher's test;
+    ``replicates`` is the number of simulated tables of a Monte-Carlo p (else ``None``).
     """
 
     name: str
@@ -86,9 +102,17 @@ class AssociationTest:
     df: int | None
     p: float
     reason: str
+    replicates: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "statistic": self.statistic, "df": self.df, "p": self.p, "reason": self.reason}
+        return {
+            "name": self.name,
+            "statistic": self.statistic,
+            "df": self.df,
+            "p": self.p,
+            "reason": self.reason,
+            "replicates": self.replicates,
+        }
 
 
 @dataclass(frozen=True)
@@ -222,6 +246,10 @@ class _FisherTooLarge(Exception):
     """The exact enumeration would exceed :data:`FISHER_MAX_WORK`."""
 
 
+class FisherTooLargeError(UndefinedComparisonError):
+    """The exact enumeration of Fisher's test would exceed its work budget (use the Monte-Carlo p)."""
+
+
 class _FisherNetwork:
     """Exact r x c Fisher test by enumerating tables column by column (a plain network algorithm).
 
@@ -312,6 +340,9 @@ class _FisherNetwork:
                     work += 1 + open_values.size
                     if work > self.max_work:
                         raise _FisherTooLarge
+            work += sum(len(parts) for parts in pieces.values())
+            if work > self.max_work:
+                raise _FisherTooLarge
             nodes = {key: self._merge(parts) for key, parts in pieces.items()}
         for key, (values, multiplicity) in nodes.items():  # the last column is fixed by the remaining row totals
             last = values - self._lf_sum(key)
@@ -320,29 +351,56 @@ class _FisherNetwork:
         return min(1.0, p)
 
 
-def fisher_exact_p(table: npt.ArrayLike, *, max_work: int = FISHER_MAX_WORK) -> float:
+def fisher_exact_p(table: npt.ArrayLike, *, max_work: int = FISHER_EXACT_WORK) -> float:
     """Two-sided p of Fisher's exact test for an r x c table, as R's ``fisher.test(tab)$p.value``.
 
     The p-value sums the probabilities of all tables with the observed margins
     that are no more likely than the observed one (relative tolerance 1e-7).
-    Raises UndefinedComparisonError when the table is too large to enumerate.
+    Raises FisherTooLargeError when the enumeration would exceed ``max_work``.
     """
     counts = _clean_table(table)
     try:
         return _FisherNetwork(counts, max_work).p_value()
     except _FisherTooLarge:
-        raise UndefinedComparisonError("the table is too large for an exact enumeration of Fisher's test") from None
+        raise FisherTooLargeError(
+            "the table is too large for an exact enumeration of Fisher's test within its budget"
+        ) from None
+
+
+def fisher_monte_carlo_p(
+    table: npt.ArrayLike, *, replicates: int = FISHER_REPLICATES, seed: int = FISHER_SEED
+) -> float:
+    """Simulated p of Fisher's test, as R's ``fisher.test(tab, simulate.p.value = TRUE, B = replicates)``.
+
+    ``replicates`` random tables with the observed margins (Patefield's algorithm,
+    :func:`scipy.stats.random_table`); p = (1 + #{tables no more likely than the
+    observed}) / (replicates + 1), with R's relative tolerance 64 eps. Seeded:
+    the same table and seed always give the same p.
+    """
+    counts = _clean_table(table)
+    if replicates < 1:
+        raise DataError(f"the number of Monte-Carlo replicates must be at least 1; got {replicates}")
+    sampler = random_table(counts.sum(axis=1), counts.sum(axis=0), seed=np.random.default_rng(seed))
+    simulated = -gammaln(sampler.rvs(size=replicates) + 1.0).sum(axis=(1, 2))
+    observed = -float(gammaln(counts + 1.0).sum())
+    almost_one = 1.0 + 64.0 * float(np.finfo(np.float64).eps)
+    return float((1 + np.count_nonzero(simulated <= observed / almost_one)) / (replicates + 1))
 
 
 def association_test(
-    table: npt.ArrayLike, *, correct: bool = False, max_work: int = FISHER_MAX_WORK
+    table: npt.ArrayLike,
+    *,
+    correct: bool = False,
+    max_work: int = FISHER_MAX_WORK,
+    replicates: int = FISHER_REPLICATES,
 ) -> AssociationTest:
     """Chi-square when every expected count is >= 5, otherwise Fisher's exact test; the reason says which and why.
 
     ``table`` holds counts, one row per group and one column per outcome (or the
     transpose). Rows and columns with no patients are dropped. Raises
     UndefinedComparisonError when fewer than two rows or columns remain. ``max_work``
-    bounds the exact enumeration (interactive pages pass a smaller budget).
+    bounds the exact enumeration; beyond it the p-value is simulated (:func:`fisher_monte_carlo_p`,
+    ``replicates`` tables), and the name and reason say so.
     """
     counts = _clean_table(table)
     smallest = float(expected_counts(counts).min())
@@ -357,17 +415,19 @@ def association_test(
         )
     try:
         p = fisher_exact_p(counts, max_work=max_work)
-    except UndefinedComparisonError:
-        chi = chi_square_test(counts, correct=correct)
+    except FisherTooLargeError:
         return AssociationTest(
-            name=chi.name,
-            statistic=chi.statistic,
-            df=chi.df,
-            p=chi.p,
+            name="Fisher exact (Monte-Carlo)",
+            statistic=None,
+            df=None,
+            p=fisher_monte_carlo_p(counts, replicates=replicates),
             reason=(
-                f"an expected count < {MIN_EXPECTED:g} ({smallest:.1f}) but the table is too large for Fisher's "
-                "exact test; chi-square approximation, read with care"
+                f"an expected count < {MIN_EXPECTED:g} ({smallest:.1f}); Fisher's test, two-sided, with the "
+                f"p-value simulated from {replicates:,} random tables with the same margins (seed {FISHER_SEED}), "
+                f"as R's fisher.test(simulate.p.value = TRUE, B = {replicates}), because the exact "
+                "enumeration of this table takes too long"
             ),
+            replicates=replicates,
         )
     return AssociationTest(
         name="Fisher exact",

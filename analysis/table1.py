@@ -43,9 +43,6 @@ from analysis.response import association_test
 from analysis.schema import COLUMN_BY_NAME, COLUMNS
 from analysis.survdata import coerce_event, coerce_numeric, require_columns, spreadsheet_row
 
-TABLE1_FISHER_WORK = 20_000
-"""Exact-test budget per Table 1 row (tens of ms); larger sparse tables fall back to chi-square, stated."""
-
 BASELINE_VARIABLES: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.group == "Baseline")
 OVERALL = "Overall"
 MISSING_LEVEL = "Missing"
@@ -336,10 +333,10 @@ def _categorical_rows(
     note = None
     if context.n_groups > 1:
         try:
-            result = association_test(counts[1:], max_work=TABLE1_FISHER_WORK)
+            result = association_test(counts[1:])
             p, test = result.p, result.name
-            if "too large" in result.reason:
-                note = f"{name}: {result.reason}."
+            if result.replicates is not None:
+                note = f"{label}: {result.reason}."
         except UndefinedComparisonError as error:
             note = f"No test for {name}: {error}."
     smd = categorical_smd(counts[1], counts[2]) if context.n_groups == 2 else None

@@ -6,6 +6,7 @@ Every constant was printed by R with ``options(digits = 15)``; the R code is bes
 from __future__ import annotations
 
 import json
+import math
 import time
 
 import numpy as np
@@ -15,10 +16,12 @@ from numpy.testing import assert_allclose
 
 from analysis.errors import DataError, UndefinedComparisonError
 from analysis.response import (
+    FISHER_REPLICATES,
     association_test,
     chi_square_test,
     clopper_pearson,
     fisher_exact_p,
+    fisher_monte_carlo_p,
     response_rates,
 )
 
@@ -148,13 +151,57 @@ def test_table_with_a_single_outcome_has_no_test() -> None:
         association_test([[5, 0], [7, 0]])
 
 
-def test_too_large_exact_table_falls_back_to_chi_square_with_a_warning_reason() -> None:
-    # R needs minutes for this 3 x 5 table; we stop early and say so.
+def test_too_large_exact_table_gets_a_monte_carlo_p_with_its_replicates() -> None:
+    # R needs minutes for an exact p of this 3 x 5 table. R (the exact value, for the tolerance):
+    # fisher.test(rbind(c(60,40,30,50,3), c(50,40,30,50,4), c(50,20,20,15,1)), simulate.p.value=TRUE, B=1e6)
+    #   (set.seed(1)) -> 0.0554729445270555 (SE 0.0002)
+    table = [[60, 40, 30, 50, 3], [50, 40, 30, 50, 4], [50, 20, 20, 15, 1]]
     start = time.perf_counter()
-    result = association_test([[60, 40, 30, 50, 3], [50, 40, 30, 50, 4], [50, 20, 20, 15, 1]])
+    result = association_test(table)
     assert time.perf_counter() - start < 30
-    assert result.name == "chi-square"
-    assert "too large" in result.reason
+    assert result.name == "Fisher exact (Monte-Carlo)"
+    assert result.replicates == FISHER_REPLICATES
+    assert f"{FISHER_REPLICATES:,} random tables" in result.reason
+    assert "simulate.p.value = TRUE" in result.reason
+    se = math.sqrt(0.0555 * (1 - 0.0555) / FISHER_REPLICATES)
+    assert abs(result.p - 0.0554729445270555) < 4 * se + 0.0008
+    assert association_test(table).p == result.p  # seeded: reproducible
+
+
+# The Cohort page's tables on the bundled cohort (issue 14): Table 1 by first-line drug (BCLC) and by BCLC
+# (Child-Pugh class, ALBI grade, ECOG). R 4.x:
+#   fisher.test(rbind(c(12,77,110,5), c(22,119,162,6)))$p.value                               0.917105449166058
+#   fisher.test(rbind(c(22,12), c(150,46), c(206,66), c(7,4)))$p.value                          0.358271148864174
+#   fisher.test(rbind(c(10,14,10,0), c(72,70,54,0), c(106,82,83,1), c(2,4,5,0)), workspace=2e8)  0.611822944117658
+#   fisher.test(rbind(c(22,10,2), c(137,48,11), c(188,69,15), c(7,4,0)), workspace=2e8)         0.965036767678467
+COHORT_PAGE_FISHER = [
+    ([[12, 77, 110, 5], [22, 119, 162, 6]], 0.917105449166058),
+    ([[22, 12], [150, 46], [206, 66], [7, 4]], 0.358271148864174),
+    ([[10, 14, 10, 0], [72, 70, 54, 0], [106, 82, 83, 1], [2, 4, 5, 0]], 0.611822944117658),
+    ([[22, 10, 2], [137, 48, 11], [188, 69, 15], [7, 4, 0]], 0.965036767678467),
+]
+
+
+@pytest.mark.parametrize(("table", "expected"), COHORT_PAGE_FISHER)
+def test_cohort_page_tables_get_fisher_not_chi_square(table: list[list[int]], expected: float) -> None:
+    result = association_test(table)
+    assert result.name.startswith("Fisher exact")
+    if result.replicates is None:
+        assert_allclose(result.p, expected, rtol=P_REL)
+    else:  # Monte-Carlo: within 4 standard errors of R's exact p
+        assert abs(result.p - expected) < 4 * math.sqrt(expected * (1 - expected) / result.replicates)
+    assert "too large" not in result.reason
+
+
+def test_small_two_row_tables_are_exact() -> None:
+    result = association_test(COHORT_PAGE_FISHER[0][0])
+    assert result.name == "Fisher exact" and result.replicates is None
+
+
+def test_monte_carlo_p_is_never_zero_and_follows_r_formula() -> None:
+    # R: (1 + sum(sim <= obs)) / (B + 1); a table more extreme than any simulated one gets 1 / (B + 1).
+    p = fisher_monte_carlo_p([[30, 0], [0, 30]], replicates=999)
+    assert p == pytest.approx(1 / 1000)
 
 
 # ----------------------------------------------------------------------------- response rates
