@@ -11,7 +11,13 @@ weight w_j:
 and the statistic is U' V⁻¹ U on all groups but the first (U = observed −
 expected), chi-square with (number of groups − 1) degrees of freedom. As in R's
 ``survdiff``, groups whose expected count is 0 (nobody at risk at any event
-time) are left out of the statistic and the degrees of freedom. With strata,
+time) are left out of the statistic and the degrees of freedom. When V is
+singular (possible with delayed entry, where R's ``survdiff`` does not apply and
+``coxph(Surv(start, stop, event) ~ group)``'s score test is the reference), a
+generalised inverse is used and the degrees of freedom are the rank of V; when V
+is zero the comparison is undefined (UndefinedComparisonError), never "χ² = 0,
+p = 1", and a pairwise p is then ``None`` and left out of the Holm/BH adjustment
+as R's ``p.adjust`` leaves out NA. With strata,
 U and V are summed over strata and the weights are computed within each stratum.
 
 Weights (S is the Kaplan–Meier estimate of the pooled sample within the stratum):
@@ -91,12 +97,17 @@ class TestResult:
 
 @dataclass(frozen=True)
 class PairwiseResult:
-    """One pair of groups. ``None`` where the pair cannot be compared (for example, no events in either group)."""
+    """One pair of groups. ``None`` where the pair cannot be compared, with the reason in ``note``.
+
+    An undefined pair (no events, nobody at risk, zero variance) is left out of the
+    adjustment, as R's ``p.adjust`` leaves out NA.
+    """
 
     groups: tuple[str, str]
     statistic: float | None
     p: float | None
     p_adjusted: float | None
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +115,7 @@ class PairwiseResult:
             "statistic": self.statistic,
             "p": self.p,
             "p_adjusted": self.p_adjusted,
+            "note": self.note,
         }
 
 
@@ -269,7 +281,19 @@ def _pooled_pieces(
     return observed, expected, variance
 
 
+ZERO_VARIANCE_MESSAGE = (
+    "the comparison is undefined: its variance is zero (at every event time everyone at risk had the event, "
+    "e.g. with delayed entry in a small sample), so there is no chi-square and no p-value"
+)
+_RANK_TOLERANCE = 1e-10
+"""Eigenvalues below this fraction of the largest count as zero when the variance matrix's rank is found."""
+
+
 def _chi_square(observed: FloatArray, expected: FloatArray, variance: FloatArray) -> tuple[float, int]:
+    """U' V⁻ U and its degrees of freedom, the rank of V (R's coxph score test drops a singular direction).
+
+    A zero variance (rank 0) raises UndefinedComparisonError: the test is undefined, never "χ² = 0, p = 1".
+    """
     used = np.flatnonzero(expected > 0)
     if len(used) < 2:
         raise UndefinedComparisonError(
@@ -277,11 +301,18 @@ def _chi_square(observed: FloatArray, expected: FloatArray, variance: FloatArray
         )
     score = (observed - expected)[used][1:]
     information = variance[np.ix_(used, used)][1:, 1:]
-    try:
+    eigenvalues, vectors = np.linalg.eigh((information + information.T) / 2)
+    largest = float(eigenvalues.max(initial=0.0))
+    if not largest > 0:
+        raise UndefinedComparisonError(ZERO_VARIANCE_MESSAGE)
+    kept = eigenvalues > _RANK_TOLERANCE * largest
+    rank = int(kept.sum())
+    if rank == len(score):
         statistic = float(score @ np.linalg.solve(information, score))
-    except np.linalg.LinAlgError:
-        statistic = float(score @ np.linalg.pinv(information) @ score)
-    return max(statistic, 0.0), len(used) - 1
+    else:
+        projected = vectors[:, kept].T @ score
+        statistic = float(np.sum(projected**2 / eigenvalues[kept]))
+    return max(statistic, 0.0), rank
 
 
 def _p_value(statistic: float, df: int) -> float:
@@ -434,13 +465,16 @@ def pairwise_tests(
     pairs = list(combinations(range(len(data.labels)), 2))
     statistics: list[float | None] = []
     p_values: list[float | None] = []
+    notes: list[str | None] = []
     for first, second in pairs:
         try:
             statistic, df = _chi_square(*_pooled_pieces(tables, weighting, [first, second]))
-        except UndefinedComparisonError:
+        except UndefinedComparisonError as exc:
             statistics.append(None)
             p_values.append(None)
+            notes.append(str(exc) if "undefined" in str(exc) else f"undefined: {exc}")
             continue
+        notes.append(None)
         statistics.append(statistic)
         p_values.append(_p_value(statistic, df))
     adjusted = adjust_p_values(p_values, adjust)
@@ -450,6 +484,7 @@ def pairwise_tests(
             statistic=statistics[i],
             p=p_values[i],
             p_adjusted=adjusted[i],
+            note=notes[i],
         )
         for i, (first, second) in enumerate(pairs)
     )

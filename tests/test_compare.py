@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose
 
 from analysis.compare import (
     adjust_p_values,
@@ -292,3 +293,45 @@ def test_results_serialise_to_json() -> None:
     pairs = pairwise_tests(LUNG["time"], LUNG["status"], LUNG["sex"])
     assert json.loads(json.dumps(pairs[0].to_dict()))["groups"] == ["1", "2"]
     assert np.isclose(pairs[0].p or 0.0, result.p)
+
+
+# ----------------------------------------------------------------------------- singular and undefined comparisons
+# Delayed entry: R's survdiff takes right-censored data only, so the reference is coxph's score test (Breslow
+# ties; these times are distinct, where it equals the log-rank). Group C is at risk only at t = 6, alone.
+#   d <- data.frame(start = c(0,0,0,0,1.5,0,0,5.5,0,0,0), stop = c(1,2,3,4,2.5,3.5,4.5,6,0.5,1.2,1.7),
+#                   ev = 1, g = c("A","A","A","A","B","B","B","C","E","E","E"))
+#   summary(coxph(Surv(start, stop, ev) ~ g, data = d, ties = "breslow"))$sctest
+#     -> test 6.1184816899522021, df 2 (the rank; not 3), p 0.0469233037638661
+#   sc <- function(a, b) summary(coxph(Surv(start, stop, ev) ~ g, data = d[d$g %in% c(a, b), ],
+#                                      ties = "breslow"))$sctest[[3]]
+#   p <- c(sc("A","B"), sc("A","E"), sc("B","E"))  -> 0.3583885255194084 0.0931471449408769 0.0450050520926156
+#   p.adjust(c(p[1], NA, p[2], NA, p[3], NA), "holm")
+#     -> 0.358388525519408 NA 0.186294289881754 NA 0.135015156277847 NA
+#   (with the undefined pairs as p = 1 instead of NA, Holm would give 1, 0.466, 0.270: the defect of issue 14)
+SINGULAR_START = [0, 0, 0, 0, 1.5, 0, 0, 5.5, 0, 0, 0]
+SINGULAR_STOP = [1, 2, 3, 4, 2.5, 3.5, 4.5, 6, 0.5, 1.2, 1.7]
+SINGULAR_GROUP = list("AAAABBBCEEE")
+
+
+def test_singular_overall_test_reports_the_rank_as_df() -> None:
+    result = compare_survival(SINGULAR_STOP, [1] * 11, SINGULAR_GROUP, entry=SINGULAR_START)
+    assert result.df == 2
+    assert_allclose(result.statistic, 6.1184816899522021, rtol=1e-9)
+    assert_allclose(result.p, 0.0469233037638661, rtol=1e-9)
+
+
+def test_undefined_pairs_are_none_and_left_out_of_the_adjustment() -> None:
+    pairs = pairwise_tests(SINGULAR_STOP, [1] * 11, SINGULAR_GROUP, entry=SINGULAR_START, adjust="holm")
+    by_pair = {p.groups: p for p in pairs}
+    for undefined in (("A", "C"), ("B", "C"), ("C", "E")):
+        assert by_pair[undefined].p is None and by_pair[undefined].p_adjusted is None
+        assert by_pair[undefined].note is not None and "undefined" in by_pair[undefined].note
+    assert_allclose(by_pair[("A", "B")].p_adjusted, 0.358388525519408, rtol=1e-9)
+    assert_allclose(by_pair[("A", "E")].p_adjusted, 0.186294289881754, rtol=1e-9)
+    assert_allclose(by_pair[("B", "E")].p_adjusted, 0.135015156277847, rtol=1e-9)
+
+
+def test_zero_variance_comparison_is_undefined_not_p_one() -> None:
+    # R: summary(coxph(Surv(c(0, 1.5), c(1, 2), c(1, 1)) ~ c("A", "B")))$sctest -> test 0, df 0, p 1 (no test)
+    with pytest.raises(UndefinedComparisonError, match="undefined: its variance is zero"):
+        compare_survival([1, 2], [1, 1], ["A", "B"], entry=[0, 1.5])

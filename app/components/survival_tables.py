@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from app.components.palette import POST_BASELINE_GROUPINGS, level_label
-from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
+from app.components.tables import UNDEFINED, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
 from app.views import FIXED_TIMES, SMALL_GROUP, SurvivalView
 
 CONF_NOTES: dict[str, str] = {
@@ -73,9 +73,9 @@ def tests_block(view: SurvivalView, test_label: str) -> Any:
         rows = [
             [
                 f"{level_label(view.grouping, a)} vs {level_label(view.grouping, b)}",
-                f"{p.statistic:.2f}",
-                fmt_p(p.p),
-                fmt_p(p.p_adjusted),
+                UNDEFINED if p.statistic is None else f"{p.statistic:.2f}",
+                UNDEFINED if p.p is None else fmt_p(p.p),
+                UNDEFINED if p.p_adjusted is None else fmt_p(p.p_adjusted),
             ]
             for p in view.pairwise
             for a, b in [p.groups]
@@ -85,7 +85,9 @@ def tests_block(view: SurvivalView, test_label: str) -> Any:
                 ["Comparison", "χ²", "p", "p (Holm)"],
                 rows,
                 caption="A significant overall test with no significant pairwise test is possible: the overall "
-                "test pools evidence across all groups, and the Holm adjustment makes each pairwise test stricter.",
+                "test pools evidence across all groups, and the Holm adjustment makes each pairwise test stricter. "
+                "An undefined comparison (no events or no variance) is left out of the adjustment, as R's p.adjust "
+                "leaves out NA.",
             )
         )
     return html.Div(parts)
