@@ -8,6 +8,7 @@ default 0-based position of the row in the file (as ``pandas.read_csv`` gives).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -39,8 +40,27 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str]) -> None:
     """Raise DataError naming every requested column that the frame lacks."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        available = ", ".join(map(str, frame.columns[:30]))
-        raise DataError(f"unknown column(s) {', '.join(map(repr, missing))}; the file has: {available}")
+        raise DataError(unknown_columns_message(missing, [str(c) for c in frame.columns]))
+
+
+MAX_COLUMNS_LISTED = 60
+"""An unknown-column message lists at most this many of the file's columns and says how many more it has."""
+
+
+def unknown_columns_message(missing: Sequence[str], available: Sequence[str]) -> str:
+    """'unknown column 'ag' (did you mean 'age'?); the file has 31 columns: a, b, ... and 3 more'."""
+    suggestions = []
+    for name in missing:
+        close = difflib.get_close_matches(str(name), list(available), n=1, cutoff=0.6)
+        if not close:
+            lowered = {a.lower(): a for a in available}
+            close = [lowered[str(name).lower()]] if str(name).lower() in lowered else []
+        suggestions.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    shown = ", ".join(available[:MAX_COLUMNS_LISTED])
+    more = len(available) - MAX_COLUMNS_LISTED
+    listing = shown + (f" and {more} more" if more > 0 else "")
+    word = "column" if len(missing) == 1 else "columns"
+    return f"unknown {word} {', '.join(suggestions)}; the file has {len(available)} columns: {listing}"
 
 
 def coerce_event(values: pd.Series, column: str) -> pd.Series:

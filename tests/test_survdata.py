@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import DataError
-from analysis.survdata import coerce_event, survival_data
+from analysis.survdata import coerce_event, require_columns, survival_data
 
 
 def test_event_accepts_01_and_true_false() -> None:
@@ -41,3 +41,19 @@ def test_negative_time_and_start_after_stop_rejected() -> None:
 def test_non_numeric_time_rejected() -> None:
     with pytest.raises(DataError, match=r"'t' must be numeric.*'abc'"):
         survival_data(pd.DataFrame({"t": ["1", "abc"], "e": [1, 1]}), "t", "e")
+
+
+def test_unknown_column_suggests_the_nearest_name_and_counts_the_columns_not_listed() -> None:
+    frame = pd.DataFrame({f"col{i:03d}": [1.0] for i in range(75)} | {"os_months": [1.0]})
+    with pytest.raises(DataError) as info:
+        require_columns(frame, ["os_mnths"])
+    message = str(info.value)
+    assert "did you mean 'os_months'?" in message
+    assert "76 columns" in message
+    assert "and 16 more" in message
+
+
+def test_unknown_column_lists_every_column_of_a_small_file() -> None:
+    frame = pd.DataFrame({"time": [1.0], "event": [1], "arm": ["a"]})
+    with pytest.raises(DataError, match=r"3 columns: time, event, arm$"):
+        require_columns(frame, ["zzz"])
