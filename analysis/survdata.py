@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError
+from analysis.errors import DataError, EmptyGroupError
 
 # Spellings of a yes/no value that every reader accepts (event columns, bool columns, uploads).
 TRUE_WORDS = frozenset({"1", "1.0", "true", "t", "yes", "y"})
@@ -103,6 +103,14 @@ def coerce_numeric(values: pd.Series, column: str) -> pd.Series:
     return numeric.astype("float64")
 
 
+def blank_as_missing(values: pd.Series) -> pd.Series:
+    """Text cells that are empty or only whitespace become missing (never a group named "")."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return values
+    text = values.astype("string").str.strip()
+    return values.where(~text.eq("").fillna(False).astype(bool))
+
+
 @dataclass(frozen=True)
 class SurvivalData:
     """Clean survival data: columns ``time``, ``event`` (0/1 floats), optional ``start``, then extras.
@@ -128,7 +136,9 @@ def survival_data(
 
     - Unknown columns, non-numeric times, bad event codes, negative times and
       start >= stop raise DataError naming the column and rows.
-    - Rows missing time, event, start or any extra column are excluded and counted.
+    - Rows missing time, event, start or any extra column are excluded and counted; a text cell that is
+      empty or only whitespace counts as missing. A column with no value at all, or an infinite time,
+      raises DataError naming that column.
     """
     needed = [time, event, *([start] if start else []), *extra]
     require_columns(frame, dict.fromkeys(needed))
@@ -139,7 +149,14 @@ def survival_data(
         out["start"] = coerce_numeric(frame[start], start)
     for column in extra:
         if column not in (time, event, start):
-            out[column] = frame[column]
+            out[column] = blank_as_missing(frame[column])
+    empty = [c for c in dict.fromkeys(needed) if not frame[c].pipe(blank_as_missing).notna().any()]
+    if empty:
+        raise EmptyGroupError(f"column {empty[0]!r} has no values (every cell is empty)")
+    for column, name in (("time", time), ("start", start)):
+        if column in out and np.isinf(out[column]).any():
+            bad = out[column][np.isinf(out[column])]
+            raise DataError(f"column {name!r} must hold finite times; infinite values at {_examples(bad)}")
     complete = out.notna().all(axis=1)
     excluded = tuple(spreadsheet_row(i) for i in out.index[~complete])
     out = out[complete]

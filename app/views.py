@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis.compare import PairwiseResult, TestResult, compare_survival, pairwise_tests
 from analysis.cox import CoxResult, CoxTerm, ScreenRow, ZphResult, cox_zph, fit_cox, univariate_screen
+from analysis.derived import with_derived_columns
 from analysis.errors import PPXError
 from analysis.filters import FilterResult, FilterSpec, FilterStep, apply_filters
 from analysis.km import KMResult, km_by_group
@@ -24,7 +25,6 @@ from analysis.postprog import (
     SequenceFlows,
     TimeToTherapy,
     immortal_time_comparison,
-    pp_sequence_group,
     time_to_therapy,
     time_varying_cox,
     treatment_sequences,
@@ -47,12 +47,8 @@ def filtered(fingerprint: str, spec: FilterSpec) -> FilterResult:
 
 
 def analysis_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Adds the AFP >= 400 flag and the three-way post-progression group (ICI, other therapy, none)."""
-    afp = frame["afp"].astype("float64")
-    return frame.assign(
-        afp_high=(afp >= AFP_HIGH).astype("float64").where(afp.notna()),
-        pp_group=pp_sequence_group(frame),
-    )
+    """Adds the AFP >= 400 flag and the three-way post-progression group (:mod:`analysis.derived`)."""
+    return with_derived_columns(frame)
 
 
 def group_order(frame: pd.DataFrame, grouping: str | None) -> tuple[str, ...] | None:

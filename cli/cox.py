@@ -12,13 +12,15 @@ and ``concordance``. More keys may be added (``wald_test``, ``score_test``,
 from __future__ import annotations
 
 import argparse
-import json
-import math
 from typing import Any
 
+from analysis.caveats import Caveat, caveats, time_varying_exposures
 from analysis.cox import CoxResult, ZphResult, cox_zph, fit_cox
-from analysis.errors import DataError
-from analysis.io import read_table
+from analysis.errors import DataError, PPXError
+from analysis.formatting import estimable, fmt_hr, fmt_p, fmt_p_eq
+from analysis.postprog import time_varying_cox
+from cli.common import add_filter_option, aligned, caveat_notes, cohort_frame, endpoint_of, load_frame, note
+from cli.jsonout import dumps
 
 
 def register(subparsers: Any) -> None:
@@ -61,6 +63,7 @@ def register(subparsers: Any) -> None:
         "from the dates; guards against immortal-time bias). --time/--event give the endpoint (e.g. os_months)",
     )
     parser.add_argument("--zph", action="store_true", help="also test proportional hazards (R's cox.zph, km)")
+    add_filter_option(parser)
     parser.add_argument("--json", action="store_true", help="print the stable JSON contract")
     parser.set_defaults(func=run)
 
@@ -84,96 +87,134 @@ def parse_references(items: list[str]) -> dict[str, str]:
     return references
 
 
-def _finite(value: Any) -> Any:
-    """Infinite or undefined numbers (an infinite coefficient's HR or CI) become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    return value
+def to_json(
+    result: CoxResult,
+    zph: ZphResult | None,
+    found: tuple[Caveat, ...] = (),
+    varying: CoxResult | None = None,
+    varying_note: str | None = None,
+) -> dict[str, Any]:
+    """The stable JSON contract of ``ppx cox --json``; non-finite values are null (:mod:`cli.jsonout`).
 
-
-def to_json(result: CoxResult, zph: ZphResult | None) -> dict[str, Any]:
-    """The stable JSON contract of ``ppx cox --json``; infinite values are null."""
+    Added keys: each term's ``estimable`` (false when the HR or a bound is 0 or infinite: its Wald p means
+    nothing then; read the likelihood-ratio or score test), ``warnings`` (the immortal-time caveats of
+    covariates defined after time zero) and ``time_varying_model`` (their corrected counterpart).
+    """
     out = result.to_dict()
+    for term, entry in zip(result.terms, out["terms"], strict=True):
+        entry["estimable"] = estimable(term.hr, term.ci)
     if zph is not None:
         out["zph"] = zph.to_dict()
-    finite: dict[str, Any] = _finite(out)
-    return finite
+    out["warnings"] = [*out.get("warnings", []), *(c.to_dict() for c in found)]
+    out["time_varying_model"] = None if varying is None else varying.to_dict()
+    out["time_varying_note"] = varying_note
+    return out
 
 
-def _number(value: float, digits: int = 3) -> str:
-    if math.isinf(value):
-        return "inf"
-    return f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:.4g}"
+def _term_rows(result: CoxResult) -> list[list[str]]:
+    rows = []
+    for term in result.terms:
+        label = term.term if term.reference is None else f"{term.term} (vs {term.reference})"
+        shown = estimable(term.hr, term.ci)
+        rows.append([label, fmt_hr(term.hr, term.ci), fmt_p(term.p) if shown else "–"])
+    return rows
 
 
-def _p(value: float) -> str:
-    return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
-
-
-def _p_equals(value: float) -> str:
-    return "p < 0.0001" if value < 0.0001 else f"p = {value:.4f}"
-
-
-def _text(args: argparse.Namespace, result: CoxResult, zph: ZphResult | None) -> str:
+def _text(
+    args: argparse.Namespace,
+    result: CoxResult,
+    zph: ZphResult | None,
+    varying: CoxResult | None = None,
+    varying_note: str | None = None,
+) -> str:
     strata = f", stratified by {result.strata!r}" if result.strata else ""
     lines = [
         f"Cox model of {args.time!r} (event {args.event!r}){strata}: n = {result.n}, events = {result.events}, "
         f"{result.n_excluded} excluded for missing values; ties: {result.ties}.",
         "",
-        f"{'term':<28}{'HR (95% CI, robust SE)' if result.robust else 'HR (95% CI)':<26}p",
+        *aligned(["term", "HR (95% CI, robust SE)" if result.robust else "HR (95% CI)", "p"], _term_rows(result)),
     ]
-    for term in result.terms:
-        label = term.term if term.reference is None else f"{term.term} (vs {term.reference})"
-        hr = f"{_number(term.hr)} ({_number(term.ci[0])}–{_number(term.ci[1])})"
-        lines.append(f"{label:<28}{hr:<26}{_p(term.p)}")
+    if any(not estimable(t.hr, t.ci) for t in result.terms):
+        lines.append("A not-estimable HR has no Wald p; read the likelihood-ratio and score tests below.")
     lines.append("")
     for test in (result.lr_test, result.wald_test, result.score_test):
         lines.append(
-            f"{test.name.capitalize()} test: chi-square = {test.statistic:.4g} on {test.df} df, {_p_equals(test.p)}"
+            f"{test.name.capitalize()} test: chi-square = {test.statistic:.4g} on {test.df} df, {fmt_p_eq(test.p)}"
         )
     se = "" if result.concordance_se is None else f" (SE {result.concordance_se:.3f})"
     lines.append(f"Concordance: {result.concordance:.3f}{se}")
     if zph is not None:
         lines += ["", "Proportional hazards (cox.zph, Kaplan–Meier time transform):"]
-        for row in (*zph.terms, zph.global_test):
-            lines.append(f"  {row.term:<26}chi-square = {row.chisq:.4g} on {row.df} df, {_p_equals(row.p)}")
+        rows = [
+            [row.term, f"chi-square = {row.chisq:.4g} on {row.df} df", fmt_p_eq(row.p)]
+            for row in (*zph.terms, zph.global_test)
+        ]
+        lines += ["  " + line for line in aligned(["term", "test", "p"], rows)]
     if result.weights:
         lines.append(f"Case weights: {result.weights!r}.")
     lines += result.notes
     if result.robust_score_test is not None:
         test = result.robust_score_test
-        lines.append(f"Robust score test: chi-square = {test.statistic:.4g} on {test.df} df, {_p_equals(test.p)}")
+        lines.append(f"Robust score test: chi-square = {test.statistic:.4g} on {test.df} df, {fmt_p_eq(test.p)}")
     if result.warnings:
         lines += ["", "Warnings:", *(f"  - {warning}" for warning in result.warnings)]
+    if varying is not None:
+        lines += ["", "Time-varying counterpart (exposures switched on at pp_start):"]
+        lines += ["  " + line for line in aligned(["term", "HR (95% CI)", "p"], _term_rows(varying))]
+    elif varying_note:
+        lines += ["", f"Corrected counterpart: {varying_note}"]
     return "\n".join(lines)
 
 
 def _time_varying_frame(args: argparse.Namespace, covariates: list[str]) -> tuple[Any, list[str]]:
     """Counting-process rows (start, stop] split at pp_start, from a canonical cohort file."""
-    from analysis.cohort import load_cohort
     from analysis.postprog import counting_process
+    from cli.common import parse_filters
 
     if args.start:
         raise DataError("--time-varying builds the (start, stop] rows itself; do not also give --start")
     exposures = parse_columns(args.time_varying, "--time-varying")
-    cohort = load_cohort(args.data)
+    cohort = cohort_frame(args.data, parse_filters(args.filters))
     baseline = [c for c in covariates if c not in exposures]
     extra = [c for c in dict.fromkeys((args.strata, args.weights, args.cluster)) if c and c not in baseline]
-    long = counting_process(cohort.frame, exposures, [*baseline, *extra], time_col=args.time, event_col=args.event)
+    long = counting_process(cohort, exposures, [*baseline, *extra], time_col=args.time, event_col=args.event)
     args.time, args.event, args.start = "stop", "event", "start"
     return long, [*exposures, *baseline]
 
 
+def _counterpart(
+    args: argparse.Namespace, covariates: list[str], found: tuple[Caveat, ...], canonical: bool, spec: Any
+) -> tuple[CoxResult | None, str | None]:
+    exposures = time_varying_exposures(found)
+    if not found:
+        return None, None
+    if not exposures:
+        return None, found[0].counterpart
+    if not canonical:
+        return None, (
+            f"run it on a canonical cohort file with --time-varying {','.join(exposures)} (the exposures then "
+            "switch on at pp_start)"
+        )
+    replaced = {f.variable for f in found if f.exposure is not None}  # pp_group etc.: the exposures stand in
+    baseline = [c for c in covariates if c not in exposures and c not in replaced]
+    try:
+        return time_varying_cox(cohort_frame(args.data, spec), exposures, baseline), None
+    except PPXError as exc:
+        return None, f"no time-varying counterpart: {exc}"
+
+
 def run(args: argparse.Namespace) -> int:
     covariates = parse_columns(args.covariates, "--covariates")
+    endpoint = endpoint_of(args.time)
+    canonical = False
     if args.time_varying:
         frame, covariates = _time_varying_frame(args, covariates)
+        spec = None
     else:
-        frame = read_table(args.data)
+        loaded = load_frame(args.data, args.filters, covariates)
+        frame, canonical, spec = loaded.frame, loaded.canonical, loaded.spec
+        if not spec.is_empty:
+            note("cox", f"filters: {spec.describe()} ({len(frame)} of {loaded.n_before_filters} patients)")
     options: dict[str, Any] = {
         "categorical": parse_columns(args.categorical, "--categorical"),
         "reference": parse_references(args.reference),
@@ -183,8 +224,12 @@ def run(args: argparse.Namespace) -> int:
     variance = {"weights": args.weights, "robust": args.robust, "cluster": args.cluster}
     result = fit_cox(frame, args.time, args.event, covariates, **options, **variance)
     zph = cox_zph(frame, args.time, args.event, covariates, **options) if args.zph else None
+    time_varying = set(parse_columns(args.time_varying, "--time-varying"))
+    found = caveats([c for c in covariates if c not in time_varying], endpoint)
+    caveat_notes("cox", found)
+    varying, varying_note = _counterpart(args, covariates, found, canonical, spec)
     if args.json:
-        print(json.dumps(to_json(result, zph), indent=2, allow_nan=False))
+        print(dumps(to_json(result, zph, found, varying, varying_note)))
     else:
-        print(_text(args, result, zph))
+        print(_text(args, result, zph, varying, varying_note))
     return 0

@@ -11,10 +11,10 @@ change. Not-reached medians and bounds are null.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from typing import Any
 
+from analysis.caveats import Caveat, caveats, time_varying_exposures
 from analysis.compare import (
     ADJUST_METHODS,
     TEST_LABELS,
@@ -24,10 +24,14 @@ from analysis.compare import (
     compare_survival,
     pairwise_tests,
 )
-from analysis.errors import DataError, UndefinedComparisonError
-from analysis.io import read_table
+from analysis.cox import CoxResult
+from analysis.errors import DataError, PPXError, UndefinedComparisonError
+from analysis.formatting import UNDEFINED, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq, fmt_pct_ci, fmt_stat
 from analysis.km import CONF_TYPES, KMResult, km_by_group
+from analysis.postprog import time_varying_cox
 from analysis.survdata import survival_data
+from cli.common import add_filter_option, aligned, caveat_notes, cohort_frame, endpoint_of, load_frame, note
+from cli.jsonout import dumps
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +45,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--time", required=True, metavar="COL", help="follow-up time column (stop time)")
     parser.add_argument("--event", required=True, metavar="COL", help="event column coded 0/1 or true/false")
     parser.add_argument("--start", metavar="COL", help="entry time column for left truncation (delayed entry)")
-    parser.add_argument("--by", metavar="COL", help="group column; without it one group 'all'")
+    parser.add_argument(
+        "--by",
+        metavar="COL",
+        help="group column, or a derived grouping of a canonical cohort (pp_group, afp_high); without it one "
+        "group 'all'",
+    )
     parser.add_argument("--times", default="", metavar="T1,T2", help="times for survival and number at risk")
     parser.add_argument(
         "--conf-type", choices=CONF_TYPES, default="log-log", help="95%% CI transform (default log-log)"
@@ -53,6 +62,7 @@ def register(subparsers: Any) -> None:
         "--pairwise", choices=ADJUST_METHODS, default="none", help="pairwise tests with this p adjustment"
     )
     parser.add_argument("--tau", type=float, metavar="T", help="horizon for the restricted mean survival time")
+    add_filter_option(parser)
     parser.add_argument("--json", action="store_true", help="print the stable JSON contract")
     parser.set_defaults(func=run)
 
@@ -89,10 +99,36 @@ def _tests(
     return test, None, pairs
 
 
+def _counterpart(
+    args: argparse.Namespace, found: tuple[Caveat, ...], canonical: bool, spec: Any
+) -> tuple[CoxResult | None, str | None]:
+    """The time-varying Cox model beside a naive comparison by a post-baseline grouping (canonical cohorts)."""
+    exposures = time_varying_exposures(found)
+    if not found:
+        return None, None
+    if not exposures:
+        return None, found[0].counterpart
+    command = f"ppx cox --data {args.data} --time os_months --event os_event --covariates {','.join(exposures)} " + (
+        f"--time-varying {','.join(exposures)}"
+    )
+    if not canonical:
+        return None, f"run the time-varying counterpart on a canonical cohort file: {command}"
+    try:
+        return time_varying_cox(cohort_frame(args.data, spec), exposures), None
+    except PPXError as exc:
+        return None, f"no time-varying counterpart: {exc}"
+
+
 def to_json(
-    result: KMResult, test: TestResult | None, test_note: str | None, pairs: tuple[PairwiseResult, ...]
+    result: KMResult,
+    test: TestResult | None,
+    test_note: str | None,
+    pairs: tuple[PairwiseResult, ...],
+    found: tuple[Caveat, ...] = (),
+    varying: CoxResult | None = None,
+    varying_note: str | None = None,
 ) -> dict[str, Any]:
-    """The stable JSON contract of ``ppx km --json``."""
+    """The stable JSON contract of ``ppx km --json`` (keys only ever added)."""
     return {
         "conf_type": result.conf_type,
         "n_excluded": result.n_excluded,
@@ -101,21 +137,14 @@ def to_json(
         "test_note": test_note,
         "pairwise": [p.to_dict() for p in pairs],
         "followup": result.followup.to_dict(),
+        "warnings": [c.to_dict() for c in found],
+        "time_varying": None if varying is None else varying.to_dict(),
+        "time_varying_note": varying_note,
     }
 
 
-def _number(value: float | None, digits: int = 4) -> str:
-    return "NR" if value is None else f"{value:.{digits}g}"
-
-
-def _estimate(value: float | None, lower: float | None, upper: float | None, digits: int = 4) -> str:
-    return f"{_number(value, digits)} ({_number(lower, digits)}–{_number(upper, digits)})"
-
-
-def _p(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
+def _survival(value: float | None, lower: float | None, upper: float | None) -> str:
+    return "unknown (beyond follow-up)" if value is None else fmt_pct_ci(value, lower, upper)
 
 
 def _text(
@@ -124,6 +153,8 @@ def _text(
     test: TestResult | None,
     test_note: str | None,
     pairs: tuple[PairwiseResult, ...],
+    varying: CoxResult | None = None,
+    varying_note: str | None = None,
 ) -> str:
     n_used = sum(g.n for g in result.groups)
     by = f" by {args.by!r}" if args.by else ""
@@ -131,44 +162,62 @@ def _text(
         f"Kaplan–Meier of {args.time!r} (event {args.event!r}){by}: {n_used} patients, "
         f"{result.n_excluded} excluded for missing values; 95% CI: {result.conf_type}.",
         "",
-        f"{'group':<16}{'n':>7}{'events':>8}  median (95% CI)",
     ]
-    for g in result.groups:
-        lines.append(f"{g.group:<16}{g.n:>7}{g.events:>8}  {_estimate(g.median, *g.median_ci)}")
+    rows = [[g.group, str(g.n), str(g.events), fmt_estimate_ci(g.median, *g.median_ci)] for g in result.groups]
+    lines += aligned(["group", "n", "events", "median (95% CI)"], rows, right=[False, True, True, False])
     if any(g.at for g in result.groups):
-        lines += ["", f"{'group':<16}{'time':>8}{'at risk':>9}{'events':>8}{'censored':>10}  survival (95% CI)"]
-        for g in result.groups:
-            for a in g.at:
-                survival = (
-                    "unknown (beyond follow-up)" if a.survival is None else _estimate(a.survival, *a.ci, digits=3)
-                )
-                lines.append(
-                    f"{g.group:<16}{a.time:>8g}{a.n_at_risk:>9}{a.cum_events:>8}{a.cum_censored:>10}  {survival}"
-                )
+        rows = [
+            [
+                g.group,
+                f"{a.time:g}",
+                str(a.n_at_risk),
+                str(a.cum_events),
+                str(a.cum_censored),
+                _survival(a.survival, *a.ci),
+            ]
+            for g in result.groups
+            for a in g.at
+        ]
+        header = ["group", "time", "at risk", "events", "censored", "survival (95% CI)"]
+        lines += ["", *aligned(header, rows, right=[False, True, True, True, True, False])]
     if args.tau is not None:
         lines += ["", f"Restricted mean survival time up to {args.tau:g}:"]
-        for g in result.groups:
-            if g.rmst is not None:
-                lines.append(f"  {g.group:<16}{_estimate(g.rmst.estimate, *g.rmst.ci)} (SE {g.rmst.std_err:.4g})")
+        rows = [
+            [g.group, fmt_estimate_ci(g.rmst.estimate, *g.rmst.ci, digits=2), f"SE {g.rmst.std_err:.2f}"]
+            for g in result.groups
+            if g.rmst is not None
+        ]
+        lines += ["  " + line for line in aligned(["group", "RMST (95% CI)", ""], rows)]
     follow = result.followup
-    lines += ["", f"Median follow-up (reverse Kaplan–Meier): {_estimate(follow.median, *follow.ci)}"]
+    lines += ["", f"Median follow-up (reverse Kaplan–Meier): {fmt_estimate_ci(follow.median, *follow.ci)}"]
     if test is not None:
-        lines += ["", f"{test.description}: chi-square = {test.statistic:.4g} on {test.df} df, p = {_p(test.p)}"]
+        lines += ["", f"{test.description}: chi-square = {test.statistic:.2f} on {test.df} df, {fmt_p_eq(test.p)}"]
     elif test_note:
         lines += ["", f"No {TEST_LABELS[args.test]} test: {test_note}"]
     if pairs:
         lines += ["", f"Pairwise {TEST_LABELS[args.test]} tests (p adjusted: {args.pairwise}):"]
-        for pair in pairs:
-            statistic = "–" if pair.statistic is None else f"{pair.statistic:.4g}"
-            lines.append(
-                f"  {pair.groups[0]} vs {pair.groups[1]}: chi-square = {statistic}, p = {_p(pair.p)}, "
-                f"adjusted p = {_p(pair.p_adjusted)}"
-            )
+        rows = [
+            [
+                f"{pair.groups[0]} vs {pair.groups[1]}",
+                fmt_stat(pair.statistic),
+                UNDEFINED if pair.p is None else fmt_p(pair.p),
+                UNDEFINED if pair.p_adjusted is None else fmt_p(pair.p_adjusted),
+            ]
+            for pair in pairs
+        ]
+        lines += ["  " + line for line in aligned(["pair", "chi-square", "p", "adjusted p"], rows)]
+    if varying is not None:
+        lines += ["", "Time-varying counterpart (Cox, exposure switched on at pp_start; OS from first-line start):"]
+        rows = [[t.term, fmt_hr(t.hr, t.ci), fmt_p(t.p)] for t in varying.terms]
+        lines += ["  " + line for line in aligned(["term", "HR (95% CI)", "p"], rows)]
+    elif varying_note:
+        lines += ["", f"Corrected counterpart: {varying_note}"]
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    frame = read_table(args.data)
+    loaded = load_frame(args.data, args.filters, [args.by])
+    frame = loaded.frame
     times = parse_times(args.times)
     result = km_by_group(
         frame,
@@ -181,8 +230,13 @@ def run(args: argparse.Namespace) -> int:
         tau=args.tau,
     )
     test, test_note, pairs = _tests(args, result, frame)
+    found = caveats([args.by], endpoint_of(args.time))
+    caveat_notes("km", found)
+    varying, varying_note = _counterpart(args, found, loaded.canonical, loaded.spec)
+    if not loaded.spec.is_empty:
+        note("km", f"filters: {loaded.spec.describe()} ({len(frame)} of {loaded.n_before_filters} patients)")
     if args.json:
-        print(json.dumps(to_json(result, test, test_note, pairs), indent=2, allow_nan=False))
+        print(dumps(to_json(result, test, test_note, pairs, found, varying, varying_note)))
     else:
-        print(_text(args, result, test, test_note, pairs))
+        print(_text(args, result, test, test_note, pairs, varying, varying_note))
     return 0

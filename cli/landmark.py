@@ -8,11 +8,12 @@ whether therapy had started by then, and time restarts at the landmark.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from analysis.cohort import load_cohort
-from analysis.postprog import EXPOSURES, landmark_analysis
+from analysis.formatting import NOT_ESTIMABLE, estimable, fmt_estimate_ci, fmt_hr, fmt_p_eq
+from analysis.postprog import EXPOSURES, LandmarkResult, landmark_analysis
+from cli.common import add_filter_option, aligned, cohort_frame, note, parse_filters
+from cli.jsonout import dumps
 from cli.km import parse_times
 
 
@@ -29,36 +30,56 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--covariates", default="", metavar="A,B", help="baseline covariates for the Cox HR")
     parser.add_argument("--times", default="", metavar="T1,T2", help="months after the landmark for survival")
+    add_filter_option(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    cohort = load_cohort(args.data)
-    covariates = [c.strip() for c in args.covariates.split(",") if c.strip()]
-    result = landmark_analysis(
-        cohort.frame, args.landmark, args.group, covariates=covariates, times=parse_times(args.times)
-    )
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
-        return 0
-    print(
+def to_json(result: LandmarkResult) -> dict[str, Any]:
+    """``ppx landmark --json``: the result's keys, plus ``hr_estimable`` (false: no Wald p; read ``test``)."""
+    out = result.to_dict()
+    hr = result.hr
+    out["hr_estimable"] = hr is not None and estimable(hr.hr, hr.ci)
+    return out
+
+
+def _text(args: argparse.Namespace, result: LandmarkResult) -> str:
+    lines = [
         f"Landmark at {result.landmark:g} months, exposure {args.group!r}: {result.n_eligible} of {result.n_total} "
-        f"patients alive and followed beyond the landmark ({result.n_excluded} excluded)."
+        f"patients alive and followed beyond the landmark ({result.n_excluded} excluded).",
+        "",
+    ]
+    rows = [[g.group, str(g.n), str(g.events), fmt_estimate_ci(g.median, *g.median_ci)] for g in result.km.groups]
+    lines += aligned(
+        ["group", "n", "events", "median after landmark, months (95% CI)"], rows, right=[False, True, True, False]
     )
-    for g in result.km.groups:
-        median = "NR" if g.median is None else f"{g.median:.2f}"
-        print(f"  {g.group:<28} n = {g.n:<5} events = {g.events:<5} median after landmark = {median} months")
+    lines.append("")
     if result.test is not None:
-        print(f"Log-rank chi-square = {result.test.statistic:.4g} on {result.test.df} df, p = {result.test.p:.4g}")
+        lines.append(
+            f"Log-rank (score) test: chi-square = {result.test.statistic:.2f} on {result.test.df} df, "
+            f"{fmt_p_eq(result.test.p)}"
+        )
     elif result.test_note:
-        print(f"No log-rank test: {result.test_note}")
-    if result.hr is not None:
-        hr = result.hr
-        print(
-            f"Cox HR (exposed vs not at the landmark) = {hr.hr:.3f} "
-            f"(95% CI {hr.ci[0]:.3f}–{hr.ci[1]:.3f}), p = {hr.p:.4g}"
+        lines.append(f"No log-rank test: {result.test_note}")
+    hr = result.hr
+    if hr is not None and estimable(hr.hr, hr.ci):
+        lines.append(f"Cox HR (exposed vs not at the landmark): {fmt_hr(hr.hr, hr.ci)}, Wald {fmt_p_eq(hr.p)}")
+    elif hr is not None:
+        lines.append(
+            f"Cox HR (exposed vs not at the landmark): {NOT_ESTIMABLE} (no events in a group after the landmark); "
+            "no Wald p: read the log-rank (score) test above."
         )
     elif result.cox_note:
-        print(f"No hazard ratio: {result.cox_note}")
+        lines.append(f"No hazard ratio: {result.cox_note}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = parse_filters(args.filters)
+    frame = cohort_frame(args.data, spec)
+    if not spec.is_empty:
+        note("landmark", f"filters: {spec.describe()} ({len(frame)} patients)")
+    covariates = [c.strip() for c in args.covariates.split(",") if c.strip()]
+    result = landmark_analysis(frame, args.landmark, args.group, covariates=covariates, times=parse_times(args.times))
+    print(dumps(to_json(result)) if args.json else _text(args, result))
     return 0

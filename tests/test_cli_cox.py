@@ -132,7 +132,7 @@ def test_text_output_is_a_readable_table(capsys: pytest.CaptureFixture[str]) -> 
     assert "n = 227, events = 164, 1 excluded" in out
     assert "HR (95% CI)" in out
     assert "1.59 (1.27–1.99)" in out  # ph.ecog: R exp(coef) 1.589991, CI 1.272675–1.986424
-    assert "Likelihood ratio test: chi-square = 30.5 on 3 df, p < 0.0001" in out
+    assert "Likelihood ratio test: chi-square = 30.5 on 3 df, p < 0.001" in out  # as the dashboard: fmt_p_eq
     assert "Concordance: 0.637" in out
     assert "GLOBAL" in out
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import DataError
+from analysis.errors import DataError, EmptyGroupError
 from analysis.survdata import coerce_event, require_columns, survival_data
 
 
@@ -57,3 +57,21 @@ def test_unknown_column_lists_every_column_of_a_small_file() -> None:
     frame = pd.DataFrame({"time": [1.0], "event": [1], "arm": ["a"]})
     with pytest.raises(DataError, match=r"3 columns: time, event, arm$"):
         require_columns(frame, ["zzz"])
+
+
+def test_whitespace_only_group_cells_are_missing_not_a_group_named_blank() -> None:
+    frame = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "e": [1, 0, 1, 1], "g": ["  ", "a", "b", "b"]})
+    data = survival_data(frame, "t", "e", extra=("g",))
+    assert data.n_excluded == 1 and set(data.frame["g"]) == {"a", "b"}
+
+
+def test_an_empty_group_column_is_blamed_by_name() -> None:
+    frame = pd.DataFrame({"t": [1.0, 2.0], "e": [1, 0], "g": [" ", None]})
+    with pytest.raises(EmptyGroupError, match=r"column .g. has no values"):
+        survival_data(frame, "t", "e", extra=("g",))
+
+
+def test_an_infinite_time_is_an_error_naming_the_column_and_row() -> None:
+    frame = pd.DataFrame({"t": [1.0, float("inf")], "e": [1, 0]})
+    with pytest.raises(DataError, match=r"column 't' must hold finite times; infinite values at row 3"):
+        survival_data(frame, "t", "e")
