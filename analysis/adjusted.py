@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -159,7 +159,11 @@ class RMSTDifference:
 
 @dataclass(frozen=True)
 class AdjustedComparison:
-    """Naive and propensity-weighted comparison of two groups; see the module docstring."""
+    """Naive and propensity-weighted comparison of two groups; see the module docstring.
+
+    It holds no per-patient value (``weighting`` keeps the model, diagnostics and
+    balance, not each patient's weight), so it can be cached and sent anywhere.
+    """
 
     treatment: str
     reference: str
@@ -543,7 +547,7 @@ def adjusted_comparison(
         n=weighting.n,
         n_excluded=data.n_excluded + weighting.n_excluded,
         excluded_rows=data.excluded_rows + weighting.excluded_rows,
-        weighting=weighting,
+        weighting=replace(weighting, rows=(), weights=(), is_treated=()),
         naive=naive,
         weighted=weighted,
         groups=tuple(groups),

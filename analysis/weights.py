@@ -60,7 +60,7 @@ ESTIMANDS: tuple[str, ...] = get_args(Estimand)
 ESTIMAND_LABELS: dict[str, str] = {
     "ate": "ATE (inverse probability of treatment weights)",
     "att": "ATT (weights to the treated)",
-    "overlap": "overlap weights",
+    "overlap": "overlap weights (ATO)",
 }
 BALANCE_THRESHOLD = 0.1
 EXTREME_RATIO = 10.0

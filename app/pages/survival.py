@@ -18,6 +18,7 @@ from app import datasets, urlstate
 from app.background import background_callback, log_job
 from app.cache import cache
 from app.components import survival_tables
+from app.components.adjusted import panel as adjusted_panel
 from app.components.bootstrap_block import bootstrap_block
 from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
@@ -25,6 +26,7 @@ from app.components.palette import GROUPINGS, grouping_phrase
 from app.components.presenter import export_bar
 from app.components.tables import fmt_p_eq
 from app.ids import Ids
+from app.pages import adjusted_panel as _adjusted_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.views import GUARD_EXPOSURE, LANDMARKS, _prepare, filtered, group_order, guard_view, survival_view
 
 dash.register_page(__name__, path="/survival", name="Survival", title="Survival · Post-Progression Explorer", order=1)
@@ -186,6 +188,7 @@ def layout(
                 id=Ids.SURV_GUARD_PANEL,
                 style={"display": "block" if guarded(endpoint, group) else "none"},
             ),
+            adjusted_panel(),
         ]
     )
 

@@ -1,0 +1,153 @@
+"""The memoized seam of the "Adjusted comparison" panel: which two groups, which patients, which covariates.
+
+Three comparisons of the study can be adjusted by propensity weighting:
+
+- ``first_line``: lenvatinib vs sorafenib on the page's endpoint, from the
+  first-line start;
+- ``pp_landmark``: post-progression therapy started by a landmark vs not yet,
+  among patients alive at the landmark who had progressed by then; overall
+  survival from the landmark (so no immortal time);
+- ``ici_lenvatinib``: an ICI started after progression by the landmark vs not,
+  among lenvatinib patients alive and progressed at the landmark; OS from it.
+
+Everything here takes only hashable, normalised arguments (fingerprint, spec,
+plain strings and tuples) and returns an :class:`AdjustedComparison` (which
+holds no per-patient value) or a message saying why there is none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.adjusted import AdjustedComparison, adjusted_comparison
+from analysis.errors import PPXError
+from analysis.filters import FilterSpec
+from analysis.postprog import landmark_frame
+from analysis.schema import ENDPOINTS
+from app.cache import cache
+from app.components.adjusted import COMPARISONS, COVARIATES, DEFAULT_COVARIATES, ESTIMAND_CHOICES, TRIM_CHOICES
+from app.views import filtered
+
+DEFAULT_LANDMARK = 6.0
+BOOTSTRAP_RESAMPLES = 200
+BOOTSTRAP_SEED = 2022
+TIMES: tuple[float, ...] = (6.0, 12.0, 24.0)
+
+
+@dataclass(frozen=True)
+class ComparisonData:
+    """The patients of one comparison and the columns the analysis reads."""
+
+    frame: pd.DataFrame
+    treatment: str
+    reference: str
+    time_col: str
+    event_col: str
+
+
+def _progressed_by(frame: pd.DataFrame, landmark: float) -> pd.Series:
+    progressed: pd.Series = frame["progression_date"].notna() & (frame["pfs_months"].astype("float64") <= landmark)
+    return progressed
+
+
+def comparison_data(frame: pd.DataFrame, comparison: str, endpoint: str, landmark: float) -> ComparisonData:
+    """The analysis frame of a comparison (plus a ``start_year`` column for the era)."""
+    frame = frame.assign(start_year=pd.to_datetime(frame["first_line_start"]).dt.year.astype("float64"))
+    if comparison == "first_line":
+        time_col, event_col, _ = ENDPOINTS[endpoint]
+        two = frame[frame["first_line"].isin(["sorafenib", "lenvatinib"])]
+        return ComparisonData(two, "first_line", "sorafenib", time_col, event_col)
+    exposure = "pp_received" if comparison == "pp_landmark" else "pp_ici"
+    base = frame if comparison == "pp_landmark" else frame[frame["first_line"] == "lenvatinib"]
+    cohort = landmark_frame(base, landmark, exposure)
+    cohort = cohort[_progressed_by(cohort, landmark)]
+    cohort = cohort.assign(**{exposure: cohort["lm_exposed"].astype("int64").astype(str)})
+    return ComparisonData(cohort, exposure, "0", "lm_time", "lm_event")
+
+
+@dataclass(frozen=True)
+class AdjustedOptions:
+    """The panel's normalised options (hashable: part of the cache key)."""
+
+    comparison: str
+    covariates: tuple[str, ...]
+    estimand: str
+    trim: float | None
+    landmark: float
+    endpoint: str
+
+
+def comparison_key(
+    comparison: str | None,
+    covariates: Sequence[str] | None,
+    estimand: str | None,
+    trim: str | None,
+    landmark: float | str | None,
+    endpoint: str | None,
+) -> AdjustedOptions:
+    """Normalise the controls: unknown values fall back to the defaults; covariates in menu order."""
+    try:
+        months = float(landmark) if landmark is not None else DEFAULT_LANDMARK
+    except ValueError:
+        months = DEFAULT_LANDMARK
+    if not 0 <= months < 1000:
+        months = DEFAULT_LANDMARK
+    chosen = set(covariates if covariates is not None else DEFAULT_COVARIATES)
+    return AdjustedOptions(
+        comparison=comparison if comparison in COMPARISONS else "first_line",
+        covariates=tuple(c for c in COVARIATES if c in chosen),
+        estimand=estimand if estimand in ESTIMAND_CHOICES else "ate",
+        trim=float(trim) if trim in TRIM_CHOICES and trim != "none" else None,
+        landmark=months,
+        endpoint=endpoint if endpoint in ENDPOINTS else "os",
+    )
+
+
+def describe(options: AdjustedOptions) -> tuple[str, str]:
+    """The palette grouping of the two levels and a one-line description of who is compared on what."""
+    if options.comparison == "first_line":
+        return "first_line", f"{ENDPOINTS[options.endpoint][2]} from the first-line start, lenvatinib vs sorafenib."
+    who = "" if options.comparison == "pp_landmark" else "lenvatinib "
+    exposure = "post-progression therapy" if options.comparison == "pp_landmark" else "an ICI"
+    grouping = "pp_received" if options.comparison == "pp_landmark" else "pp_ici"
+    return grouping, (
+        f"Overall survival from a {options.landmark:g}-month landmark, among {who}patients alive at the landmark "
+        f"who had progressed by then: {exposure} started by the landmark vs not yet."
+    )
+
+
+@cache.memoize(args_to_ignore=["progress"])
+def adjusted_view(
+    fingerprint: str,
+    spec: FilterSpec,
+    options: AdjustedOptions,
+    n_bootstrap: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> AdjustedComparison | str:
+    """The comparison for one key (memoized), or a message why there is none."""
+    if not options.covariates:
+        return "Choose at least one covariate for the propensity model."
+    frame = filtered(fingerprint, spec).frame
+    data = comparison_data(frame, options.comparison, options.endpoint, options.landmark)
+    if data.frame.empty:
+        return "No patients in this comparison with these filters."
+    try:
+        return adjusted_comparison(
+            data.frame,
+            data.treatment,
+            list(options.covariates),
+            data.time_col,
+            data.event_col,
+            estimand=options.estimand,
+            reference=data.reference,
+            times=TIMES,
+            trim=options.trim,
+            n_bootstrap=n_bootstrap,
+            seed=BOOTSTRAP_SEED,
+            progress=progress,
+        )
+    except PPXError as exc:
+        return f"No adjusted comparison: {exc}"

@@ -1,0 +1,471 @@
+"""The "Adjusted comparison" panel: controls, and figures and tables built from an AdjustedComparison.
+
+Figures are plain plotly dicts: the naive and weighted Kaplan–Meier curves
+(with bootstrap bands once computed), the love plot of standardised mean
+differences with the 0.1 threshold, and the propensity overlap histogram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from analysis.adjusted import AdjustedComparison
+from analysis.weights import BALANCE_THRESHOLD, ESTIMAND_LABELS
+from app.components.km_figure import template, tick_times
+from app.components.palette import group_colour, level_label
+from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_num, fmt_p_eq, fmt_pct_ci, simple_table
+from app.ids import Ids
+
+COMPARISONS: dict[str, str] = {
+    "first_line": "First-line drug: lenvatinib vs sorafenib",
+    "pp_landmark": "Post-progression therapy by the landmark vs not yet",
+    "ici_lenvatinib": "ICI after progression by the landmark vs not (lenvatinib patients)",
+}
+COVARIATES: dict[str, str] = {
+    "age": "Age",
+    "child_pugh_score": "Child-Pugh score",
+    "albi_score": "ALBI score",
+    "bclc": "BCLC stage",
+    "afp_high": "AFP ≥ 400 ng/mL",
+    "ecog": "ECOG PS",
+    "mvi": "Macrovascular invasion",
+    "ehs": "Extrahepatic spread",
+    "etiology": "Etiology",
+    "sex": "Sex",
+    "fib4": "FIB-4",
+    "start_year": "Year of first-line start",
+}
+"""Covariates the panel offers (column -> label), in menu order."""
+DEFAULT_COVARIATES: tuple[str, ...] = (
+    "age", "child_pugh_score", "albi_score", "bclc", "afp_high", "ecog", "mvi", "ehs", "etiology"
+)  # fmt: skip
+"""The clinical set of the KLC analyses."""
+ESTIMAND_CHOICES: dict[str, str] = {"ate": "ATE (IPTW)", "att": "ATT", "overlap": "Overlap"}
+TRIM_CHOICES: dict[str, str] = {"none": "No trimming", "0.99": "Trim at 99th pct", "0.95": "Trim at 95th pct"}
+CAVEAT = (
+    "Weighting balances only the covariates in the propensity model. Anything not measured (for example the era: "
+    "lenvatinib was available only from 2018, and later patients had more later-line options) can still explain "
+    "a difference; the E-value says how strong such a confounder would have to be."
+)
+UNWEIGHTED_GREY = "#7F7F7F"
+
+
+def term_label(term: str) -> str:
+    """'bclc=B' -> 'BCLC stage = B'; 'age' -> 'Age'."""
+    column, _, level = term.partition("=")
+    name = COVARIATES.get(column, column)
+    return f"{name} = {level}" if level else name
+
+
+# ----------------------------------------------------------------------------- controls
+
+
+def panel(endpoint_note: str = "") -> html.Div:
+    """The panel's controls and output placeholders."""
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Comparison", className="small fw-semibold"),
+                    dcc.Dropdown(
+                        id=Ids.ADJ_COMPARISON,
+                        options=[{"label": v, "value": k} for k, v in COMPARISONS.items()],
+                        value="first_line",
+                        clearable=False,
+                    ),
+                ],
+                md=5,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Estimand", className="small fw-semibold"),
+                    dbc.RadioItems(
+                        id=Ids.ADJ_ESTIMAND,
+                        options=[{"label": v, "value": k} for k, v in ESTIMAND_CHOICES.items()],
+                        value="ate",
+                        inline=True,
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Weights", className="small fw-semibold"),
+                    dcc.Dropdown(
+                        id=Ids.ADJ_TRIM,
+                        options=[{"label": v, "value": k} for k, v in TRIM_CHOICES.items()],
+                        value="none",
+                        clearable=False,
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Landmark (months)", className="small fw-semibold"),
+                    dbc.Input(id=Ids.ADJ_LANDMARK, type="number", min=0, step=0.5, value=6, debounce=True, size="sm"),
+                ],
+                md=2,
+            ),
+        ],
+        className="g-2 mb-2",
+    )
+    covariates = html.Div(
+        [
+            dbc.Label("Propensity-model covariates", className="small fw-semibold"),
+            dcc.Dropdown(
+                id=Ids.ADJ_COVARIATES,
+                options=[{"label": v, "value": k} for k, v in COVARIATES.items()],
+                value=list(DEFAULT_COVARIATES),
+                multi=True,
+            ),
+        ],
+        className="mb-2",
+    )
+    bootstrap = html.Div(
+        [
+            dbc.Button(
+                "Bootstrap 95% CIs (200 resamples, propensity model re-fitted in each)",
+                id=Ids.ADJ_BOOT_RUN,
+                color="primary",
+                size="sm",
+                outline=True,
+                className="me-2",
+            ),
+            dbc.Button("Cancel", id=Ids.ADJ_BOOT_CANCEL, color="secondary", size="sm", outline=True, disabled=True),
+            dbc.Progress(
+                id=Ids.ADJ_BOOT_PROGRESS,
+                value=0,
+                striped=True,
+                animated=True,
+                className="mt-2",
+                style={"height": "1rem"},
+            ),
+            html.Div(id=Ids.ADJ_BOOT_OUTPUT, className="mt-2"),
+        ],
+        className="mt-2",
+    )
+    return html.Div(
+        [
+            html.H3("Adjusted comparison (propensity-score weighting)", className="h6 mt-3"),
+            html.P(
+                "The naive comparison beside one weighted to balance the chosen baseline covariates. " + endpoint_note,
+                className="small text-muted mb-2",
+            ),
+            controls,
+            covariates,
+            dcc.Loading(html.Div(id=Ids.ADJ_OUTPUT), delay_show=150),
+            bootstrap,
+        ],
+        id=Ids.ADJ_PANEL,
+        className="border rounded p-2 mb-3",
+    )
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _line(x: Sequence[float], y: Sequence[float | None], **style: Any) -> dict[str, Any]:
+    return {"type": "scatter", "x": list(x), "y": list(y), "mode": "lines", **style}
+
+
+def curves_figure(result: AdjustedComparison, grouping: str, *, bands: bool = False) -> dict[str, Any]:
+    """Weighted KM curves (solid) over the naive ones (dotted), with bootstrap bands when ``bands``."""
+    traces: list[dict[str, Any]] = []
+    band_of = {b.group: b for b in result.bands} if bands else {}
+    estimand = {"ate": "ATE", "att": "ATT", "overlap": "overlap"}.get(result.estimand, result.estimand)
+    for position, (naive, weighted) in enumerate(zip(result.naive.groups, result.weighted.groups, strict=True)):
+        colour = group_colour(grouping, weighted.group, position)
+        label = level_label(grouping, weighted.group)
+        band = band_of.get(weighted.group)
+        if band is not None:
+            fill = {"line": {"width": 0, "shape": "hv"}, "hoverinfo": "skip", "showlegend": False}
+            traces.append(_line(band.times, band.upper, **fill))
+            rgba = f"rgba({int(colour[1:3], 16)},{int(colour[3:5], 16)},{int(colour[5:7], 16)},0.18)"
+            traces.append(_line(band.times, band.lower, fill="tonexty", fillcolor=rgba, **fill))
+        traces.append(
+            _line(
+                naive.curve.times,
+                naive.curve.survival,
+                name=f"{label}, unweighted (n = {naive.n})",
+                line={"color": colour, "dash": "dot", "width": 1.5, "shape": "hv"},
+                opacity=0.8,
+            )
+        )
+        traces.append(
+            _line(
+                weighted.curve.times,
+                weighted.curve.survival,
+                name=f"{label}, weighted ({estimand})",
+                line={"color": colour, "width": 2.5, "shape": "hv"},
+            )
+        )
+    longest = max((t for g in result.weighted.groups for t in g.curve.times), default=1.0)
+    ticks = tick_times(longest)
+    return {
+        "data": traces,
+        "layout": {
+            "template": template(),
+            "title": {"text": "Unweighted (dotted) and weighted (solid)", "x": 0.01},
+            "font": {"size": 12},
+            "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "traceorder": "normal"},
+            "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+            "modebar": {"orientation": "v"},
+            "height": 460,
+            "xaxis": {"title": {"text": "Months"}, "tickvals": list(ticks), "range": [0, ticks[-1] * 1.02]},
+            "yaxis": {"title": {"text": "Survival probability"}, "tickformat": ".0%", "range": [0, 1.02]},
+        },
+    }
+
+
+def love_plot(result: AdjustedComparison) -> dict[str, Any]:
+    """Absolute standardised mean differences before (open) and after (filled) weighting; 0.1 marked."""
+    rows = list(reversed(result.weighting.balance))
+    labels = [term_label(b.covariate) for b in rows]
+    marker = {"size": 9}
+    traces = [
+        {
+            "type": "scatter",
+            "x": [abs(b.smd_unweighted) for b in rows],
+            "y": labels,
+            "mode": "markers",
+            "name": "Unweighted",
+            "marker": {**marker, "symbol": "circle-open", "color": UNWEIGHTED_GREY, "line": {"width": 2}},
+        },
+        {
+            "type": "scatter",
+            "x": [abs(b.smd_weighted) for b in rows],
+            "y": labels,
+            "mode": "markers",
+            "name": "Weighted",
+            "marker": {**marker, "color": "#0072B2"},
+        },
+    ]
+    largest = max([BALANCE_THRESHOLD * 2, *(abs(b.smd_unweighted) for b in rows), *(abs(b.smd_weighted) for b in rows)])
+    return {
+        "data": traces,
+        "layout": {
+            "template": template(),
+            "title": {"text": "Balance (love plot)", "x": 0.01},
+            "font": {"size": 12},
+            "height": max(300, 90 + 22 * len(rows)),
+            "margin": {"l": 170, "r": 20, "t": 50, "b": 45},
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
+            "xaxis": {"title": {"text": "|Standardised mean difference|"}, "range": [0, largest * 1.08]},
+            "yaxis": {"type": "category", "automargin": True},
+            "shapes": [
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": BALANCE_THRESHOLD,
+                    "x1": BALANCE_THRESHOLD,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#D55E00", "dash": "dash", "width": 1.5},
+                }
+            ],
+            "annotations": [
+                {
+                    "text": f"{BALANCE_THRESHOLD:g}",
+                    "x": BALANCE_THRESHOLD,
+                    "xref": "x",
+                    "y": 0,
+                    "yref": "paper",
+                    "showarrow": False,
+                    "yanchor": "bottom",
+                    "xanchor": "left",
+                    "xshift": 3,
+                    "font": {"color": "#D55E00"},
+                }
+            ],
+        },
+    }
+
+
+def overlap_figure(result: AdjustedComparison, grouping: str) -> dict[str, Any]:
+    """Propensity-score distributions of the two groups (share of each group per 0.05 bin)."""
+    overlap = result.weighting.overlap
+    centres = [(a + b) / 2 for a, b in zip(overlap.edges[:-1], overlap.edges[1:], strict=True)]
+    traces = []
+    for position, (level, shares) in enumerate(overlap.shares):
+        traces.append(
+            {
+                "type": "bar",
+                "x": centres,
+                "y": list(shares),
+                "name": level_label(grouping, level),
+                "marker": {"color": group_colour(grouping, level, position)},
+                "opacity": 0.55,
+                "width": 0.05,
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "template": template(),
+            "title": {"text": f"Propensity of {level_label(grouping, result.treated)}: overlap", "x": 0.01},
+            "font": {"size": 12},
+            "barmode": "overlay",
+            "height": 300,
+            "margin": {"l": 60, "r": 20, "t": 40, "b": 45},
+            "legend": {"yanchor": "top", "y": 1.0, "x": 1, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.7)"},
+            "xaxis": {"title": {"text": "Propensity score"}, "range": [0, 1]},
+            "yaxis": {"title": {"text": "Share of group"}, "tickformat": ".0%"},
+        },
+    }
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _e_value_text(result: AdjustedComparison) -> str:
+    e = result.e_value
+    return f"{e.point:.2f} (CI limit: {e.ci_limit:.2f})"
+
+
+def summary_rows(result: AdjustedComparison, grouping: str) -> list[list[str]]:
+    """The naive vs adjusted rows: HR, RMST difference, E-value, ESS, weights."""
+    treated, reference = level_label(grouping, result.treated), level_label(grouping, result.reference)
+    naive, cox = result.cox_naive, result.cox
+    ess = "; ".join(f"{level_label(grouping, k)} {v:.0f} of {n}" for (k, v), (_, n) in
+                    zip(result.weighting.summary.ess, result.weighting.summary.n, strict=True))  # fmt: skip
+    summary = result.weighting.summary
+    rmst = result.rmst
+    rows = [
+        [f"HR {treated} vs {reference}, unweighted", fmt_hr(naive.hr, naive.ci), fmt_p_eq(naive.p)],
+        [f"HR, weighted ({ESTIMAND_CHOICES[result.estimand]}; robust SE)", fmt_hr(cox.hr, cox.ci), fmt_p_eq(cox.p)],
+        [
+            f"RMST difference to {rmst.tau:.1f} months, weighted",
+            fmt_estimate_ci(rmst.difference, *rmst.ci)
+            if rmst.ci[0] is not None
+            else f"{fmt_num(rmst.difference)} (CI: bootstrap below)",
+            f"unweighted {fmt_num(rmst.naive_difference)}",
+        ],
+        [
+            "E-value of the weighted HR",
+            _e_value_text(result),
+            "common outcome" if result.e_value.common_outcome else "rare outcome",
+        ],
+        ["Effective sample size", ess, f"n = {result.n}"],
+        [
+            "Weights",
+            f"{summary.min:.2f} to {summary.max:.2f}",
+            f"{summary.trimmed} trimmed" if summary.trim else "not trimmed",
+        ],
+        ["Propensity model", f"AUC {result.weighting.propensity.auc:.2f}", f"{result.n_excluded} excluded (missing)"],
+    ]
+    return rows
+
+
+def balance_rows(result: AdjustedComparison) -> list[list[str]]:
+    rows = []
+    for b in result.weighting.balance:
+        scale = 100 if b.binary else 1
+        unit = "%" if b.binary else ""
+        rows.append(
+            [
+                term_label(b.covariate),
+                f"{b.mean_treated * scale:.1f}{unit} vs {b.mean_reference * scale:.1f}{unit}",
+                f"{b.smd_unweighted:+.3f}",
+                f"{b.smd_weighted:+.3f}" + (" ⚠" if abs(b.smd_weighted) > BALANCE_THRESHOLD else ""),
+            ]
+        )
+    return rows
+
+
+def result_block(result: AdjustedComparison | str, grouping: str, description: str) -> Any:
+    """Everything the panel shows before the bootstrap."""
+    if isinstance(result, str):
+        return dbc.Alert(result, color="secondary", className="my-2")
+    alerts = [dbc.Alert(message, color="warning", className="py-1 px-2 mb-1 small") for message in result.warnings]
+    caveat = html.P(CAVEAT, className="small text-muted mb-2")
+    figure_config: Any = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
+    static: Any = {"displayModeBar": False}
+    header = ("", "Estimate (95% CI)", "")
+    return html.Div(
+        [
+            html.P(f"{description} Estimand: {ESTIMAND_LABELS[result.estimand]}.", className="small mb-1"),
+            *alerts,
+            caveat,
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dcc.Graph(id=Ids.ADJ_CURVES, figure=curves_figure(result, grouping), config=figure_config),
+                        xxl=7,
+                    ),
+                    dbc.Col(simple_table(header, summary_rows(result, grouping), id_=Ids.ADJ_SUMMARY), xxl=5),
+                ],
+                className="g-2",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Graph(id=Ids.ADJ_LOVE, figure=love_plot(result), config=static), lg=6),
+                    dbc.Col(
+                        dcc.Graph(id=Ids.ADJ_OVERLAP, figure=overlap_figure(result, grouping), config=static),
+                        lg=6,
+                    ),
+                ],
+                className="g-2",
+            ),
+            html.Details(
+                [
+                    html.Summary("Balance table (standardised mean differences)", className="small fw-semibold"),
+                    simple_table(
+                        ("Covariate", "Mean, treated vs reference", "SMD before", "SMD after"),
+                        balance_rows(result),
+                        id_=Ids.ADJ_BALANCE,
+                        caption=f"SMD: difference in means over the unweighted pooled SD (cobalt's convention); "
+                        f"|SMD| > {BALANCE_THRESHOLD:g} marked ⚠.",
+                    ),
+                ]
+            ),
+        ]
+    )
+
+
+def _pct(value: float | None, ci: Any) -> str:
+    return fmt_pct_ci(value, *ci) if value is not None else "–"
+
+
+def bootstrap_rows(result: AdjustedComparison, grouping: str) -> list[list[str]]:
+    rows = []
+    for g in result.groups:
+        label = level_label(grouping, g.group)
+        rows.append([f"{label}: median, months", fmt_estimate_ci(g.median, *g.median_ci)])
+        rows += [[f"{label}: {a.time:g}-month survival", _pct(a.survival, a.ci)] for a in g.at]
+        rows.append([f"{label}: RMST to {result.rmst.tau:.1f} months", fmt_estimate_ci(g.rmst, *g.rmst_ci)])
+    rmst = result.rmst
+    rows.append(["RMST difference, months", fmt_estimate_ci(rmst.difference, *rmst.ci)])
+    return rows
+
+
+def bootstrap_block(result: AdjustedComparison | str, grouping: str) -> Any:
+    """Weighted curves with their bootstrap bands and the table of bootstrap CIs."""
+    if isinstance(result, str):
+        return dbc.Alert(result, color="secondary")
+    notes = [html.Li(n) for n in result.notes]
+    return html.Div(
+        [
+            dcc.Graph(
+                id=Ids.ADJ_BOOT_CURVES,
+                figure=curves_figure(result, grouping, bands=True),
+                config={"displaylogo": False, "toImageButtonOptions": {"format": "svg"}},
+            ),
+            html.Div(
+                simple_table(
+                    ("Weighted (95% bootstrap CI)", "Estimate"),
+                    bootstrap_rows(result, grouping),
+                    id_=Ids.ADJ_BOOT_TABLE,
+                    caption=f"{result.n_bootstrap} resamples within each group (seed {result.seed}); the propensity "
+                    "model is re-fitted in each, so the intervals include the uncertainty of the weights.",
+                ),
+                style={"maxWidth": "760px"},
+            ),
+            html.Ul(notes, className="small text-muted") if notes else None,
+        ]
+    )

@@ -1,0 +1,118 @@
+"""Callbacks of the "Adjusted comparison" panel (registered by importing this module from the Survival page).
+
+Thin: read the controls, call the memoized seam :mod:`app.adjusted_views`,
+lay out with :mod:`app.components.adjusted`. The bootstrap is a background job
+with progress and Cancel, run in the caller's session.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback
+
+from app import datasets, urlstate
+from app.adjusted_views import (
+    BOOTSTRAP_RESAMPLES,
+    DEFAULT_LANDMARK,
+    AdjustedOptions,
+    adjusted_view,
+    comparison_key,
+    describe,
+)
+from app.background import job_request_context, log_job
+from app.components.adjusted import bootstrap_block, result_block
+from app.ids import Ids
+
+_INPUTS = (Ids.ADJ_COMPARISON, Ids.ADJ_COVARIATES, Ids.ADJ_ESTIMAND, Ids.ADJ_TRIM, Ids.ADJ_LANDMARK)
+
+
+def options_of(
+    comparison: str | None,
+    covariates: list[str] | None,
+    estimand: str | None,
+    trim: str | None,
+    landmark: float | str | None,
+    endpoint: str | None,
+) -> AdjustedOptions:
+    """Normalised panel options (unknown values fall back to the defaults)."""
+    return comparison_key(comparison, covariates, estimand, trim, landmark, endpoint)
+
+
+@callback(
+    Output(Ids.ADJ_OUTPUT, "children"),
+    Output(Ids.ADJ_BOOT_OUTPUT, "children", allow_duplicate=True),
+    *[Input(i, "value") for i in _INPUTS],
+    Input(Ids.SURV_ENDPOINT, "value"),
+    Input(Ids.URL, "search"),
+    prevent_initial_call="initial_duplicate",
+)
+def render_adjusted(
+    comparison: str | None,
+    covariates: list[str] | None,
+    estimand: str | None,
+    trim: str | None,
+    landmark: float | None,
+    endpoint: str | None,
+    search: str | None,
+) -> tuple[Any, Any]:
+    """The naive vs weighted comparison for the panel's options and the page's filters; clears a stale bootstrap."""
+    options = options_of(comparison, covariates, estimand, trim, landmark, endpoint)
+    spec, _ = urlstate.filters_of(search)
+    result = adjusted_view(datasets.active_cohort().fingerprint, spec, options)
+    grouping, description = describe(options)
+    return result_block(result, grouping, description), None
+
+
+@callback(
+    Output(Ids.ADJ_BOOT_OUTPUT, "children"),
+    Input(Ids.ADJ_BOOT_RUN, "n_clicks"),
+    *[State(i, "value") for i in _INPUTS],
+    State(Ids.SURV_ENDPOINT, "value"),
+    State(Ids.URL, "search"),
+    background=True,
+    running=[
+        (Output(Ids.ADJ_BOOT_RUN, "disabled"), True, False),
+        (Output(Ids.ADJ_BOOT_CANCEL, "disabled"), False, True),
+    ],
+    cancel=[Input(Ids.ADJ_BOOT_CANCEL, "n_clicks")],
+    progress=[Output(Ids.ADJ_BOOT_PROGRESS, "value"), Output(Ids.ADJ_BOOT_PROGRESS, "label")],
+    progress_default=[0, ""],
+    prevent_initial_call=True,
+)
+def run_adjusted_bootstrap(
+    set_progress: Callable[[tuple[int, str]], None],
+    _clicks: int | None,
+    comparison: str | None,
+    covariates: list[str] | None,
+    estimand: str | None,
+    trim: str | None,
+    landmark: float | None,
+    endpoint: str | None,
+    search: str | None,
+) -> Any:
+    """Bootstrap CIs of the weighted curves, medians, survival and RMST (propensity model re-fitted per resample)."""
+    started = time.perf_counter()
+    options = options_of(comparison, covariates, estimand, trim, landmark, endpoint)
+    set_progress((0, "Resampling…"))
+
+    def progress(done: int, total: int) -> None:
+        set_progress((round(100 * done / total), f"{done:,} / {total:,}"))
+
+    with job_request_context():  # the caller's session (its upload), nobody else's
+        spec, _ = urlstate.filters_of(search)
+        result = adjusted_view(
+            datasets.active_cohort().fingerprint, spec, options, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress
+        )
+    set_progress((100, "Done"))
+    log_job("adjusted-bootstrap", started, "done")
+    grouping, _ = describe(options)
+    if isinstance(result, str):
+        return dbc.Alert(result, color="secondary")
+    return bootstrap_block(result, grouping)
+
+
+__all__ = ["DEFAULT_LANDMARK", "options_of", "render_adjusted", "run_adjusted_bootstrap"]

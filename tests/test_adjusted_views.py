@@ -1,0 +1,61 @@
+"""The adjusted-comparison panel's seam (app/adjusted_views.py) and builders, without a browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.adjusted import adjusted_comparison
+from app.adjusted_views import comparison_data, comparison_key, describe
+from app.components.adjusted import DEFAULT_COVARIATES, curves_figure, love_plot, summary_rows, term_label
+from app.views import analysis_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pd.DataFrame:
+    return analysis_frame(pd.read_csv(ROOT / "data" / "synthetic_klc.csv"))
+
+
+def test_options_are_normalised() -> None:
+    options = comparison_key("bogus", ["etiology", "age", "nope"], "atc", "0.99", "abc", "dfs")
+    assert (options.comparison, options.estimand, options.trim, options.landmark, options.endpoint) == (
+        "first_line", "ate", 0.99, 6.0, "os"
+    )  # fmt: skip
+    assert options.covariates == ("age", "etiology")  # menu order, unknown dropped
+    assert comparison_key(None, None, None, "none", 12, "pfs").covariates == DEFAULT_COVARIATES
+
+
+def test_landmark_comparison_has_no_immortal_time(cohort: pd.DataFrame) -> None:
+    data = comparison_data(cohort, "pp_landmark", "os", 6.0)
+    frame = data.frame
+    assert (frame["os_months"] > 6).all() and (frame["pfs_months"] <= 6).all()
+    assert set(frame[data.treatment]) == {"0", "1"} and (data.time_col, data.event_col) == ("lm_time", "lm_event")
+    started = pd.to_datetime(frame["pp_start"]) - pd.to_datetime(frame["first_line_start"])
+    exposed = frame[frame[data.treatment] == "1"]
+    assert (started[exposed.index].dt.days / 30.4375 <= 6).all()  # exposure reached by the landmark only
+    ici = comparison_data(cohort, "ici_lenvatinib", "os", 6.0)
+    assert set(ici.frame["first_line"]) == {"lenvatinib"}
+    assert "6-month landmark" in describe(comparison_key("ici_lenvatinib", None, None, None, 6, "os"))[1]
+
+
+def test_figures_and_rows_from_a_comparison(cohort: pd.DataFrame) -> None:
+    data = comparison_data(cohort, "first_line", "os", 6.0)
+    result = adjusted_comparison(
+        data.frame, data.treatment, list(DEFAULT_COVARIATES), data.time_col, data.event_col, reference="sorafenib"
+    )
+    figure = curves_figure(result, "first_line")
+    names = [t["name"] for t in figure["data"]]
+    assert names == [
+        "Sorafenib, unweighted (n = 309)", "Sorafenib, weighted (ATE)",
+        "Lenvatinib, unweighted (n = 204)", "Lenvatinib, weighted (ATE)",
+    ]  # fmt: skip
+    love = love_plot(result)
+    assert love["layout"]["shapes"][0]["x0"] == 0.1
+    assert "Etiology = HBV" in love["data"][0]["y"] and term_label("afp_high") == "AFP ≥ 400 ng/mL"
+    rows = summary_rows(result, "first_line")
+    assert rows[0][0] == "HR Lenvatinib vs Sorafenib, unweighted" and rows[1][0].startswith("HR, weighted (ATE")
+    assert rows[2][1].endswith("(CI: bootstrap below)")
