@@ -2,7 +2,7 @@
 
 Thin: read the controls, call the memoized seam :mod:`app.adjusted_views`,
 lay out with :mod:`app.components.adjusted`. The bootstrap is a background job
-with progress and Cancel, run in the caller's session.
+with progress and Cancel, bound to the caller's session (:func:`app.background.background_callback`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from app.adjusted_views import (
     comparison_key,
     describe,
 )
-from app.background import job_request_context, log_job
+from app.background import background_callback, log_job
 from app.components.adjusted import bootstrap_block, result_block
 from app.ids import Ids
 
@@ -67,13 +67,12 @@ def render_adjusted(
     return result_block(result, grouping, description), None
 
 
-@callback(
+@background_callback(
     Output(Ids.ADJ_BOOT_OUTPUT, "children"),
     Input(Ids.ADJ_BOOT_RUN, "n_clicks"),
     *[State(i, "value") for i in _INPUTS],
     State(Ids.SURV_ENDPOINT, "value"),
     State(Ids.URL, "search"),
-    background=True,
     running=[
         (Output(Ids.ADJ_BOOT_RUN, "disabled"), True, False),
         (Output(Ids.ADJ_BOOT_CANCEL, "disabled"), False, True),
@@ -102,11 +101,10 @@ def run_adjusted_bootstrap(
     def progress(done: int, total: int) -> None:
         set_progress((round(100 * done / total), f"{done:,} / {total:,}"))
 
-    with job_request_context():  # the caller's session (its upload), nobody else's
-        spec, _ = urlstate.filters_of(search)
-        result = adjusted_view(
-            datasets.active_cohort().fingerprint, spec, options, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress
-        )
+    spec, _ = urlstate.filters_of(search)  # the job runs in the caller's session: its data, nobody else's
+    result = adjusted_view(
+        datasets.active_cohort().fingerprint, spec, options, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress
+    )
     set_progress((100, "Done"))
     log_job("adjusted-bootstrap", started, "done")
     grouping, _ = describe(options)
