@@ -14,13 +14,14 @@ without it), ``cox{coef, hr, ci, p, se_robust}`` (weighted, robust SE),
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from analysis.adjusted import AdjustedComparison, adjusted_comparison
+from analysis.formatting import fmt_hr, fmt_p_eq
 from analysis.io import read_table
 from analysis.weights import BALANCE_THRESHOLD, ESTIMAND_LABELS, ESTIMANDS
+from cli.jsonout import dumps
 from cli.km import parse_times
 
 
@@ -108,8 +109,7 @@ def _text(result: AdjustedComparison) -> str:
 
 
 def cox_text(hr: float, ci: tuple[float, float], p: float) -> str:
-    p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-    return f"HR {hr:.3f} ({ci[0]:.3f}–{ci[1]:.3f}), {p_text}"
+    return f"HR {fmt_hr(hr, ci)}, {fmt_p_eq(p)}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         progress=None if args.json or not sys.stderr.isatty() else _progress,
     )
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+        print(dumps(result.to_dict()))
     else:
         print(_text(result))
     return 0
