@@ -114,6 +114,29 @@ def pending_upload() -> PendingUpload | None:
     return upload if isinstance(upload, PendingUpload) else None
 
 
+VALIDATED_KEY = "validated"
+
+
+def set_validated(key: str, cohort: ValidatedCohort, notes: tuple[str, ...]) -> None:
+    """The Data page's last validation (file digest + reader choices + mapping as ``key``), kept for this session."""
+    _write(VALIDATED_KEY, (key, cohort, notes))
+
+
+def validated(key: str) -> tuple[ValidatedCohort, tuple[str, ...]] | None:
+    """The stored validation for ``key`` (same file and mapping), or None: a mapping change need not re-validate."""
+    if not has_request_context():
+        return None
+    stored = _read(VALIDATED_KEY)
+    if not isinstance(stored, tuple) or len(stored) != 3 or stored[0] != key:
+        return None
+    cohort, notes = stored[1], stored[2]
+    return (cohort, tuple(notes)) if isinstance(cohort, ValidatedCohort) else None
+
+
+def clear_validated() -> None:
+    sessions.delete(VALIDATED_KEY)
+
+
 def forget_session_data() -> None:
     """Forget my data: delete everything this session stored or derived (cohort, file, cache entries, jobs)
     and give the browser a new session id."""

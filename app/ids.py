@@ -125,6 +125,13 @@ class Ids(StrEnum):
     DATA_EXCLUDED_DOWNLOAD = "data-excluded-download"
     DATA_TEMPLATE_SAVE = "data-template-save"
     DATA_TEMPLATE_DOWNLOAD = "data-template-download"
+    DATA_READ_REQUEST = "data-read-request"  # store: what to read (encoding, sheet, a nonce); starts the read job
+    DATA_READ_BOX = "data-read-box"
+    DATA_READ_PROGRESS = "data-read-progress"
+    DATA_READ_CANCEL = "data-read-cancel"
+    DATA_CHECK_BOX = "data-check-box"
+    DATA_CHECK_PROGRESS = "data-check-progress"
+    DATA_CHECK_CANCEL = "data-check-cancel"
     DATA_COLUMN = "data-column"  # pattern-matching type: {"type": DATA_COLUMN, "column": canonical}
     DATA_VALUE = "data-value"  # pattern-matching type: {"type": DATA_VALUE, "column": canonical, "value": index}
     # presenter/export

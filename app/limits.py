@@ -23,6 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
+
 def too_large_body(limit: int) -> bytes:
     return (
         f"The request is larger than this server accepts ({limit / 1024 / 1024:.0f} MB). Upload a smaller file, or "

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from dash_jobs import dependency_with_input, run_job
 from sessionkit import stored
 from test_cohort import valid_frame
 
@@ -57,7 +58,8 @@ class Browser:
         self.client = app.server.test_client()
         self.app = app
         self.client.get("/data")
-        self.deps = Dependencies(self.client.get("/_dash-dependencies").get_json())
+        self.deps_json = self.client.get("/_dash-dependencies").get_json()
+        self.deps = Dependencies(self.deps_json)
 
     @property
     def token(self) -> str:
@@ -71,8 +73,27 @@ class Browser:
         return response.get_json() if response.status_code == 200 else None
 
     def upload(self, data: bytes, filename: str = "my-hospital.csv") -> Any:
+        """Send the file (the receiving request), then run the read job it starts; the job's answer, if any."""
         values = {f"{Ids.DATA_GATE}.data": gate(data, filename), f"{Ids.DATA_ENCODING}.value": "detect"}
-        return self.post(f"{Ids.DATA_UPLOAD_MESSAGE}.children", values, [f"{Ids.DATA_GATE}.data"])
+        received = self.post(f"{Ids.DATA_UPLOAD_MESSAGE}.children", values, [f"{Ids.DATA_GATE}.data"])
+        request = received["response"].get(Ids.DATA_READ_REQUEST, {}).get("data")
+        if not request:
+            return received
+        return self.read(request)
+
+    def read(self, request: dict[str, Any]) -> Any:
+        dependency = dependency_with_input(self.deps_json, f"{Ids.DATA_READ_REQUEST}.data")
+        body = Dependencies([dependency]).body(
+            f"{Ids.DATA_READ_REQUEST}.data", {f"{Ids.DATA_READ_REQUEST}.data": request}
+        )
+
+        def post(payload: dict[str, Any], params: dict[str, str]) -> Any:
+            response = self.client.post(CALLBACK_PATH, json=payload, query_string=params)
+            assert response.status_code in (200, 204), response.get_data(as_text=True)[:300]
+            return response.get_json() if response.status_code == 200 else None
+
+        answer, _ = run_job(post, body)
+        return answer
 
     def use(self, spec: MappingSpec) -> Any:
         return self.post(

@@ -63,7 +63,7 @@ from analysis.ingest.encodings import ENCODINGS, decode_text
 from analysis.ingest.mapping import MappedTable, apply_mapping
 from analysis.ingest.neutralise import neutralise_formula, neutralise_frame
 from analysis.ingest.reader import read_upload
-from analysis.ingest.report import PreparedUpload, excluded_rows_table, prepare_cohort
+from analysis.ingest.report import PreparedUpload, excluded_rows, excluded_rows_table, prepare_cohort
 from analysis.ingest.spec import MAPPING_FORMAT, MAPPING_VERSION, MappingSpec
 from analysis.ingest.suggest import (
     ColumnSuggestion,
@@ -117,6 +117,7 @@ __all__ = [
     "column_key",
     "decode_text",
     "distinct_values",
+    "excluded_rows",
     "excluded_rows_table",
     "neutralise_formula",
     "neutralise_frame",

@@ -75,6 +75,11 @@ def prepare_cohort(raw: RawTable, spec: MappingSpec, *, name: str | None = None)
 
 
 def excluded_rows_table(prepared: PreparedUpload) -> pd.DataFrame:
+    """The excluded rows of a prepared upload (:func:`excluded_rows`)."""
+    return excluded_rows(prepared.raw, prepared.report, prepared.spec)
+
+
+def excluded_rows(raw: RawTable, report: ValidationReport, spec: MappingSpec | None) -> pd.DataFrame:
     """The excluded rows as the file had them, with their row number and reasons; safe to open in a spreadsheet.
 
     Columns: ``row``, ``reasons``, then the file's columns that the mapping
@@ -82,14 +87,13 @@ def excluded_rows_table(prepared: PreparedUpload) -> pd.DataFrame:
     out is never downloaded; rows the reader could not place have their cells
     in order and ``(extra cells)``.
     """
-    raw, report = prepared.raw, prepared.report
     reasons: dict[str, list[str]] = {}
     for issue in report.errors():
         if issue.row is not None:
             reasons.setdefault(issue.row, []).append(issue.message)
     file_reasons = [i.message for i in report.errors() if i.row is None]
     all_columns = [str(c) for c in raw.frame.columns]
-    columns = _kept_columns(prepared)
+    columns = _kept_columns(raw, spec)
     kept = set(columns)
     rejected = dict(raw.rejected)
     excluded = set(report.excluded_rows) if report.usable else {f"row {lbl + 2}" for lbl in raw.frame.index}
@@ -112,10 +116,9 @@ def excluded_rows_table(prepared: PreparedUpload) -> pd.DataFrame:
     return neutralise_frame(table)
 
 
-def _kept_columns(prepared: PreparedUpload) -> list[str]:
+def _kept_columns(raw: RawTable, spec: MappingSpec | None) -> list[str]:
     """The file's columns the mapping uses, in file order (every column when unmapped ones are kept)."""
-    columns = [str(c) for c in prepared.raw.frame.columns]
-    spec = prepared.spec
+    columns = [str(c) for c in raw.frame.columns]
     if spec is None or spec.keep_unmapped:
         return columns
     used = {source for _, source in spec.columns}

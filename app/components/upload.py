@@ -20,8 +20,8 @@ from analysis.ingest import (
     MAPPABLE_VALUE_COLUMNS,
     ColumnSuggestion,
     MappingSpec,
-    PreparedUpload,
     RawTable,
+    ReadLimits,
     distinct_values,
     suggest_values,
 )
@@ -45,6 +45,48 @@ def max_upload_bytes() -> int:
 def max_upload_rows() -> int:
     """The row limit of an upload: ``PPX_MAX_UPLOAD_ROWS`` (default 200,000)."""
     return int(os.environ.get("PPX_MAX_UPLOAD_ROWS", "200000"))
+
+
+SERVER_LIMITS: tuple[tuple[str, str, str], ...] = (
+    ("rows", "PPX_MAX_UPLOAD_ROWS", "max_rows"),
+    ("columns", "PPX_MAX_UPLOAD_COLUMNS", "max_columns"),
+    ("cell_chars", "PPX_MAX_CELL_CHARS", "max_cell_chars"),
+    ("xlsx_mb", "PPX_MAX_XLSX_MB", "max_xlsx_mb"),
+    ("xlsx_ratio", "PPX_MAX_XLSX_RATIO", "max_xlsx_ratio"),
+    ("time_s", "PPX_READ_BUDGET_S", "time_budget_s"),
+)
+"""The reader's bounds on the server: (bound, environment variable, ReadLimits field)."""
+
+
+def upload_limits() -> ReadLimits:
+    """The reader's bounds for an upload, from the environment (defaults: :class:`ReadLimits`'s), with messages
+    that say who can lift each one."""
+    defaults = ReadLimits()
+    values: dict[str, Any] = {}
+    for _, variable, name in SERVER_LIMITS:
+        text = os.environ.get(variable)
+        kind = type(getattr(defaults, name))
+        values[name] = kind(float(text)) if text else getattr(defaults, name)
+    hints = tuple(
+        (bound, f"or ask the administrator to raise {variable}; ppx validate reads larger files with its options")
+        for bound, variable, _ in SERVER_LIMITS
+    )
+    return ReadLimits(**values, hints=hints)
+
+
+def progress_box(box_id: str, bar_id: str, cancel_id: str, what: str) -> html.Div:
+    """A progress bar and a Cancel button for a background job, hidden until the job runs."""
+    return html.Div(
+        [
+            html.Div(what, className="small text-muted mb-1"),
+            dbc.Progress(id=bar_id, value=0, label="", striped=True, animated=True, className="mb-1",
+                         style={"height": "1.25rem"}),
+            dbc.Button("Cancel", id=cancel_id, color="secondary", outline=True, size="sm"),
+        ],
+        id=box_id,
+        style={"display": "none"},
+        className="my-2",
+    )  # fmt: skip
 
 
 def megabytes(size: int) -> str:
@@ -82,7 +124,11 @@ def file_report(raw: RawTable, not_needed: Sequence[tuple[str, str]] = ()) -> ht
     """How the file was read: kind, encoding (detected or chosen), delimiter, sheet, rows, and the reader's notes."""
     items: list[Any] = [html.Li(raw.describe())]
     items.extend(html.Li(note) for note in raw.notes)
-    items.extend(html.Li(f"Column {name!r}: {reason}.") for name, reason in not_needed)
+    dropped = {name for name, _ in raw.dropped}
+    items.extend(
+        html.Li(f"Column {name!r}: {reason}" + ("; it was dropped when the file was read." if name in dropped else "."))
+        for name, reason in not_needed
+    )
     return html.Div([html.H3("File", className="h6 mt-2"), html.Ul(items, className="small mb-2")])
 
 
@@ -251,9 +297,8 @@ def _summary_color(report: ValidationReport) -> str:
     return "warning" if report.n_excluded or report.warnings() else "success"
 
 
-def report_view(prepared: PreparedUpload) -> html.Div:
+def report_view(report: ValidationReport, notes: Sequence[str]) -> html.Div:
     """The validation report: "n rows read, n used, n excluded, because …", the notes, and every issue."""
-    report = prepared.report
     rows = [
         [i.row or "file", i.patient_id or "", i.column or "", i.severity, i.message]
         for i in report.issues[:MAX_ISSUES_SHOWN]
@@ -266,8 +311,8 @@ def report_view(prepared: PreparedUpload) -> html.Div:
         html.H3("Validation report", className="h6 mt-3"),
         dbc.Alert(report.summary(), color=_summary_color(report), className="small py-2", id="data-summary"),
     ]
-    if prepared.notes:
-        parts.append(html.Ul([html.Li(n) for n in prepared.notes], className="small"))
+    if notes:
+        parts.append(html.Ul([html.Li(n) for n in notes], className="small"))
     if rows:
         parts.append(
             html.Div(

@@ -1,18 +1,23 @@
 """Data page: bring your own cohort (upload, encoding, column and value mapping, validation report, use it).
 
 The received file is kept server-side for this browser session only
-(:func:`app.datasets.set_pending_upload`), never in the browser beyond the
-upload itself: the gate clears the upload's contents as soon as the server
-has them. "Use this cohort" validates the mapped file with
-:func:`analysis.cohort.validate_cohort` (through :func:`analysis.ingest.prepare_cohort`)
-and makes it this session's dataset; "Back to the bundled cohort" and
-"Forget my data" delete it at once.
+(:mod:`app.upload_flow`), never in the browser beyond the upload itself: the
+gate clears the upload's contents as soon as the server has them. The request
+that receives a file only keeps its bytes; reading them (within the server's
+bounds) and validating a mapping run as background jobs with progress and
+Cancel (:func:`app.background.background_callback`), so no request runs long
+and the page always says what is happening. A validation is kept under the
+file's digest and the mapping, so "Use this cohort" and the excluded-rows
+download do not validate again. "Back to the bundled cohort" and "Forget my
+data" delete the cohort (and, for forget, the file) at once.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -22,17 +27,9 @@ from dash.dcc.express import send_bytes
 from dash.exceptions import PreventUpdate
 
 from analysis.errors import DataError
-from analysis.ingest import (
-    MappingSpec,
-    PreparedUpload,
-    RawTable,
-    excluded_rows_table,
-    prepare_cohort,
-    read_upload,
-    suggest_mapping,
-    template_workbook,
-)
-from app import datasets
+from analysis.ingest import MappingSpec, RawTable, suggest_mapping, template_workbook
+from app import datasets, upload_flow
+from app.background import background_callback, log_job
 from app.components.upload import (
     NOT_MAPPED,
     encoding_options,
@@ -40,10 +37,10 @@ from app.components.upload import (
     how_matched,
     mapping_table,
     max_upload_bytes,
-    max_upload_rows,
     megabytes,
     message,
     preview_table,
+    progress_box,
     report_view,
     spec_from_controls,
     status_view,
@@ -120,11 +117,16 @@ def _pending_parts(upload: datasets.PendingUpload | None) -> tuple[Any, Any, Any
     """File report, mapping table, preview, sheet options and sheet for a session's received file."""
     if upload is None or upload.raw is None:
         return None, None, None, [], None
-    raw = upload.raw
+    return _file_parts(upload.raw, None)
+
+
+def _file_parts(raw: RawTable, loaded: MappingSpec | None) -> tuple[Any, Any, Any, list[dict[str, str]], str | None]:
     suggestion = suggest_mapping(raw)
+    columns = loaded.column_map() if loaded is not None else suggestion.spec.column_map()
+    how = {c: "saved" for c in columns} if loaded is not None else how_matched(suggestion.columns)
     return (
         file_report(raw, suggestion.not_needed),
-        mapping_table(raw, suggestion.spec.column_map(), how_matched(suggestion.columns)),
+        mapping_table(raw, columns, how),
         preview_table(raw),
         [{"label": s, "value": s} for s in raw.sheets],
         raw.sheet,
@@ -142,6 +144,7 @@ def layout(**_: Any) -> html.Div:
             dcc.Store(id=Ids.DATA_GATE),
             dcc.Store(id=Ids.DATA_SPEC),
             dcc.Store(id=Ids.DATA_LOADED_SPEC),
+            dcc.Store(id=Ids.DATA_READ_REQUEST),
             html.H2("Bring your own cohort", className="h4"),
             html.Div(status_view(datasets.active_cohort(), upload is not None), id=Ids.DATA_STATUS),
             html.P(
@@ -158,6 +161,7 @@ def layout(**_: Any) -> html.Div:
             ),
             upload_box(limit),
             html.Div(id=Ids.DATA_UPLOAD_MESSAGE),
+            progress_box(Ids.DATA_READ_BOX, Ids.DATA_READ_PROGRESS, Ids.DATA_READ_CANCEL, "Reading the file…"),
             dcc.Upload(
                 id=Ids.DATA_MAPPING_LOAD,
                 children=html.Span("Load a saved mapping (JSON)", className="small text-primary"),
@@ -167,7 +171,8 @@ def layout(**_: Any) -> html.Div:
             ),
             _reader_controls(sheets, sheet),
             html.Div(info, id=Ids.DATA_FILE_INFO),
-            dcc.Loading(html.Div(id=Ids.DATA_REPORT), delay_show=200),
+            progress_box(Ids.DATA_CHECK_BOX, Ids.DATA_CHECK_PROGRESS, Ids.DATA_CHECK_CANCEL, "Validating…"),
+            html.Div(id=Ids.DATA_REPORT),
             _buttons(),
             html.Div(mapping, id=Ids.DATA_MAPPING_TABLE),
             html.Div(id=Ids.DATA_VALUES),
@@ -222,21 +227,8 @@ def decode_upload(gate: dict[str, Any], limit: int) -> tuple[str, bytes]:
     return filename, data
 
 
-def read_pending(filename: str, data: bytes, encoding: str | None, sheet: str | None) -> datasets.PendingUpload:
-    """Read the bytes and keep them for this session, readable or not (an encoding choice may fix them)."""
-    try:
-        raw: RawTable | None = read_upload(data, filename, encoding=encoding, sheet=sheet, max_rows=max_upload_rows())
-        problem = None
-    except DataError as exc:
-        raw, problem = None, str(exc)
-    upload = datasets.PendingUpload(filename, data, raw)
-    datasets.set_pending_upload(upload)
-    if problem is not None:
-        raise DataError(problem)
-    return upload
-
-
-_EMPTY_OUTPUTS: tuple[Any, ...] = (None, None, None, [], None, None)
+SHOWN = {"display": "block"}
+_CLEARED: tuple[Any, ...] = (None, None, None, None, True)  # file info, mapping, preview, report, Use disabled
 
 
 @callback(
@@ -244,11 +236,12 @@ _EMPTY_OUTPUTS: tuple[Any, ...] = (None, None, None, [], None, None)
     Output(Ids.DATA_FILE_INFO, "children"),
     Output(Ids.DATA_MAPPING_TABLE, "children"),
     Output(Ids.DATA_PREVIEW, "children"),
-    Output(Ids.DATA_SHEET, "options"),
-    Output(Ids.DATA_SHEET, "value"),
+    Output(Ids.DATA_REPORT, "children"),
+    Output(Ids.DATA_USE, "disabled"),
     Output(Ids.DATA_LOADED_SPEC, "data"),
     Output(Ids.DATA_ENCODING, "value"),
     Output(Ids.DATA_DATE_ORDER, "value"),
+    Output(Ids.DATA_READ_REQUEST, "data"),
     Output(Ids.DATA_GATE, "data", allow_duplicate=True),
     Output(Ids.DATA_MAPPING_LOAD, "contents"),
     Input(Ids.DATA_GATE, "data"),
@@ -260,57 +253,94 @@ _EMPTY_OUTPUTS: tuple[Any, ...] = (None, None, None, [], None, None)
 def receive(
     gate: dict[str, Any] | None, encoding: str | None, sheet: str | None, mapping_file: str | None
 ) -> tuple[Any, ...]:
-    """A new file, a new encoding or sheet, or a saved mapping: read the file again and rebuild the mapping."""
+    """A new file, encoding, sheet or saved mapping: keep what arrived, clear the page, and start the read job.
+
+    Nothing is parsed here: the request only decodes and stores the bytes.
+    """
     trigger = ctx.triggered_id
-    chosen_encoding = None if encoding in (None, "detect") else encoding
-    loaded: MappingSpec | None = None
+    loaded: Any = no_update
     order: Any = no_update
     try:
         if trigger == Ids.DATA_GATE:
             if not gate:
                 raise PreventUpdate
-            filename, data = decode_upload(gate, max_upload_bytes())  # the server's limit, never the browser's
-            upload = read_pending(filename, data, None, None)
-            chosen_encoding, encoding = None, "detect"
+            filename, data = _received(gate)
+            request: dict[str, Any] = {"encoding": None, "sheet": None}
+            loaded, encoding = None, "detect"
+            note = f"Received {filename!r} ({megabytes(len(data))}); reading it…"
         elif trigger == Ids.DATA_MAPPING_LOAD:
             if not mapping_file:
                 raise PreventUpdate
-            loaded = MappingSpec.from_json(base64.b64decode(mapping_file.split(",", 1)[-1]))
-            previous = _require_pending()
-            encoding = loaded.encoding or "detect"
-            order = loaded.date_order
-            upload = read_pending(previous.filename, previous.data, loaded.encoding, loaded.sheet)
+            spec = MappingSpec.from_json(base64.b64decode(mapping_file.split(",", 1)[-1]))
+            upload_flow.require_pending()
+            loaded, encoding, order = spec.to_dict(), spec.encoding or "detect", spec.date_order
+            request = {"encoding": spec.encoding, "sheet": spec.sheet}
+            note = "Mapping loaded; reading the file again with its choices…"
         else:
-            previous = _require_pending()
-            upload = read_pending(previous.filename, previous.data, chosen_encoding, sheet)
+            request = _reread_request(trigger, encoding, sheet)
+            note = "Reading the file again…"
     except DataError as exc:
-        return (message(str(exc)), *_EMPTY_OUTPUTS, no_update, order, None, None)
-    raw = upload.raw
-    if raw is None:  # read_pending raises instead; kept for the type checker
+        return (message(str(exc)), *_CLEARED, None, no_update, order, no_update, None, None)
+    request["nonce"] = time.time_ns()  # the same choices again still start a read
+    return (message(note, "secondary"), *_CLEARED, loaded, encoding or "detect", order, request, None, None)
+
+
+def _received(gate: dict[str, Any]) -> tuple[str, bytes]:
+    """The gate's file, kept for this session; a refused one also drops the previous file from the page."""
+    try:
+        filename, data = decode_upload(gate, max_upload_bytes())  # the server's limit, never the browser's
+    except DataError:
+        upload_flow.discard()
+        raise
+    upload_flow.receive(filename, data)
+    return filename, data
+
+
+def _reread_request(trigger: Any, encoding: str | None, sheet: str | None) -> dict[str, Any]:
+    raw = upload_flow.require_pending().raw
+    if trigger == Ids.DATA_SHEET and raw is not None and (not sheet or sheet == raw.sheet):
+        raise PreventUpdate  # the read job itself set the sheet it read
+    chosen = None if encoding in (None, "detect") else encoding
+    return {"encoding": chosen, "sheet": sheet if raw is not None and raw.sheets else None}
+
+
+@background_callback(
+    Output(Ids.DATA_UPLOAD_MESSAGE, "children", allow_duplicate=True),
+    Output(Ids.DATA_FILE_INFO, "children", allow_duplicate=True),
+    Output(Ids.DATA_MAPPING_TABLE, "children", allow_duplicate=True),
+    Output(Ids.DATA_PREVIEW, "children", allow_duplicate=True),
+    Output(Ids.DATA_SHEET, "options"),
+    Output(Ids.DATA_SHEET, "value"),
+    Input(Ids.DATA_READ_REQUEST, "data"),
+    State(Ids.DATA_LOADED_SPEC, "data"),
+    running=[(Output(Ids.DATA_READ_BOX, "style"), SHOWN, HIDDEN)],
+    cancel=[Input(Ids.DATA_READ_CANCEL, "n_clicks")],
+    progress=[Output(Ids.DATA_READ_PROGRESS, "value"), Output(Ids.DATA_READ_PROGRESS, "label")],
+    progress_default=[0, ""],
+    stores_data=True,
+    prevent_initial_call=True,
+)
+def read_file(
+    set_progress: Callable[[tuple[int, str]], None], request: dict[str, Any] | None, loaded: dict[str, Any] | None
+) -> tuple[Any, ...]:
+    """The read job: parse this session's file within the server's bounds, then show the mapping."""
+    if not request:
         raise PreventUpdate
-    suggestion = suggest_mapping(raw)
-    columns = loaded.column_map() if loaded is not None else suggestion.spec.column_map()
-    how = {c: "saved" for c in columns} if loaded is not None else how_matched(suggestion.columns)
-    return (
-        None,
-        file_report(raw, suggestion.not_needed),
-        mapping_table(raw, columns, how),
-        preview_table(raw),
-        [{"label": s, "value": s} for s in raw.sheets],
-        raw.sheet,
-        loaded.to_dict() if loaded is not None else None,
-        encoding or "detect",
-        order,
-        None,
-        None,
-    )
+    started = time.perf_counter()
+    set_progress((0, "Starting…"))
 
+    def progress(fraction: float, text: str) -> None:
+        set_progress((round(100 * fraction), text))
 
-def _require_pending() -> datasets.PendingUpload:
-    upload = datasets.pending_upload()
-    if upload is None:
-        raise DataError("upload a data file first (an earlier upload has expired or was forgotten)")
-    return upload
+    try:
+        raw = upload_flow.read(request.get("encoding"), request.get("sheet"), progress)
+    except DataError as exc:
+        log_job("read_upload", started, "refused")
+        return message(str(exc)), None, None, None, [], None
+    set_progress((95, "Suggesting the mapping…"))
+    info, mapping, preview, sheets, sheet = _file_parts(raw, _spec_or_none(loaded))
+    log_job("read_upload", started, "done")
+    return None, info, mapping, preview, sheets, sheet
 
 
 def _saved_values(loaded: dict[str, Any] | None) -> dict[str, dict[str, str]]:
@@ -337,17 +367,10 @@ def value_panel(sources: list[str | None], ids: list[dict[str, str]], loaded: di
     return value_table(upload.raw, columns, _saved_values(loaded))
 
 
-def current_upload(spec: MappingSpec) -> PreparedUpload | None:
-    upload = datasets.pending_upload()
-    if upload is None or upload.raw is None:
-        return None
-    return prepare_cohort(upload.raw, spec, name=upload.filename)
-
-
-@callback(
-    Output(Ids.DATA_REPORT, "children"),
+@background_callback(
+    Output(Ids.DATA_REPORT, "children", allow_duplicate=True),
     Output(Ids.DATA_SPEC, "data"),
-    Output(Ids.DATA_USE, "disabled"),
+    Output(Ids.DATA_USE, "disabled", allow_duplicate=True),
     Input({"type": Ids.DATA_COLUMN, "column": ALL}, "value"),
     Input({"type": Ids.DATA_VALUE, "column": ALL, "value": ALL}, "value"),
     Input(Ids.DATA_DATE_ORDER, "value"),
@@ -355,8 +378,15 @@ def current_upload(spec: MappingSpec) -> PreparedUpload | None:
     State({"type": Ids.DATA_VALUE, "column": ALL, "value": ALL}, "id"),
     State(Ids.DATA_ENCODING, "value"),
     State(Ids.DATA_SHEET, "value"),
+    running=[(Output(Ids.DATA_CHECK_BOX, "style"), SHOWN, HIDDEN)],
+    cancel=[Input(Ids.DATA_CHECK_CANCEL, "n_clicks")],
+    progress=[Output(Ids.DATA_CHECK_PROGRESS, "value"), Output(Ids.DATA_CHECK_PROGRESS, "label")],
+    progress_default=[0, ""],
+    stores_data=True,
+    prevent_initial_call=True,
 )
 def validate(
+    set_progress: Callable[[tuple[int, str]], None],
     sources: list[str | None],
     values: list[str | None],
     date_order: str | None,
@@ -365,13 +395,19 @@ def validate(
     encoding: str | None,
     sheet: str | None,
 ) -> tuple[Any, Any, bool]:
+    """The validation job: map and validate this session's file (kept per file digest and mapping)."""
     if not column_ids:
         return None, None, True
+    started = time.perf_counter()
+    set_progress((10, "Mapping and validating every row…"))
     spec = spec_from_controls(column_ids, sources, value_ids, values, date_order, encoding, sheet)
-    prepared = current_upload(spec)
-    if prepared is None:
+    result = upload_flow.validate(spec)
+    log_job("validate_upload", started, "done")
+    if result is None:
         return None, None, True
-    return report_view(prepared), spec.to_dict(), not prepared.report.usable
+    cohort, notes = result
+    set_progress((100, "Done"))
+    return report_view(cohort.report, notes), spec.to_dict(), not cohort.report.usable
 
 
 def _spec_or_none(data: dict[str, Any] | None) -> MappingSpec | None:
@@ -392,12 +428,13 @@ def _spec_or_none(data: dict[str, Any] | None) -> MappingSpec | None:
 )
 def use_cohort(clicks: int | None, data: dict[str, Any] | None) -> tuple[Any, Any]:
     spec = _spec_or_none(data)
-    prepared = current_upload(spec) if spec is not None and clicks else None
-    if prepared is None:
+    result = upload_flow.validate(spec) if spec is not None and clicks else None  # the job's result, kept
+    if result is None:
         return no_update, message("Upload a file and map it first.", "warning")
-    if not prepared.report.usable:
+    cohort, _ = result
+    if not cohort.report.usable:
         return no_update, message("This file cannot be used yet: see the validation report.", "warning")
-    datasets.set_session_cohort(prepared.cohort)
+    datasets.set_session_cohort(cohort)
     return "/", None
 
 
@@ -459,10 +496,8 @@ def download_mapping(clicks: int | None, data: dict[str, Any] | None) -> Any:
 )
 def download_excluded(clicks: int | None, data: dict[str, Any] | None) -> Any:
     spec = _spec_or_none(data)
-    prepared = current_upload(spec) if spec is not None and clicks else None
-    if prepared is None:
+    result = upload_flow.excluded_csv(spec) if spec is not None and clicks else None
+    if result is None:
         raise PreventUpdate
-    table = excluded_rows_table(prepared)
-    text = table.to_csv(index=False)
-    stem = prepared.raw.source.rsplit(".", 1)[0] or "upload"
-    return send_bytes(text.encode("utf-8-sig"), f"excluded-rows-{stem}.csv")
+    content, filename = result
+    return send_bytes(content, filename)
