@@ -68,7 +68,7 @@ def upload_limits() -> ReadLimits:
         kind = type(getattr(defaults, name))
         values[name] = kind(float(text)) if text else getattr(defaults, name)
     hints = tuple(
-        (bound, f"or ask the administrator to raise {variable}; ppx validate reads larger files with its options")
+        (bound, f"if the file is right, ask the administrator to raise {variable} (ppx validate has options for it)")
         for bound, variable, _ in SERVER_LIMITS
     )
     return ReadLimits(**values, hints=hints)
