@@ -254,6 +254,41 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 COLUMN_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+
+LABELS: dict[str, str] = {
+    "center": "Centre",
+    "first_line": "First-line drug",
+    "age": "Age (years)",
+    "sex": "Sex",
+    "etiology": "Etiology",
+    "bclc": "BCLC stage",
+    "child_pugh_score": "Child-Pugh score (points)",
+    "child_pugh_class": "Child-Pugh class",
+    "albi_score": "ALBI score",
+    "albi_grade": "ALBI grade",
+    "fib4": "FIB-4 index",
+    "afp": "AFP (ng/mL)",
+    "afp_high": f"AFP ≥ {AFP_HIGH:g} ng/mL",
+    "ecog": "ECOG performance status",
+    "mvi": "Macrovascular invasion",
+    "ehs": "Extrahepatic spread",
+    "best_response": "Best response (first line)",
+    "disease_control": "Disease control (first line)",
+    "objective_response": "Objective response (first line)",
+    "pp_received": "Post-progression therapy",
+    "pp_class": "Post-progression therapy class",
+    "pp_ici": "ICI after progression",
+    "pp_group": "Post-progression: ICI, other therapy, none",
+}
+"""Display labels of the data dictionary's columns (Table 1, exports); :func:`column_label` falls back to the name."""
+
+
+def column_label(name: str) -> str:
+    """The data dictionary's display label of a column; an unknown column keeps its name (with its unit)."""
+    if name in LABELS:
+        return LABELS[name]
+    column = COLUMN_BY_NAME.get(name)
+    return f"{name} ({column.unit})" if column is not None and column.unit else name
 INPUT_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.derived)
 DERIVED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.derived)
 DATE_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "date")

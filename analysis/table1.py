@@ -40,7 +40,7 @@ from scipy import stats
 from analysis.errors import DataError, UndefinedComparisonError
 from analysis.km import encode_groups
 from analysis.response import association_test
-from analysis.schema import COLUMN_BY_NAME, COLUMNS
+from analysis.schema import COLUMN_BY_NAME, COLUMNS, column_label
 from analysis.survdata import coerce_event, coerce_numeric, require_columns, spreadsheet_row
 
 BASELINE_VARIABLES: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.group == "Baseline")
@@ -80,6 +80,8 @@ class Table1Row:
     p: float | None
     test: str | None
     smd: float | None
+    single: bool = False
+    """A yes/no variable's only row (level "yes"): shown as the variable's line, not as a bare "yes"."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +95,7 @@ class Table1Row:
             "p": self.p,
             "test": self.test,
             "smd": self.smd,
+            "single": self.single,
         }
 
 
@@ -259,10 +262,7 @@ def _is_continuous(values: pd.Series, name: str, forced: bool) -> bool:
 
 
 def _label(name: str, labels: Mapping[str, str]) -> str:
-    if name in labels:
-        return labels[name]
-    column = COLUMN_BY_NAME.get(name)
-    return f"{name} ({column.unit})" if column is not None and column.unit else name
+    return labels[name] if name in labels else column_label(name)
 
 
 def _missing_row(name: str, label: str, kind: RowKind, missing: tuple[int, ...]) -> Table1Row:
@@ -353,7 +353,10 @@ def _categorical_rows(
     )
     if yes_no:
         first = level_rows[0]
-        rows = [Table1Row(name, first.label, "yes", "categorical", first.cells, first.values, missing, p, test, smd)]
+        label_yes = f"{label}, n (%)"
+        rows = [
+            Table1Row(name, label_yes, "yes", "categorical", first.cells, first.values, missing, p, test, smd, True)
+        ]
     else:
         rows = [header, *level_rows]
     if any(missing):
@@ -399,8 +402,8 @@ def table_one(
     A variable is categorical when the schema says so, when it holds text, or
     when it holds at most 5 distinct whole numbers; ``categorical`` forces it.
     Schema yes/no columns, and other columns coded only 0/1 (or true/false,
-    yes/no), are shown as a single "yes" row. ``labels`` replaces the default
-    label (the column name with the schema's unit).
+    yes/no), are shown as a single row (level "yes", ``single``). ``labels``
+    replaces the default label (the data dictionary's, :func:`analysis.schema.column_label`).
     """
     if variables is None:
         variables = [v for v in BASELINE_VARIABLES if v in frame.columns]

@@ -191,8 +191,8 @@ def test_schema_defaults_kinds_labels_and_order() -> None:
     assert table.groups == ("lenvatinib", "sorafenib")
     assert table.n_excluded == 1 and any("row 14" in note for note in table.notes)
     assert list(dict.fromkeys(r.variable for r in table.rows)) == ["age", "sex", "etiology", "afp", "ecog", "mvi"]
-    assert _first(table, "age").label == "age (years), median [IQR]"
-    assert _first(table, "afp").label == "afp (ng/mL), median [IQR]"
+    assert _first(table, "age").label == "Age (years), median [IQR]"  # the data dictionary's label
+    assert _first(table, "afp").label == "AFP (ng/mL), median [IQR]"
     assert [r.level for r in _rows(table, "sex")] == [None, "M", "F"]  # schema order, not alphabetical
     assert [r.level for r in _rows(table, "etiology")] == [None, "HBV", "HCV", "alcohol", "MASLD", "other"]
     assert [r.level for r in _rows(table, "ecog")] == [None, "0", "1", "2"]  # ECOG is categorical
@@ -276,3 +276,40 @@ def test_json_round_trip(lung_by_sex: Table1) -> None:
     encoded = json.loads(json.dumps(lung_by_sex.to_dict()))
     assert encoded["columns"] == ["Overall", "1", "2"]
     assert encoded["rows"][0]["values"][0] == [63.0, 56.0, 69.0]
+
+
+# ----------------------------------------------------------------------------- the Cohort page on the bundled cohort
+
+
+def _bundled(grouping: str) -> Table1:
+    from analysis.cohort import load_cohort
+    from analysis.derived import with_derived_columns
+
+    frame = with_derived_columns(load_cohort(Path(__file__).resolve().parents[1] / "data" / "synthetic_klc.csv").frame)
+    return table_one(frame.assign(**{grouping: frame[grouping].astype(str)}), grouping)
+
+
+def test_labels_come_from_the_data_dictionary_and_yes_no_rows_are_named() -> None:
+    table = _bundled("first_line")
+    labels = {r.variable: r.label for r in table.rows if r.level != "Missing"}
+    assert labels["child_pugh_score"].startswith("Child-Pugh score (points)")
+    assert labels["albi_score"].startswith("ALBI score")
+    assert labels["bclc"].startswith("BCLC stage")
+    assert labels["fib4"].startswith("FIB-4 index")
+    assert labels["ecog"].startswith("ECOG performance status")
+    single = [r for r in table.rows if r.single]
+    assert {r.variable for r in single} >= {"mvi", "ehs"}
+    assert all(r.label in ("Macrovascular invasion, n (%)", "Extrahepatic spread, n (%)") for r in single)
+
+
+def test_bundled_cohort_uses_fisher_with_r_p_values() -> None:
+    # R: fisher.test(rbind(c(12,77,110,5), c(22,119,162,6)))$p.value -> 0.917105449166058 (BCLC by first line)
+    bclc = next(r for r in _bundled("first_line").rows if r.variable == "bclc" and r.p is not None)
+    assert bclc.test == "Fisher exact"
+    assert bclc.p == pytest.approx(0.917105449166058, rel=1e-6)
+    # R: fisher.test(rbind(c(22,12), c(150,46), c(206,66), c(7,4)))$p.value -> 0.358271148864174 (Child-Pugh by BCLC)
+    table = _bundled("bclc")
+    child = next(r for r in table.rows if r.variable == "child_pugh_class" and r.p is not None)
+    assert child.test == "Fisher exact"
+    assert child.p == pytest.approx(0.358271148864174, rel=1e-6)
+    assert not any("too large" in note for note in table.notes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import dash_bootstrap_components as dbc
 from dash import html
 
 from analysis.filters import FilterStep
@@ -11,12 +12,14 @@ from analysis.table1 import Table1
 from app.components.palette import level_label
 from app.components.tables import fmt_num, fmt_p, simple_table
 
+LEVEL_INDENT = {"paddingLeft": "1.75em"}
+
 
 def table_one_rows(table: Table1) -> list[list[str]]:
-    """Variable / level, Overall, one column per group, p (test), SMD."""
+    """Variable / level, Overall, one column per group, p (test), SMD (levels marked by a leading indent)."""
     rows: list[list[str]] = []
     for row in table.rows:
-        name = row.label if row.level is None else f"    {row.level}"
+        name = row.label if row.level is None or row.single else f"    {level_label(row.variable, row.level)}"
         p = "" if row.p is None else f"{fmt_p(row.p)}" + (f" ({row.test})" if row.test else "")
         smd = "" if row.smd is None else fmt_num(row.smd, 2)
         rows.append([name, *row.cells, p, smd])
@@ -26,12 +29,26 @@ def table_one_rows(table: Table1) -> list[list[str]]:
 def table_one_table(table: Table1) -> html.Div:
     groups = [f"{level_label(table.grouping, g)} (n = {n})" for g, n in zip(table.groups, table.n, strict=True)]
     header = ["Characteristic", f"Overall (n = {table.n_overall})", *groups, "p (test)", "SMD"]
-    caption = "Median (IQR) or n (%) of patients with a value; missing values are counted separately."
+    caption = "Median [IQR] or n (%) of patients with a value; missing values are counted separately."
     if table.n_excluded:
         caption += f" {table.n_excluded} patients without a value for the grouping are not in the group columns."
     if table.notes:
         caption += " " + " ".join(table.notes)
-    return simple_table(header, table_one_rows(table), id_="table-one", caption=caption)
+    body = []
+    for row, cells in zip(table.rows, table_one_rows(table), strict=True):
+        level = row.level is not None and not row.single
+        first = html.Td(cells[0].strip(), style=LEVEL_INDENT) if level else html.Td(cells[0], className="fw-semibold")
+        body.append(html.Tr([first, *(html.Td(c) for c in cells[1:])], className="t1-level" if level else "t1-var"))
+    table_html = dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+        striped=True,
+        bordered=False,
+        hover=True,
+        size="sm",
+        className="mb-1",
+        id="table-one",
+    )
+    return html.Div([table_html, html.Small(caption, className="text-muted")], className="mb-3")
 
 
 def flow_rows(steps: Sequence[FilterStep], n_total: int) -> list[list[str]]:
