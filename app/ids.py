@@ -40,6 +40,7 @@ class Ids(StrEnum):
     SURV_TESTS = "surv-tests"
     SURV_HR = "surv-hr"
     SURV_NOTES = "surv-notes"
+    SURV_COMMAND = "surv-command"
     SURV_LANDMARK = "surv-landmark"
     SURV_GUARD = "surv-guard"
     SURV_GUARD_PANEL = "surv-guard-panel"
@@ -86,6 +87,8 @@ class Ids(StrEnum):
     COX_CANCEL = "cox-cancel"
     COX_PROGRESS = "cox-progress"
     COX_JOB_NOTE = "cox-job-note"
+    COX_MERGE_SPARSE = "cox-merge-sparse"
+    COX_COMMAND = "cox-command"
     # sequences page
     SEQ_SANKEY = "seq-sankey"
     SEQ_TTT = "seq-time-to-therapy"

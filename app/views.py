@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.caveats import POST_BASELINE, Caveat, caveats, time_varying_exposures
 from analysis.compare import PairwiseResult, TestResult, compare_survival, pairwise_tests
 from analysis.cox import CoxResult, CoxTerm, ScreenRow, ZphResult, cox_zph, fit_cox, univariate_screen
 from analysis.derived import with_derived_columns
@@ -31,6 +32,7 @@ from analysis.postprog import (
 )
 from analysis.response import ResponseResult, response_rates
 from analysis.schema import AFP_HIGH, COLUMN_BY_NAME, ENDPOINTS
+from analysis.sparse import Merge, SparseLevel, merge_sparse_levels, sparse_levels
 from analysis.table1 import Table1, table_one
 from app import datasets
 from app.cache import cache
@@ -231,18 +233,56 @@ class CoxView:
     zph: ZphResult | None
     zph_note: str | None
     message: str | None
+    screen_note: str | None = None
+    sparse: tuple[SparseLevel, ...] = ()
+    """Levels with fewer than 5 patients or 2 events (after merging, if asked)."""
+    merges: tuple[Merge, ...] = ()
+    caveats: tuple[Caveat, ...] = ()
+    """Model covariates defined after time zero (:mod:`analysis.caveats`)."""
+    time_varying: CoxResult | None = None
+    """The corrected counterpart: post-progression exposures as time-varying covariates."""
+    time_varying_note: str | None = None
+
+
+def _time_varying_counterpart(
+    data: pd.DataFrame, covariates: tuple[str, ...], found: tuple[Caveat, ...], categorical: list[str]
+) -> tuple[CoxResult | None, str | None]:
+    exposures = time_varying_exposures(found)
+    if not found:
+        return None, None
+    if not exposures:
+        return None, found[0].counterpart[0].upper() + found[0].counterpart[1:] + "."
+    replaced = {c.variable for c in found if c.exposure is not None}
+    baseline = [c for c in covariates if c not in exposures and c not in replaced]
+    try:
+        varying = time_varying_cox(data, exposures, baseline, categorical=[c for c in categorical if c in baseline])
+    except PPXError as exc:
+        return None, f"The time-varying model could not be fitted: {exc}"
+    return varying, None
 
 
 @cache.memoize()
-def cox_view(fingerprint: str, spec: FilterSpec, endpoint: str, covariates: tuple[str, ...]) -> CoxView:
+def cox_view(
+    fingerprint: str, spec: FilterSpec, endpoint: str, covariates: tuple[str, ...], merge_sparse: bool = False
+) -> CoxView:
     time_col, event_col, label = ENDPOINTS[endpoint]
     subset = filtered(fingerprint, spec).frame
     data = subset[subset[time_col].notna()]
     empty = CoxView(endpoint, covariates, (), None, None, None, None, None)
     if data.empty:
         return replace(empty, message=f"No patients in this subgroup have {label.lower()} data.")
-    options: dict[str, Any] = {"categorical": [c for c in CATEGORICAL_COVARIATES if c in COX_CANDIDATES]}
-    screen = univariate_screen(data, time_col, event_col, list(COX_CANDIDATES), **options)
+    categorical = [c for c in CATEGORICAL_COVARIATES if c in COX_CANDIDATES]
+    options: dict[str, Any] = {"categorical": categorical}
+    merges: tuple[Merge, ...] = ()
+    if merge_sparse:
+        data, merges = merge_sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
+    sparse = sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
+    screen: tuple[ScreenRow, ...] = ()
+    screen_note: str | None = None
+    try:
+        screen = univariate_screen(data, time_col, event_col, list(COX_CANDIDATES), **options)
+    except PPXError as exc:
+        screen_note = f"The univariate screen could not be computed: {exc}"
     model: CoxResult | None = None
     model_note: str | None = None
     zph: ZphResult | None = None
@@ -259,7 +299,12 @@ def cox_view(fingerprint: str, spec: FilterSpec, endpoint: str, covariates: tupl
                 zph = cox_zph(data, time_col, event_col, list(covariates), **options)
             except PPXError as exc:
                 zph_note = f"No proportional-hazards check: {exc}"
-    return CoxView(endpoint, covariates, screen, model, model_note, zph, zph_note, None)
+    found = caveats(covariates, endpoint)
+    varying, varying_note = _time_varying_counterpart(data, covariates, found, categorical)
+    return CoxView(
+        endpoint, covariates, screen, model, model_note, zph, zph_note, None,
+        screen_note, sparse, merges, found, varying, varying_note,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- Response page
@@ -288,12 +333,11 @@ def response_view(fingerprint: str, spec: FilterSpec, grouping: str | None) -> R
 # ----------------------------------------------------------------------------- immortal-time guard
 
 GUARD_EXPOSURE: dict[str, str] = {
-    "pp_received": "pp_received",
-    "pp_class": "pp_received",
-    "pp_group": "pp_ici",
-    "pp_ici": "pp_ici",
+    name: entry.exposure
+    for name, entry in POST_BASELINE.items()
+    if entry.exposure is not None and "os" in entry.endpoints
 }
-"""Survival-page grouping -> the time-varying exposure its corrected analyses use."""
+"""Survival-page grouping -> the time-varying exposure its corrected analyses use (from :mod:`analysis.caveats`)."""
 
 LANDMARKS: tuple[float, ...] = (3.0, 6.0, 12.0)
 

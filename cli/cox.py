@@ -19,6 +19,7 @@ from analysis.cox import CoxResult, ZphResult, cox_zph, fit_cox
 from analysis.errors import DataError, PPXError
 from analysis.formatting import estimable, fmt_hr, fmt_p, fmt_p_eq
 from analysis.postprog import time_varying_cox
+from analysis.sparse import merge_sparse_levels, sparse_levels
 from cli.common import add_filter_option, aligned, caveat_notes, cohort_frame, endpoint_of, load_frame, note
 from cli.jsonout import dumps
 
@@ -63,6 +64,11 @@ def register(subparsers: Any) -> None:
         "from the dates; guards against immortal-time bias). --time/--event give the endpoint (e.g. os_months)",
     )
     parser.add_argument("--zph", action="store_true", help="also test proportional hazards (R's cox.zph, km)")
+    parser.add_argument(
+        "--merge-sparse",
+        action="store_true",
+        help="merge each level with < 5 patients or < 2 events into the adjacent level (as the Cox page's switch)",
+    )
     add_filter_option(parser)
     parser.add_argument("--json", action="store_true", help="print the stable JSON contract")
     parser.set_defaults(func=run)
@@ -221,6 +227,14 @@ def run(args: argparse.Namespace) -> int:
         "strata": args.strata,
         "start_col": args.start,
     }
+    if args.merge_sparse:
+        frame, merges = merge_sparse_levels(
+            frame, args.time, args.event, covariates, categorical=options["categorical"]
+        )
+        for merge in merges:
+            note("cox", f"sparse level merged: {merge.describe()}")
+    for level in sparse_levels(frame, args.time, args.event, covariates, categorical=options["categorical"]):
+        note("cox", f"sparse level (< 5 patients or < 2 events; its HR is unstable): {level.describe()}")
     variance = {"weights": args.weights, "robust": args.robust, "cluster": args.cluster}
     result = fit_cox(frame, args.time, args.event, covariates, **options, **variance)
     zph = cox_zph(frame, args.time, args.event, covariates, **options) if args.zph else None

@@ -8,7 +8,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from analysis.cox import CoxTerm
-from app.components.tables import fmt_hr, fmt_num, fmt_p, simple_table
+from analysis.sparse import MIN_EVENTS, MIN_PATIENTS, SparseLevel
+from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, simple_table
 from app.views import COX_CANDIDATES, CoxView, term_label
 
 PH_ALPHA = 0.05
@@ -18,10 +19,31 @@ def _hr(term: CoxTerm) -> str:
     return fmt_hr(term.hr, term.ci)
 
 
+def _wald_p(term: CoxTerm) -> str:
+    """The Wald p, or '–' when the HR is not estimable (its Wald p means nothing; the LR / score test does)."""
+    return fmt_p(term.p) if estimable(term.hr, term.ci) else "–"
+
+
+def _sparse_of(view: CoxView, term: CoxTerm) -> SparseLevel | None:
+    for level in view.sparse:
+        if level.covariate == term.covariate and term.level is not None and level.level in (term.level, term.reference):
+            return level
+    return None
+
+
+def _sparse_text(level: SparseLevel) -> str:
+    return f"sparse level: {level.describe(COX_CANDIDATES.get(level.covariate))}; the HR is unstable"
+
+
 def model_rows(view: CoxView) -> list[list[str]]:
     if view.model is None:
         return []
-    return [[term_label(t), _hr(t), fmt_p(t.p)] for t in view.model.terms]
+    rows = []
+    for t in view.model.terms:
+        sparse = _sparse_of(view, t)
+        label = term_label(t) + (f" ({_sparse_text(sparse)})" if sparse else "")
+        rows.append([label, _hr(t), _wald_p(t)])
+    return rows
 
 
 def model_block(view: CoxView) -> Any:
@@ -31,8 +53,11 @@ def model_block(view: CoxView) -> Any:
     caption = (
         f"n = {m.n}, events = {m.events}, excluded for missing values = {m.n_excluded}. "
         f"Likelihood-ratio test: chi-square {fmt_num(m.lr_test.statistic, 2)} on {m.lr_test.df} df, "
-        f"p {fmt_p(m.lr_test.p)}. Concordance {fmt_num(m.concordance, 3)}. Efron ties; Wald 95% CIs."
+        f"{fmt_p_eq(m.lr_test.p)}; score (log-rank) test {fmt_p_eq(m.score_test.p)}. "
+        f"Concordance {fmt_num(m.concordance, 3)}. Efron ties; Wald 95% CIs."
     )
+    if any(not estimable(t.hr, t.ci) for t in m.terms):
+        caption += " A not-estimable HR has no Wald p: read the likelihood-ratio and score tests."
     return simple_table(["Term", "HR (95% CI)", "p"], model_rows(view), id_="cox-model-table", caption=caption)
 
 
@@ -42,17 +67,28 @@ def screen_rows(view: CoxView) -> list[list[str]]:
         if row.result is None:
             rows.append([COX_CANDIDATES.get(row.covariate, row.covariate), "–", "–", "–", row.note or ""])
             continue
-        for term in row.result.terms:
-            rows.append([term_label(term), _hr(term), fmt_p(term.p), str(row.result.events), row.note or ""])
+        result = row.result
+        for term in result.terms:
+            notes = [row.note] if row.note else []
+            sparse = _sparse_of(view, term)
+            if sparse is not None:
+                notes.append(_sparse_text(sparse))
+            if not estimable(term.hr, term.ci):
+                notes.append(f"no Wald p; score (log-rank) test {fmt_p_eq(result.score_test.p)}")
+            rows.append([term_label(term), _hr(term), _wald_p(term), str(result.events), "; ".join(notes)])
     return rows
 
 
-def screen_table(view: CoxView) -> html.Div:
+def screen_table(view: CoxView) -> Any:
+    if view.screen_note:
+        return dbc.Alert(view.screen_note, color="secondary", className="small")
     return simple_table(
         ["Covariate", "HR (95% CI)", "p", "Events", "Note"],
         screen_rows(view),
         id_="cox-screen-table",
-        caption="One Cox model per covariate (univariate), on patients with a value for it.",
+        caption="One Cox model per covariate (univariate), on patients with a value for it. A level with fewer "
+        f"than {MIN_PATIENTS} patients or {MIN_EVENTS} events is flagged as sparse; 'Merge sparse levels' merges "
+        "it into the adjacent level.",
     )
 
 
@@ -86,7 +122,47 @@ def ph_block(view: CoxView) -> Any:
     return html.Div([flag, table])
 
 
-def warnings_block(view: CoxView) -> Any:
-    if view.model is None or not view.model.warnings:
+def caveat_block(view: CoxView) -> Any:
+    """The immortal-time caveat for covariates defined after time zero, with the time-varying model beside."""
+    if not view.caveats:
         return None
-    return dbc.Alert([html.Div(w) for w in view.model.warnings], color="warning", className="small py-2")
+    names = ", ".join(COX_CANDIDATES.get(c.variable, c.variable) for c in view.caveats)
+    parts: list[Any] = [
+        html.Strong("Immortal-time bias. "),
+        f"{names}: defined after time zero, so this model treats them as if known at baseline, which flatters them. ",
+        *(html.Div(f"{c.text} {c.counterpart[0].upper()}{c.counterpart[1:]}.", className="mt-1") for c in view.caveats),
+    ]
+    blocks: list[Any] = [dbc.Alert(parts, color="danger", className="small py-2", id="cox-immortal-time-warning")]
+    if view.time_varying is not None:
+        rows = [[term_label(t), _hr(t), _wald_p(t)] for t in view.time_varying.terms]
+        blocks.append(
+            simple_table(
+                ["Term (time-varying model)", "HR (95% CI)", "p"],
+                rows,
+                id_="cox-time-varying-table",
+                caption=f"Corrected counterpart: the same model with post-progression therapy and ICI switched on "
+                f"at their start date (counting-process data, n = {view.time_varying.n} (start, stop] rows, "
+                f"{view.time_varying.events} events).",
+            )
+        )
+    elif view.time_varying_note:
+        blocks.append(html.Small(view.time_varying_note, className="text-muted d-block mb-2"))
+    return html.Div(blocks)
+
+
+def sparse_block(view: CoxView) -> Any:
+    lines = [html.Div(m.describe(COX_CANDIDATES.get(m.covariate))) for m in view.merges]
+    in_model = [s for s in view.sparse if s.covariate in view.covariates]
+    lines += [html.Div(_sparse_text(s)) for s in in_model]
+    if not lines:
+        return None
+    color = "warning" if in_model else "info"
+    return dbc.Alert(lines, color=color, className="small py-2", id="cox-sparse-levels")
+
+
+def warnings_block(view: CoxView) -> Any:
+    blocks = [caveat_block(view), sparse_block(view)]
+    if view.model is not None and view.model.warnings:
+        blocks.append(dbc.Alert([html.Div(w) for w in view.model.warnings], color="warning", className="small py-2"))
+    shown = [b for b in blocks if b is not None]
+    return html.Div(shown) if shown else None

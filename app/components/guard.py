@@ -7,18 +7,24 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
+from analysis.compare import TestResult
 from analysis.cox import CoxResult
 from analysis.postprog import EXPOSURES
+from app.components.command import command_block
 from app.components.km_figure import KMFigureOptions, km_figure, small_figure
-from app.components.tables import fmt_hr, fmt_p, fmt_p_eq, simple_table
+from app.components.tables import estimable, fmt_hr, fmt_p, fmt_p_eq, simple_table
 from app.views import GuardView
 
 
-def _hr(result: CoxResult | None) -> tuple[str, str]:
+def _hr(result: CoxResult | None, test: TestResult | None = None) -> tuple[str, str]:
+    """HR (95% CI) and its Wald p; a not-estimable HR shows the log-rank (score) test instead, named."""
     if result is None:
         return "–", "–"
     term = result.terms[0]
-    return fmt_hr(term.hr, term.ci), fmt_p(term.p)
+    if estimable(term.hr, term.ci):
+        return fmt_hr(term.hr, term.ci), fmt_p(term.p)
+    p = test.p if test is not None else result.score_test.p
+    return fmt_hr(term.hr, term.ci), f"log-rank {fmt_p_eq(p)}"
 
 
 def guard_rows(view: GuardView) -> list[list[str]]:
@@ -32,7 +38,7 @@ def guard_rows(view: GuardView) -> list[list[str]]:
         ["Cox model, therapy as a time-varying covariate", *_hr(c.time_varying), "corrected"],
     ]
     if lm is not None:
-        hr, p = _hr(lm.cox)
+        hr, p = _hr(lm.cox, lm.test)
         rows.append(
             [
                 f"Landmark at {view.landmark:g} months ({lm.n_eligible} alive and followed; {lm.n_excluded} excluded)",
@@ -48,7 +54,7 @@ def guard_rows(view: GuardView) -> list[list[str]]:
     return rows
 
 
-def guard_block(view: GuardView) -> Any:
+def guard_block(view: GuardView, command: str | None = None) -> Any:
     if view.comparison is None:
         return dbc.Alert(view.message, color="secondary", className="small")
     c = view.comparison
@@ -83,5 +89,6 @@ def guard_block(view: GuardView) -> Any:
             table,
             dbc.Row(figures),
             *notes,
+            command_block(command, "landmark-command-line", "(the landmark row)") if command else None,
         ]
     )

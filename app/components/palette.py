@@ -6,6 +6,7 @@ every figure, theme and export.
 
 from __future__ import annotations
 
+from analysis.caveats import POST_BASELINE
 from analysis.postprog import EXPOSURE_LEVELS
 
 OKABE_ITO: tuple[str, ...] = (
@@ -63,8 +64,8 @@ GROUPINGS: dict[str, str] = {
 }
 """Grouping variable -> label, in menu order. ``none`` (all patients) is added by the pages."""
 
-POST_BASELINE_GROUPINGS: frozenset[str] = frozenset({"pp_received", "pp_class", "pp_ici", "pp_group"})
-"""Groupings that happen after baseline: OS grouped by them is exposed to immortal-time bias."""
+POST_BASELINE_GROUPINGS: frozenset[str] = frozenset(g for g in GROUPINGS if g in POST_BASELINE)
+"""Groupings defined after time zero (the rule is :mod:`analysis.caveats`): exposed to immortal-time bias."""
 
 _LEVEL_LABELS: dict[str, dict[str, str]] = {
     "first_line": {

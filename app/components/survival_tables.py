@@ -7,8 +7,18 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from app.components.palette import POST_BASELINE_GROUPINGS, level_label
-from app.components.tables import UNDEFINED, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
+from analysis.caveats import caveat
+from app.components.palette import level_label
+from app.components.tables import (
+    UNDEFINED,
+    estimable,
+    fmt_estimate_ci,
+    fmt_hr,
+    fmt_p,
+    fmt_p_eq,
+    fmt_pct_ci,
+    simple_table,
+)
 from app.views import FIXED_TIMES, SMALL_GROUP, SurvivalView
 
 CONF_NOTES: dict[str, str] = {
@@ -99,10 +109,14 @@ def hr_block(view: SurvivalView) -> Any:
     term = view.cox.terms[0]
     reference = level_label(view.grouping, term.reference or "")
     level = level_label(view.grouping, term.level or "")
+    if estimable(term.hr, term.ci):
+        p_text = f"Wald {fmt_p_eq(term.p)}"
+    else:  # a Wald p beside "not estimable" contradicts the figure's test: show the score (log-rank) test, named
+        p_text = f"no Wald p; score (log-rank) test {fmt_p_eq(view.cox.score_test.p)}"
     return html.P(
         [
             html.Strong("Hazard ratio (Cox, Efron ties): "),
-            f"{level} vs {reference}: HR (95% CI) {fmt_hr(term.hr, term.ci)}, Wald {fmt_p_eq(term.p)}",
+            f"{level} vs {reference}: HR (95% CI) {fmt_hr(term.hr, term.ci)}, {p_text}",
         ],
         id="hr-line",
     )
@@ -110,15 +124,16 @@ def hr_block(view: SurvivalView) -> Any:
 
 def notes(view: SurvivalView) -> list[Any]:
     out: list[Any] = []
-    if view.endpoint in ("os", "pfs") and view.grouping in POST_BASELINE_GROUPINGS:
+    found = caveat(view.grouping, view.endpoint)
+    if found is not None:
         out.append(
             dbc.Alert(
                 [
                     html.Strong("Immortal-time bias. "),
-                    "Post-progression therapy starts after baseline: a patient must live long enough to progress "
-                    "and stay well enough to be treated. Counting survival from the first-line start credits that "
-                    "waiting time to the treated group, so this naive comparison flatters treatment even when the "
-                    "treatment does nothing. Read it beside post-progression survival (PPS, from progression).",
+                    found.text.removeprefix("Immortal-time bias: "),
+                    " ",
+                    f"{found.counterpart[0].upper()}{found.counterpart[1:]}"
+                    + (" (below)." if view.endpoint == "os" and found.exposure else "."),
                 ],
                 color="danger",
                 className="small py-2",

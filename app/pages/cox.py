@@ -16,14 +16,17 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
+from analysis.commands import cox_command
 from analysis.schema import ENDPOINTS
+from analysis.sparse import MIN_EVENTS, MIN_PATIENTS
 from app import datasets, urlstate
 from app.background import background_callback, log_job
+from app.components.command import command_block, data_argument
 from app.components.cox_tables import model_block, ph_block, screen_table, warnings_block
 from app.components.forest import forest_figure
 from app.components.presenter import export_bar
 from app.ids import Ids
-from app.views import COX_CANDIDATES, STUDY_COVARIATES, cox_view, term_label
+from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, STUDY_COVARIATES, cox_view, term_label
 
 dash.register_page(__name__, path="/cox", name="Cox", title="Cox model · Post-Progression Explorer", order=2)
 
@@ -62,7 +65,7 @@ def _covariates(text: str | None) -> list[str]:
     return [c for c in text.split(",") if c in COX_CANDIDATES]
 
 
-def layout(endpoint: str | None = None, covariates: str | None = None, **_: Any) -> html.Div:
+def layout(endpoint: str | None = None, covariates: str | None = None, merge: str | None = None, **_: Any) -> html.Div:
     endpoint = endpoint if endpoint in ENDPOINTS else "os"
     return html.Div(
         [
@@ -98,6 +101,13 @@ def layout(endpoint: str | None = None, covariates: str | None = None, **_: Any)
                 ],
                 className="mb-2 g-2",
             ),
+            dbc.Switch(
+                id=Ids.COX_MERGE_SPARSE,
+                label=f"Merge sparse levels (fewer than {MIN_PATIENTS} patients or {MIN_EVENTS} events) into the "
+                "adjacent level",
+                value=merge == "1",
+                className="small mb-2",
+            ),
             dcc.Loading(
                 [
                     html.Div(id=Ids.COX_WARNINGS),
@@ -107,6 +117,7 @@ def layout(endpoint: str | None = None, covariates: str | None = None, **_: Any)
                     html.Div(id=Ids.COX_PH),
                     html.H3("Univariate screen", className="h6 mt-3"),
                     html.Div(id=Ids.COX_SCREEN),
+                    html.Div(id=Ids.COX_COMMAND),
                 ],
                 delay_show=150,
             ),
@@ -118,11 +129,17 @@ def layout(endpoint: str | None = None, covariates: str | None = None, **_: Any)
     Output(Ids.URL, "search", allow_duplicate=True),
     Input(Ids.COX_ENDPOINT, "value"),
     Input(Ids.COX_COVARIATES, "value"),
+    Input(Ids.COX_MERGE_SPARSE, "value"),
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def remember_view(endpoint: str, covariates: list[str] | None, search: str | None) -> str:
-    return urlstate.view_change(search, {"endpoint": endpoint, "covariates": ",".join(covariates or []) or "none"})
+def remember_view(endpoint: str, covariates: list[str] | None, merge: bool | None, search: str | None) -> str:
+    updates = {
+        "endpoint": endpoint,
+        "covariates": ",".join(covariates or []) or "none",
+        "merge": "1" if merge else None,
+    }
+    return urlstate.view_change(search, updates)
 
 
 @callback(
@@ -132,16 +149,18 @@ def remember_view(endpoint: str, covariates: list[str] | None, search: str | Non
     Output(Ids.COX_PH, "children"),
     Output(Ids.COX_SCREEN, "children"),
     Output(Ids.COX_WARNINGS, "children"),
+    Output(Ids.COX_COMMAND, "children"),
     Input(Ids.COX_ENDPOINT, "value"),
     Input(Ids.COX_COVARIATES, "value"),
+    Input(Ids.COX_MERGE_SPARSE, "value"),
     State(Ids.URL, "search"),
 )
-def render(endpoint: str, covariates: list[str] | None, search: str | None) -> tuple[Any, ...]:
+def render(endpoint: str, covariates: list[str] | None, merge: bool | None, search: str | None) -> tuple[Any, ...]:
     cohort = datasets.active_cohort()
     if runs_in_background(len(cohort.frame)):
         prompt = "Press Compute to fit the models for these settings."
-        return dbc.Alert(prompt, color="info", className="small"), {}, {"display": "none"}, None, None, None
-    return cox_outputs(endpoint, covariates, search)
+        return dbc.Alert(prompt, color="info", className="small"), {}, {"display": "none"}, None, None, None, None
+    return cox_outputs(endpoint, covariates, search, bool(merge))
 
 
 @background_callback(
@@ -151,9 +170,11 @@ def render(endpoint: str, covariates: list[str] | None, search: str | None) -> t
     Output(Ids.COX_PH, "children", allow_duplicate=True),
     Output(Ids.COX_SCREEN, "children", allow_duplicate=True),
     Output(Ids.COX_WARNINGS, "children", allow_duplicate=True),
+    Output(Ids.COX_COMMAND, "children", allow_duplicate=True),
     Input(Ids.COX_COMPUTE, "n_clicks"),
     State(Ids.COX_ENDPOINT, "value"),
     State(Ids.COX_COVARIATES, "value"),
+    State(Ids.COX_MERGE_SPARSE, "value"),
     State(Ids.URL, "search"),
     running=[
         (Output(Ids.COX_COMPUTE, "disabled"), True, False),
@@ -169,31 +190,41 @@ def compute(
     _clicks: int | None,
     endpoint: str,
     covariates: list[str] | None,
+    merge: bool | None,
     search: str | None,
 ) -> tuple[Any, ...]:
     """The Cox page's models as a background job (large cohorts), with progress."""
     started = time.perf_counter()
     set_progress((10, "Fitting the models…"))
-    outputs = cox_outputs(endpoint, covariates, search)  # the caller's session (background_callback)
+    outputs = cox_outputs(endpoint, covariates, search, bool(merge))  # the caller's session (background_callback)
     set_progress((100, "Done"))
     log_job("cox-compute", started, "done")
     return outputs
 
 
-def cox_outputs(endpoint: str, covariates: list[str] | None, search: str | None) -> tuple[Any, ...]:
-    """The six outputs of the Cox page for these settings (from the memoized ``cox_view``)."""
+def cox_outputs(
+    endpoint: str, covariates: list[str] | None, search: str | None, merge: bool = False
+) -> tuple[Any, ...]:
+    """The seven outputs of the Cox page for these settings (from the memoized ``cox_view``)."""
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     chosen = tuple(c for c in (covariates or []) if c in COX_CANDIDATES)
-    view = cox_view(cohort.fingerprint, spec, endpoint if endpoint in ENDPOINTS else "os", chosen)
+    endpoint = endpoint if endpoint in ENDPOINTS else "os"
+    view = cox_view(cohort.fingerprint, spec, endpoint, chosen, merge)
     hidden = {"display": "none"}
     if view.message:
-        return dbc.Alert(view.message, color="secondary"), {}, hidden, None, None, None
+        return dbc.Alert(view.message, color="secondary"), {}, hidden, None, None, None, None
     figure: Any = {}
     style = hidden
     if view.model is not None:
         figure = forest_figure(view.model.terms, [term_label(t) for t in view.model.terms])
         style = {"display": "block"}
+    command = None
+    if chosen:
+        text = cox_command(
+            data_argument(cohort), spec, endpoint, chosen, categorical=CATEGORICAL_COVARIATES, merge_sparse=merge
+        )
+        command = command_block(text, "cox-command-line", "(the multivariable model; --json for every number)")
     return (
         model_block(view),
         figure,
@@ -201,4 +232,5 @@ def cox_outputs(endpoint: str, covariates: list[str] | None, search: str | None)
         ph_block(view),
         screen_table(view),
         warnings_block(view),
+        command,
     )

@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from analysis.bootstrap import BootstrapResult, bootstrap_survival
+from analysis.commands import km_command, landmark_command
 from analysis.errors import PPXError
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
@@ -20,6 +21,7 @@ from app.cache import cache
 from app.components import survival_tables
 from app.components.adjusted import panel as adjusted_panel
 from app.components.bootstrap_block import bootstrap_block
+from app.components.command import command_block, data_argument
 from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS, grouping_phrase
@@ -27,7 +29,7 @@ from app.components.presenter import export_bar
 from app.components.tables import fmt_p_eq
 from app.ids import Ids
 from app.pages import adjusted_panel as _adjusted_callbacks  # noqa: F401  (registers the panel's callbacks)
-from app.views import GUARD_EXPOSURE, LANDMARKS, _prepare, filtered, group_order, guard_view, survival_view
+from app.views import FIXED_TIMES, GUARD_EXPOSURE, LANDMARKS, _prepare, filtered, group_order, guard_view, survival_view
 
 dash.register_page(__name__, path="/survival", name="Survival", title="Survival · Post-Progression Explorer", order=1)
 
@@ -253,7 +255,8 @@ def render_guard(endpoint: str, group: str, landmark: float | None, search: str 
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     view = guard_view(cohort.fingerprint, spec, group, parse_landmark(landmark))
-    return guard_block(view), {"display": "block"}
+    command = landmark_command(data_argument(cohort), spec, view.landmark, view.exposure)
+    return guard_block(view, command), {"display": "block"}
 
 
 @callback(
@@ -273,7 +276,14 @@ def render(
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     grouping = None if group == NO_GROUPING else group
-    return survival_outputs(cohort.fingerprint, spec, endpoint, grouping, test, conf, tuple(sorted(set(shown or []))))
+    shown_key = tuple(sorted(set(shown or [])))
+    outputs = survival_outputs(cohort.fingerprint, spec, endpoint, grouping, test, conf, shown_key)
+    command = km_command(
+        data_argument(cohort), spec, endpoint, grouping, test=test, conf_type=conf, times=FIXED_TIMES,
+        pairwise="pairwise" in shown_key,
+    )  # fmt: skip
+    results = html.Div([outputs[5], command_block(command, "survival-command-line")]) if outputs[3] else outputs[5]
+    return (*outputs[:5], results, outputs[6])
 
 
 @cache.memoize()
