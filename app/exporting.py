@@ -103,10 +103,19 @@ class Provenance:
     version: str
     synthetic: bool
     masking: int | None = None
+    caveats: tuple[str, ...] = ()
+    """Plain-language caveats of the exported view (:func:`analysis.caveats.footer_text`), printed first."""
 
     @classmethod
     def of(
-        cls, cohort: ValidatedCohort, spec: FilterSpec, n: int, *, mask: int | None = None, today: date | None = None
+        cls,
+        cohort: ValidatedCohort,
+        spec: FilterSpec,
+        n: int,
+        *,
+        mask: int | None = None,
+        today: date | None = None,
+        caveats: tuple[str, ...] = (),
     ) -> Provenance:
         return cls(
             dataset=cohort.name,
@@ -117,11 +126,13 @@ class Provenance:
             version=__version__,
             synthetic=cohort.synthetic,
             masking=mask,
+            caveats=caveats,
         )
 
     def parts(self) -> list[str]:
         """The footer's pieces, in reading order."""
-        out = ["SYNTHETIC data (not real patients)"] if self.synthetic else []
+        out = list(self.caveats)
+        out += ["SYNTHETIC data (not real patients)"] if self.synthetic else []
         out += [
             f"Dataset: {self.dataset} (fingerprint {self.short_fingerprint})",
             f"Filters: {self.filters}",

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from analysis.caveats import Caveat, caveats, footer_text
 from analysis.compare import TEST_LABELS
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
@@ -363,16 +364,29 @@ def view_slide(
         figure = view_figure(ref, fingerprint, spec, presenter=True, mask=mask, size=box, font_size=font_size)
     empty = ref.kind != "table1" and (figure is None if with_figure else table is None)
     note = "No figure: no patients in this subgroup." if empty else ""
-    if ref.kind == "km" and ref.endpoint in ("os", "pfs") and ref.grouping in ("pp_received", "pp_class", "pp_ici"):
-        note = "Naive comparison: post-progression therapy starts after baseline (immortal-time bias)."
+    caveat_line = footer_text(view_caveats(ref))
+    if caveat_line:
+        note = caveat_line
     return Slide(view_title(ref), view_subtitle(ref, spec), figure, table, note)
 
 
-def provenance(spec: FilterSpec, mask: int | None = None) -> Provenance:
+def view_caveats(ref: ViewRef) -> tuple[Caveat, ...]:
+    """The immortal-time caveats of a view (the one rule, :mod:`analysis.caveats`): its grouping or covariates."""
+    if ref.kind == "km":
+        return caveats([ref.grouping], ref.endpoint)
+    if ref.kind == "cox":
+        return caveats(ref.covariates, ref.endpoint)
+    return ()
+
+
+def provenance(spec: FilterSpec, mask: int | None = None, refs: Sequence[ViewRef] = ()) -> Provenance:
+    """The export footer; with ``refs``, the caveats of those views lead it."""
     from app import datasets
 
     cohort = datasets.active_cohort()
-    return Provenance.of(cohort, spec, filtered(cohort.fingerprint, spec).n, mask=mask)
+    found = tuple(c for ref in refs for c in view_caveats(ref))
+    line = footer_text(tuple({c.variable: c for c in found}.values()))
+    return Provenance.of(cohort, spec, filtered(cohort.fingerprint, spec).n, mask=mask, caveats=(line,) if line else ())
 
 
 def build_view_deck(refs: Sequence[ViewRef], spec: FilterSpec, mask: int | None = None) -> bytes:
@@ -381,7 +395,7 @@ def build_view_deck(refs: Sequence[ViewRef], spec: FilterSpec, mask: int | None 
 
     fingerprint = datasets.active_cohort().fingerprint
     slides = [view_slide(ref, fingerprint, spec, mask) for ref in refs]
-    return exporting.build_deck(slides, provenance(spec, mask))
+    return exporting.build_deck(slides, provenance(spec, mask))  # each slide carries its own caveat note
 
 
 def export_view(
@@ -402,7 +416,7 @@ def export_view(
         return f"{stem}.pptx", build_view_deck(tuple(deck) or (ref,), spec, mask)
     if fmt in exporting.TABLE_FORMATS:
         tables = view_tables(ref, cohort.fingerprint, spec, mask)
-        return f"{stem}.{fmt}", exporting.export_tables(tables, fmt, provenance(spec, mask))
+        return f"{stem}.{fmt}", exporting.export_tables(tables, fmt, provenance(spec, mask, (ref,)))
     if fmt not in exporting.FIGURE_FORMATS:
         raise ValueError(f"format must be png, svg, pdf, csv, xlsx or pptx; got {fmt!r}")
     figure = view_figure(ref, cohort.fingerprint, spec, mask=mask)
@@ -412,7 +426,7 @@ def export_view(
     height = None if ref.kind == "km" else _print_height(figure, width)
     arrange = layout_km if ref.kind == "km" else None
     data = exporting.export_figure(
-        figure, fmt, provenance(spec, mask), column=column, height_mm=height, arrange=arrange
+        figure, fmt, provenance(spec, mask, (ref,)), column=column, height_mm=height, arrange=arrange
     )
     return f"{stem}-{column}.{fmt}", data
 
