@@ -19,7 +19,7 @@ from analysis.cox import CoxResult, ZphResult, cox_zph, fit_cox
 from analysis.errors import DataError, PPXError
 from analysis.formatting import estimable, fmt_hr, fmt_p, fmt_p_eq
 from analysis.postprog import time_varying_cox
-from analysis.sparse import merge_sparse_levels, sparse_levels
+from analysis.sparse import Merge, merge_sparse_levels, sparse_levels
 from cli.common import add_filter_option, aligned, caveat_notes, cohort_frame, endpoint_of, load_frame, note
 from cli.jsonout import dumps
 
@@ -227,17 +227,18 @@ def run(args: argparse.Namespace) -> int:
         "strata": args.strata,
         "start_col": args.start,
     }
+    merges: tuple[Merge, ...] = ()
     if args.merge_sparse:
         frame, merges = merge_sparse_levels(
             frame, args.time, args.event, covariates, categorical=options["categorical"]
         )
-        for merge in merges:
-            note("cox", f"sparse level merged: {merge.describe()}")
-    for level in sparse_levels(frame, args.time, args.event, covariates, categorical=options["categorical"]):
-        note("cox", f"sparse level (< 5 patients or < 2 events; its HR is unstable): {level.describe()}")
     variance = {"weights": args.weights, "robust": args.robust, "cluster": args.cluster}
     result = fit_cox(frame, args.time, args.event, covariates, **options, **variance)
     zph = cox_zph(frame, args.time, args.event, covariates, **options) if args.zph else None
+    for merge in merges:  # notes only once the model is fitted: an error stays one line
+        note("cox", f"sparse level merged: {merge.describe()}")
+    for level in sparse_levels(frame, args.time, args.event, covariates, categorical=options["categorical"]):
+        note("cox", f"sparse level (< 5 patients or < 2 events; its HR is unstable): {level.describe()}")
     time_varying = set(parse_columns(args.time_varying, "--time-varying"))
     found = caveats([c for c in covariates if c not in time_varying], endpoint)
     caveat_notes("cox", found)
