@@ -41,7 +41,10 @@ from analysis.schema import (
     INPUT_COLUMNS,
     MAX_PLAUSIBLE_FOLLOW_UP_YEARS,
     OBJECTIVE_RESPONSES,
+    OPTIONAL_COLUMNS,
     PP_CLASS_OF,
+    PROGRESSION_COLUMNS,
+    REQUIRED_COLUMNS,
     Column,
     albi_grade,
     child_pugh_class,
@@ -555,6 +558,18 @@ def _check_course(values: dict[str, pd.Series], issues: _Issues) -> None:
         issues.row("warning", label, "pp_start", None, message, "pp_start missing")
 
 
+def _check_progression_measures(values: dict[str, pd.Series], issues: _Issues) -> None:
+    """Measurements at progression need a progression: a value without one is reported and not used."""
+    no_progression = values["progression_date"].isna()
+    for name in PROGRESSION_COLUMNS:
+        measured = values[name]
+        stray = measured.notna() & no_progression
+        for label, value in measured[stray].items():
+            message = f"{name} is {value:g} but progression_date is empty; the value is not used"
+            issues.row("warning", label, name, value, message, f"{name} without progression")
+        values[name] = measured.mask(stray)
+
+
 def _check_calendar(values: dict[str, pd.Series], issues: _Issues) -> None:
     drug, start = values["first_line"], values["first_line_start"]
     for name, available in FIRST_AVAILABLE.items():
@@ -656,7 +671,7 @@ def _check_file(frame: pd.DataFrame, issues: _Issues) -> list[str]:
         issues.file("error", name, f"column {name!r} appears {names.count(name)} times", "repeated column")
     if len(frame) == 0:
         issues.file("error", None, "the file has no data rows", "no rows")
-    missing = [c for c in INPUT_COLUMNS if c not in names]
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
     extra = [n for n in dict.fromkeys(names) if n not in COLUMN_BY_NAME]
     by_case = {n.strip().casefold(): n for n in extra}
     for name in missing:
@@ -701,11 +716,13 @@ def _json_cells(values: pd.Series) -> npt.NDArray[np.object_]:
 def cohort_fingerprint(frame: pd.DataFrame, extra: list[str] | tuple[str, ...] = ()) -> str:
     """sha256 of the canonical content: input columns (fixed order) and extra columns (by name), rows by patient_id.
 
-    Derived columns are not hashed: they are recomputed from the inputs. The
-    same data gives the same fingerprint whatever the column order, row order
-    or file format.
+    Derived columns are not hashed: they are recomputed from the inputs. An
+    optional column is hashed only when it holds a value, so a file without it
+    and one with it left empty are the same data. The same data gives the same
+    fingerprint whatever the column order, row order or file format.
     """
-    columns = [*INPUT_COLUMNS, *sorted(extra)]
+    optional = [c for c in OPTIONAL_COLUMNS if c in frame.columns and bool(frame[c].notna().any())]
+    columns = [*REQUIRED_COLUMNS, *optional, *sorted(extra)]
     ids = _fingerprint_column(frame["patient_id"])
     if ids.is_unique:  # always so in a validated cohort: the ids alone fix the order
         order = np.argsort(ids.to_numpy(dtype=object), kind="stable")
@@ -751,6 +768,7 @@ def _typed_inputs(raw: pd.DataFrame, issues: _Issues, today: date) -> dict[str, 
     _check_duplicates(values["patient_id"], issues)
     _check_date_order(values, issues)
     _check_course(values, issues)
+    _check_progression_measures(values, issues)
     _check_calendar(values, issues)
     _check_plausible_dates(values, issues, today)
     return values
@@ -796,6 +814,9 @@ def validate_cohort(
     raw.columns = [str(c).strip() for c in raw.columns]
     issues = _Issues(raw.index)
     extra = _check_file(raw, issues)
+    for column in OPTIONAL_COLUMNS:
+        if column not in raw.columns:
+            raw[column] = pd.Series(None, index=raw.index, dtype=object)
     label = name if name is not None else source
     if issues.has_file_errors():
         empty = _empty_frame()

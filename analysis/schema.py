@@ -187,6 +187,50 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "death_date", "date", "Course", "Date of death; empty if alive at last contact.", unit="date", nullable=True
     ),
+    # At progression (optional: a file without them is valid; the target-trial emulation then adjusts for
+    # baseline only)
+    Column(
+        "child_pugh_score_pd",
+        "int",
+        "At progression",
+        "Child-Pugh score at first-line progression; empty unless progression_date is set.",
+        unit="points",
+        minimum=5,
+        maximum=15,
+        required=False,
+        nullable=True,
+    ),
+    Column(
+        "albi_score_pd",
+        "float",
+        "At progression",
+        "ALBI score at first-line progression; empty unless progression_date is set.",
+        minimum=-5,
+        maximum=1,
+        required=False,
+        nullable=True,
+    ),
+    Column(
+        "ecog_pd",
+        "int",
+        "At progression",
+        "ECOG performance status at first-line progression; empty unless progression_date is set.",
+        minimum=0,
+        maximum=4,
+        required=False,
+        nullable=True,
+    ),
+    Column(
+        "afp_pd",
+        "float",
+        "At progression",
+        "Serum alpha-fetoprotein at first-line progression; empty unless progression_date is set.",
+        unit="ng/mL",
+        minimum=0,
+        maximum=10_000_000,
+        required=False,
+        nullable=True,
+    ),
     # Derived endpoints
     Column(
         "os_months",
@@ -290,6 +334,12 @@ def column_label(name: str) -> str:
     column = COLUMN_BY_NAME.get(name)
     return f"{name} ({column.unit})" if column is not None and column.unit else name
 INPUT_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.derived)
+"""Every canonical input column, optional ones included (a validated cohort always has them all)."""
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.derived and c.required)
+OPTIONAL_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.derived and not c.required)
+"""Input columns a file may leave out: they are then empty in the validated cohort."""
+PROGRESSION_COLUMNS: tuple[str, ...] = ("child_pugh_score_pd", "albi_score_pd", "ecog_pd", "afp_pd")
+"""Measurements at first-line progression (empty unless ``progression_date`` is set)."""
 DERIVED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.derived)
 DATE_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "date")
 
@@ -346,6 +396,8 @@ def data_dictionary_markdown() -> str:
             allowed = ""
         if col.derived:
             required = "derived"
+        elif not col.required:
+            required = "optional"
         elif col.nullable:
             required = "may be empty"
         else:

@@ -24,7 +24,8 @@ Each patient goes through, in order:
    baseline and a latent tumour aggressiveness;
 5. time to progression, driven by the response, the drug and the baseline,
    with a competing risk of death before progression;
-6. at progression: liver function and performance status worsen; fitness
+6. at progression: liver function and performance status worsen (written out
+   as the optional ``*_pd`` columns, from a random stream of their own); fitness
    decides whether post-progression therapy is given (confounding by
    indication) and the therapy is chosen among those AVAILABLE on that date;
 7. death after progression, with a hazard that depends on the baseline, on
@@ -131,6 +132,13 @@ class SynthConfig:
     treat_probability_borderline: float = 0.35
     pp_start_delay_days: float = 7.0
     pp_start_mean_extra_days: float = 20.0
+    pp_start_delay_factor_not_fit: float = 1.0
+    """Multiplies the extra delay to therapy start for patients not fit at progression (> 1: fitter treated sooner)."""
+    # Measurements at progression (their noise comes from a stream of its own)
+    albi_decline_per_child_pugh_point: float = 0.17
+    albi_decline_sd: float = 0.15
+    afp_log_growth_mean: float = 0.6
+    afp_log_growth_sd: float = 1.0
     # Death
     pre_progression_death_rate: float = 0.010
     pps_median_child_pugh_a: float = 9.5
@@ -418,6 +426,7 @@ def _therapy_hr(therapy: str, cfg: SynthConfig) -> float:
 @dataclass(frozen=True)
 class _Progression:
     child_pugh: IntArray
+    ecog: IntArray
     fitness: IntArray
     delay_days: IntArray
     u_treat: FloatArray
@@ -447,7 +456,10 @@ def _at_progression(
     fit = (child_pugh <= 6) & (ecog <= 1)
     borderline = ~fit & (child_pugh <= 8) & (ecog <= 2)
     fitness = np.where(fit, 2, np.where(borderline, 1, 0)).astype(np.int64)
-    delay = np.ceil(cfg.pp_start_delay_days + rng.gamma(2.0, cfg.pp_start_mean_extra_days / 2.0, n)).astype(np.int64)
+    extra = rng.gamma(2.0, cfg.pp_start_mean_extra_days / 2.0, n)
+    if cfg.pp_start_delay_factor_not_fit != 1.0:
+        extra = np.where(fitness == 2, extra, extra * cfg.pp_start_delay_factor_not_fit)
+    delay = np.ceil(cfg.pp_start_delay_days + extra).astype(np.int64)
     median = np.select(
         [child_pugh <= 6, child_pugh <= 9],
         [cfg.pps_median_child_pugh_a, cfg.pps_median_child_pugh_b],
@@ -463,6 +475,7 @@ def _at_progression(
     exposure = rng.exponential(1.0, n) * np.exp(-log_hr)
     return _Progression(
         child_pugh=child_pugh,
+        ecog=np.asarray(ecog, dtype=np.int64),
         fitness=fitness,
         delay_days=delay,
         u_treat=rng.random(n),
@@ -542,6 +555,33 @@ def _course(
     return _Course(progression, therapies, pp_start, last_contact, death)
 
 
+def _measured_at_progression(
+    rng: np.random.Generator, base: dict[str, Any], prog: _Progression, progressed: BoolArray, cfg: SynthConfig
+) -> dict[str, FloatArray]:
+    """The latent state at progression as the optional ``*_pd`` columns (NaN where no progression was seen).
+
+    Child-Pugh score and ECOG are the values that decided fitness, hence
+    therapy and survival after progression; ALBI worsens with the Child-Pugh
+    score and AFP grows with the tumour. ``rng`` is a stream of its own, so
+    these columns leave every other column unchanged.
+    """
+    n = int(progressed.shape[0])
+    albi_noise = rng.normal(0.0, cfg.albi_decline_sd, n)
+    afp_growth = rng.normal(cfg.afp_log_growth_mean, cfg.afp_log_growth_sd, n)
+    decline = prog.child_pugh - base["child_pugh_score"]
+    albi = np.round(
+        np.clip(base["albi_score"] + cfg.albi_decline_per_child_pugh_point * decline + albi_noise, -3.9, 0.9), 2
+    )
+    afp = np.round(np.clip(base["afp"] * np.exp(afp_growth), 0.8, 5_000_000.0), 1)
+    missing = ~progressed
+    return {
+        "child_pugh_score_pd": np.where(missing, np.nan, prog.child_pugh.astype(np.float64)),
+        "albi_score_pd": np.where(missing, np.nan, albi),
+        "ecog_pd": np.where(missing, np.nan, prog.ecog.astype(np.float64)),
+        "afp_pd": np.where(missing, np.nan, afp),
+    }
+
+
 def _to_dates(days: Sequence[int | None] | IntArray) -> pd.Series:
     values = [np.datetime64("NaT") if d is None else np.datetime64(int(d), "D") for d in days]
     return pd.Series(np.array(values, dtype="datetime64[D]").astype("datetime64[ns]"))
@@ -562,7 +602,7 @@ def generate_cohort(n: int = 513, seed: int = 2022, *, config: SynthConfig | Non
         raise DataError(f"the number of synthetic patients must be a whole number from 1 to {MAX_PATIENTS}; got {n}")
     cfg = config or SynthConfig()
     # One independent stream per step, so that a parameter of one step does not reshuffle the others.
-    streams = np.random.default_rng(seed).spawn(7)
+    streams = np.random.default_rng(seed).spawn(8)
     start, drug = _enrolment(streams[0], int(n), cfg)
     base = _baseline(streams[1], start, cfg)
     response, criteria = _responses(streams[2], drug, base, cfg)
@@ -574,6 +614,8 @@ def generate_cohort(n: int = 513, seed: int = 2022, *, config: SynthConfig | Non
     lost = np.ceil(streams[6].exponential(1.0, start.shape[0]) / max(loss_rate_per_day, 1e-12))
     censor_days = np.minimum(_day(cfg.cutoff) - start, np.minimum(lost, 1e7)).astype(np.int64)
     course = _course(drug, start, base, progression_months, pre_death_months, censor_days, prog, cfg)
+    progressed = np.array([day is not None for day in course.progression_day], dtype=bool)
+    at_progression = _measured_at_progression(streams[7], base, prog, progressed, cfg)
 
     frame = pd.DataFrame(
         {
@@ -599,6 +641,7 @@ def generate_cohort(n: int = 513, seed: int = 2022, *, config: SynthConfig | Non
             "pp_start": _to_dates(course.pp_start_day),
             "last_contact_date": _to_dates(course.last_contact_day),
             "death_date": _to_dates(course.death_day),
+            **at_progression,
         }
     )
     derived = derive_endpoints(frame[list(INPUT_COLUMNS)])  # the one place endpoints are computed

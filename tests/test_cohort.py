@@ -66,7 +66,7 @@ def valid_frame() -> pd.DataFrame:
     rows = [{**BASE, **dict(zip(COURSE_COLUMNS, course, strict=True))} for course in COURSES]
     frame = pd.DataFrame(rows)
     frame.loc[1, ["sex", "etiology", "child_pugh_score", "albi_score", "best_response"]] = ["F", "HBV", 7, -2.1, "PR"]
-    return frame[list(INPUT_COLUMNS)].astype(object)
+    return frame.reindex(columns=list(INPUT_COLUMNS)).astype(object)
 
 
 def row_issues(cohort: ValidatedCohort, row: str, severity: str = "error") -> list[Issue]:

@@ -62,6 +62,10 @@ JAPANESE_HEADERS = {
     "pp_start": "後治療開始日",
     "last_contact_date": "最終確認日",
     "death_date": "死亡日",
+    "child_pugh_score_pd": "増悪時Child-Pugh",
+    "albi_score_pd": "増悪時ALBI",
+    "ecog_pd": "増悪時PS",
+    "afp_pd": "増悪時AFP (ng/mL)",
 }
 JAPANESE_VALUES = {
     "first_line": {"sorafenib": "ソラフェニブ", "lenvatinib": "レンビマ"},
@@ -234,7 +238,8 @@ def test_ragged_and_truncated_rows_are_reported_and_nothing_is_dropped_silently(
     assert (report.n_read, report.n_used, report.n_excluded) == (5, 3, 2)
     assert report.excluded_rows == ("row 3", "row 6")
     ragged = [i for i in report.issues if i.reason == "ragged row"]
-    assert ragged[0].row == "row 3" and "has 24 fields but the header has 22" in ragged[0].message
+    width = len(INPUT_COLUMNS)
+    assert ragged[0].row == "row 3" and f"has {width + 2} fields but the header has {width}" in ragged[0].message
     short = [i for i in report.issues if i.reason == "short row"]
     assert short[0].row == "row 6" and short[0].message.endswith("(the file may be truncated)")
     assert "ragged row (1)" in report.summary()
