@@ -60,7 +60,8 @@ MIN_PER_ARM = 10
 MAX_GRACE = 24.0
 WEIGHT_MODEL = (
     "pooled logistic regression of therapy start over weekly intervals of the grace period: "
-    "logit P(start in week k | alive and untreated at its start) = a0 + a1 k/K + a2 (k/K)^2 + b'x + c'x k/K"
+    "logit P(start in week k | alive and untreated at its start) = a0 + a1 k/K + a2 (k/K)^2 + b'x + c'z k/K, "
+    "x all covariates, z the measurements at progression (the baseline covariates when there are none)"
 )
 
 
@@ -358,6 +359,7 @@ class _Run:
     on_grid: np.ndarray[Any, np.dtype[np.float64]]  # (2, len(grid))
     median: tuple[float | None, float | None]
     weights: engine.Weights
+    beta: np.ndarray[Any, np.dtype[np.float64]]
 
 
 def _run(
@@ -367,8 +369,9 @@ def _run(
     times: np.ndarray[Any, np.dtype[np.float64]],
     grid: np.ndarray[Any, np.dtype[np.float64]],
     tau: float,
+    start: np.ndarray[Any, np.dtype[np.float64]] | None = None,
 ) -> _Run:
-    beta = engine.fit_logistic(trial.pp_design, trial.pp_outcome, counts[trial.pp_patient])
+    beta = engine.fit_logistic(trial.pp_design, trial.pp_outcome, counts[trial.pp_patient], start)
     weights = engine.censoring_weights(trial, beta, counts, truncation)
     row_count = counts[trial.row_patient]
     sums = engine.risk_sums(trial, weights.row * row_count, row_count)
@@ -383,6 +386,7 @@ def _run(
         on_grid=engine.survival_on(grid, trial.event_times, survival),
         median=engine.medians(trial.event_times, survival),
         weights=weights,
+        beta=beta,
     )
 
 
@@ -457,7 +461,11 @@ def _setup(
             f"progression; the emulation needs at least {MIN_PER_ARM} in each arm (try another grace period or "
             "therapy)"
         )
-    trial = engine.build_trial(cohort.time, cohort.event, cohort.start, cohort.covariates, grace, WEEK_MONTHS)
+    timing_names = set(_design_columns(cohort.frame, chosen_pd or baseline)[1])
+    timing = cohort.covariates[:, [j for j, name in enumerate(cohort.names) if name in timing_names]]
+    trial = engine.build_trial(
+        cohort.time, cohort.event, cohort.start, cohort.covariates, grace, WEEK_MONTHS, timing=timing
+    )
     return cohort, trial, chosen_pd, baseline, baseline_only
 
 
@@ -560,7 +568,7 @@ def emulate_trial(
             raise PPXError("emulation cancelled")
         counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
         try:
-            run = _run(trial, counts, truncation, requested, grid, tau)
+            run = _run(trial, counts, truncation, requested, grid, tau, point.beta)
         except ConvergenceError:
             failed += 1
         else:

@@ -18,8 +18,9 @@ Conventions (also stated on the Methods page):
   starts within ``G``; therapy after ``G`` is allowed;
 - censoring weights come from a pooled logistic model of therapy start over
   weekly intervals of the grace period: logit P(start in week k | alive and
-  untreated at its start) = a0 + a1 (k/K) + a2 (k/K)^2 + b'x + c'x (k/K) (the
-  covariates may change how soon, not only how often, therapy starts). In week k a
+  untreated at its start) = a0 + a1 (k/K) + a2 (k/K)^2 + b'x + c'z (k/K), where z
+  are the measurements at progression (or, without them, the baseline
+  covariates): they may change how soon, not only how often, therapy starts. In week k a
   "no treat" clone has weight 1 / prod_{j<k}(1 - h_j), and after ``G``
   1 / prod_{j<K}(1 - h_j); a "treat" clone has weight 1 during the grace
   period and 1 / (1 - prod_{j<K}(1 - h_j)) after it;
@@ -66,6 +67,7 @@ class Trial:
     pp_outcome: FloatArray
     week_design: FloatArray  # (weeks, 3): intercept, k/K, (k/K)^2
     covariates: FloatArray  # (n, p), standardised
+    timing: FloatArray  # (n, q): the covariates whose effect may change over the grace period (x k/K terms)
     # clone rows (start, stop]
     row_patient: IntArray
     row_arm: IntArray
@@ -95,7 +97,13 @@ def week_edges(grace: float, week: float) -> FloatArray:
 
 
 def build_trial(
-    time: FloatArray, event: FloatArray, start: FloatArray, covariates: FloatArray, grace: float, week: float
+    time: FloatArray,
+    event: FloatArray,
+    start: FloatArray,
+    covariates: FloatArray,
+    grace: float,
+    week: float,
+    timing: FloatArray | None = None,
 ) -> Trial:
     """Clone every patient into both arms, split the grace period into weeks, index the event times."""
     n = int(time.shape[0])
@@ -111,8 +119,10 @@ def build_trial(
     outcome = (pp_week == treat_week[pp_patient]).astype(np.float64)
     fraction = k / weeks
     week_design = np.column_stack([np.ones(weeks), fraction, fraction**2])
-    x = covariates[pp_patient]
-    pp_design = np.column_stack([week_design[pp_week], x, x * fraction[pp_week][:, None]])
+    timing = covariates if timing is None else timing
+    pp_design = np.column_stack(
+        [week_design[pp_week], covariates[pp_patient], timing[pp_patient] * fraction[pp_week][:, None]]
+    )
 
     patients, arms, starts, stops, events, row_weeks = [], [], [], [], [], []
     # treat arm: (0, min(T, G)] at weight 1; if treated within G and followed beyond G, (G, T] at 1 / P(treated)
@@ -176,7 +186,7 @@ def build_trial(
     return Trial(
         n=n, grace=grace, weeks=weeks, time=time, event=event, start=start,
         pp_patient=pp_patient.astype(np.int64), pp_design=pp_design, pp_outcome=outcome,
-        week_design=week_design, covariates=covariates,
+        week_design=week_design, covariates=covariates, timing=timing,
         row_patient=row_patient, row_arm=row_arm, row_start=row_start, row_stop=row_stop, row_event=row_event,
         row_week=row_week, row_last=last, event_times=event_times, row_event_index=row_event_index,
         start_order=start_order.astype(np.int64), stop_order=stop_order.astype(np.int64),
@@ -187,19 +197,27 @@ def build_trial(
 # ----------------------------------------------------------------------------- censoring model
 
 
-def fit_logistic(design: FloatArray, outcome: FloatArray, counts: FloatArray) -> FloatArray:
-    """Logistic regression with frequency weights by Newton–Raphson (as R's ``glm(family = binomial)``)."""
-    beta = np.zeros(design.shape[1])
+def fit_logistic(
+    design: FloatArray, outcome: FloatArray, counts: FloatArray, start: FloatArray | None = None
+) -> FloatArray:
+    """Logistic regression with frequency weights by Newton–Raphson (as R's ``glm(family = binomial)``).
+
+    ``start`` (e.g. the fit on the data, for a bootstrap resample) only speeds convergence.
+    """
     mean = float(np.sum(counts * outcome) / max(np.sum(counts), 1e-12))
     if not 0.0 < mean < 1.0:
         raise ConvergenceError("the model of therapy start cannot be fitted: nobody, or everybody, started therapy")
-    beta[0] = math.log(mean / (1.0 - mean))
+    if start is None:
+        beta = np.zeros(design.shape[1])
+        beta[0] = math.log(mean / (1.0 - mean))
+    else:
+        beta = start.copy()
     previous = -math.inf
     for _ in range(_MAX_ITER):
         eta = np.clip(design @ beta, -35.0, 35.0)
         p = 1.0 / (1.0 + np.exp(-eta))
         loglik = float(np.sum(counts * (outcome * eta - np.log1p(np.exp(eta)))))
-        if abs(loglik - previous) < 1e-9 * (abs(loglik) + 1.0):
+        if abs(loglik - previous) < 1e-10 * (abs(loglik) + 1.0):
             return beta  # converged (a hazard near 0 in some week may leave a large time coefficient: harmless)
         previous = loglik
         gradient = design.T @ (counts * (outcome - p))
@@ -215,6 +233,8 @@ def fit_logistic(design: FloatArray, outcome: FloatArray, counts: FloatArray) ->
                 "the model of therapy start cannot be fitted: a covariate is constant or collinear with others"
             ) from exc
         beta = beta + step
+        if float(np.max(np.abs(step))) < 1e-7:
+            return beta
         if not np.all(np.isfinite(beta)):
             raise ConvergenceError(
                 "the model of therapy start cannot be fitted: a covariate separates treated from untreated "
@@ -231,7 +251,7 @@ def uncensored_probability(trial: Trial, beta: FloatArray) -> FloatArray:
     """(n, K + 1): probability of not having started therapy by the start of week k (k = K: by the end of G)."""
     p = trial.covariates.shape[1]
     fraction = trial.week_design[:, 1]
-    main, slope = trial.covariates @ beta[3 : 3 + p], trial.covariates @ beta[3 + p :]
+    main, slope = trial.covariates @ beta[3 : 3 + p], trial.timing @ beta[3 + p :]
     eta = (trial.week_design @ beta[:3])[None, :] + main[:, None] + slope[:, None] * fraction[None, :]
     hazard = 1.0 / (1.0 + np.exp(-eta))
     survival = np.cumprod(1.0 - hazard, axis=1)

@@ -30,6 +30,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cli.km",
     "cli.cox",
     "cli.landmark",
+    "cli.emulate",
     "cli.dictionary",
     "cli.export",
     "cli.adjust",

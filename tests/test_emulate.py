@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from analysis.cohort import load_bundled_cohort, validate_cohort
+from analysis.cohort import bundled_cohort_path, load_bundled_cohort, validate_cohort
 from analysis.cox import fit_cox
 from analysis.emulate import emulate_trial, emulation_rows
 from analysis.errors import DataError, PPXError
@@ -111,17 +113,17 @@ def test_weighted_cox_and_km_on_the_clones_match_r() -> None:
         rows <- read.csv("rows.csv")
         fit <- coxph(Surv(start, stop, event) ~ arm, data = rows, weights = weight, cluster = patient_id,
                      ties = "efron")
-        coef(fit); sqrt(fit$naive.var); sqrt(vcov(fit))  # -0.0745162038  0.0762062440  0.1229518538 (robust)
+        coef(fit); sqrt(fit$naive.var); sqrt(vcov(fit))  # -0.0674663118  0.0760724295  0.1253172640 (robust)
         summary(survfit(Surv(start, stop, event) ~ arm, data = rows, weights = weight), times = c(6, 12))$surv
-        # 0.5633941475 0.3489849749 (arm 0)  0.5748544648 0.4455245968 (arm 1)
+        # 0.5631192878 0.3532496744 (arm 0)  0.5730500574 0.4444990524 (arm 1)
     """
     frame = load_bundled_cohort().frame
     result = emulate_trial(frame, grace=3, n_bootstrap=0)
-    assert math.log(result.hr.estimate or 0) == pytest.approx(-0.0745162038, abs=1e-8)
-    assert result.log_hr_se_model == pytest.approx(0.0762062440, abs=1e-8)
+    assert math.log(result.hr.estimate or 0) == pytest.approx(-0.0674663118, abs=1e-8)
+    assert result.log_hr_se_model == pytest.approx(0.0760724295, abs=1e-8)
     no_treat, treat = result.arms
-    assert [p.survival for p in no_treat.survival] == pytest.approx([0.5633941475, 0.3489849749], abs=1e-9)
-    assert [p.survival for p in treat.survival] == pytest.approx([0.5748544648, 0.4455245968], abs=1e-9)
+    assert [p.survival for p in no_treat.survival] == pytest.approx([0.5631192878, 0.3532496744], abs=1e-9)
+    assert [p.survival for p in treat.survival] == pytest.approx([0.5730500574, 0.4444990524], abs=1e-9)
     rows = emulation_rows(frame, grace=3)
     assert set(rows.columns) == {"patient_id", "arm", "start", "stop", "event", "weight"}
     assert rows.groupby(["patient_id", "arm"]).size().max() <= 15  # weekly rows in the grace period, then one
@@ -168,3 +170,26 @@ def test_bad_options_and_too_few_treated_give_clear_messages() -> None:
     few.loc[ici[ici].index[5:], ["pp_ici"]] = 0
     with pytest.raises(DataError, match=r"only \d of \d+ eligible patients started an immune checkpoint inhibitor"):
         emulate_trial(few, therapy="ici", grace=3, n_bootstrap=0)
+
+
+def test_cli_json_contract_text_and_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from cli import main
+
+    data = str(bundled_cohort_path())
+    rows = tmp_path / "rows.csv"
+    code = main(["emulate", "--data", data, "--grace", "3", "--bootstrap", "10", "--json", "--rows", str(rows)])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["grace"], out["therapy"], out["n_eligible"] + out["n_excluded"]) == (3.0, "any", 513)
+    assert [a["arm"] for a in out["arms"]] == ["no_treat", "treat"]
+    assert set(out["arms"][0]["survival"][0]) == {"time", "survival", "ci"} and "median" in out["arms"][0]
+    assert set(out["hr"]) == {"estimate", "ci"} and set(out["rmst_difference"]) == {"tau", "estimate", "ci"}
+    assert set(out["naive"]) == {"hr", "ci"} and set(out["time_varying"]) == {"hr", "ci"}
+    assert pd.read_csv(rows)["weight"].min() >= 1.0
+    assert main(["emulate", "--data", data, "--grace", "3", "--bootstrap", "0"]) == 0
+    text = capsys.readouterr().out
+    assert "Weighted Cox HR (treat vs not)" in text and "naive HR from first-line start" in text
+    assert main(["emulate", "--data", data, "--grace", "0.2", "--therapy", "ici"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ppx emulate: error:") and "only 0 of 443 eligible patients" in err
+    assert "Traceback" not in err
