@@ -12,12 +12,12 @@ Without the *_pd columns the emulation adjusts for baseline only and says so.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from analysis.cohort import load_cohort
 from analysis.emulate import DEFAULT_BASELINE, THERAPIES, EmulationResult, emulate_trial, emulation_rows
 from analysis.ingest import neutralise_frame
+from cli.jsonout import dumps
 from cli.km import parse_times
 
 
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         rows = emulation_rows(cohort.frame, **options)
         neutralise_frame(rows).to_csv(args.rows, index=False, float_format="%.12g")
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+        print(dumps(result.to_dict()))
         return 0
     print(_text(result))
     return 0
