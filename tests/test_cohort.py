@@ -143,9 +143,13 @@ def test_bundled_cohort_validates_without_errors(tmp_path: Path, monkeypatch: py
     assert cohort.synthetic and cohort.name == BUNDLED_NAME
 
 
-def test_bundled_path_default_is_the_repository_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bundled_path_default_is_the_package_data_and_the_override_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("PPX_COHORT_PATH", raising=False)
-    assert bundled_cohort_path() == Path(__file__).resolve().parents[1] / "data" / "synthetic_klc.csv"
+    assert bundled_cohort_path() == Path(__file__).resolve().parents[1] / "analysis" / "data" / "synthetic_klc.csv"
+    monkeypatch.setenv("PPX_COHORT_PATH", str(tmp_path / "other.csv"))
+    assert bundled_cohort_path() == tmp_path / "other.csv"
 
 
 # --- broken cohorts: one problem each ----------------------------------------------
