@@ -141,8 +141,10 @@ def _component_suites_404(server: Flask) -> None:
 def create_app() -> Dash:
     """Build the multi-page app (Dash Pages) with its cache, session store, jobs backend and ops endpoints.
 
-    Stylesheets are served from ``app/assets`` (no CDN: the app works offline).
+    Stylesheets are served from ``app/assets`` (no CDN: the app works offline). The process's umask becomes
+    077, so every file the app or a library writes for it (sessions, cache, diskcache's job database) is 0600.
     """
+    os.umask(0o077)
     app = Dash(
         __name__,
         use_pages=True,

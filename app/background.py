@@ -65,7 +65,7 @@ from dash import CeleryManager, DiskcacheManager
 from flask import g, has_request_context
 
 from app import sessions
-from app.statedir import private_dir, state_root
+from app.statedir import private_dir, state_dir
 
 JOB_EXPIRE_S = 3600
 """Results and progress of a job are kept this long at most (less than a session's idle expiry)."""
@@ -77,7 +77,7 @@ STORES_MARK = "_ppx_stores_data"
 
 def default_jobs_dir() -> Path:
     configured = os.environ.get("PPX_JOBS_DIR")
-    return private_dir(Path(configured) if configured else state_root() / "jobs", "the jobs directory (PPX_JOBS_DIR)")
+    return private_dir(Path(configured) if configured else state_dir("jobs"), "the jobs directory (PPX_JOBS_DIR)")
 
 
 def _owner_scope() -> str:

@@ -46,7 +46,7 @@ from flask import Flask
 from flask_caching import Cache
 
 from app import sessions
-from app.statedir import private_dir, state_root, write_private
+from app.statedir import private_dir, state_dir, write_private
 
 cache = Cache()
 SHARED = "shared"
@@ -199,7 +199,7 @@ REDIS_PREFIX = "ppx:cache:"
 
 
 def default_cache_dir() -> Path:
-    return state_root() / "cache"
+    return state_dir("cache")
 
 
 def cache_redis_url() -> str | None:

@@ -34,6 +34,7 @@ from analysis.filters import FilterSpec
 from analysis.ingest import neutralise_formula
 from app.components.measure import longest_word_px, text_width_in, text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, PPTX_EAST_ASIAN_FONT, PPTX_LATIN_FONT
+from app.components.text import plain
 
 Cell = str | int | float | None
 FigureFormat = Literal["png", "svg", "pdf"]
@@ -408,7 +409,7 @@ def with_footer(figure: dict[str, Any], provenance: Provenance, width_px: int, f
     margin["b"] = int(margin.get("b", 10) + footer_px)
     layout["margin"] = margin
     footer = {
-        "text": "<br>".join(lines),
+        "text": "<br>".join(plain(line) for line in lines),
         "xref": "paper",
         "yref": "paper",
         "x": 0,

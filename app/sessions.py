@@ -43,7 +43,7 @@ from typing import Any, Protocol
 from flask import Flask, Response, g, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.statedir import private_dir, state_root, tree_size, write_private
+from app.statedir import private_dir, state_dir, tree_size, write_private
 
 SESSION_COOKIE = "ppx_session"
 META_KEY = "meta"
@@ -490,7 +490,7 @@ class RedisStore:
 
 def default_store_dir() -> Path:
     configured = os.environ.get("PPX_SESSION_DIR")
-    return Path(configured) if configured else state_root() / "sessions"
+    return Path(configured) if configured else state_dir("sessions")
 
 
 def with_db(url: str, db: int) -> str:

@@ -32,6 +32,11 @@ def state_root() -> Path:
     return Path(configured) if configured else Path(tempfile.gettempdir()) / f"ppx-{os.getuid()}"
 
 
+def state_dir(name: str) -> Path:
+    """``state_root()/name``, the root checked private first (a hostile parent could swap what is inside it)."""
+    return private_dir(state_root(), "the state directory (PPX_STATE_DIR)") / name
+
+
 def _check(path: Path, what: str) -> None:
     info = os.lstat(path)
     hint = f"remove it or point {what} elsewhere (see the README's Privacy section)"

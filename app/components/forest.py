@@ -11,6 +11,7 @@ from analysis.cox import CoxTerm
 from app.components.measure import text_width_px
 from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO
 from app.components.tables import fmt_hr, fmt_p_eq
+from app.components.text import plain
 
 ESTIMATE_COLOUR = OKABE_ITO[0]
 
@@ -64,7 +65,7 @@ def forest_figure(
         tickvals=ticks,
         ticktext=[f"{v:g}" for v in ticks],
     )
-    fig.update_yaxes(tickvals=rows, ticktext=list(labels), showgrid=False)
+    fig.update_yaxes(tickvals=rows, ticktext=[plain(label) for label in labels], showgrid=False)
     note_px = font_size - 2
     for row, label in zip(rows, text, strict=True):
         fig.add_annotation(

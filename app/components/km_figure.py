@@ -27,6 +27,7 @@ import plotly.io as pio
 from analysis.km import KMGroup, KMResult
 from app.components.measure import text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, INK, group_colour, level_label
+from app.components.text import plain
 
 TABLE_HEADING = "km-table-heading"
 P_VALUE = "km-p-value"
@@ -145,7 +146,7 @@ def risk_rows(
     """
     rows: list[tuple[str, list[str]]] = []
     for group in result.groups:
-        name = level_label(grouping, group.group)
+        name = plain(level_label(grouping, group.group))  # user text: inert in plotly
         by_time = {a.time: a for a in group.at}
         at = [by_time[t] for t in ticks]
         rows.append((name, [str(a.n_at_risk) for a in at]))
@@ -184,7 +185,7 @@ def km_figure_dict(
     colours: dict[str, str] = {}
     for position, group in enumerate(result.groups):
         colour = group_colour(grouping, group.group, position)
-        label = level_label(grouping, group.group)
+        label = plain(level_label(grouping, group.group))
         colours[label] = colour
         traces.extend(_curve_traces(group, f"{label} (n = {group.n})", colour, options))
     for key, texts in rows:

@@ -12,6 +12,7 @@ from analysis.schema import RESPONSES
 from app.components.measure import text_width_px
 from app.components.palette import FONT_FAMILY, RESPONSE_COLOURS, level_label
 from app.components.tables import fmt_p_eq, fmt_pct_ci, simple_table
+from app.components.text import plain
 
 
 def response_rows(result: ResponseResult) -> list[list[str]]:
@@ -54,7 +55,7 @@ def response_bar(result: ResponseResult, title: str = "", font_size: int = 13, h
 
     The legend sits above the bars (never over the x-axis title), the left margin fits the longest group name.
     """
-    names = [level_label(result.grouping, g.group) for g in result.groups]
+    names = [plain(level_label(result.grouping, g.group)) for g in result.groups]
     fig = go.Figure()
     for code in RESPONSES:
         counts = [dict(g.counts).get(code, 0) for g in result.groups]

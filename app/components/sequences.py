@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from analysis.postprog import SequenceFlows, TimeToTherapy
 from app.components.palette import NEUTRAL, group_colour, level_label
+from app.components.text import plain
 
 STAGE_TITLES: dict[str, str] = {
     "first_line": "First line",
@@ -50,7 +51,8 @@ def sankey_figure(flows: SequenceFlows) -> go.Figure:
         outflow[link.source] += link.count
         inflow[link.target] += link.count
     labels = [
-        f"{node_label(stage, value)} ({max(inflow[i], outflow[i])})" for i, (stage, value) in enumerate(flows.nodes)
+        f"{plain(node_label(stage, value))} ({max(inflow[i], outflow[i])})"
+        for i, (stage, value) in enumerate(flows.nodes)
     ]
     colours = [
         group_colour(stage, value, i) if stage in ("first_line", "pp_class") else NEUTRAL
