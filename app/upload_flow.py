@@ -46,13 +46,17 @@ def require_pending() -> datasets.PendingUpload:
 
 
 def read(encoding: str | None, sheet: str | None, progress: Progress | None = None) -> RawTable:
-    """Read this session's file as chosen and keep the result (unreadable: kept as such, DataError raised)."""
+    """Read this session's file as chosen and keep the result; DataError if it cannot be read (a file never
+    read before is then dropped: nothing is stored for a rejected file)."""
     upload = require_pending()
     try:
         raw = read_upload(upload.data, upload.filename, encoding=encoding, sheet=sheet, limits=upload_limits(),
                           progress=progress)  # fmt: skip
     except DataError:
-        datasets.set_pending_upload(datasets.PendingUpload(upload.filename, upload.data, None))
+        if upload.raw is None:  # a new file that cannot be read is refused: nothing of it is kept (issue 12)
+            discard()
+        else:  # a readable file re-read with another encoding or sheet stays, unreadable as chosen
+            datasets.set_pending_upload(datasets.PendingUpload(upload.filename, upload.data, None))
         raise
     datasets.set_pending_upload(datasets.PendingUpload(upload.filename, upload.data, raw))
     return raw

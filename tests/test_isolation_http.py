@@ -19,12 +19,14 @@ from typing import Any
 
 import pytest
 import requests
+from dash_jobs import dependency_with_input, run_job
 from servers import BIN, DashClient, Process, start_app
 from test_upload_privacy import MARKER_CENTER, marker_csv
 
 from analysis.ingest import read_upload, suggest_mapping
 from app import sessions
 from app.ids import Ids
+from bench.dash_payloads import Dependencies
 
 pytestmark = pytest.mark.slow
 
@@ -40,13 +42,26 @@ SURVIVAL_BY_CENTRE = {
 
 
 def upload(client: DashClient, data: bytes, filename: str = "victim-hospital.csv") -> str:
+    """Send the file (the receiving request), then run the read job it starts; both answers as text."""
     encoded = base64.b64encode(data).decode("ascii")
     gate = {"filename": filename, "size": len(data), "contents": f"data:text/csv;base64,{encoded}"}
     values = {f"{Ids.DATA_GATE}.data": gate, f"{Ids.DATA_ENCODING}.value": "detect"}
     body = client.deps.body(f"{Ids.DATA_UPLOAD_MESSAGE}.children", values, [f"{Ids.DATA_GATE}.data"])
     response = client.post(body)
     assert response.status_code == 200, response.text[:300]
-    return response.text
+    request = response.json()["response"].get(Ids.DATA_READ_REQUEST, {}).get("data")
+    if not request:
+        return response.text
+    dependency = dependency_with_input(client.deps.by_output.values(), f"{Ids.DATA_READ_REQUEST}.data")
+    read = Dependencies([dependency]).body(f"{Ids.DATA_READ_REQUEST}.data", {f"{Ids.DATA_READ_REQUEST}.data": request})
+
+    def post(payload: dict[str, Any], params: dict[str, str]) -> Any:
+        answer = client.post(payload, **params)
+        assert answer.status_code in (200, 204), answer.text[:300]
+        return answer.json() if answer.status_code == 200 else None
+
+    answer, _ = run_job(post, read)
+    return response.text + json.dumps(answer)
 
 
 def use(client: DashClient) -> str:
@@ -158,7 +173,8 @@ def test_rejected_files_are_not_stored_and_quotas_have_a_message(tmp_path: Path)
         assert "is a PNG image" in upload(client, b"\x89PNG\r\n\x1a\n" + b"\x00" * 5000, "photo.csv")
         assert "is empty" in upload(client, b"", "empty.csv")
         sessions_dir = tmp_path / "app" / "sessions"
-        assert [p for p in sessions_dir.rglob("*") if p.is_file() and not p.name.startswith(".")] == []
+        kept = [p for p in sessions_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        assert [p.name for p in kept if p.name != sessions.META_KEY] == []  # only the session's creation time
         big = marker_csv() * 1  # 5 rows fit; a 60 kB file is over a 20 kB session quota
         padded = big + b"\n".join([b""] + [big.splitlines()[1]] * 600)
         message = upload(client, padded, "big.csv")
