@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import dash_bootstrap_components as dbc
 from dash import Dash, set_props
 from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request
@@ -15,6 +14,7 @@ from analysis.errors import DataError
 from app import datasets, sessions
 from app.background import backend_name, background_manager
 from app.cache import cache_ready, init_cache
+from app.components.banner import dataset_banners
 from app.delivery import init_delivery
 from app.ids import Ids
 from app.limits import BodyLimit
@@ -68,13 +68,9 @@ def _callback_error(exc: Exception) -> Any:
     """Dash's on_error for every callback: a lost upload is told to its owner on the page; anything else
     goes on to Flask's error handlers (a 503 for a store outage, else a logged 500 without data)."""
     if isinstance(exc, datasets.LostUploadError):
-        set_props(Ids.SYNTHETIC_BANNER, {"children": lost_upload_alert()})
+        set_props(Ids.SYNTHETIC_BANNER, {"children": dataset_banners(datasets.bundled(), True, sessions.LOST_MESSAGE)})
         return None
     raise exc
-
-
-def lost_upload_alert() -> dbc.Alert:
-    return dbc.Alert(sessions.LOST_MESSAGE, color="danger", className="py-2 mb-2", id="lost-upload-alert")
 
 
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")

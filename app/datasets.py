@@ -151,6 +151,19 @@ def active_cohort() -> ValidatedCohort:
     return session_cohort() or bundled()
 
 
+LOST_MESSAGE = sessions.LOST_MESSAGE
+
+
+def cohort_and_notice() -> tuple[ValidatedCohort, bool]:
+    """For the page shell: the cohort in use and whether this browser's upload was found lost (then the
+    bundled cohort, and the pages say so until a new upload)."""
+    try:
+        cohort = active_cohort()
+    except LostUploadError:
+        return bundled(), True
+    return cohort, has_request_context() and sessions.current().lost
+
+
 def cohort_by_fingerprint(fingerprint: str) -> ValidatedCohort:
     """The cohort with this fingerprint, if this request may see it."""
     cohort = active_cohort()

@@ -11,7 +11,7 @@ from dash import Input, Output, callback, ctx, dcc, html, no_update
 from analysis.filters import FilterSpec, apply_filters, filter_options
 from analysis.schema import FIRST_LINE_DRUGS
 from app import datasets, urlstate
-from app.components.banner import dataset_badge, synthetic_banner
+from app.components.banner import dataset_badge, dataset_banners
 from app.components.filter_panel import FILTER_CONTROLS, controls_from_spec, filter_panel, spec_from_controls
 from app.ids import Ids
 
@@ -60,7 +60,7 @@ def _presenter_controls() -> html.Div:
 
 
 def shell() -> html.Div:
-    cohort = datasets.active_cohort()
+    cohort, upload_lost = datasets.cohort_and_notice()
     options = filter_options(cohort.frame)
     first_lines = tuple(d for d in FIRST_LINE_DRUGS if d in options.get("first_line", FIRST_LINE_DRUGS))
     return html.Div(
@@ -81,7 +81,11 @@ def shell() -> html.Div:
             ),
             dbc.Container(
                 [
-                    html.Div(synthetic_banner(cohort), id=Ids.SYNTHETIC_BANNER, className="ppx-synthetic-banner"),
+                    html.Div(
+                        dataset_banners(cohort, upload_lost, datasets.LOST_MESSAGE),
+                        id=Ids.SYNTHETIC_BANNER,
+                        className="ppx-synthetic-banner",
+                    ),
                     dbc.Row(
                         [
                             dbc.Col(

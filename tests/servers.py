@@ -74,10 +74,11 @@ class Process:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def start_redis(tmp: Path) -> tuple[Process, str]:
-    port = free_port()
+def start_redis(tmp: Path, port: int | None = None, extra: tuple[str, ...] = ()) -> tuple[Process, str]:
+    """redis-server on ``port`` (a free one by default; the same one to restart it), with ``extra`` arguments."""
+    port = port or free_port()
     argv = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    argv += ["--dir", str(tmp), "--protected-mode", "yes"]
+    argv += ["--dir", str(tmp), "--protected-mode", "yes", *extra]
     process = Process(argv, os.environ, tmp / "redis.log")
     url = f"redis://127.0.0.1:{port}/0"
 

@@ -197,3 +197,83 @@ def test_celery_worker_runs_background_jobs(redis_url: tuple[Process, str], tmp_
     finally:
         app_process.stop()
         worker.stop()
+
+
+def _values(client: redis.Redis) -> list[bytes]:
+    """Every value in this Redis database (strings, hashes, lists, sets), for a search."""
+    out: list[bytes] = []
+    for key in client.scan_iter(count=1000):
+        kind = client.type(key)
+        if kind == b"string":
+            out.append(client.get(key) or b"")
+        elif kind == b"hash":
+            out.extend(client.hgetall(key).values())
+        elif kind == b"list":
+            out.extend(client.lrange(key, 0, -1))
+        elif kind == b"set":
+            out.extend(client.smembers(key))
+        out.append(key)
+    return out
+
+
+def test_a_restarted_redis_tells_the_owner_and_forget_leaves_no_trace(
+    ppx_app: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    server, url = start_redis(tmp_path)
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    app_process, base = start_app(tmp_path, "a", {"REDIS_URL": url})
+    try:
+        cohort = _subset(120)
+        cohort.frame["center"] = "MARKER-REDIS-CENTRE"
+        token = _upload(ppx_app, monkeypatch, url, cohort, ttl=None)
+        owner = DashClient(base, cookie=token)
+        assert "n = 120 of 120" in owner.n_badge().text
+        figure = owner.callback("surv-figure.figure", {**SURVIVAL, "surv-group.value": "center", "url.search": ""})
+        assert "MARKER-REDIS-CENTRE" in figure.text
+        databases = [redis.Redis.from_url(sessions.with_db(url, db)) for db in (0, 1, 2)]
+        assert any(b"MARKER-REDIS-CENTRE" in v for db in databases for v in _values(db))
+        # Forget my data: nothing of the upload is left in any database
+        body = owner.deps.body("data-reload.href", {"data-forget.n_clicks": 1})
+        body = owner.deps.body("data-forget.n_clicks", {"data-forget.n_clicks": 1})
+        assert owner.post(body).status_code == 200
+        assert [v for db in databases for v in _values(db) if b"MARKER-REDIS-CENTRE" in v] == []
+        assert "n = 513 of 513" in owner.n_badge().text
+
+        # a second upload, then Redis restarts empty: its owner is told, not silently given the bundled cohort
+        token = _upload(ppx_app, monkeypatch, url, _subset(20), ttl=None)
+        owner = DashClient(base, cookie=token)
+        assert "n = 20 of 20" in owner.n_badge().text
+        server.stop()
+        server, _ = start_redis(tmp_path, port=port)
+        told = owner.n_badge(timeout=30)
+        assert told.status_code == 200 and "no longer on the server; upload it again" in told.text
+        assert "n = 513" not in told.text
+        page = owner.http.get(f"{base}/_dash-layout", timeout=30).text  # the notice stays on every page
+        assert "no longer on the server" in page
+    finally:
+        app_process.stop()
+        server.stop()
+
+
+def test_a_full_session_store_refuses_new_data_and_evicts_nobody(
+    ppx_app: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from analysis.errors import DataError
+
+    server, url = start_redis(tmp_path, extra=("--maxmemory", "3mb", "--maxmemory-policy", "noeviction"))
+    try:
+        kept: list[str] = []
+        refused = ""
+        for _ in range(100):  # ~63 kB per cohort
+            try:
+                kept.append(_upload(ppx_app, monkeypatch, url, _subset(513), ttl=None))
+            except DataError as exc:
+                refused = str(exc)
+                break
+        assert kept and refused, "the store never filled up"
+        assert "session store is unavailable" in refused and "could not be kept" in refused
+        for cookie in kept:  # every session stored before the store was full is still there
+            with in_session(ppx_app, cookie):
+                assert len(datasets.active_cohort().frame) == 513
+    finally:
+        server.stop()

@@ -23,6 +23,21 @@ def synthetic_banner(cohort: ValidatedCohort) -> dbc.Alert | None:
     )
 
 
+LOST_UPLOAD_ALERT = "lost-upload-alert"
+
+
+def lost_upload_alert(message: str) -> dbc.Alert:
+    """This browser's upload is no longer on the server (expired, or the store lost it): said on every page."""
+    return dbc.Alert(message, color="danger", className="py-2 mb-2", id=LOST_UPLOAD_ALERT)
+
+
+def dataset_banners(cohort: ValidatedCohort, upload_lost: bool, lost_message: str) -> list[dbc.Alert]:
+    """The banners above every page: a lost upload's notice, then the SYNTHETIC banner if it applies."""
+    banners = [lost_upload_alert(lost_message)] if upload_lost else []
+    synthetic = synthetic_banner(cohort)
+    return banners + ([synthetic] if synthetic is not None else [])
+
+
 def dataset_badge(cohort: ValidatedCohort) -> html.Span:
     """Name, n and short fingerprint of the dataset in use; an upload is named by its file, marked as yours."""
     name = cohort.name if cohort.synthetic else f"Your upload: {cohort.name}"
