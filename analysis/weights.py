@@ -46,6 +46,7 @@ from typing import Any, Literal, cast, get_args
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy.special import expit
 from scipy.stats import norm, rankdata
 
 from analysis.errors import DataError, EmptyGroupError
@@ -428,14 +429,14 @@ def _check_collinear(x: FloatArray, terms: list[str]) -> None:
 
 
 def _logistic(eta: FloatArray) -> FloatArray:
-    out: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(eta, -700, 700)))
+    out: FloatArray = expit(eta)
     return out
 
 
 def _deviance(y: FloatArray, mu: FloatArray, freq: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(y == 1, np.log(mu), np.log1p(-mu))
-    deviance: FloatArray = -2.0 * np.sum(freq * terms, axis=-1)
+    with np.errstate(divide="ignore"):
+        log_likelihood = np.log(np.where(y == 1, mu, 1 - mu))
+    deviance: FloatArray = -2.0 * np.sum(freq * log_likelihood, axis=-1)
     return deviance
 
 
@@ -455,33 +456,38 @@ def irls(
     """
     frequencies = np.ones((1, len(y))) if freq is None else np.atleast_2d(freq).astype(np.float64)
     n_fits, p = frequencies.shape[0], x.shape[1]
+    xt = np.ascontiguousarray(x.T)  # beta @ xt is several times faster than beta @ x.T
     if start is None:
         mu = np.broadcast_to((y + 0.5) / 2, frequencies.shape).copy()
         eta = np.log(mu / (1 - mu))
     else:
         beta_start = np.broadcast_to(start, (n_fits, p))
-        eta = beta_start @ x.T
+        eta = beta_start @ xt
         mu = _logistic(eta)
     deviance_old = _deviance(y, mu, frequencies)
     beta = np.zeros((n_fits, p))
     covariance = np.zeros((n_fits, p, p))
     active = np.ones(n_fits, dtype=bool)
+    rows, cols = np.triu_indices(p)
+    products = x[:, rows] * x[:, cols]  # X'WX of every fit is one matrix product: w @ products
     iterations = 0
     while iterations < GLM_MAXIT:
         iterations += 1
         variance = np.maximum(mu * (1 - mu), 1e-300)  # a fitted 0 or 1 (separation) is reported by the caller
         z = eta + (y - mu) / variance
-        w = frequencies * variance
-        for b in np.flatnonzero(active):
-            xtw = x.T * w[b]
-            information = xtw @ x
-            try:
-                covariance[b] = np.linalg.inv(information)
-            except np.linalg.LinAlgError:
-                covariance[b] = np.linalg.pinv(information)
-            beta[b] = covariance[b] @ (xtw @ z[b])
-        eta = np.where(active[:, None], beta @ x.T, eta)
-        mu = np.where(active[:, None], _logistic(eta), mu)
+        w = frequencies[active] * variance[active]
+        packed = w @ products
+        information = np.empty((len(w), p, p))
+        information[:, rows, cols] = packed
+        information[:, cols, rows] = packed
+        try:
+            inverse = np.linalg.inv(information)
+        except np.linalg.LinAlgError:
+            inverse = np.linalg.pinv(information)
+        covariance[active] = inverse
+        beta[active] = np.einsum("bij,bj->bi", inverse, (w * z[active]) @ x)
+        eta[active] = beta[active] @ xt
+        mu[active] = _logistic(eta[active])
         deviance = _deviance(y, mu, frequencies)
         converged = np.abs(deviance - deviance_old) / (np.abs(deviance) + 0.1) < GLM_EPSILON
         active &= ~converged
