@@ -106,6 +106,8 @@ class Provenance:
     masking: int | None = None
     caveats: tuple[str, ...] = ()
     """Plain-language caveats of the exported view (:func:`analysis.caveats.footer_text`), printed first."""
+    method: str | None = None
+    """How the numbers were adjusted (e.g. propensity weighting), printed in the footer when set."""
 
     @classmethod
     def of(
@@ -117,6 +119,7 @@ class Provenance:
         mask: int | None = None,
         today: date | None = None,
         caveats: tuple[str, ...] = (),
+        method: str | None = None,
     ) -> Provenance:
         return cls(
             dataset=cohort.name,
@@ -128,6 +131,7 @@ class Provenance:
             synthetic=cohort.synthetic,
             masking=mask,
             caveats=caveats,
+            method=method,
         )
 
     def parts(self) -> list[str]:
@@ -138,6 +142,7 @@ class Provenance:
             f"Dataset: {self.dataset} (fingerprint {self.short_fingerprint})",
             f"Filters: {self.filters}",
             f"n = {self.n}",
+            *([f"Method: {self.method}"] if self.method else []),
             f"Exported {self.day}",
             f"Post-Progression Explorer {self.version}",
         ]

@@ -70,6 +70,9 @@ class Ids(StrEnum):
     ADJ_BOOT_OUTPUT = "adj-boot-output"
     ADJ_BOOT_CURVES = "adj-boot-curves"
     ADJ_BOOT_TABLE = "adj-boot-table"
+    ADJ_EXPORT_PNG = "adj-export-png"
+    ADJ_EXPORT_XLSX = "adj-export-xlsx"
+    ADJ_DOWNLOAD = "adj-download"
     # cohort page
     COHORT_GROUP = "cohort-group"
     COHORT_TABLE1 = "cohort-table1"

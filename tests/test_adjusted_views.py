@@ -59,3 +59,28 @@ def test_figures_and_rows_from_a_comparison(cohort: pd.DataFrame) -> None:
     rows = summary_rows(result, "first_line")
     assert rows[0][0] == "HR Lenvatinib vs Sorafenib, unweighted" and rows[1][0].startswith("HR, weighted (ATE")
     assert rows[2][1].endswith("(CI: bootstrap below)")
+
+
+def test_exports_carry_the_method_in_their_footer(cohort: pd.DataFrame) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from analysis.cohort import load_bundled_cohort
+    from analysis.filters import FilterSpec
+    from app import exporting
+    from app.components.adjusted import export_tables, method_text
+
+    data = comparison_data(cohort, "first_line", "os", 6.0)
+    result = adjusted_comparison(
+        data.frame, data.treatment, list(DEFAULT_COVARIATES), data.time_col, data.event_col, reference="sorafenib"
+    )
+    method = method_text(result)
+    assert method.startswith("propensity-score weighting, ATE (inverse probability of treatment weights)")
+    assert "Age (years), Child-Pugh score" in method and "robust SE" in method
+    provenance = exporting.Provenance.of(load_bundled_cohort(), FilterSpec(), result.n, method=method)
+    assert f"Method: {method}" in provenance.text()
+    book = load_workbook(BytesIO(exporting.export_tables(export_tables(result, "first_line"), "xlsx", provenance)))
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value]
+    assert any(method in cell for cell in cells)
+    assert any(cell == "SMD after" for cell in cells)

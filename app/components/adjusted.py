@@ -15,30 +15,31 @@ from dash import dcc, html
 
 from analysis.adjusted import AdjustedComparison
 from analysis.weights import BALANCE_THRESHOLD, ESTIMAND_LABELS
+from app.components.export_tables import table_rows
 from app.components.km_figure import template, tick_times
 from app.components.palette import group_colour, level_label
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_num, fmt_p_eq, fmt_pct_ci, simple_table
+from app.exporting import ExportTable
 from app.ids import Ids
+from app.views import COX_CANDIDATES
 
 COMPARISONS: dict[str, str] = {
     "first_line": "First-line drug: lenvatinib vs sorafenib",
     "pp_landmark": "Post-progression therapy by the landmark vs not yet",
     "ici_lenvatinib": "ICI after progression by the landmark vs not (lenvatinib patients)",
 }
-COVARIATES: dict[str, str] = {
-    "age": "Age",
+_EXTRA_LABELS: dict[str, str] = {
     "child_pugh_score": "Child-Pugh score",
     "albi_score": "ALBI score",
-    "bclc": "BCLC stage",
-    "afp_high": "AFP ≥ 400 ng/mL",
-    "ecog": "ECOG PS",
-    "mvi": "Macrovascular invasion",
-    "ehs": "Extrahepatic spread",
-    "etiology": "Etiology",
-    "sex": "Sex",
-    "fib4": "FIB-4",
     "start_year": "Year of first-line start",
 }
+COVARIATES: dict[str, str] = {
+    column: COX_CANDIDATES.get(column) or _EXTRA_LABELS[column]
+    for column in (
+        "age", "child_pugh_score", "albi_score", "bclc", "afp_high", "ecog", "mvi", "ehs", "etiology", "sex", "fib4",
+        "start_year",
+    )
+}  # fmt: skip
 """Covariates the panel offers (column -> label), in menu order."""
 DEFAULT_COVARIATES: tuple[str, ...] = (
     "age", "child_pugh_score", "albi_score", "bclc", "afp_high", "ecog", "mvi", "ehs", "etiology"
@@ -160,6 +161,7 @@ def panel(endpoint_note: str = "") -> html.Div:
             covariates,
             dcc.Loading(html.Div(id=Ids.ADJ_OUTPUT), delay_show=150),
             bootstrap,
+            export_controls(),
         ],
         id=Ids.ADJ_PANEL,
         className="border rounded p-2 mb-3",
@@ -173,8 +175,13 @@ def _line(x: Sequence[float], y: Sequence[float | None], **style: Any) -> dict[s
     return {"type": "scatter", "x": list(x), "y": list(y), "mode": "lines", **style}
 
 
-def curves_figure(result: AdjustedComparison, grouping: str, *, bands: bool = False) -> dict[str, Any]:
-    """Weighted KM curves (solid) over the naive ones (dotted), with bootstrap bands when ``bands``."""
+def curves_figure(
+    result: AdjustedComparison, grouping: str, *, bands: bool = False, title: bool = True
+) -> dict[str, Any]:
+    """Weighted KM curves (solid) over the naive ones (dotted), with bootstrap bands when ``bands``.
+
+    ``title=False`` for exports: the legend then sits alone above the curves.
+    """
     traces: list[dict[str, Any]] = []
     band_of = {b.group: b for b in result.bands} if bands else {}
     estimand = {"ate": "ATE", "att": "ATT", "overlap": "overlap"}.get(result.estimand, result.estimand)
@@ -210,10 +217,10 @@ def curves_figure(result: AdjustedComparison, grouping: str, *, bands: bool = Fa
         "data": traces,
         "layout": {
             "template": template(),
-            "title": {"text": "Unweighted (dotted) and weighted (solid)", "x": 0.01},
+            "title": {"text": "Unweighted (dotted) and weighted (solid)" if title else "", "x": 0.01},
             "font": {"size": 12},
-            "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "traceorder": "normal"},
-            "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"},
+            "margin": {"l": 60, "r": 30, "t": 105, "b": 50},
             "modebar": {"orientation": "v"},
             "height": 460,
             "xaxis": {"title": {"text": "Months"}, "tickvals": list(ticks), "range": [0, ticks[-1] * 1.02]},
@@ -468,4 +475,64 @@ def bootstrap_block(result: AdjustedComparison | str, grouping: str) -> Any:
             ),
             html.Ul(notes, className="small text-muted") if notes else None,
         ]
+    )
+
+
+# ----------------------------------------------------------------------------- exports
+
+
+def method_text(result: AdjustedComparison) -> str:
+    """The method line of an export's footer."""
+    covariates = ", ".join(dict.fromkeys(term_label(b.covariate).split(" = ")[0] for b in result.weighting.balance))
+    trim = f", trimmed at the {result.weighting.summary.trim:g} quantile" if result.weighting.summary.trim else ""
+    boot = f"; {result.n_bootstrap} bootstrap resamples re-fitting the propensity model" if result.n_bootstrap else ""
+    return (
+        f"propensity-score weighting, {ESTIMAND_LABELS[result.estimand]}{trim}, from a logistic model of "
+        f"{covariates}; weighted Kaplan–Meier and Cox (robust SE){boot}"
+    )
+
+
+def export_tables(result: AdjustedComparison, grouping: str) -> list[ExportTable]:
+    """The summary (naive vs adjusted), the balance table and, after the bootstrap, its CIs, as export tables."""
+    summary = ExportTable(
+        "adjusted-summary",
+        "Adjusted comparison: unweighted vs weighted",
+        ("Quantity", "Estimate", "Detail"),
+        table_rows(summary_rows(result, grouping)),
+        notes=(CAVEAT, *result.warnings),
+    )
+    balance = ExportTable(
+        "adjusted-balance",
+        "Covariate balance (standardised mean differences)",
+        ("Covariate", "Mean treated", "Mean reference", "SMD before", "SMD after"),
+        table_rows(
+            (term_label(b.covariate), b.mean_treated, b.mean_reference, b.smd_unweighted, b.smd_weighted)
+            for b in result.weighting.balance
+        ),
+        notes=(f"Unweighted pooled SD as denominator; threshold {BALANCE_THRESHOLD:g}.",),
+    )
+    tables = [summary, balance]
+    if result.n_bootstrap:
+        tables.append(
+            ExportTable(
+                "adjusted-bootstrap",
+                "Weighted estimates with 95% bootstrap CIs",
+                ("Quantity", "Estimate (95% CI)"),
+                table_rows(bootstrap_rows(result, grouping)),
+                notes=tuple(result.notes),
+            )
+        )
+    return tables
+
+
+def export_controls() -> html.Div:
+    return html.Div(
+        [
+            dbc.Button(
+                "Figure (PNG)", id=Ids.ADJ_EXPORT_PNG, size="sm", color="secondary", outline=True, className="me-2"
+            ),
+            dbc.Button("Tables (XLSX)", id=Ids.ADJ_EXPORT_XLSX, size="sm", color="secondary", outline=True),
+            dcc.Download(id=Ids.ADJ_DOWNLOAD),
+        ],
+        className="mt-2",
     )

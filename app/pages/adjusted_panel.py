@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback
+from dash import Input, Output, State, callback, ctx
+from dash.dcc.express import send_bytes
+from dash.exceptions import PreventUpdate
 
-from app import datasets, urlstate
+from app import datasets, exporting, urlstate
 from app.adjusted_views import (
     BOOTSTRAP_RESAMPLES,
     DEFAULT_LANDMARK,
@@ -24,7 +26,7 @@ from app.adjusted_views import (
     describe,
 )
 from app.background import background_callback, log_job
-from app.components.adjusted import bootstrap_block, result_block
+from app.components.adjusted import bootstrap_block, curves_figure, export_tables, method_text, result_block
 from app.ids import Ids
 
 _INPUTS = (Ids.ADJ_COMPARISON, Ids.ADJ_COVARIATES, Ids.ADJ_ESTIMAND, Ids.ADJ_TRIM, Ids.ADJ_LANDMARK)
@@ -113,4 +115,41 @@ def run_adjusted_bootstrap(
     return bootstrap_block(result, grouping)
 
 
-__all__ = ["DEFAULT_LANDMARK", "options_of", "render_adjusted", "run_adjusted_bootstrap"]
+@callback(
+    Output(Ids.ADJ_DOWNLOAD, "data"),
+    Input(Ids.ADJ_EXPORT_PNG, "n_clicks"),
+    Input(Ids.ADJ_EXPORT_XLSX, "n_clicks"),
+    *[State(i, "value") for i in _INPUTS],
+    State(Ids.SURV_ENDPOINT, "value"),
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def export_adjusted(
+    _png: int | None,
+    _xlsx: int | None,
+    comparison: str | None,
+    covariates: list[str] | None,
+    estimand: str | None,
+    trim: str | None,
+    landmark: float | None,
+    endpoint: str | None,
+    search: str | None,
+) -> Any:
+    """The weighted curves (PNG) or the tables (XLSX), with the method in the provenance footer."""
+    options = options_of(comparison, covariates, estimand, trim, landmark, endpoint)
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    result = adjusted_view(cohort.fingerprint, spec, options)
+    if isinstance(result, str):
+        raise PreventUpdate
+    grouping, _ = describe(options)
+    provenance = exporting.Provenance.of(cohort, spec, result.n, method=method_text(result))
+    stem = f"ppx-adjusted-{options.comparison}-{options.estimand}-{cohort.short_fingerprint}"
+    if ctx.triggered_id == Ids.ADJ_EXPORT_PNG:
+        data = exporting.export_figure(curves_figure(result, grouping, title=False), "png", provenance)
+        return send_bytes(data, f"{stem}.png")
+    data = exporting.export_tables(export_tables(result, grouping), "xlsx", provenance)
+    return send_bytes(data, f"{stem}.xlsx")
+
+
+__all__ = ["DEFAULT_LANDMARK", "export_adjusted", "options_of", "render_adjusted", "run_adjusted_bootstrap"]
