@@ -55,6 +55,12 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m bench.run --out bench/results.json $(BENCH_ARGS)
 
+# What a user waits for, in headless Chromium against gunicorn: page load cold/warm, a filter click to the redrawn
+# KM (n = 513 and 50,000), the 3-slide deck download; medians of 7+; writes bench/browser.json (a few minutes).
+BENCH_BROWSER_ARGS ?=
+bench-browser: install sysdeps
+	$(BIN)/python -m bench.browser --out bench/browser.json $(BENCH_BROWSER_ARGS)
+
 # Locust, headless, 2 minutes on loopback: 50 users against gunicorn with 4 workers (REDIS_URL honoured).
 LOADTEST_ARGS ?=
 loadtest: install

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,9 @@ def wait_ready(url: str, timeout_s: float) -> None:
     raise TimeoutError(f"{url} not ready after {timeout_s:.0f} s")
 
 
-def start_gunicorn(port: int, workers: int, scratch: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    port: int, workers: int, scratch: Path, log: Path, extra_env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PPX_BIND": f"127.0.0.1:{port}",
@@ -59,6 +62,7 @@ def start_gunicorn(port: int, workers: int, scratch: Path, log: Path) -> subproc
         "PPX_CACHE_DIR": str(scratch / "cache"),
         "PPX_SESSION_DIR": str(scratch / "sessions"),
         "PPX_JOBS_DIR": str(scratch / "jobs"),
+        **(extra_env or {}),
     }
     env.pop("PPX_CACHE_TYPE", None)
     with log.open("wb") as handle:
