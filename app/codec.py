@@ -18,6 +18,7 @@ import dataclasses
 import io
 import json
 import struct
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -32,12 +33,13 @@ class CodecError(ValueError):
     """A stored blob is not one this codec wrote (or names a type it may not build)."""
 
 
-def _registry() -> dict[str, type[Any]]:
+def _registry(types: Sequence[type[Any]]) -> dict[str, type[Any]]:
+    """The analysis results a blob may hold, plus the caller's own dataclasses (``types``: the codec sits below
+    the modules that store values, so they name their types rather than the codec importing them)."""
     from analysis.cohort import Issue, ValidatedCohort, ValidationReport
     from analysis.ingest import RawTable
-    from app.datasets import PendingUpload
 
-    return {cls.__name__: cls for cls in (ValidatedCohort, ValidationReport, Issue, RawTable, PendingUpload)}
+    return {cls.__name__: cls for cls in (ValidatedCohort, ValidationReport, Issue, RawTable, *types)}
 
 
 def _frame_bytes(frame: pd.DataFrame) -> bytes:
@@ -68,10 +70,10 @@ def _encode(value: Any, parts: list[bytes], names: dict[type[Any], str]) -> Any:
     raise CodecError(f"cannot store a {type(value).__name__} value")
 
 
-def encode(value: Any) -> bytes:
+def encode(value: Any, types: Sequence[type[Any]] = ()) -> bytes:
     """One blob for ``value`` (a registered dataclass, possibly nested, with DataFrames and bytes inside)."""
     parts: list[bytes] = []
-    names = {cls: name for name, cls in _registry().items()}
+    names = {cls: name for name, cls in _registry(types).items()}
     header = json.dumps(_encode(value, parts, names), ensure_ascii=False, allow_nan=True).encode("utf-8")
     chunks = [MAGIC, _LEN.pack(len(header)), header]
     for part in parts:
@@ -100,7 +102,7 @@ def _decode(node: Any, parts: list[bytes], registry: dict[str, type[Any]]) -> An
     raise CodecError("a stored value has an unknown tag")
 
 
-def decode(blob: bytes) -> Any:
+def decode(blob: bytes, types: Sequence[type[Any]] = ()) -> Any:
     """The value :func:`encode` stored; CodecError for anything else."""
     if not blob.startswith(MAGIC):
         raise CodecError("not a stored value of this app")
@@ -120,6 +122,6 @@ def decode(blob: bytes) -> Any:
         raise CodecError("a stored value is empty")
     try:
         header = json.loads(chunks[0].decode("utf-8"))
-        return _decode(header, chunks[1:], _registry())
+        return _decode(header, chunks[1:], _registry(types))
     except (ValueError, TypeError, KeyError, IndexError, pa.ArrowException) as exc:
         raise CodecError(f"a stored value cannot be read: {type(exc).__name__}") from exc

@@ -43,7 +43,7 @@ def _read(key: str) -> object | None:
     if blob is None:
         return None
     try:
-        value: object = codec.decode(blob)
+        value: object = codec.decode(blob, types=(PendingUpload,))
     except codec.CodecError as exc:
         raise LostUploadError(f"{sessions.LOST_MESSAGE} (the stored copy could not be read)") from exc
     return value
@@ -51,7 +51,7 @@ def _read(key: str) -> object | None:
 
 def _write(key: str, value: object) -> None:
     try:
-        sessions.put(key, codec.encode(value))
+        sessions.put(key, codec.encode(value, types=(PendingUpload,)))
     except sessions.QuotaError as exc:
         raise DataError(str(exc)) from exc
     except sessions.StoreUnavailableError as exc:

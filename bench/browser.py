@@ -261,7 +261,11 @@ def run_size(n: int, repeats: int, workers: int) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(port, workers, scratch, scratch / "gunicorn.log", extra_env=env)
     try:
-        wait_ready(f"{base}/readyz", timeout_s=180)
+        try:
+            wait_ready(f"{base}/readyz", timeout_s=300)
+        except TimeoutError as exc:
+            log = (scratch / "gunicorn.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise TimeoutError(f"{exc}; gunicorn's log ends:\n{log}") from exc
         out: dict[str, Any] = {"n": n, "load_average_before": os.getloadavg()[0]}
         out |= page_loads(base, scratch, repeats)
         out |= filter_clicks(base, scratch, repeats)
@@ -284,14 +288,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 7:
         parser.error("--repeats must be at least 7 (medians of at least 7 repetitions)")
     workers = args.workers or max(2, min(8, 2 * (os.cpu_count() or 1)))
-    results = {
+    sizes: list[dict[str, Any]] = []
+    results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "setup": {"gunicorn_workers": workers, "repeats": args.repeats, "browser": "headless Chromium (Selenium)"},
         "cli_help": cli_help(args.repeats),
-        "sizes": [run_size(int(n), args.repeats, workers) for n in args.sizes.split(",")],
+        "sizes": sizes,
     }
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    for n in args.sizes.split(","):
+        sizes.append(run_size(int(n), args.repeats, workers))
+        Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")  # each size as it ends
     print(json.dumps(results, indent=2))
     return 0
 

@@ -1,9 +1,9 @@
 """The import graph, read with ``ast`` from the source (function-local imports included).
 
 Layers, bottom to top: ``analysis`` (pure) → ``app`` (Dash) → ``cli`` (the only place that imports both).
-Inside ``app``, ``app.exporting`` (file formats) sits below ``app.components`` (labels, figures,
-the export tables and the presenter), never the other way round; and no two project modules import each
-other, directly or through others.
+Inside ``app``, ``app.exporting`` (file formats) sits below the components that build exports (the export tables,
+the presenter), the pages and the layout, and uses only leaf helpers (palette, text measures); and no two project
+modules import each other, directly or through others.
 """
 
 from __future__ import annotations
@@ -77,13 +77,25 @@ def test_the_app_imports_nothing_from_the_cli() -> None:
     assert _violations(("app",), ("cli", "bench", "tests")) == []
 
 
-def test_exporting_sits_below_the_components() -> None:
-    found = [
-        f"app/exporting.py:{line} imports {name}"
-        for name, line in _imports("app.exporting", MODULES["app.exporting"])
-        if name.startswith(("app.components", "app.pages", "app.layout"))
-    ]
-    assert found == []
+def _reach(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for target in edges[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    return seen
+
+
+def test_exporting_sits_below_the_components_that_build_exports() -> None:
+    """The file-format layer uses only leaf helpers (palette, text measures, plain text), never a component, page
+    or layout that builds on it: the export tables and the presenter import ``app.exporting``, not the reverse."""
+    edges = _project_edges()
+    builds_on_exporting = {m for m, targets in edges.items() if "app.exporting" in targets}
+    below = _reach("app.exporting", edges)
+    assert {"app.components.export_tables", "app.components.presenter"} <= builds_on_exporting
+    above = builds_on_exporting | {"app.layout"} | {m for m in MODULES if m.startswith("app.pages")}
+    assert sorted(below & above) == []
 
 
 def _project_edges() -> dict[str, set[str]]:
