@@ -278,13 +278,34 @@ def run_size(n: int, repeats: int, workers: int) -> dict[str, Any]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def markdown_table(results: dict[str, Any]) -> str:
+    """The README's table, from a ``bench/browser.json``."""
+    lines = [
+        "| n | page load, cold | page load, warm | filter click → KM redrawn | … all callbacks done | 3-slide deck |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size in results["sizes"]:
+        deck = size.get("deck_download")
+        deck_text = f"{deck['median_warm_s']:.2f} s (first {deck['first_s']:.2f} s)" if deck else "–"
+        cold, warm, click = size["page_load_cold"], size["page_load_warm"], size["filter_click"]
+        lines.append(
+            f"| {size['n']:,} | {cold['median_settled_ms'] / 1000:.2f} s | {warm['median_settled_ms'] / 1000:.2f} s "
+            f"| {click['median_km_redrawn_ms']:.0f} ms | {click['median_settled_ms']:.0f} ms | {deck_text} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(ROOT / "bench" / "browser.json"))
     parser.add_argument("--sizes", default="513,50000", help="cohort sizes, comma-separated")
     parser.add_argument("--repeats", type=int, default=7, help="repetitions per interaction (at least 7)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument("--table", metavar="JSON", help="print the README's Markdown table from a results file")
     args = parser.parse_args(argv)
+    if args.table:
+        print(markdown_table(json.loads(Path(args.table).read_text(encoding="utf-8"))))
+        return 0
     if args.repeats < 7:
         parser.error("--repeats must be at least 7 (medians of at least 7 repetitions)")
     workers = args.workers or max(2, min(8, 2 * (os.cpu_count() or 1)))
