@@ -12,6 +12,7 @@ from flask import Flask, Response, jsonify, request
 
 from analysis.errors import DataError
 from app import datasets, sessions
+from app.auth import init_auth
 from app.background import backend_name, background_manager
 from app.cache import cache_ready, init_cache
 from app.components.banner import dataset_banners
@@ -159,6 +160,7 @@ def create_app() -> Dash:
 
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     server.config["MAX_CONTENT_LENGTH"] = int(MAX_REQUEST_MB * 1024 * 1024)
+    init_auth(app)  # first: nothing else runs for a request that is not signed in
     server.wsgi_app = BodyLimit(server.wsgi_app, int(MAX_REQUEST_MB * 1024 * 1024))  # type: ignore[method-assign]
     init_request_logging(server)
     init_delivery(server)

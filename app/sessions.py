@@ -180,7 +180,14 @@ def _from_cookie(value: str | None) -> Session | None:
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), str) or len(payload["s"]) < 32:
         return None
-    return Session(payload["s"], payload.get("d") == 1, current_user(), payload.get("l") == 1)
+    user = current_user()
+    if payload.get("u") != _user_tag(user):  # another user's cookie in this browser: not this user's session
+        return None
+    return Session(payload["s"], payload.get("d") == 1, user, payload.get("l") == 1)
+
+
+def _user_tag(user: str | None) -> str | None:
+    return None if user is None else _mac("user", user)[:16]
 
 
 def current() -> Session:
@@ -210,9 +217,11 @@ def _replace(session: Session) -> Session:
 def cookie_value() -> str:
     """The signed cookie value of this request's (possibly new) session."""
     session = current()
-    payload = {"s": session.sid, "d": 1 if session.has_data else 0}
+    payload: dict[str, Any] = {"s": session.sid, "d": 1 if session.has_data else 0}
     if session.lost:
         payload["l"] = 1
+    if session.user is not None:
+        payload["u"] = _user_tag(session.user)
     return str(_serializer().dumps(payload))
 
 

@@ -120,9 +120,12 @@ def start_app(tmp: Path, name: str, env: Mapping[str, str], workers: int = 1) ->
 class DashClient:
     """One browser: a cookie jar, the page's signed end_id, and the renderer's request bodies."""
 
-    def __init__(self, base: str, cookie: str | None = None, page: str = "/survival") -> None:
+    def __init__(
+        self, base: str, cookie: str | None = None, page: str = "/survival", auth: tuple[str, str] | None = None
+    ) -> None:
         self.base = base
         self.http = requests.Session()
+        self.http.auth = auth
         if cookie is not None:
             self.http.cookies.set("ppx_session", cookie, domain="127.0.0.1", path="/")
         index = self.http.get(f"{base}{page}", timeout=30).text
