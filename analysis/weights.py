@@ -765,3 +765,53 @@ def e_value(hr: float, ci: tuple[float, float], event_share: float) -> EValue:
         else f"rare outcome ({event_share:.0%} with the event): RR = HR"
     )
     return EValue(point=_e(rr), ci_limit=limit, rr=rr, common_outcome=common, method=method)
+
+
+def balance_for(
+    frame: pd.DataFrame, weighting: Weighting, columns: Sequence[str], *, categorical: Iterable[str] = ()
+) -> tuple[BalanceRow, ...]:
+    """Balance of any baseline columns under a weighting's weights, not only the propensity model's covariates.
+
+    ``frame`` must hold the patients of ``weighting`` (its index labels). A
+    numeric column gives one row; a text column or one named in
+    ``categorical`` one row per level (``COLUMN=LEVEL``). Patients without a
+    value are left out of that column's row; a column with one value is skipped.
+    """
+    if not weighting.rows:
+        raise DataError("this weighting keeps no per-patient weights (it was summarised for caching)")
+    forced = set(categorical)
+    data = frame.loc[list(weighting.rows)]
+    weights = np.asarray(weighting.weights, dtype=np.float64)
+    treated = np.asarray(weighting.is_treated, dtype=np.float64)
+    rows: list[BalanceRow] = []
+    for column in columns:
+        values = data[column]
+        present = values.notna().to_numpy()
+        if len(np.unique(treated[present])) < 2:
+            continue
+        numbers = None if column in forced else _numeric(values[present])
+        if numbers is not None:
+            names, matrix = [column], numbers[:, None]
+        else:
+            codes, labels = encode_groups(values[present])
+            names = [f"{column}={label}" for label in labels]
+            matrix = (codes[:, None] == np.arange(len(labels))[None, :]).astype(np.float64)
+        if matrix.shape[0] < 2 or np.ptp(matrix, axis=0).max() == 0:
+            continue
+        binary = [bool(set(np.unique(matrix[:, k])) <= {0.0, 1.0}) for k in range(matrix.shape[1])]
+        before, raw_1, raw_0 = standardised_differences(matrix, binary, treated[present], None)
+        after, mean_1, mean_0 = standardised_differences(matrix, binary, treated[present], weights[present])
+        rows += [
+            BalanceRow(
+                name,
+                binary[k],
+                float(raw_1[k]),
+                float(raw_0[k]),
+                float(mean_1[k]),
+                float(mean_0[k]),
+                float(before[k]),
+                float(after[k]),
+            )
+            for k, name in enumerate(names)
+        ]
+    return tuple(rows)

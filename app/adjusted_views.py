@@ -27,6 +27,8 @@ from analysis.errors import PPXError
 from analysis.filters import FilterSpec
 from analysis.postprog import landmark_frame
 from analysis.schema import ENDPOINTS
+from analysis.table1 import BASELINE_VARIABLES
+from analysis.weights import balance_for, weigh
 from app.cache import cache
 from app.components.adjusted import COMPARISONS, COVARIATES, DEFAULT_COVARIATES, ESTIMAND_CHOICES, TRIM_CHOICES
 from app.views import filtered
@@ -151,3 +153,24 @@ def adjusted_view(
         )
     except PPXError as exc:
         return f"No adjusted comparison: {exc}"
+
+
+WEIGHTED_SMD_NOTE = (
+    "Weighted SMD: after propensity-score weighting (ATE) of lenvatinib vs sorafenib on the clinical covariates "
+    "(age, Child-Pugh score, ALBI score, BCLC, AFP ≥ 400, ECOG, MVI, EHS, etiology); per level for a category."
+)
+
+
+@cache.memoize()
+def weighted_smd_view(fingerprint: str, spec: FilterSpec) -> dict[str, float] | str:
+    """|SMD| after ATE weighting of first-line drug, for every baseline column of Table 1 (name or COLUMN=LEVEL)."""
+    data = comparison_data(filtered(fingerprint, spec).frame, "first_line", "os", DEFAULT_LANDMARK)
+    if data.frame.empty:
+        return "No sorafenib or lenvatinib patients with these filters."
+    columns = [c for c in BASELINE_VARIABLES if c in data.frame.columns]
+    try:
+        weighting = weigh(data.frame, "first_line", list(DEFAULT_COVARIATES), reference="sorafenib")
+        rows = balance_for(data.frame, weighting, columns, categorical=("ecog",))
+    except PPXError as exc:
+        return f"No weighted SMD: {exc}"
+    return {row.covariate: abs(row.smd_weighted) for row in rows}

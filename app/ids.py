@@ -53,6 +53,7 @@ class Ids(StrEnum):
     BOOT_TABLE = "bootstrap-table"
     # adjusted comparison panel (propensity weighting)
     ADJ_PANEL = "adj-panel"
+    COHORT_WEIGHTED = "cohort-weighted-smd"
     ADJ_COMPARISON = "adj-comparison"
     ADJ_ESTIMAND = "adj-estimand"
     ADJ_TRIM = "adj-trim"

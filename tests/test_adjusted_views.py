@@ -84,3 +84,23 @@ def test_exports_carry_the_method_in_their_footer(cohort: pd.DataFrame) -> None:
     cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value]
     assert any(method in cell for cell in cells)
     assert any(cell == "SMD after" for cell in cells)
+
+
+def test_table_one_gets_a_weighted_smd_column(cohort: pd.DataFrame) -> None:
+    from analysis.table1 import BASELINE_VARIABLES, table_one
+    from analysis.weights import balance_for, weigh
+    from app.components.cohort_tables import table_one_rows, table_one_table, weighted_key
+
+    data = comparison_data(cohort, "first_line", "os", 6.0)
+    weighting = weigh(data.frame, "first_line", list(DEFAULT_COVARIATES), reference="sorafenib")
+    columns = [c for c in BASELINE_VARIABLES if c in data.frame.columns]
+    smd = {r.covariate: abs(r.smd_weighted) for r in balance_for(data.frame, weighting, columns, categorical=["ecog"])}
+    table = table_one(cohort, "first_line")
+    keys = [weighted_key(row) for row in table.rows]
+    assert {"age", "bclc=C", "ecog=2", "mvi", "albi_grade=2a"} <= set(keys) & set(smd)
+    rows = table_one_rows(table, smd)
+    plain = table_one_rows(table)
+    assert all(len(r) == len(p) + 1 for r, p in zip(rows, plain, strict=True))
+    ecog_2 = rows[keys.index("ecog=2")]
+    assert ecog_2[-1] == f"{smd['ecog=2']:.2f}" and float(ecog_2[-1]) < 0.1  # balanced after weighting
+    assert "SMD, weighted" in str(table_one_table(table, smd, "note").children[0].children[0])

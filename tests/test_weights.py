@@ -420,3 +420,17 @@ def test_adjustment_removes_confounding_by_liver_function() -> None:
     assert low < 1.0 < high
     assert abs(result.cox.coef) < abs(result.cox_naive.coef) / 3
     assert abs(result.weighting.balance[0].smd_weighted) < 0.1 < abs(result.weighting.balance[0].smd_unweighted)
+
+
+def test_balance_for_any_column_agrees_with_the_model_balance(rotterdam: pd.DataFrame) -> None:
+    """``balance_for`` (any baseline column, e.g. for Table 1) gives the model covariates the same SMDs as ``weigh``."""
+    from analysis.weights import balance_for
+
+    w = weigh(rotterdam, "hormon", ROTTERDAM_COVARIATES)
+    rows = {b.covariate: b for b in balance_for(rotterdam, w, [*ROTTERDAM_COVARIATES, "pid"])}
+    for b in w.balance:
+        assert rows[b.covariate].smd_weighted == pytest.approx(b.smd_weighted, rel=1e-12)
+        assert rows[b.covariate].smd_unweighted == pytest.approx(b.smd_unweighted, rel=1e-12)
+    assert "pid" in rows  # a column outside the model is balanced too
+    by_level = {b.covariate for b in balance_for(rotterdam, w, ["grade"], categorical=["grade"])}
+    assert by_level == {"grade=2", "grade=3"}

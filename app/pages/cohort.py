@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from app import datasets, urlstate
+from app.adjusted_views import WEIGHTED_SMD_NOTE, weighted_smd_view
 from app.components.cohort_tables import flow_table, table_one_table
 from app.components.palette import GROUPINGS
 from app.components.presenter import export_bar
@@ -41,6 +42,12 @@ def layout(t1_group: str | None = None, **_: Any) -> html.Div:
                 ),
                 className="mb-2",
             ),
+            dbc.Switch(
+                id=Ids.COHORT_WEIGHTED,
+                label="Weighted SMD column (propensity weighting of first-line drug)",
+                value=False,
+                className="small mb-2",
+            ),
             dcc.Loading(
                 [
                     html.Div(id=Ids.COHORT_TABLE1),
@@ -67,13 +74,22 @@ def remember_view(group: str, search: str | None) -> str:
     Output(Ids.COHORT_TABLE1, "children"),
     Output(Ids.COHORT_FLOW, "children"),
     Input(Ids.COHORT_GROUP, "value"),
+    Input(Ids.COHORT_WEIGHTED, "value"),
     State(Ids.URL, "search"),
 )
-def render(group: str, search: str | None) -> tuple[Any, Any]:
+def render(group: str, weighted: bool | None, search: str | None) -> tuple[Any, Any]:
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     view = cohort_view(cohort.fingerprint, spec, group if group in GROUPINGS else DEFAULT_GROUP)
     flow = flow_table(view.flow, view.n_total)
     if view.table is None:
         return dbc.Alert(view.message, color="secondary"), flow
-    return table_one_table(view.table), flow
+    if not weighted:
+        return table_one_table(view.table), flow
+    if view.table.grouping != "first_line":
+        note = dbc.Alert("The weighted SMD column is for Table 1 by first-line drug.", color="secondary")
+        return [note, table_one_table(view.table)], flow
+    smd = weighted_smd_view(cohort.fingerprint, spec)
+    if isinstance(smd, str):
+        return [dbc.Alert(smd, color="warning"), table_one_table(view.table)], flow
+    return table_one_table(view.table, smd, WEIGHTED_SMD_NOTE), flow
