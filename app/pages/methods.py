@@ -77,6 +77,24 @@ comparison and, beside the naive analysis, three corrected ones:
 On a simulated cohort in which therapy has no effect at all, the naive HR is about 0.53 while the time-varying
 and landmark HRs include 1 (the project's test suite checks this on every change).
 
+### Confounding: propensity-score weighting
+Who gets which drug is not random (lenvatinib for fitter livers and only from 2018; an ICI for patients who
+progressed well). The Survival page's **Adjusted comparison** panel weights the two groups to balance the chosen
+baseline covariates:
+- **Propensity model**: logistic regression of the treatment on the covariates, as R's `glm(family = binomial)`;
+  a category is dummy-coded against its first level. Its AUC says how well the covariates predict the treatment.
+- **Weights**: ATE (inverse probability of treatment), ATT (the treated population) or overlap weights (the
+  population where both treatments are plausible); optional trimming at the 99th or 95th percentile. The effective
+  sample size (Σw)²/Σw² per group and extreme weights (over 10 times the group's mean) are reported.
+- **Balance**: standardised mean differences before and after weighting, each over the unweighted pooled SD
+  (cobalt's convention), for every covariate and every level of a category; below 0.1 is the usual target.
+- **Outcome**: weighted Kaplan–Meier (R's `survfit(weights = w)`), weighted Cox with the robust sandwich SE
+  (`coxph(..., weights = w, robust = TRUE)`) and the RMST difference. The bootstrap (200 resamples within each group)
+  re-fits the propensity model in every resample, so its intervals include the uncertainty of the weights.
+- **E-value** (VanderWeele–Ding): how strongly an unmeasured confounder would have to be associated with both
+  treatment and death to explain the weighted HR away (the HR converted to a risk ratio for a common outcome).
+  Weighting balances only what was measured.
+
 ### Treatment sequences
 - Time from progression to post-progression therapy is an Aalen–Johansen cumulative incidence with death before
   therapy as a competing risk (as R's multi-state `survfit`).
