@@ -54,7 +54,7 @@ def wrap_to_width(text: str, width_px: float, font_px: float) -> list[str]:
     """Greedy word wrap of ``text`` into lines no wider than ``width_px`` (a word longer than the line stays whole)."""
     lines: list[str] = []
     current = ""
-    for word in (text or "").split():
+    for word in _words(text or "", width_px, font_px):
         candidate = f"{current} {word}" if current else word
         if current and text_width_px(candidate, font_px) > width_px:
             lines.append(current)
@@ -64,6 +64,27 @@ def wrap_to_width(text: str, width_px: float, font_px: float) -> list[str]:
     if current or not lines:
         lines.append(current)
     return lines
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _words(text: str, width_px: float, font_px: float) -> list[str]:
+    """Words to wrap: spaces separate Latin words; Japanese (no spaces) may break between any two characters."""
+    out: list[str] = []
+    for word in text.split():
+        if text_width_px(word, font_px) <= width_px or not any(_wide(c) for c in word):
+            out.append(word)
+            continue
+        chunk = ""
+        for char in word:
+            if chunk and text_width_px(chunk + char, font_px) > width_px:
+                out.append(chunk)
+                chunk = ""
+            chunk += char
+        out.append(chunk)
+    return out
 
 
 def longest_word_px(text: str, font_px: float) -> float:
