@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install sysdeps run test lint lint-docker typecheck pytest screenshots bench bench-browser loadtest lock data clean
+.PHONY: install sysdeps run test lint lint-docker typecheck pytest screenshots gallery bench bench-browser loadtest lock data clean
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ test: install sysdeps
 # Refresh the committed screenshots in docs/ (tests marked `screenshot`; a plain test run writes build/screenshots/).
 screenshots: install sysdeps
 	PPX_REFRESH_DOCS=1 $(BIN)/pytest -q -m screenshot
+
+# Refresh docs/gallery/: the figures on screen and in presenter mode at 1280x800 and 1600x1000, the exported
+# PNGs, and the slide deck rendered through LibreOffice (libreoffice-impress, when installed).
+gallery: install sysdeps
+	PPX_REFRESH_DOCS=1 $(BIN)/pytest -q -m screenshot tests/test_browser_figures.py tests/test_figures.py
 
 # Analysis vs lifelines, and the Survival page recompute at n = 513, 50,000 and 200,000 (a few minutes).
 BENCH_ARGS ?=

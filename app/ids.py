@@ -160,6 +160,7 @@ class Ids(StrEnum):
     PRESENT_MASK = "present-mask"
     PRESENT_FILTERS = "present-filters"
     PRESENT_VIEWPORT = "present-viewport"
+    DECK_TOAST = "deck-toast"
     PRESENT_SLOT = "present-figure-slot"
     PRESENT_BODY = "present-body"
     EXPORT_BUTTON = "export-button"  # pattern-matching type: {"type": EXPORT_BUTTON, "page": page, "fmt": format}

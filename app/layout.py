@@ -66,6 +66,14 @@ def shell() -> html.Div:
     return html.Div(
         [
             dcc.Location(id=Ids.URL, refresh="callback-nav"),
+            dbc.Toast(  # in the shell: a page re-rendered by the new deck= in the URL keeps it on screen
+                id=Ids.DECK_TOAST,
+                header="Presenter deck",
+                is_open=False,
+                dismissable=True,
+                duration=8000,
+                className="ppx-deck-toast",
+            ),
             dbc.Navbar(
                 dbc.Container(
                     [

@@ -8,6 +8,7 @@ Geometry is checked on the layout's numbers (margins, bands, estimated text widt
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -313,3 +314,42 @@ def test_the_cjk_font_is_installed_by_the_test_set_up_and_the_image() -> None:
     assert "fonts-noto-cjk" in (ROOT / "scripts" / "system-deps.sh").read_text()
     assert "fonts-noto-cjk" in (ROOT / "Dockerfile").read_text()
     assert "Noto Sans CJK JP" in FONT_FAMILY
+
+
+@pytest.mark.screenshot
+def test_gallery_of_exports_and_slides(browser: str, tmp_path: Path) -> None:
+    """The exported figures and the deck, as a reviewer sees them (``make gallery`` refreshes docs/gallery).
+
+    With ``make gallery`` the deck is also rendered through LibreOffice (``libreoffice-impress``, when installed),
+    as a presenter would open it; a plain test run writes the exported figures only.
+    """
+    from PIL import Image
+    from screenshots import screenshot_path
+
+    folder = screenshot_path("gallery/x").parent
+    folder.mkdir(parents=True, exist_ok=True)
+    exports = {
+        "export-km-pp_received-single.png": (ViewRef("km", "os", "pp_received"), "single"),
+        "export-km-first_line-double.png": (ViewRef(), "double"),
+        "export-forest-double.png": (ViewRef("cox", "os", covariates=("fib4", "disease_control", "pp_ici")), "double"),
+    }
+    for name, (ref, column) in exports.items():
+        _, png = presenter.export_view(ref, FilterSpec(), "png", column=column)
+        with Image.open(io.BytesIO(png)) as image:
+            small = image.convert("RGB")
+            small.thumbnail((900, 1200))
+            small.quantize(colors=64).save(folder / name, optimize=True)
+        assert (folder / name).stat().st_size > 5_000
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    if office is None or os.environ.get("PPX_REFRESH_DOCS") != "1":  # LibreOffice takes a minute: gallery only
+        return
+    refs = presenter.parse_deck("km.os.pp_group,response.first_line,cox.os.fib4-disease_control-pp_received-pp_ici")
+    _, deck = presenter.export_view(refs[0], FilterSpec(), "pptx", deck=refs)
+    (tmp_path / "deck.pptx").write_bytes(deck)
+    convert = [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")]
+    subprocess.run(convert, check=True, capture_output=True, timeout=180)
+    subprocess.run(["pdftoppm", "-png", "-r", "72", str(tmp_path / "deck.pdf"), str(tmp_path / "slide")], check=True)
+    for index, page in enumerate(sorted(tmp_path.glob("slide-*.png")), start=1):
+        with Image.open(page) as image:
+            image.convert("RGB").quantize(colors=64).save(folder / f"slide-{index}.png", optimize=True)
+    assert (folder / "slide-1.png").exists()

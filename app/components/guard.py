@@ -69,7 +69,7 @@ def guard_block(view: GuardView, command: str | None = None) -> Any:
     if c.landmark is not None:
         ticks = tuple(t for t in view.ticks if t <= max(view.ticks[-1] - view.landmark, 0) + 6)
         options = KMFigureOptions(
-            x_title=f"Months since the {view.landmark:g}-month landmark",
+            x_title="Months after the landmark",
             annotation=None if c.landmark.test is None else f"Log-rank {fmt_p_eq(c.landmark.test.p)}",
         )
         figure = km_figure(c.landmark.km, view.exposure, ticks, options)

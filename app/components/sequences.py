@@ -120,7 +120,7 @@ def time_to_therapy_figure(result: TimeToTherapy) -> go.Figure:
     fig.update_layout(
         title={"text": "Time from progression to post-progression therapy (death as a competing risk)", "x": 0.01},
         xaxis={"title": {"text": "Months since progression"}, "range": [0, x_end]},
-        yaxis={"title": "Cumulative share treated", "tickformat": ".0%", "range": [0, 1]},
+        yaxis={"title": "Cumulative share treated", "tickformat": ".0%", "range": [0, 1], "ticklabelstandoff": 6},
         template="plotly_white",
         height=380,
         margin={"l": 60, "r": 20, "t": 60, "b": 50},

@@ -293,14 +293,14 @@ def download_view(clicks: list[int | None], mask_on: bool | None, search: str | 
 
 @callback(
     Output(Ids.URL, "search", allow_duplicate=True),
-    Output({"type": Ids.DECK_ADD, "page": ALL}, "children"),
-    Output({"type": Ids.EXPORT_NOTE, "page": ALL}, "children", allow_duplicate=True),
+    Output(Ids.DECK_TOAST, "children"),
+    Output(Ids.DECK_TOAST, "is_open"),
     Input({"type": Ids.DECK_ADD, "page": ALL}, "n_clicks"),
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[Any, list[Any], list[str]]:
-    """Append the page's current view to the presenter's deck in the URL, and say so beside the button."""
+def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[Any, str, bool]:
+    """Append the page's current view to the presenter's deck in the URL, and say so in a toast."""
     trigger = ctx.triggered_id
     if not any(clicks) or not isinstance(trigger, dict):
         raise PreventUpdate
@@ -308,10 +308,7 @@ def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[Any, list
     deck = list(presenter.parse_deck(query.get("deck")))
     ref = presenter.ref_for_page(str(trigger["page"]), query)
     if len(deck) >= presenter.MAX_DECK:
-        full = f"The deck is full ({presenter.MAX_DECK} slides)."
-        return no_update, [no_update for _ in clicks], [full for _ in clicks]
+        return no_update, f"The deck is full ({presenter.MAX_DECK} slides).", True
     deck.append(ref)
-    labels = [f"Add to deck ({len(deck)})" for _ in clicks]
-    note = f"✓ Added to the deck as slide {len(deck)}: {presenter.view_title(ref)}. Switch Presenter on to show it."
-    notes = [note for _ in clicks]
-    return urlstate.with_view(search, {"deck": presenter.deck_text(deck)}), labels, notes
+    note = f"Added as slide {len(deck)} of {len(deck)}: {presenter.view_title(ref)}. Switch Presenter on to show it."
+    return urlstate.with_view(search, {"deck": presenter.deck_text(deck)}), note, True
