@@ -1,6 +1,6 @@
 """Kaplan–Meier estimates that agree with R's ``survival`` package.
 
-Conventions (each one is explained in ``docs/conventions-km.md``):
+Conventions (also explained on the dashboard's Methods page, ``app/pages/methods.py``):
 
 - **Confidence intervals** of the survival curve are pointwise 95% intervals
   on the Greenwood variance, with the transform chosen by ``conf_type``:
@@ -11,9 +11,12 @@ Conventions (each one is explained in ``docs/conventions-km.md``):
   the midpoint between the start of that flat piece and the next drop. The
   CI bounds are found the same way on the lower and upper CI curves.
   ``None`` means "not reached".
-- **Number at risk at t** is the number of patients still followed at t
-  (time >= t, and entered before t under left truncation), as R's
-  ``summary(survfit, times=)``. Cumulative events and censored counts include t.
+- **Number at risk at t** is the number of patients under observation at t
+  (time >= t, and entered before t under left truncation). Without delayed
+  entry this is R's ``summary(survfit, times=)``; with delayed entry R reports
+  the risk set at the next observed time instead (it counts patients who enter
+  between t and that time), which we do not: a Simon–Makuch treated curve has 0
+  at risk at month 0. Cumulative events and censored counts include t.
 - **Beyond the last follow-up** the survival is unknown (``None``; R's
   ``summary(..., extend=FALSE)`` drops the row) unless the curve has already
   reached 0. Counts stay defined: 0 at risk, all events and censorings counted.

@@ -432,3 +432,19 @@ def test_returns_frozen_dataclass() -> None:
     assert isinstance(group, KMGroup)
     with pytest.raises(AttributeError):
         group.n = 3  # type: ignore[misc]
+
+
+def test_number_at_risk_with_delayed_entry_counts_who_is_under_observation_at_t() -> None:
+    # R (the stated difference, README "ppx km" and the Methods page):
+    #   d <- data.frame(start = c(0,0,0,2,3,5), stop = c(4,6,1,7,8,9), ev = c(1,0,1,1,0,1))
+    #   s <- summary(survfit(Surv(start, stop, ev) ~ 1, data = d), times = c(0, 1, 1.5, 2.5, 5, 6, 8.5))
+    #   s$n.risk -> 3 3 4 4 4 4 1   (the risk set at the next observed time: 4 at t = 1.5 counts the two
+    #   patients who enter at 2 and 3); s$surv -> 1 0.666666666666667 0.666666666666667 0.666666666666667 0.5 0.5
+    #   0.333333333333333 (identical to ours). We count start < t <= stop (at t = 0: start <= 0): who is at risk at t.
+    times = [0, 1, 1.5, 2.5, 5, 6, 8.5]
+    result = kaplan_meier([4, 6, 1, 7, 8, 9], [1, 0, 1, 1, 0, 1], entry=[0, 0, 0, 2, 3, 5], times=times)
+    assert [a.n_at_risk for a in result.at] == [3, 3, 2, 3, 3, 4, 1]
+    assert_allclose([a.survival for a in result.at], [1, 2 / 3, 2 / 3, 2 / 3, 0.5, 0.5, 1 / 3], rtol=1e-12)
+    # Without delayed entry the two definitions agree: R summary(survfit(Surv(stop, ev) ~ 1), times = ...)$n.risk
+    plain = kaplan_meier([4, 6, 1, 7, 8, 9], [1, 0, 1, 1, 0, 1], times=times)
+    assert [a.n_at_risk for a in plain.at] == [6, 6, 5, 5, 4, 4, 1]

@@ -82,6 +82,17 @@ def guard_block(view: GuardView, command: str | None = None) -> Any:
         title = "Simon–Makuch: patients move to the treated curve when therapy starts"
         figures.append(dbc.Col(small_figure(title, "simon-makuch-figure", figure), lg=6))
     notes = [html.Div(n, className="small text-muted") for n in c.notes]
+    if c.simon_makuch is not None:
+        notes.append(
+            html.Div(
+                "Simon–Makuch risk table: patients under observation at each time (entered the curve before it and "
+                "still followed), so the treated curve starts with 0 at month 0. R's summary(survfit(Surv(start, "
+                "stop, event)), times = t) reports the risk set at the next observed time instead, which counts "
+                "patients who start therapy later.",
+                className="small text-muted",
+                id="simon-makuch-risk-note",
+            )
+        )
     return html.Div(
         [
             html.H3("Corrected for immortal time", className="h6 mt-3"),

@@ -28,8 +28,11 @@ METHODS_MD = """
   Stata and lifelines), *log* (R's `survfit` default) or *plain*. The page names the type used under its table.
 - **Median** survival is the first time the curve reaches 0.5 or below (R's convention, taking the midpoint where the
   curve is flat at exactly 0.5); its CI comes from where the CI curves cross 0.5. *NR* = not reached.
-- **Number at risk** at time t is the number of patients still followed with time ≥ t, as in R's
-  `summary(survfit, times = t)`. Event and censored rows are cumulative counts up to and including t.
+- **Number at risk** at time t is the number of patients under observation at t: still followed (time ≥ t) and,
+  with delayed entry (Simon–Makuch curves, `ppx km --start`), entered before t. Without delayed entry this is R's
+  `summary(survfit, times = t)`. With delayed entry R reports instead the risk set at the next observed time after t,
+  which counts patients who enter later (R shows 72 treated "at month 0" on the Simon–Makuch curve, where nobody is
+  treated yet); we show who is at risk at t itself. Event and censored rows are cumulative counts up to and including t.
 - **RMST** (restricted mean survival time) is the area under the curve up to τ, with R's standard error.
 - **Median follow-up** uses the reverse Kaplan–Meier method (censoring treated as the event).
 - **Bootstrap CIs** (Survival page button, a background job): 2,000 stratified resamples (patients drawn with
@@ -42,14 +45,21 @@ METHODS_MD = """
 - **Log-rank** test (R `survdiff`, rho = 0) for two or more groups; weighted alternatives: Wilcoxon
   (Gehan–Breslow), Tarone–Ware, Peto–Peto, Fleming–Harrington (p, q); FH(1, 0) equals `survdiff(rho = 1)`.
 - **Pairwise** tests are adjusted with Holm's method (or Benjamini–Hochberg in the CLI).
-- No p-value is shown where a comparison is undefined (one group, or no events); groups with fewer than 10 patients
-  are flagged.
+- No p-value is shown where a comparison is undefined (one group, no events, or zero variance, e.g. delayed entry
+  in a tiny sample: it reads *undefined*, never χ² = 0, p = 1); an undefined pair is left out of the Holm / BH
+  adjustment, as R's `p.adjust` leaves out NA. When the variance matrix is singular the degrees of freedom are its
+  rank (as the score test of R's `coxph`). Groups with fewer than 10 patients are flagged.
 
 ### Cox proportional hazards
 - Partial likelihood with **Efron** ties, as R's `coxph` default. Wald 95% CIs and p-values per term; the
   likelihood-ratio test for the model; Harrell's concordance as R reports it.
 - Categorical covariates are coded against a stated reference level.
 - Fewer than 10 events per parameter triggers a warning.
+- A hazard ratio that is **not estimable** (a group with no events: an infinite bound) has no Wald p-value; the
+  likelihood-ratio and score (log-rank) tests are shown instead, named.
+- **Sparse levels** (fewer than 5 patients or 2 events) of a categorical covariate are flagged in the univariate
+  screen and the model; *Merge sparse levels* merges each into the adjacent level of its order (stated on the page;
+  `ppx cox --merge-sparse`).
 - The **proportional-hazards check** reproduces R's `cox.zph` (Kaplan–Meier time transform): per-term and global
   chi-square tests. When it fails, read restricted mean survival time or fixed-time differences instead of one HR.
 
@@ -57,6 +67,20 @@ METHODS_MD = """
 - **ORR** = CR + PR; **DCR** = CR + PR + SD; denominators include non-evaluable patients (NE).
 - 95% CIs are exact (Clopper–Pearson). Groups are compared with Pearson's chi-square test without continuity
   correction when every expected count is at least 5, otherwise Fisher's exact test; the test used is stated.
+  Fisher's test is exact (R `fisher.test`) for every table it can enumerate in about 0.1 s; beyond that its p-value
+  is simulated from 20,000 random tables with the same margins (seeded, so reproducible), as R's
+  `fisher.test(simulate.p.value = TRUE, B = 20000)`, and the note says so. Table 1 uses the same rule.
+
+### Variables defined after time zero (immortal-time caveat)
+- One rule (`analysis/caveats.py`) says which groupings and covariates are known only after an endpoint's time
+  zero: post-progression therapy, its class, ICI and the ICI / other / none grouping (after progression: OS, PFS and
+  PPS); best response, disease control and objective response (after the first response assessment: OS and PFS);
+  progression (OS).
+- Wherever such a variable groups or adjusts a survival comparison — the Survival page, the Cox page's model (the
+  study's model included), slides, the footer of every export and the CLI (a note on stderr and a `warnings` list in
+  the JSON) — the naive result carries the caveat and, where the data allow (post-progression therapy and ICI,
+  which start at `pp_start`), the time-varying Cox model beside it. Response has no date in the cohort, so no
+  time-varying counterpart can be built; the caveat says so.
 
 ### Baseline table
 - Continuous variables: median (IQR), compared with the Wilcoxon rank-sum (two groups) or Kruskal–Wallis test.
