@@ -15,7 +15,19 @@ from dash.exceptions import PreventUpdate
 from analysis.filters import FilterSpec
 
 VIEW_KEYS: frozenset[str] = frozenset(
-    {"endpoint", "group", "test", "conf", "show", "covariates", "pairwise", "resp_group", "t1_group", "landmark"}
+    {
+        "endpoint",
+        "group",
+        "test",
+        "conf",
+        "show",
+        "covariates",
+        "pairwise",
+        "resp_group",
+        "t1_group",
+        "landmark",
+        "merge",
+    }
 ) | frozenset({"present", "deck", "slide"})  # presenter/export: presenter mode, its deck and the current slide
 
 
