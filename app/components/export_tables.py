@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from analysis.cox import CoxTerm
 from analysis.response import AssociationTest, Proportion
 from analysis.schema import ENDPOINTS, RESPONSES
 from app.components.palette import grouping_phrase, level_label
-from app.components.tables import fmt_hr, fmt_p_eq
+from app.components.tables import estimable, fmt_hr, fmt_p_eq
 from app.exporting import SUPPRESSED, Cell, ExportTable, mask_count, masked
 from app.views import COX_CANDIDATES, CohortView, CoxView, ResponseView, SurvivalView, term_label
 
 
 def table_rows(rows: Iterable[Sequence[Cell]]) -> tuple[tuple[Cell, ...], ...]:
     return tuple(tuple(row) for row in rows)
-
-
 
 
 def _label(grouping: str | None, level: str) -> str:
@@ -95,7 +94,16 @@ def _hr_note(view: SurvivalView) -> str | None:
         return view.cox_note
     term = view.cox.terms[0]
     level, reference = _label(view.grouping, term.level or ""), _label(view.grouping, term.reference or "")
+    if not estimable(term.hr, term.ci):  # no Wald p beside "not estimable": the score (log-rank) test, named
+        return (
+            f"Cox HR {level} vs {reference}: {fmt_hr(term.hr, term.ci)}, score test {fmt_p_eq(view.cox.score_test.p)}"
+        )
     return f"Cox HR {level} vs {reference}: {fmt_hr(term.hr, term.ci)}, Wald {fmt_p_eq(term.p)}"
+
+
+def _wald_p(term: CoxTerm) -> float | None:
+    """The Wald p of an estimable HR; None (an empty cell) when the HR is not estimable."""
+    return term.p if estimable(term.hr, term.ci) else None
 
 
 def _notes(notes: Iterable[str | None]) -> tuple[str, ...]:
@@ -108,12 +116,15 @@ def cox_export(view: CoxView, mask: int | None = None) -> ExportTable:
     notes: list[str | None] = [view.model_note]
     if view.model is not None:
         m = view.model
-        rows = [(term_label(t), t.hr, t.ci[0], t.ci[1], t.coef, t.se, t.p) for t in m.terms]
+        rows = [(term_label(t), t.hr, t.ci[0], t.ci[1], t.coef, t.se, _wald_p(t)) for t in m.terms]
         notes.append(
             f"n = {mask_count(m.n, mask)}, events = {mask_count(m.events, mask)}; Efron ties; Wald 95% CIs. "
             f"Likelihood-ratio test: chi-square {m.lr_test.statistic:.3f} on {m.lr_test.df} df, p = {m.lr_test.p:.3g}. "
             f"Concordance {m.concordance:.3f}."
         )
+    if view.time_varying is not None:
+        shown = "; ".join(f"{term_label(t)} {fmt_hr(t.hr, t.ci)}" for t in view.time_varying.terms)
+        notes.append(f"Time-varying counterpart (therapy and ICI switched on at their start): {shown}.")
     header = ("Term", "HR", "95% CI lower", "95% CI upper", "Coefficient", "SE", "p")
     return ExportTable("cox", "Cox model (multivariable)", header, table_rows(rows), _notes(notes))
 
@@ -126,7 +137,7 @@ def cox_screen_export(view: CoxView, mask: int | None = None) -> ExportTable:
             rows.append((COX_CANDIDATES.get(row.covariate, row.covariate), None, None, None, None, None, row.note))
             continue
         events = mask_count(row.result.events, mask)
-        rows += [(term_label(t), t.hr, t.ci[0], t.ci[1], t.p, events, row.note) for t in row.result.terms]
+        rows += [(term_label(t), t.hr, t.ci[0], t.ci[1], _wald_p(t), events, row.note) for t in row.result.terms]
     header = ("Covariate", "HR", "95% CI lower", "95% CI upper", "p", "Events", "Note")
     return ExportTable("cox_screen", "Cox univariate screen", header, table_rows(rows))
 

@@ -26,7 +26,7 @@ from app import exporting
 from app.components import export_tables
 from app.components.km_figure import KMFigureOptions, km_figure_dict, layout_km
 from app.components.palette import GROUPINGS, INK, grouping_phrase, level_label
-from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
+from app.components.tables import estimable, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
 from app.views import (
     COX_CANDIDATES,
@@ -334,7 +334,7 @@ def slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | No
         model = cox_view(fingerprint, spec, ref.endpoint, ref.covariates).model
         if model is None:
             return None
-        terms = [(term_label(t), fmt_hr(t.hr, t.ci), fmt_p(t.p)) for t in model.terms]
+        terms = [(term_label(t), fmt_hr(t.hr, t.ci), fmt_p(t.p) if estimable(t.hr, t.ci) else "–") for t in model.terms]
         return SlideTable(("Term", "HR (95% CI)", "p"), tuple(terms))
     return None
 
