@@ -81,3 +81,11 @@ def landmark_command(data: str, spec: FilterSpec, landmark: float, exposure: str
     parts = ["ppx", "landmark", "--data", data, "--landmark", f"{landmark:g}", "--group", exposure]
     query = spec.to_query()
     return _join([*parts, "--filters", query] if query else parts)
+
+
+def emulate_command(data: str, spec: FilterSpec, grace: float, therapy: str, n_bootstrap: int, seed: int) -> str:
+    """``ppx emulate`` for the target-trial panel."""
+    parts = ["ppx", "emulate", "--data", data, "--grace", f"{grace:g}", "--therapy", therapy]
+    parts += ["--bootstrap", str(n_bootstrap), "--seed", str(seed)]
+    query = spec.to_query()
+    return _join([*parts, "--filters", query] if query else parts)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from analysis.cohort import load_cohort
 from analysis.emulate import DEFAULT_BASELINE, THERAPIES, EmulationResult, emulate_trial, emulation_rows
 from analysis.ingest import neutralise_frame
+from cli.common import add_filter_option, cohort_frame, note, parse_filters
 from cli.jsonout import dumps
 from cli.km import parse_times
 
@@ -49,12 +49,16 @@ def register(subparsers: Any) -> None:
         help="truncate weights at this percentile (default: only if they explode, at the 99th)",
     )  # fmt: skip
     parser.add_argument("--rows", default=None, metavar="FILE", help="also write the weighted clone rows (CSV)")
+    add_filter_option(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    cohort = load_cohort(args.data)
+    spec = parse_filters(args.filters)
+    frame = cohort_frame(args.data, spec)
+    if not spec.is_empty:
+        note("emulate", f"filters: {spec.describe()} ({len(frame)} patients)")
     options: dict[str, Any] = {
         "grace": args.grace,
         "therapy": args.therapy,
@@ -63,11 +67,11 @@ def run(args: argparse.Namespace) -> int:
         "truncation": args.truncate,
     }
     result = emulate_trial(
-        cohort.frame, times=parse_times(args.times), tau=args.tau, n_bootstrap=args.bootstrap, seed=args.seed,
+        frame, times=parse_times(args.times), tau=args.tau, n_bootstrap=args.bootstrap, seed=args.seed,
         **options,
     )  # fmt: skip
     if args.rows:
-        rows = emulation_rows(cohort.frame, **options)
+        rows = emulation_rows(frame, **options)
         neutralise_frame(rows).to_csv(args.rows, index=False, float_format="%.12g")
     if args.json:
         print(dumps(result.to_dict()))

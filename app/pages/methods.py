@@ -119,6 +119,34 @@ baseline covariates:
   treatment and death to explain the weighted HR away (the HR converted to a risk ratio for a common outcome).
   Weighting balances only what was measured.
 
+### Target-trial emulation of post-progression therapy (clone–censor–weight)
+The landmark, time-varying and Simon–Makuch analyses remove immortal time but not **confounding by indication**:
+patients fit at progression (Child-Pugh A, ECOG 0–1) are both treated more often, and sooner, and live longer.
+The target-trial panel (Survival page, post-progression grouping; Study page) asks the question as a trial would:
+- **Time zero** is progression; **eligible** are patients who progressed and were alive and followed after that day
+  (the eligibility flow shows who is excluded and why).
+- **Two strategies**: "start the therapy (any, or an ICI) within G months" and "do not start it within G months"
+  (G, the grace period, is chosen on the panel). Every eligible patient is **cloned** into both arms.
+- **Censoring on deviation**: a "no therapy" clone is censored the day therapy starts within G; a "therapy" clone
+  still untreated and followed at G is censored at G. A patient who dies within G before any therapy fits both
+  strategies and keeps the death in both arms.
+- **Weights**: the clones that stay are weighted by the inverse of their probability of staying, from a pooled
+  logistic regression of therapy start over weekly intervals of the grace period, given the measurements at
+  progression (Child-Pugh score, ALBI, ECOG, log AFP; Child-Pugh B or worse and ECOG 2 or worse as terms of their
+  own) and baseline covariates (age, Child-Pugh score, ALBI, ECOG, log AFP, disease control). Weights are not
+  truncated unless one exceeds 30; then they are truncated at the 99th percentile and the panel says so. The
+  effective sample size per arm is shown.
+- **Estimates**: weighted Kaplan–Meier per arm from progression, the weighted Cox hazard ratio of the arms (Efron
+  ties, as R's `coxph(Surv(start, stop, event) ~ arm, weights = w)` on the clone rows) and the RMST difference at
+  12 months. **95% CIs** come from 200 bootstrap resamples of patients; each resample re-runs the whole procedure
+  (model, weights, curves, Cox).
+- Without the measurements at progression the emulation adjusts for baseline only and says so plainly: confounding
+  by fitness at progression then remains. Nothing unrecorded (frailty the notes do not capture) can be adjusted.
+
+On simulated cohorts with a known answer (fitter patients treated more often and sooner), the test suite checks
+that with no effect the naive HR is far below 1 and the emulation's CI contains 1, and that a true HR of 0.7 is
+recovered with a CI excluding 1.
+
 ### Treatment sequences
 - Time from progression to post-progression therapy is an Aalen–Johansen cumulative incidence with death before
   therapy as a competing risk (as R's multi-state `survfit`).

@@ -9,8 +9,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from app import datasets, urlstate
+from app.components.emulation import panel as emulation_panel
 from app.components.study_cards import CITATION, study_cards
 from app.ids import Ids
+from app.pages import emulation_panel as _emulation_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.views import study_view
 
 dash.register_page(
@@ -37,6 +39,13 @@ def layout(**_: Any) -> html.Div:
                 className="small",
             ),
             dcc.Loading(html.Div(id=Ids.STUDY_CARDS), delay_show=150),
+            html.H3("Analyses 4 and 5 as an emulated trial", className="h5 mt-4"),
+            html.P(
+                "Post-progression therapy (analysis 4) and an ICI (analysis 5: filter first line = lenvatinib) "
+                "compared as a target trial from progression, adjusted for fitness at progression.",
+                className="small",
+            ),
+            emulation_panel(),
         ]
     )
 

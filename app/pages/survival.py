@@ -22,6 +22,7 @@ from app.components import survival_tables
 from app.components.adjusted import panel as adjusted_panel
 from app.components.bootstrap_block import bootstrap_block
 from app.components.command import command_block, data_argument
+from app.components.emulation import panel as emulation_panel
 from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS, grouping_phrase
@@ -29,6 +30,7 @@ from app.components.presenter import export_bar
 from app.components.tables import fmt_p_eq
 from app.ids import Ids
 from app.pages import adjusted_panel as _adjusted_callbacks  # noqa: F401  (registers the panel's callbacks)
+from app.pages import emulation_panel as _emulation_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.views import FIXED_TIMES, GUARD_EXPOSURE, LANDMARKS, _prepare, filtered, group_order, guard_view, survival_view
 
 dash.register_page(__name__, path="/survival", name="Survival", title="Survival · Post-Progression Explorer", order=1)
@@ -186,6 +188,7 @@ def layout(
                     ),
                     html.Datalist(id="landmark-choices", children=[html.Option(value=f"{v:g}") for v in LANDMARKS]),
                     dcc.Loading(html.Div(id=Ids.SURV_GUARD), delay_show=150),
+                    emulation_panel(),
                 ],
                 id=Ids.SURV_GUARD_PANEL,
                 style={"display": "block" if guarded(endpoint, group) else "none"},

@@ -1,0 +1,93 @@
+"""Callbacks of the target-trial panel (registered by importing this module from the Survival and Study pages).
+
+Thin: read the controls, call the memoized seam :mod:`app.emulation_views`, lay
+out with :mod:`app.components.emulation`. The point estimate renders at once;
+the bootstrap (200 resamples, the whole procedure re-run in each) is a
+background job with progress and Cancel, bound to the caller's session
+(:func:`app.background.background_callback`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, no_update
+
+from analysis.commands import emulate_command
+from app import datasets, urlstate
+from app.background import background_callback, log_job
+from app.components.command import data_argument
+from app.components.emulation import result_block
+from app.emulation_views import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, emulation_view, options_of
+from app.ids import Ids
+
+
+@callback(
+    Output(Ids.EMU_OUTPUT, "children"),
+    Output(Ids.EMU_BOOT_OUTPUT, "children", allow_duplicate=True),
+    Input(Ids.EMU_GRACE, "value"),
+    Input(Ids.EMU_THERAPY, "value"),
+    Input(Ids.URL, "search"),
+    prevent_initial_call="initial_duplicate",
+)
+def render_emulation(grace: str | None, therapy: str | None, search: str | None) -> tuple[Any, Any]:
+    """The emulated trial's point estimate for the panel's options and the page's filters; clears a stale bootstrap."""
+    options = options_of(grace, therapy)
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    result = emulation_view(cohort.fingerprint, spec, options)
+    if isinstance(result, str):
+        return dbc.Alert(result, color="secondary", className="small mt-2"), None
+    return result_block(result), None
+
+
+@background_callback(
+    Output(Ids.EMU_BOOT_OUTPUT, "children"),
+    Output(Ids.EMU_OUTPUT, "children", allow_duplicate=True),
+    Input(Ids.EMU_RUN, "n_clicks"),
+    State(Ids.EMU_GRACE, "value"),
+    State(Ids.EMU_THERAPY, "value"),
+    State(Ids.URL, "search"),
+    running=[
+        (Output(Ids.EMU_RUN, "disabled"), True, False),
+        (Output(Ids.EMU_CANCEL, "disabled"), False, True),
+    ],
+    cancel=[Input(Ids.EMU_CANCEL, "n_clicks")],
+    progress=[Output(Ids.EMU_PROGRESS, "value"), Output(Ids.EMU_PROGRESS, "label")],
+    progress_default=[0, ""],
+    prevent_initial_call=True,
+)
+def run_emulation_bootstrap(
+    set_progress: Callable[[tuple[int, str]], None],
+    _clicks: int | None,
+    grace: str | None,
+    therapy: str | None,
+    search: str | None,
+) -> Any:
+    """The emulated trial with bootstrap CIs and bands (censoring model, weights and Cox re-fitted per resample)."""
+    started = time.perf_counter()
+    options = options_of(grace, therapy)
+    set_progress((0, "Resampling…"))
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 10 == 0:
+            set_progress((round(100 * done / total), f"{done:,} / {total:,}"))
+
+    spec, _ = urlstate.filters_of(search)  # the job runs in the caller's session: its data, nobody else's
+    cohort = datasets.active_cohort()
+    result = emulation_view(cohort.fingerprint, spec, options, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress)
+    set_progress((100, "Done"))
+    log_job("emulation-bootstrap", started, "done")
+    if isinstance(result, str):
+        return dbc.Alert(result, color="secondary", className="small"), no_update
+    command = emulate_command(
+        data_argument(cohort), spec, options.grace, options.therapy, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
+    )
+    done = f"Bootstrap done: {result.n_bootstrap} resamples (seed {BOOTSTRAP_SEED}); CIs and bands are shown above."
+    return dbc.Alert(done, color="info", className="small py-1 mt-2"), result_block(result, command)
+
+
+__all__ = ["render_emulation", "run_emulation_bootstrap"]
