@@ -278,6 +278,27 @@ class _RiskSets:
             self.start_order = np.lexsort((start, strata))
             self.start_from = self._first_at_or_after(start[self.start_order], strata[self.start_order], stratum_bounds)
         self.n = n
+        # Per row: the event groups it is at risk in are upto_before[1] <= g < upto_before[0]
+        # (its stratum's groups with start < t <= stop), for sums over groups by cumulative sums.
+        self.upto: IntArray = np.empty(n, dtype=np.intp)
+        self.before: IntArray = np.empty(n, dtype=np.intp)
+        group_bounds = np.searchsorted(self.group_stratum, np.arange(len(stratum_bounds)))
+        for s in range(len(stratum_bounds) - 1):
+            lo, hi = stratum_bounds[s], stratum_bounds[s + 1]
+            glo, ghi = group_bounds[s], group_bounds[s + 1]
+            times = self.group_time[glo:ghi]
+            self.upto[lo:hi] = glo + np.searchsorted(times, time[lo:hi], side="right")
+            if start is None:
+                self.before[lo:hi] = glo
+            else:
+                self.before[lo:hi] = glo + np.searchsorted(times, start[lo:hi], side="right")
+
+    def over_groups(self, per_group: FloatArray) -> FloatArray:
+        """Per row: the sum of ``per_group`` (groups × k) over the event groups the row is at risk in."""
+        cumulative = np.zeros((per_group.shape[0] + 1, *per_group.shape[1:]))
+        np.cumsum(per_group, axis=0, out=cumulative[1:])
+        result: FloatArray = cumulative[self.upto] - cumulative[self.before]
+        return result
 
     def _first_at_or_after(self, values: FloatArray, strata: IntArray, bounds: IntArray) -> IntArray:
         """Per event group: the first row (sorted by stratum, value) of its stratum with value >= t."""
@@ -323,11 +344,11 @@ class _Efron:
     information: FloatArray
     risk1: FloatArray
     death1: FloatArray
-    risk2: FloatArray
-    death2: FloatArray
     sums: FloatArray
     shift: float
     risk0: FloatArray
+    row_risk: FloatArray
+    """Per row: case weight × exp(eta - shift)."""
 
 
 def _scale(x: FloatArray, weight: FloatArray) -> FloatArray:
@@ -353,22 +374,16 @@ class _Model:
         x = (design.x - design.x.mean(axis=0)) * self.scale
         self.x = x
         self.p = x.shape[1]
-        self.upper = np.triu_indices(self.p)
-        self.columns = np.column_stack([np.ones(len(x)), x, x[:, self.upper[0]] * x[:, self.upper[1]]])
         self.risk = _RiskSets(design.time, design.event, design.start, design.strata)
         rs = self.risk
         self.weight = design.weight
+        self.ones_x = np.column_stack([np.ones(len(x)), x])
+        self.death_x = x[rs.death_rows]
         dead_weight = self.weight[rs.death_rows]
         self.dead_x = np.add.reduceat(dead_weight[:, None] * x[rs.death_rows], rs.group_starts, axis=0)
         self.dead_weight: FloatArray = np.add.reduceat(dead_weight, rs.group_starts)
         """Per event group: the deaths' total case weight."""
         self.mean_weight: FloatArray = self.dead_weight / rs.deaths
-
-    def _square(self, packed: FloatArray) -> FloatArray:
-        full = np.zeros((self.p, self.p))
-        full[self.upper] = packed
-        full[(self.upper[1], self.upper[0])] = packed
-        return full
 
     def evaluate(self, beta: FloatArray) -> _Efron:
         rs = self.risk
@@ -380,7 +395,7 @@ class _Model:
         risk_score = np.exp(eta - shift)
         if self.design.weighted:
             risk_score = risk_score * self.weight
-        risk, death = rs.sums(risk_score[:, None] * self.columns)
+        risk, death = rs.sums(risk_score[:, None] * self.ones_x)
         p = self.p
         g = rs.group_of_event
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a diverging step: loglik not finite
@@ -402,9 +417,8 @@ class _Model:
             loglik = float(dead_weight @ eta[rs.death_rows] - log_terms.sum())
         else:
             loglik = float(eta[rs.death_rows].sum() - log_den.sum() - shift * len(den))
-        risk1, death1 = risk[:, 1 : 1 + p], death[:, 1 : 1 + p]
-        risk2, death2 = risk[:, 1 + p :], death[:, 1 + p :]
-        state = _Efron(loglik, np.zeros(p), np.zeros((p, p)), risk1, death1, risk2, death2, sums, shift, risk0)
+        risk1, death1 = risk[:, 1:], death[:, 1:]
+        state = _Efron(loglik, np.zeros(p), np.zeros((p, p)), risk1, death1, sums, shift, risk0, risk_score)
         score = (self.dead_x - self.xbar_sums(state)).sum(axis=0)
         information = self.weighted_information(state, np.ones(len(sums)))
         return replace(state, score=score, information=information)
@@ -417,13 +431,21 @@ class _Model:
         return result
 
     def weighted_information(self, state: _Efron, weight: FloatArray) -> FloatArray:
-        """Σ over groups of weight × (Efron information: Σ_k [second moment_k − mean_k mean_kᵀ])."""
+        """Σ over groups of weight × (Efron information: Σ_k [second moment_k − mean_k mean_kᵀ]).
+
+        The second-moment part Σ_g c_g Σ_{i at risk in g} r_i x_i x_iᵀ is summed per row instead,
+        Σ_i r_i (Σ_{g ∋ i} c_g) x_i x_iᵀ = Xᵀ diag(r C) X, one matrix product (no p² columns per row).
+        """
         w = weight[:, None] * state.sums
         r1, d1 = state.risk1, state.death1
-        second = self._square(state.risk2.T @ w[:, 0] - state.death2.T @ w[:, 1])
-        cross = (r1 * w[:, [3]]).T @ d1
-        means = (r1 * w[:, [2]]).T @ r1 - cross - cross.T + (d1 * w[:, [4]]).T @ d1
-        result: FloatArray = second - means
+        rs = self.risk
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging step: not finite, rejected
+            per_row = state.row_risk * rs.over_groups(w[:, 0] / state.risk0)
+            per_death = state.row_risk[rs.death_rows] * (w[:, 1] / state.risk0)[rs.group_of_event]
+            second = (self.x * per_row[:, None]).T @ self.x - (self.death_x * per_death[:, None]).T @ self.death_x
+            cross = (r1 * w[:, [3]]).T @ d1
+            means = (r1 * w[:, [2]]).T @ r1 - cross - cross.T + (d1 * w[:, [4]]).T @ d1
+            result: FloatArray = second - means
         return result
 
     def score_residuals(self, state: _Efron, beta: FloatArray) -> FloatArray:
@@ -439,23 +461,7 @@ class _Model:
         r1, d1 = state.risk1, state.death1
         hazard = sums[:, 0]
         hazard_x = r1 * sums[:, [2]] - d1 * sums[:, [3]]
-        cumulative = np.zeros((len(hazard) + 1, 1 + self.p))
-        np.cumsum(np.column_stack([hazard, hazard_x]), axis=0, out=cumulative[1:])
-        n = len(design.time)
-        upto = np.empty(n, dtype=np.intp)
-        before = np.empty(n, dtype=np.intp)
-        row_bounds = np.searchsorted(design.strata, np.arange(int(design.strata.max(initial=0)) + 2))
-        group_bounds = np.searchsorted(rs.group_stratum, np.arange(int(design.strata.max(initial=0)) + 2))
-        for s in range(len(row_bounds) - 1):
-            lo, hi = row_bounds[s], row_bounds[s + 1]
-            glo, ghi = group_bounds[s], group_bounds[s + 1]
-            times = rs.group_time[glo:ghi]
-            upto[lo:hi] = glo + np.searchsorted(times, design.time[lo:hi], side="right")
-            if design.start is None:
-                before[lo:hi] = glo
-            else:
-                before[lo:hi] = glo + np.searchsorted(times, design.start[lo:hi], side="right")
-        at_risk = cumulative[upto] - cumulative[before]
+        at_risk = rs.over_groups(np.column_stack([hazard, hazard_x]))
         risk_score = np.exp(self.x @ beta - state.shift)
         x = self.x
         resid: FloatArray = -risk_score[:, None] * (x * at_risk[:, [0]] - at_risk[:, 1:])
