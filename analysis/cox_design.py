@@ -54,10 +54,13 @@ def numeric_values(values: pd.Series, column: str) -> FloatArray | None:
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         numbers: FloatArray = values.to_numpy(dtype=np.float64)
         return numbers
-    text = values.astype(str).str.strip().str.lower()
-    if text.isin(list(_BOOL_TEXT)).all():
-        return np.asarray(text.map(_BOOL_TEXT), dtype=np.float64)
-    return None
+    codes, uniques = pd.factorize(values)  # each distinct cell once
+    words = [str(u).strip().lower() for u in uniques]
+    if codes.min(initial=0) < 0 or not all(w in _BOOL_TEXT for w in words):
+        return None
+    lookup = np.array([_BOOL_TEXT[w] for w in words], dtype=np.float64)
+    numbers = lookup[codes]
+    return numbers
 
 
 def categorical_columns(
