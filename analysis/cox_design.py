@@ -85,6 +85,25 @@ def categorical_columns(
     return arrays, columns
 
 
+def _pivots_above(gram: FloatArray, threshold: FloatArray) -> npt.NDArray[np.bool_]:
+    """Which columns keep a pivot above ``threshold`` in the Cholesky of the Gram matrix XᵀX.
+
+    The pivot of column k is R_kk² of the QR decomposition of X (the squared distance of column k
+    from the span of the earlier kept columns); a column at or below its threshold is dropped and
+    not used to eliminate later ones. One p×p decomposition instead of a QR of the n×p matrix.
+    """
+    a = np.array(gram, dtype=np.float64, copy=True)
+    keep = np.zeros(len(a), dtype=bool)
+    for i in range(len(a)):
+        pivot = a[i, i]
+        if not pivot > threshold[i]:
+            continue
+        keep[i] = True
+        column = a[i + 1 :, i].copy()
+        a[i + 1 :, i + 1 :] -= np.outer(column, column / pivot)
+    return keep
+
+
 def drop_collinear(
     x: FloatArray, strata: IntArray, columns: list[Column], warnings: list[str]
 ) -> tuple[FloatArray, list[Column]]:
@@ -92,9 +111,9 @@ def drop_collinear(
     counts = np.bincount(strata)
     means = np.stack([np.bincount(strata, weights=column) for column in x.T], axis=1) / counts[:, None]
     centred = x - means[strata]
-    r = np.linalg.qr(centred, mode="r")
-    scale = np.linalg.norm(centred, axis=0)
-    keep = np.abs(np.diag(r)) > _COLLINEAR_TOLERANCE * np.maximum(scale, 1.0)
+    gram = centred.T @ centred
+    scale = np.sqrt(np.diag(gram))
+    keep = _pivots_above(gram, (_COLLINEAR_TOLERANCE * np.maximum(scale, 1.0)) ** 2)
     for k in np.flatnonzero(~keep):
         warnings.append(
             f"{columns[k].term!r} is constant within strata or a linear combination of other covariates "
