@@ -312,7 +312,7 @@ class _RiskSets:
     @staticmethod
     def _reverse_cumsum(values: FloatArray) -> FloatArray:
         """out[i] = sum of values[i:], with out[n] = 0."""
-        out = np.zeros((values.shape[0] + 1, values.shape[1]))
+        out = np.zeros((values.shape[0] + 1, values.shape[1]), order="F")  # column-wise: contiguous cumsum
         np.cumsum(values[::-1], axis=0, out=out[-2::-1])
         return out
 
@@ -358,7 +358,7 @@ def _scale(x: FloatArray, weight: FloatArray) -> FloatArray:
     total = weight.sum()
     for k in range(x.shape[1]):
         column = x[:, k]
-        if np.all(np.isin(column, (-1.0, 0.0, 1.0))):
+        if np.all((column == 0.0) | (np.abs(column) == 1.0)):
             continue
         spread = float(weight @ np.abs(column - (weight @ column) / total))
         scale[k] = total / spread if spread > 0 else 1.0
@@ -377,7 +377,7 @@ class _Model:
         self.risk = _RiskSets(design.time, design.event, design.start, design.strata)
         rs = self.risk
         self.weight = design.weight
-        self.ones_x = np.column_stack([np.ones(len(x)), x])
+        self.ones_x = np.asfortranarray(np.column_stack([np.ones(len(x)), x]))
         self.death_x = x[rs.death_rows]
         dead_weight = self.weight[rs.death_rows]
         self.dead_x = np.add.reduceat(dead_weight[:, None] * x[rs.death_rows], rs.group_starts, axis=0)
@@ -456,7 +456,7 @@ class _Model:
         death in the group, else 1. The sums over groups are cumulative sums over the event groups of
         each stratum between the row's start and stop. Σ_i w_i L_i is the score.
         """
-        rs, design = self.risk, self.design
+        rs = self.risk
         sums = state.sums / state.risk0[:, None]  # back to the exp(eta - shift) scale
         r1, d1 = state.risk1, state.death1
         hazard = sums[:, 0]
