@@ -288,6 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ingest-only", action="store_true", help="only the upload bench (reading and validating CSV and XLSX)"
     )
+    parser.add_argument(
+        "--sections",
+        default="",
+        help="run only these sections (today: vs_r) and update their keys in --out, keeping the others",
+    )
     args = parser.parse_args(argv)
     if args.ingest_only:
         block = ingest_bench(20_000 if args.quick else 200_000)
@@ -295,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
             json.dump({"date": datetime.now(UTC).isoformat(timespec="seconds"), "ingest": block}, handle, indent=2)
         print_ingest(block)
         return 0
+    if args.sections:
+        return _run_sections(args)
     sizes = (513, 5000) if args.quick else (513, 5000, 50_000)
     page_sizes = (513,) if args.quick else tuple(int(n) for n in args.page_sizes.split(","))
     results: dict[str, Any] = {
@@ -314,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         "emulation": emulation_bench(3000, 20 if args.quick else 200, repeats=1 if args.quick else 3),
         "ingest": ingest_bench(20_000 if args.quick else 200_000),
         "adjusted": adjusted_bench(5000, 50) if args.quick else adjusted_bench(),
+        "vs_r": _vs_r(args.quick),
     }
     with open(args.out, "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=2)
@@ -350,6 +358,42 @@ def main(argv: list[str] | None = None) -> int:
         f"Adjusted comparison n={adjusted['n']}: point estimates {adjusted['point_estimates']['median_s']:.2f} s, "
         f"with {adjusted['resamples']} bootstrap resamples {adjusted['with_bootstrap']['median_s']:.2f} s"
     )
+    _print_vs_r(results["vs_r"])
+    print(f"JSON written to {args.out}")
+    return 0
+
+
+def _vs_r(quick: bool) -> dict[str, Any]:
+    from bench.vs_r import vs_r_bench
+
+    return vs_r_bench(quick=quick)
+
+
+def _print_vs_r(block: dict[str, Any]) -> None:
+    from bench.vs_r import print_table
+
+    print("ppx vs R survival vs lifelines (issue 16):")
+    print_table(block)
+
+
+def _run_sections(args: argparse.Namespace) -> int:
+    """Only the named sections; their keys replace those in an existing --out file."""
+    runners: dict[str, Callable[[], Any]] = {"vs_r": lambda: _vs_r(args.quick)}
+    unknown = [name for name in args.sections.split(",") if name not in runners]
+    if unknown:
+        print(f"--sections: only {', '.join(runners)} can run alone (not {', '.join(unknown)})", file=sys.stderr)
+        return 2
+    try:
+        with open(args.out, encoding="utf-8") as handle:
+            results: dict[str, Any] = json.load(handle)
+    except FileNotFoundError:
+        results = {}
+    for name in args.sections.split(","):
+        results[name] = runners[name]()
+    with open(args.out, "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=2)
+    if "vs_r" in results:
+        _print_vs_r(results["vs_r"])
     print(f"JSON written to {args.out}")
     return 0
 

@@ -17,10 +17,12 @@ When ``Rscript`` with survival is missing the R columns are null and ``r_skipped
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +169,8 @@ def _row(n: int, step: str, untied: bool, ppx: float, lifelines: float | None, r
 
 def vs_r_bench(quick: bool = False) -> dict[str, Any]:
     """The issue-16 table: one row per (n, step) with R, lifelines and ppx medians and the ratios."""
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    load_before = os.getloadavg()[0]
     skipped = r_available()
     plan: list[tuple[int, bool, tuple[str, ...]]] = []
     sizes = {"km": KM_SIZES, "logrank": KM_SIZES, "fh_rho1": KM_SIZES, "cox": COX_SIZES}
@@ -186,6 +190,9 @@ def vs_r_bench(quick: bool = False) -> dict[str, Any]:
             bare = timed(theirs[step], repeats)["median_s"] if step in theirs else None
             rows.append(_row(n, step, untied, ppx, bare, r.get(step)))
     return {
+        "date": started,
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cpus": os.cpu_count(),
         "r_skipped": skipped,
         "r_version": None if skipped else _r_version(),
         "lifelines_skipped_above_n": LIFELINES_MAX_N,

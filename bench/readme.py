@@ -1,0 +1,84 @@
+"""Regenerate the README's "ppx vs R" performance table from bench/results.json.
+
+    python -m bench.readme [--results bench/results.json] [--readme README.md]
+
+Only the text between the two marker comments is replaced; the rest of the README is untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+START = "<!-- bench:vs-r:start (python -m bench.readme) -->"
+END = "<!-- bench:vs-r:end -->"
+STEPS = {
+    "km": "KM by group + medians + survival at 3 times",
+    "logrank": "log-rank",
+    "fh_rho1": "weighted log-rank (Fleming–Harrington ρ = 1)",
+    "cox": "Cox (Efron), 6 covariates + 4-level factor, with concordance",
+}
+
+
+def _time(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    return f"{1000 * seconds:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def table(block: dict[str, Any]) -> str:
+    """The markdown table (and its caption) for one ``vs_r`` block of the bench JSON."""
+    lines = [
+        f"Measured {block['date']} on this {block['cpus']}-CPU machine, shared (1-minute load average "
+        f"{block['load_average_1min'][0]} at the start, {block['load_average_1min'][1]} at the end); "
+        f"{block['r_version'] or 'R skipped: ' + str(block['r_skipped'])}; medians, R timed inside R. "
+        "Absolute times are this machine's under that load; the ratios come from one run on the same data.",
+        "",
+        "| n | step | R survival | lifelines | ppx | ppx / R | ppx / lifelines |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in block["rows"]:
+        n = f"{row['n']:,}" + (", untied times" if row["untied"] else "")
+        lines.append(
+            f"| {n} | {STEPS[row['step']]} | {_time(row['r_s'])} | {_time(row['lifelines_s'])} | "
+            f"{_time(row['ppx_s'])} | {_ratio(row['ppx_over_r'])} | {_ratio(row['ppx_over_lifelines'])} |"
+        )
+    if block.get("lifelines_skipped_above_n"):
+        lines += [
+            "",
+            f"lifelines is not run above n = {block['lifelines_skipped_above_n']:,} (over a minute per Cox fit).",
+        ]
+    return "\n".join(lines)
+
+
+def update(readme: str, block: dict[str, Any]) -> str:
+    """``readme`` with the text between the markers replaced by :func:`table`."""
+    if START not in readme or END not in readme:
+        raise SystemExit(f"README has no {START} … {END} markers")
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{table(block)}\n{END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--results", default="bench/results.json")
+    parser.add_argument("--readme", default="README.md")
+    args = parser.parse_args(argv)
+    block = json.loads(Path(args.results).read_text(encoding="utf-8")).get("vs_r")
+    if block is None:
+        raise SystemExit(f"{args.results} has no 'vs_r' section: run make bench first")
+    path = Path(args.readme)
+    path.write_text(update(path.read_text(encoding="utf-8"), block), encoding="utf-8")
+    print(f"{args.readme}: performance table regenerated from {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
