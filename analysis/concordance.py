@@ -53,6 +53,8 @@ def dominance(
 ) -> Dominance:
     """Offline two-dimensional dominance counts over the pairs (point, query) with point key < query key.
 
+    Keys are whole numbers (as floats); values are non-negative integers.
+
     Items are put in key order; a bottom-up merge sort by value then counts,
     for each merged pair of blocks, the left points below each right query and
     the right queries above each left point (cumulative sums in merged order).
@@ -65,7 +67,8 @@ def dominance(
     keys = np.concatenate([point_key, query_key])
     is_query = np.concatenate([np.zeros(n_points, dtype=bool), np.ones(n_queries, dtype=bool)])
     values = np.concatenate([point_value, query_value]).astype(np.int64)
-    order = np.lexsort((~is_query, keys))  # at equal keys queries come first: only strictly smaller keys count
+    # by key; at equal keys queries come first, so only strictly smaller keys count (keys are whole numbers)
+    order = np.argsort(2 * keys + ~is_query, kind="stable")
     is_query, values = is_query[order], values[order]
     is_point = ~is_query
     if point_weight is None and query_weight is None:
@@ -97,7 +100,7 @@ def dominance(
         at = np.flatnonzero(is_point[perm] & ~right)
         above[perm[at]] += right_queries[pair_end[at]] - right_queries[at + 1]
         size *= 2
-    by_value = np.lexsort((np.arange(total), values))
+    by_value = np.argsort(values, kind="stable")
     group_start = np.searchsorted(values[by_value], values[by_value], side="left")
     group_end = np.searchsorted(values[by_value], values[by_value], side="right")
     points_through = np.concatenate([[0], np.cumsum(point_mass[by_value])])

@@ -13,6 +13,17 @@ Conventions:
   fit is returned with a warning naming the term ("Loglik converged before
   ...; coefficient may be infinite"), using R's rule ``|U'V| > eps`` and
   ``> sqrt(eps)·|coef|``. Running out of iterations also gives a warning.
+- **Near-singular fits** (more parameters than the data support): as R's
+  coxfit6/agfit4, every solve and the variance use R's generalised Cholesky
+  (:mod:`analysis.cholesky`, on covariates scaled as R scales them), so a
+  direction the data do not determine gets a zero step and zero variance
+  instead of an error; such a term is left out with a warning (R's NA) and the
+  tests' df count the terms that remain. A step that lowers the likelihood or
+  overflows is shrunk towards the last good beta (1/2, 2/3, ... as R); out of
+  iterations, the last good beta is returned. For such a non-converged fit
+  (a monotone likelihood) R's coefficients after 20 iterations are as arbitrary
+  as these and its SEs are 1/sqrt(diag(I)) (its last information matrix is not
+  re-decomposed); here they are from the generalised inverse.
 - **Missing values**: rows missing the time, event, start, any covariate or
   the stratum are excluded and counted (``n_excluded``), through
   :func:`analysis.survdata.survival_data`.
@@ -48,7 +59,9 @@ Conventions:
 
 All risk-set sums are vectorised: cumulative sums over sorted times and Efron
 tie groups expanded with ``np.repeat`` / ``np.add.reduceat``; there is no loop
-over patients.
+over patients. Only the risk sets' totals and first moments are summed per
+event group; the information's second moments are one product Xᵀdiag(r·C)X,
+where C sums each row's per-group weights over the groups it is at risk in.
 """
 
 from __future__ import annotations

@@ -300,3 +300,25 @@ def test_cli_weights_and_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "robust SE" in text and "Robust score test" in text and "Case weights: 'w'" in text
     assert main([*base, "--covariates", "age", "--robust"]) == 2
     assert "cluster" in capsys.readouterr().err
+
+
+def test_weighted_dominance_counts_equal_brute_force() -> None:
+    """The weighted pair counts behind the weighted concordance equal an all-pairs weighted sum."""
+    from analysis.concordance import dominance
+
+    rng = np.random.default_rng(11)
+    for n_points, n_queries in ((1, 1), (9, 4), (120, 70)):
+        point_key = rng.integers(0, 12, n_points).astype(float)
+        query_key = rng.integers(0, 12, n_queries).astype(float)
+        point_value, query_value = rng.integers(0, 5, n_points), rng.integers(0, 5, n_queries)
+        point_weight, query_weight = rng.uniform(0.2, 3, n_points), rng.uniform(0.2, 3, n_queries)
+        counts = dominance(point_key, point_value, query_key, query_value, point_weight, query_weight)
+        before = point_key[None, :] < query_key[:, None]  # [query, point]
+        lower = point_value[None, :] < query_value[:, None]
+        same = point_value[None, :] == query_value[:, None]
+        assert counts.query_less == pytest.approx((before & lower) @ point_weight)
+        assert counts.query_equal == pytest.approx((before & same) @ point_weight)
+        assert counts.query_total == pytest.approx(before @ point_weight)
+        assert counts.point_greater == pytest.approx(query_weight @ (before & lower))
+        assert counts.point_equal == pytest.approx(query_weight @ (before & same))
+        assert counts.point_total == pytest.approx(query_weight @ before)
