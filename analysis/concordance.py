@@ -133,6 +133,85 @@ def dominance(
     )
 
 
+def later_pairs(
+    key: FloatArray, value: IntArray, is_event: npt.NDArray[np.bool_], weight: FloatArray | None
+) -> Dominance:
+    """:func:`dominance` when every row is a point with ``key`` and the events are the queries with the
+    same key (as in the pairs "event i, row j at risk after it" of right-censored data).
+
+    One item per row instead of a point and a query per event, so about half the work. At equal keys
+    no pair counts: items are in key order, equal keys by descending value, so the merge sort never
+    counts two items of one key; the equal-value counts leave out the item's own key group.
+    Query arrays are per event in row order; point arrays per row.
+    """
+    n = len(key)
+    mass = np.ones(n) if weight is None else weight
+    query_mass = mass * is_event
+    order = np.lexsort((-value, key))
+    value_sorted = value[order].astype(np.int64)
+    point_m, query_m = mass[order], query_mass[order]
+    is_query = is_event[order]
+    span = 2 * (int(value_sorted.max(initial=0)) + 1)
+    below = np.zeros(n)
+    above = np.zeros(n)
+    perm = np.arange(n)
+    size = 1
+    while size < n:
+        pair_start = perm // (2 * size) * (2 * size)
+        right = (perm // size) % 2 == 1
+        # strict comparisons: at equal values the right block's items come first
+        merged = np.argsort(pair_start // (2 * size) * span + 2 * value_sorted[perm] + ~right, kind="stable")
+        perm, pair_start, right = perm[merged], pair_start[merged], right[merged]
+        pair_end = np.minimum(pair_start + 2 * size, n)
+        left_points = np.concatenate([[0], np.cumsum(point_m[perm] * ~right)])
+        right_queries = np.concatenate([[0], np.cumsum(query_m[perm] * right)])
+        at = np.flatnonzero(is_query[perm] & right)
+        below[perm[at]] += left_points[at] - left_points[pair_start[at]]
+        at = np.flatnonzero(~right)
+        above[perm[at]] += right_queries[pair_end[at]] - right_queries[at + 1]
+        size *= 2
+    key_sorted = key[order]
+    new_key = np.ones(n, dtype=bool)
+    new_key[1:] = key_sorted[1:] != key_sorted[:-1]
+    key_start = np.maximum.accumulate(np.where(new_key, np.arange(n), 0))
+    key_end = np.searchsorted(key_sorted, key_sorted, side="right")
+    points_through = np.concatenate([[0], np.cumsum(point_m)])
+    queries_through = np.concatenate([[0], np.cumsum(query_m)])
+    total_before = points_through[key_start]  # points with a smaller key
+    total_after = queries_through[-1] - queries_through[key_end]  # queries with a larger key
+    by_value = np.argsort(value_sorted, kind="stable")  # value, then key order (equal keys contiguous)
+    v, k = value_sorted[by_value], key_sorted[by_value]
+    p_through = np.concatenate([[0], np.cumsum(point_m[by_value])])
+    q_through = np.concatenate([[0], np.cumsum(query_m[by_value])])
+    value_start = np.searchsorted(v, v, side="left")
+    value_end = np.searchsorted(v, v, side="right")
+    run_start = np.ones(n, dtype=bool)
+    run_start[1:] = (v[1:] != v[:-1]) | (k[1:] != k[:-1])
+    run_first = np.maximum.accumulate(np.where(run_start, np.arange(n), 0))
+    run_stop = np.ones(n, dtype=bool)
+    run_stop[:-1] = run_start[1:]
+    run_last = np.minimum.accumulate(np.where(run_stop, np.arange(n), n - 1)[::-1])[::-1] + 1
+    equal_query = np.empty(n)
+    equal_point = np.empty(n)
+    equal_query[by_value] = p_through[run_first] - p_through[value_start]
+    equal_point[by_value] = q_through[value_end] - q_through[run_last]
+
+    def rows(sorted_values: FloatArray) -> FloatArray:
+        out = np.empty(n)
+        out[order] = sorted_values
+        return out
+
+    events = np.flatnonzero(is_event)
+    return Dominance(
+        query_less=rows(below)[events],
+        query_equal=rows(equal_query)[events],
+        query_total=rows(total_before)[events],
+        point_greater=rows(above),
+        point_equal=rows(equal_point),
+        point_total=rows(total_after),
+    )
+
+
 def pair_counts(
     time: FloatArray, event: FloatArray, start: FloatArray | None, risk: IntArray, weight: FloatArray | None = None
 ) -> tuple[FloatArray, FloatArray]:
@@ -149,7 +228,7 @@ def pair_counts(
     dead = np.flatnonzero(event > 0)
     query_key = -2 * rank[dead]
     dead_weight = None if weight is None else weight[dead]
-    later = dominance(-2 * rank - (1 - event), risk, query_key, risk[dead], weight, dead_weight)
+    later = later_pairs(-2 * rank - (1 - event), risk, event > 0, weight)
     # per event: [comparators with lower risk, with equal risk, all]; per row: [events with higher, equal, all]
     events = np.column_stack([later.query_less, later.query_equal, later.query_total])
     rows = np.column_stack([later.point_greater, later.point_equal, later.point_total])

@@ -38,16 +38,20 @@ def table(block: dict[str, Any]) -> str:
         f"Measured {block['date']} on this {block['cpus']}-CPU machine, shared (1-minute load average "
         f"{block['load_average_1min'][0]} at the start, {block['load_average_1min'][1]} at the end); "
         f"{block['r_version'] or 'R skipped: ' + str(block['r_skipped'])}; medians, R timed inside R. "
-        "Absolute times are this machine's under that load; the ratios come from one run on the same data.",
+        "Absolute times are this machine's under that load; the ratios come from one run on the same data. "
+        "Times are wall-clock medians; the ratios are given for wall-clock and [in brackets] for CPU time "
+        "(user + system, all threads), which other jobs on a shared machine inflate much less.",
         "",
         "| n | step | R survival | lifelines | ppx | ppx / R | ppx / lifelines |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in block["rows"]:
         n = f"{row['n']:,}" + (", untied times" if row["untied"] else "")
+        r_ratio = f"{_ratio(row['ppx_over_r'])} [{_ratio(row.get('ppx_over_r_cpu'))}]"
+        l_ratio = f"{_ratio(row['ppx_over_lifelines'])} [{_ratio(row.get('ppx_over_lifelines_cpu'))}]"
         lines.append(
             f"| {n} | {STEPS[row['step']]} | {_time(row['r_s'])} | {_time(row['lifelines_s'])} | "
-            f"{_time(row['ppx_s'])} | {_ratio(row['ppx_over_r'])} | {_ratio(row['ppx_over_lifelines'])} |"
+            f"{_time(row['ppx_s'])} | {r_ratio} | {l_ratio} |"
         )
     if block.get("lifelines_skipped_above_n"):
         lines += [

@@ -19,8 +19,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.run import COX_COVARIATES, make_data, timed
+from bench.run import COX_COVARIATES, make_data
 
 KM_SIZES = (513, 50_000, 200_000)
 COX_SIZES = (513, 50_000, 200_000)
@@ -55,9 +57,12 @@ for (s in steps) {
   f <- step[[s]]; f()                                   # warm-up
   once <- system.time(f())[["elapsed"]]
   inner <- max(1L, as.integer(ceiling(0.05 / max(once, 1e-4))))   # loop short steps for ms resolution
-  t <- numeric(repeats)
-  for (k in seq_len(repeats)) t[k] <- system.time(for (j in seq_len(inner)) f())[["elapsed"]] / inner
-  cat(s, median(t), "\n")
+  t <- numeric(repeats); cpu <- numeric(repeats)
+  for (k in seq_len(repeats)) {
+    st <- system.time(for (j in seq_len(inner)) f())
+    t[k] <- st[["elapsed"]] / inner; cpu[k] <- (st[["user.self"]] + st[["sys.self"]]) / inner
+  }
+  cat(s, median(t), median(cpu), "\n")
 }
 """
 
@@ -80,8 +85,8 @@ def r_available() -> str | None:
     return None if done.returncode == 0 else "R package survival not installed"
 
 
-def r_timings(frame: pd.DataFrame, steps: tuple[str, ...], repeats: int) -> dict[str, float]:
-    """Median seconds per step, timed inside R on the same rows."""
+def r_timings(frame: pd.DataFrame, steps: tuple[str, ...], repeats: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds per step, timed inside R on the same rows."""
     with tempfile.TemporaryDirectory(prefix="ppx-bench-r-") as tmp:
         data = Path(tmp) / "data.csv"
         script = Path(tmp) / "bench.R"
@@ -93,11 +98,24 @@ def r_timings(frame: pd.DataFrame, steps: tuple[str, ...], repeats: int) -> dict
             text=True,
             check=True,
         )
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, float]] = {}
     for line in done.stdout.splitlines():
-        name, seconds = line.split()
-        out[name] = float(seconds)
+        name, wall, cpu = line.split()
+        out[name] = (float(wall), float(cpu))
     return out
+
+
+def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of ``fn`` after a warm-up; CPU = this process's user + system time
+    (all threads), which a machine shared with other jobs inflates far less than wall time."""
+    fn()
+    wall, cpu = [], []
+    for _ in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def _ppx_steps(frame: pd.DataFrame) -> dict[str, Callable[[], Any]]:
@@ -154,17 +172,22 @@ def _repeats(n: int) -> int:
     return 7 if n < 50_000 else 5 if n < 200_000 else 3
 
 
-def _row(n: int, step: str, untied: bool, ppx: float, lifelines: float | None, r: float | None) -> dict[str, Any]:
-    return {
-        "n": n,
-        "step": step,
-        "untied": untied,
-        "r_s": r,
-        "lifelines_s": lifelines,
-        "ppx_s": ppx,
-        "ppx_over_r": None if r is None else ppx / r,
-        "ppx_over_lifelines": None if lifelines is None else ppx / lifelines,
-    }
+Timing = tuple[float, float]
+
+
+def _row(n: int, step: str, untied: bool, ppx: Timing, lifelines: Timing | None, r: Timing | None) -> dict[str, Any]:
+    """Wall-clock medians (``*_s``) and CPU medians (``*_cpu_s``) with their ratios."""
+    out: dict[str, Any] = {"n": n, "step": step, "untied": untied}
+    for suffix, k in (("s", 0), ("cpu_s", 1)):
+        out[f"r_{suffix}"] = None if r is None else r[k]
+        out[f"lifelines_{suffix}"] = None if lifelines is None else lifelines[k]
+        out[f"ppx_{suffix}"] = ppx[k]
+    for suffix in ("", "_cpu"):
+        key = "s" if not suffix else "cpu_s"
+        r_value, l_value, p_value = out[f"r_{key}"], out[f"lifelines_{key}"], out[f"ppx_{key}"]
+        out[f"ppx_over_r{suffix}"] = None if not r_value else p_value / r_value
+        out[f"ppx_over_lifelines{suffix}"] = None if not l_value else p_value / l_value
+    return out
 
 
 def vs_r_bench(quick: bool = False) -> dict[str, Any]:
@@ -186,8 +209,8 @@ def vs_r_bench(quick: bool = False) -> dict[str, Any]:
         ours = _ppx_steps(frame)
         theirs = _lifelines_steps(frame) if n <= LIFELINES_MAX_N else {}
         for step in steps:
-            ppx = timed(ours[step], repeats)["median_s"]
-            bare = timed(theirs[step], repeats)["median_s"] if step in theirs else None
+            ppx = timed(ours[step], repeats)
+            bare = timed(theirs[step], repeats) if step in theirs else None
             rows.append(_row(n, step, untied, ppx, bare, r.get(step)))
     return {
         "date": started,
@@ -217,14 +240,18 @@ def print_table(block: dict[str, Any]) -> None:
     def ms(value: float | None) -> str:
         return "–" if value is None else f"{1000 * value:.1f}"
 
-    print(f"{'n':>8} {'step':<9} {'R ms':>9} {'lifelines ms':>13} {'ppx ms':>9} {'ppx/R':>6} {'ppx/lifelines':>14}")
+    def ratio(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}"
+
+    print("wall-clock medians (CPU-time ratios in brackets)")
+    print(f"{'n':>8} {'step':<9} {'R ms':>9} {'lifelines ms':>13} {'ppx ms':>9} {'ppx/R':>13} {'ppx/lifelines':>14}")
     for row in block["rows"]:
-        ratio = "–" if row["ppx_over_r"] is None else f"{row['ppx_over_r']:.2f}"
-        life = "–" if row["ppx_over_lifelines"] is None else f"{row['ppx_over_lifelines']:.2f}"
+        r_ratio = f"{ratio(row['ppx_over_r'])} [{ratio(row['ppx_over_r_cpu'])}]"
+        life = f"{ratio(row['ppx_over_lifelines'])} [{ratio(row['ppx_over_lifelines_cpu'])}]"
         label = row["step"] + (" untied" if row["untied"] else "")
         print(
             f"{row['n']:>8} {label:<9} {ms(row['r_s']):>9} {ms(row['lifelines_s']):>13} {ms(row['ppx_s']):>9} "
-            f"{ratio:>6} {life:>14}"
+            f"{r_ratio:>13} {life:>14}"
         )
 
 

@@ -15,9 +15,9 @@ BLOCK = {
     "lifelines_skipped_above_n": 200000,
     "rows": [
         {"n": 50000, "step": "cox", "untied": False, "r_s": 0.3, "lifelines_s": 0.5, "ppx_s": 0.12,
-         "ppx_over_r": 0.4, "ppx_over_lifelines": 0.24},
+         "ppx_over_r": 0.4, "ppx_over_lifelines": 0.24, "ppx_over_r_cpu": 0.3, "ppx_over_lifelines_cpu": 0.2},
         {"n": 500000, "step": "cox", "untied": True, "r_s": 4.7, "lifelines_s": None, "ppx_s": 2.2,
-         "ppx_over_r": 2.2 / 4.7, "ppx_over_lifelines": None},
+         "ppx_over_r": 2.2 / 4.7, "ppx_over_lifelines": None, "ppx_over_r_cpu": 0.41, "ppx_over_lifelines_cpu": None},
     ],
 }  # fmt: skip
 
@@ -25,8 +25,8 @@ BLOCK = {
 def test_table_rows_come_from_the_json() -> None:
     text = table(BLOCK)
     cox = "Cox (Efron), 6 covariates + 4-level factor, with concordance"
-    assert f"| 50,000 | {cox} | 300.0 ms | 500.0 ms | 120.0 ms | 0.40 | 0.24 |" in text
-    assert "| 500,000, untied times |" in text and "| 2.20 s | 0.47 | – |" in text
+    assert f"| 50,000 | {cox} | 300.0 ms | 500.0 ms | 120.0 ms | 0.40 [0.30] | 0.24 [0.20] |" in text
+    assert "| 500,000, untied times |" in text and "| 2.20 s | 0.47 [0.41] | – [–] |" in text
     assert "load average 3.5 at the start, 4.25 at the end" in text
 
 
