@@ -139,42 +139,48 @@ def later_pairs(
     """:func:`dominance` when every row is a point with ``key`` and the events are the queries with the
     same key (as in the pairs "event i, row j at risk after it" of right-censored data).
 
-    One item per row instead of a point and a query per event, so about half the work. At equal keys
-    no pair counts: items are in key order, equal keys by descending value, so the merge sort never
-    counts two items of one key; the equal-value counts leave out the item's own key group.
+    One item per row instead of a point and a query per event, so about half the work, and the merge
+    sort starts from the key groups (each sorted by value) as its first blocks, so it has log2(distinct
+    keys) levels and never compares two items of one key; the equal-value counts leave out the item's
+    own key group.
     Query arrays are per event in row order; point arrays per row.
     """
     n = len(key)
     mass = np.ones(n) if weight is None else weight
     query_mass = mass * is_event
-    order = np.lexsort((-value, key))
+    order = np.lexsort((value, key))  # key groups, each by value: the merge sort's first blocks
     value_sorted = value[order].astype(np.int64)
     point_m, query_m = mass[order], query_mass[order]
     is_query = is_event[order]
+    key_sorted = key[order]
+    new_key = np.ones(n, dtype=bool)
+    new_key[1:] = key_sorted[1:] != key_sorted[:-1]
+    group = np.cumsum(new_key) - 1
+    n_groups = int(group[-1]) + 1 if n else 0
+    bounds = np.append(np.flatnonzero(new_key), n)
     span = 2 * (int(value_sorted.max(initial=0)) + 1)
     below = np.zeros(n)
     above = np.zeros(n)
     perm = np.arange(n)
-    size = 1
-    while size < n:
-        pair_start = perm // (2 * size) * (2 * size)
-        right = (perm // size) % 2 == 1
+    level = 0
+    while (1 << level) < n_groups:  # log2(distinct keys) levels: few with heavily tied times
+        block = group[perm] >> level
+        pair = block >> 1
+        right = (block & 1) == 1
         # strict comparisons: at equal values the right block's items come first
-        merged = np.argsort(pair_start // (2 * size) * span + 2 * value_sorted[perm] + ~right, kind="stable")
-        perm, pair_start, right = perm[merged], pair_start[merged], right[merged]
-        pair_end = np.minimum(pair_start + 2 * size, n)
+        merged = np.argsort(pair * span + 2 * value_sorted[perm] + ~right, kind="stable")
+        perm, pair, right = perm[merged], pair[merged], right[merged]
+        pair_start = bounds[np.minimum(pair << (level + 1), n_groups)]
+        pair_end = bounds[np.minimum((pair + 1) << (level + 1), n_groups)]
         left_points = np.concatenate([[0], np.cumsum(point_m[perm] * ~right)])
         right_queries = np.concatenate([[0], np.cumsum(query_m[perm] * right)])
         at = np.flatnonzero(is_query[perm] & right)
         below[perm[at]] += left_points[at] - left_points[pair_start[at]]
         at = np.flatnonzero(~right)
         above[perm[at]] += right_queries[pair_end[at]] - right_queries[at + 1]
-        size *= 2
-    key_sorted = key[order]
-    new_key = np.ones(n, dtype=bool)
-    new_key[1:] = key_sorted[1:] != key_sorted[:-1]
-    key_start = np.maximum.accumulate(np.where(new_key, np.arange(n), 0))
-    key_end = np.searchsorted(key_sorted, key_sorted, side="right")
+        level += 1
+    key_start = bounds[group]
+    key_end = bounds[group + 1]
     points_through = np.concatenate([[0], np.cumsum(point_m)])
     queries_through = np.concatenate([[0], np.cumsum(query_m)])
     total_before = points_through[key_start]  # points with a smaller key

@@ -391,7 +391,6 @@ class _Model:
         rs = self.risk
         self.weight = design.weight
         self.ones_x = np.asfortranarray(np.column_stack([np.ones(len(x)), x]))
-        self.death_x = x[rs.death_rows]
         dead_weight = self.weight[rs.death_rows]
         self.dead_x = np.add.reduceat(dead_weight[:, None] * x[rs.death_rows], rs.group_starts, axis=0)
         self.dead_weight: FloatArray = np.add.reduceat(dead_weight, rs.group_starts)
@@ -454,8 +453,8 @@ class _Model:
         rs = self.risk
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging step: not finite, rejected
             per_row = state.row_risk * rs.over_groups(w[:, 0] / state.risk0)
-            per_death = state.row_risk[rs.death_rows] * (w[:, 1] / state.risk0)[rs.group_of_event]
-            second = (self.x * per_row[:, None]).T @ self.x - (self.death_x * per_death[:, None]).T @ self.death_x
+            per_row[rs.death_rows] -= state.row_risk[rs.death_rows] * (w[:, 1] / state.risk0)[rs.group_of_event]
+            second = (self.x * per_row[:, None]).T @ self.x
             cross = (r1 * w[:, [3]]).T @ d1
             means = (r1 * w[:, [2]]).T @ r1 - cross - cross.T + (d1 * w[:, [4]]).T @ d1
             result: FloatArray = second - means
@@ -558,7 +557,10 @@ def _newton_raphson(model: _Model) -> _Fit:
 
 def _fit(design: Design) -> _Fit:
     """Fit on the rows sorted by stratum, time and event (the layout :class:`_RiskSets` needs)."""
-    order = np.lexsort((design.event, design.time, design.strata))
+    keys = (
+        (design.event, design.time) if design.strata.max(initial=0) == 0 else (design.event, design.time, design.strata)
+    )
+    order = np.lexsort(keys)
     ordered = replace(
         design,
         x=design.x[order],

@@ -322,3 +322,28 @@ def test_weighted_dominance_counts_equal_brute_force() -> None:
         assert counts.point_greater == pytest.approx(query_weight @ (before & lower))
         assert counts.point_equal == pytest.approx(query_weight @ (before & same))
         assert counts.point_total == pytest.approx(query_weight @ before)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_later_pairs_equal_brute_force(weighted: bool) -> None:
+    """One item per row (events are also the queries) gives :func:`dominance`'s counts."""
+    from analysis.concordance import later_pairs
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 17, 150):
+        event = rng.random(n) < 0.6
+        key = -2 * rng.integers(0, 9, n) - (~event)  # R's keys: -2·rank(time) − censored
+        value = rng.integers(0, 5, n)
+        weight = rng.uniform(0.3, 2, n) if weighted else None
+        w = np.ones(n) if weight is None else weight
+        counts = later_pairs(key.astype(float), value, event, weight)
+        q = np.flatnonzero(event)
+        before = key[None, :] < key[q][:, None]  # [event, row]
+        lower = value[None, :] < value[q][:, None]
+        same = value[None, :] == value[q][:, None]
+        assert counts.query_less == pytest.approx((before & lower) @ w)
+        assert counts.query_equal == pytest.approx((before & same) @ w)
+        assert counts.query_total == pytest.approx(before @ w)
+        assert counts.point_greater == pytest.approx(w[q] @ (before & lower))
+        assert counts.point_equal == pytest.approx(w[q] @ (before & same))
+        assert counts.point_total == pytest.approx(w[q] @ before)
