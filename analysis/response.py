@@ -15,12 +15,12 @@ Conventions:
   chi-square without continuity correction (R ``chisq.test(tab, correct=FALSE)``)
   when every expected count is at least 5; otherwise Fisher's exact test,
   two-sided (R ``fisher.test(tab)``), for any r x c table. When the exact
-  enumeration would exceed its budget (:data:`FISHER_MAX_WORK`, well under a
-  second), the p-value is simulated as R's ``fisher.test(tab, simulate.p.value =
-  TRUE, B = 20000)``: :data:`FISHER_REPLICATES` random tables with the observed
-  margins (Patefield's algorithm, seeded, so the same table always gives the same
-  p), and the reason says so with the number of replicates. Rows and columns
-  whose total is 0 are dropped first. Yates' correction is used only when asked
+  enumeration would exceed its budget (:data:`FISHER_MAX_WORK`), the p-value is
+  simulated as R's ``fisher.test(tab, simulate.p.value = TRUE, B = 20000)``:
+  :data:`FISHER_REPLICATES` random tables with the observed margins (Patefield's
+  algorithm, seeded, so the same table always gives the same p), and the reason
+  says so with the number of replicates. Rows and columns whose total is 0 are
+  dropped first. Yates' correction is used only when asked
   for (``correct=True``, 2 x 2 tables) and the test is then named so.
 """
 
@@ -49,12 +49,12 @@ FISHER_RELATIVE_TOLERANCE = 1e-7
 """Tables whose probability is within this relative distance of the observed one count as 'as extreme' (as R)."""
 
 FISHER_MAX_WORK = 50_000
-"""Work limit (partial tables examined) of the exact enumeration (about 0.1 s); beyond it the p-value
+"""Work limit (partial tables and merged paths examined) of the exact enumeration; beyond it the p-value
 is simulated (:func:`fisher_monte_carlo_p`)."""
 
 FISHER_EXACT_WORK = 5_000_000
-"""Work limit of a direct :func:`fisher_exact_p` call (seconds, not milliseconds): callers who ask for the exact
-p get it for any table R computes with its default workspace."""
+"""Work limit of a direct :func:`fisher_exact_p` call: a caller who asks for the exact p gets a much larger budget
+than the pages' :data:`FISHER_MAX_WORK`."""
 
 FISHER_REPLICATES = 20_000
 """Random tables of the Monte-Carlo Fisher p (R ``fisher.test(simulate.p.value = TRUE, B = 20000)``)."""

@@ -67,8 +67,8 @@ METHODS_MD = """
 - **ORR** = CR + PR; **DCR** = CR + PR + SD; denominators include non-evaluable patients (NE).
 - 95% CIs are exact (Clopper–Pearson). Groups are compared with Pearson's chi-square test without continuity
   correction when every expected count is at least 5, otherwise Fisher's exact test; the test used is stated.
-  Fisher's test is exact (R `fisher.test`) for every table it can enumerate in about 0.1 s; beyond that its p-value
-  is simulated from 20,000 random tables with the same margins (seeded, so reproducible), as R's
+  Fisher's test is exact (R `fisher.test`) for every table it can enumerate within a fixed work budget; beyond
+  that its p-value is simulated from 20,000 random tables with the same margins (seeded, so reproducible), as R's
   `fisher.test(simulate.p.value = TRUE, B = 20000)`, and the note says so. Table 1 uses the same rule.
 
 ### Variables defined after time zero (immortal-time caveat)
@@ -152,8 +152,10 @@ recovered with a CI excluding 1.
   therapy as a competing risk (as R's multi-state `survfit`).
 
 ### Baseline table: exact tests
-- Fisher's exact test is exact for any r × c table, within a work budget per row; a sparse table with many groups
-  and levels beyond it falls back to chi-square, and the row says so.
+- Categorical rows use the Response page's rule: chi-square when every expected count is at least 5, otherwise
+  Fisher's test, exact within its work budget and otherwise with a Monte-Carlo p (20,000 seeded tables, as R's
+  `fisher.test(simulate.p.value = TRUE, B = 20000)`); the test is named in the row and a Monte-Carlo p is noted
+  under the table. Rows are labelled with the data dictionary's names; a yes/no variable is one row (n (%) of yes).
 """
 
 
