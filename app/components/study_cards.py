@@ -10,7 +10,7 @@ from dash import html
 from analysis.cox import CoxResult
 from app.components.km_figure import KMFigureOptions, km_figure, small_figure
 from app.components.palette import level_label
-from app.components.tables import fmt_hr, fmt_num, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
+from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
 from app.views import COX_CANDIDATES, StudyView, SurvivalView, term_label
 
 PUBLISHED = {
@@ -56,7 +56,7 @@ def _km(view: SurvivalView, title: str, figure_id: str) -> Any:
 
 
 def _cox_rows(result: CoxResult) -> list[list[str]]:
-    return [[term_label(t), fmt_hr(t.hr, t.ci), fmt_p(t.p)] for t in result.terms]
+    return [[term_label(t), fmt_hr(t.hr, t.ci), fmt_p(t.p) if estimable(t.hr, t.ci) else "–"] for t in result.terms]
 
 
 def _hr_of(result: CoxResult | None, covariate: str) -> str:
@@ -64,6 +64,8 @@ def _hr_of(result: CoxResult | None, covariate: str) -> str:
         return "–"
     for t in result.terms:
         if t.covariate == covariate:
+            if not estimable(t.hr, t.ci):  # no Wald p beside "not estimable"
+                return f"HR {fmt_hr(t.hr, t.ci)}; score test {fmt_p_eq(result.score_test.p, 'P')}"
             return f"HR {fmt_hr(t.hr, t.ci)}, {fmt_p_eq(t.p, 'P')}"
     return "–"
 
