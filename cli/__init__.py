@@ -18,6 +18,7 @@ import ast
 import importlib
 import importlib.util
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -103,7 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = getattr(args, "data", None) or getattr(args, "file", None)
     where = f"{source}: " if isinstance(source, str) else ""
     try:
-        code: int = args.func(args)
+        with warnings.catch_warnings():
+            # numpy/scipy floating-point RuntimeWarnings ("overflow encountered in multiply") are not messages for
+            # a user: the analysis reports its own warnings in the result and raises its own errors
+            warnings.simplefilter("ignore", RuntimeWarning)
+            code: int = args.func(args)
     except PPXError as exc:
         message = str(exc)
         prefix = "" if isinstance(source, str) and source in message else where

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -133,3 +135,17 @@ def test_cox_of_the_study_model_warns_and_fits_the_time_varying_model(capsys: py
     terms = [t["term"] for t in data["time_varying_model"]["terms"]]
     assert terms[:2] == ["pp_received", "pp_ici"] and "fib4" in terms and "disease_control" in terms
     assert all("estimable" in t for t in data["terms"])
+
+
+def test_a_numpy_overflow_warning_never_precedes_the_error(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"t": rng.exponential(5, 15).round(2) + 0.1, "e": rng.integers(0, 2, 15)})
+    frame["big"] = rng.normal(0, 1, 15) * 1e200
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    args = ["cox", "--data", str(path), "--time", "t", "--event", "e", "--covariates", "big"]
+    run = subprocess.run(
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=Path(COHORT).parents[1]
+    )
+    assert "RuntimeWarning" not in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1
