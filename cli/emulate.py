@@ -108,6 +108,7 @@ def _text(result: EmulationResult) -> str:
             f"ESS {arm.ess:.0f}; median {median} months ({_ci(arm.median.ci, 2)}); {at}"
         )
     lines.append(f"Weighted Cox HR (treat vs not) = {result.hr.estimate:.3f} ({_ci(result.hr.ci)}, bootstrap)")
+    lines.append(f"  robust (sandwich) CI by patient, weights taken as known: {_hr(result.hr_robust)}")
     rmst = result.rmst_difference
     lines.append(f"RMST difference at {result.tau:g} months = {rmst.estimate:.2f} months ({_ci(rmst.ci, 2)})")
     lines.append(

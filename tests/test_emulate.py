@@ -121,6 +121,12 @@ def test_weighted_cox_and_km_on_the_clones_match_r() -> None:
     result = emulate_trial(frame, grace=3, n_bootstrap=0)
     assert math.log(result.hr.estimate or 0) == pytest.approx(-0.0674663118, abs=1e-8)
     assert result.log_hr_se_model == pytest.approx(0.0760724295, abs=1e-8)
+    # the robust (sandwich, clustered by patient) CI comes from analysis.cox.fit_cox(weights=, robust=True, cluster=)
+    robust_se = 0.1253172640
+    lo, hi = result.hr_robust.ci
+    assert result.hr_robust.estimate == pytest.approx(result.hr.estimate, rel=1e-8)
+    assert lo is not None and hi is not None
+    assert math.log(hi / lo) / (2 * 1.959963984540054) == pytest.approx(robust_se, abs=1e-8)
     no_treat, treat = result.arms
     assert [p.survival for p in no_treat.survival] == pytest.approx([0.5631192878, 0.3532496744], abs=1e-9)
     assert [p.survival for p in treat.survival] == pytest.approx([0.5730500574, 0.4444990524], abs=1e-9)

@@ -115,6 +115,8 @@ def comparison_rows(result: EmulationResult) -> list[list[str]]:
          "adjusted"],
         [f"Emulated trial: start {name} within {result.grace:g} months vs not (weighted Cox, bootstrap CI)",
          _ci(result.hr), "emulated trial"],
+        ["Emulated trial, same HR with the robust (sandwich) CI by patient, weights taken as known",
+         _model_ci(result.hr_robust), "emulated trial"],
         [f"Emulated trial: RMST difference at {result.tau:g} months (months)", _ci(result.rmst_difference),
          "emulated trial"],
     ]  # fmt: skip
