@@ -375,7 +375,7 @@ def _run(
     tau: float,
     start: np.ndarray[Any, np.dtype[np.float64]] | None = None,
 ) -> _Run:
-    beta = engine.fit_logistic(trial.pp_design, trial.pp_outcome, counts[trial.pp_patient], start)
+    beta = engine.fit_pooled_logistic(trial, counts, start)
     weights = engine.censoring_weights(trial, beta, counts, truncation)
     row_count = counts[trial.row_patient]
     sums = engine.risk_sums(trial, weights.row * row_count, row_count)

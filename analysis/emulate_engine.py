@@ -63,6 +63,7 @@ class Trial:
     start: FloatArray
     # pooled logistic person-period rows
     pp_patient: IntArray
+    pp_week: IntArray
     pp_design: FloatArray
     pp_outcome: FloatArray
     week_design: FloatArray  # (weeks, 3): intercept, k/K, (k/K)^2
@@ -185,7 +186,8 @@ def build_trial(
     stop_cut = np.searchsorted(row_stop[stop_order], event_times, side="left").astype(np.int64)
     return Trial(
         n=n, grace=grace, weeks=weeks, time=time, event=event, start=start,
-        pp_patient=pp_patient.astype(np.int64), pp_design=pp_design, pp_outcome=outcome,
+        pp_patient=pp_patient.astype(np.int64), pp_week=pp_week.astype(np.int64), pp_design=pp_design,
+        pp_outcome=outcome,
         week_design=week_design, covariates=covariates, timing=timing,
         row_patient=row_patient, row_arm=row_arm, row_start=row_start, row_stop=row_stop, row_event=row_event,
         row_week=row_week, row_last=last, event_times=event_times, row_event_index=row_event_index,
@@ -241,6 +243,80 @@ def fit_logistic(
                 "patients completely (weights would explode); remove it or choose fewer covariates"
             )
     raise ConvergenceError("the model of therapy start did not converge in 30 iterations")
+
+
+def fit_pooled_logistic(trial: Trial, counts: FloatArray, start: FloatArray | None = None) -> FloatArray:
+    """:func:`fit_logistic` on the person-period rows of ``trial``, with ``counts`` per patient, computed per patient.
+
+    The same Newton–Raphson, but the score and information are summed within each patient first (the covariates
+    are constant within a patient; only the week terms change), so each iteration costs O(rows + n p^2)
+    instead of O(rows p^2). Same estimates as :func:`fit_logistic` on ``trial.pp_design``.
+    """
+    patient, week, y = trial.pp_patient, trial.pp_week, trial.pp_outcome
+    n, weeks = trial.n, trial.weeks
+    x, z, w = trial.covariates, trial.timing, trial.week_design
+    p, q = x.shape[1], z.shape[1]
+    t = w[:, 1]
+    c = counts[patient]
+    mean = float(np.sum(c * y) / max(np.sum(c), 1e-12))
+    if not 0.0 < mean < 1.0:
+        raise ConvergenceError("the model of therapy start cannot be fitted: nobody, or everybody, started therapy")
+    if start is None:
+        beta = np.zeros(3 + p + q)
+        beta[0] = math.log(mean / (1.0 - mean))
+    else:
+        beta = start.copy()
+    tk = t[week]
+    previous = -math.inf
+    for _ in range(_MAX_ITER):
+        eta = np.clip(
+            (w @ beta[:3])[week] + (x @ beta[3 : 3 + p])[patient] + tk * (z @ beta[3 + p :])[patient], -35, 35
+        )
+        prob = 1.0 / (1.0 + np.exp(-eta))
+        loglik = float(np.sum(c * (y * eta - np.log1p(np.exp(eta)))))
+        if abs(loglik - previous) < 1e-10 * (abs(loglik) + 1.0):
+            return beta
+        previous = loglik
+        g, a = c * (y - prob), c * prob * (1.0 - prob)
+        by_week_g = np.bincount(week, weights=g, minlength=weeks)
+        by_week_a = np.bincount(week, weights=a, minlength=weeks)
+        g0, g1 = np.bincount(patient, weights=g, minlength=n), np.bincount(patient, weights=g * tk, minlength=n)
+        s0 = np.bincount(patient, weights=a, minlength=n)
+        s1 = np.bincount(patient, weights=a * tk, minlength=n)
+        s2 = np.bincount(patient, weights=a * tk * tk, minlength=n)
+        m0 = np.column_stack([np.bincount(patient, weights=a * w[week, j], minlength=n) for j in range(3)])
+        m1 = np.column_stack([np.bincount(patient, weights=a * tk * w[week, j], minlength=n) for j in range(3)])
+        gradient = np.concatenate([w.T @ by_week_g, x.T @ g0, z.T @ g1])
+        hessian = np.empty((3 + p + q, 3 + p + q))
+        hessian[:3, :3] = (w * by_week_a[:, None]).T @ w
+        hessian[:3, 3 : 3 + p] = m0.T @ x
+        hessian[:3, 3 + p :] = m1.T @ z
+        hessian[3 : 3 + p, 3 : 3 + p] = (x * s0[:, None]).T @ x
+        hessian[3 : 3 + p, 3 + p :] = (x * s1[:, None]).T @ z
+        hessian[3 + p :, 3 + p :] = (z * s2[:, None]).T @ z
+        lower = np.tril_indices(3 + p + q, -1)
+        hessian[lower] = hessian.T[lower]
+        step = _newton_step(hessian, gradient)
+        beta = beta + step
+        if float(np.max(np.abs(step))) < 1e-7:
+            return beta
+        if not np.all(np.isfinite(beta)):
+            raise ConvergenceError(
+                "the model of therapy start cannot be fitted: a covariate separates treated from untreated "
+                "patients completely (weights would explode); remove it or choose fewer covariates"
+            )
+    raise ConvergenceError("the model of therapy start did not converge in 30 iterations")
+
+
+def _newton_step(hessian: FloatArray, gradient: FloatArray) -> FloatArray:
+    try:
+        if _singular(hessian):
+            return np.asarray(np.linalg.lstsq(hessian, gradient, rcond=None)[0], dtype=np.float64)
+        return np.asarray(np.linalg.solve(hessian, gradient), dtype=np.float64)
+    except np.linalg.LinAlgError as exc:
+        raise ConvergenceError(
+            "the model of therapy start cannot be fitted: a covariate is constant or collinear with others"
+        ) from exc
 
 
 def _singular(matrix: FloatArray) -> bool:

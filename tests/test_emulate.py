@@ -199,3 +199,14 @@ def test_cli_json_contract_text_and_errors(capsys: pytest.CaptureFixture[str], t
     err = capsys.readouterr().err
     assert err.startswith("ppx emulate: error:") and "only 0 of 443 eligible patients" in err
     assert "Traceback" not in err
+
+
+def test_the_per_patient_censoring_model_fit_equals_the_plain_logistic_regression() -> None:
+    from analysis import emulate_engine as engine
+    from analysis.emulate import DEFAULT_BASELINE, _setup
+
+    _, trial, *_ = _setup(load_bundled_cohort().frame, 3.0, "any", None, DEFAULT_BASELINE)
+    counts = np.random.default_rng(4).poisson(1.0, trial.n).astype(np.float64)
+    fast = engine.fit_pooled_logistic(trial, counts)
+    plain = engine.fit_logistic(trial.pp_design, trial.pp_outcome, counts[trial.pp_patient])
+    assert fast == pytest.approx(plain, abs=1e-6)
