@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import replace
 from itertools import islice
 
@@ -112,8 +113,21 @@ def _placed(builder: TableBuilder) -> int:
     return sum(len(frame) for frame in builder.frames) + len(builder.rows.rejected)
 
 
+_BLANK_LINE = re.compile(r"^[ \t,;|]*\r?$", re.M)
+
+
 def _count_rows(text: str, delimiter: str, source: str, limits: ReadLimits, max_rows: int) -> None:
-    """Before any cell is converted: more non-blank records than the header and ``max_rows`` is refused."""
+    """Before any cell is converted: more non-blank records than the header and ``max_rows`` is refused.
+
+    Without quotes a record is a line, so the lines are counted in C; with quotes (a value may hold a line
+    break) the records are counted by the csv reader.
+    """
+    if '"' not in text:
+        lines = len(text.splitlines())
+        blank = len(_BLANK_LINE.findall(text))
+        if lines - blank - 1 > max_rows:
+            raise too_many_rows(source, limits, max_rows)
+        return
     count = -1  # the header
     try:
         for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
