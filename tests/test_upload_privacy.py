@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import logging
 import sys
 import time
@@ -30,7 +31,7 @@ from app.ids import Ids
 from app.logging_setup import APP_LOGGER, THIRD_PARTY_LOGGERS, configure_logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ is a directory of the repo, not installed
-from bench.dash_payloads import CALLBACK_PATH, Dependencies
+from bench.dash_payloads import CALLBACK_PATH, COX_VIEW, SURVIVAL_VIEW, Dependencies
 
 MARKER_CENTER = "MARKER-UPLOAD-CENTRE-7Q"
 MARKER_PATIENT = "MARKER-UPLOAD-PATIENT"
@@ -264,3 +265,80 @@ def test_oversized_and_garbled_uploads_get_a_clear_message(ppx_app: Any, monkeyp
     assert "'x.csv' arrived garbled" in str(body)
     assert "is empty" in str(alice.upload(b"", "empty.csv"))
     assert "is a PNG image" in str(alice.upload(b"\x89PNG\r\n\x1a\n\x00\x00", "photo.csv"))
+
+
+@pytest.mark.slow
+def test_every_callback_of_every_page_keeps_an_upload_to_its_session(ppx_app: Any) -> None:
+    """Bob posts every (non-background) callback of the app with plausible inputs after Alice used her upload:
+    no response of his carries Alice's marker; the same sweep for Alice shows it is a real sweep."""
+    alice, bob = Browser(ppx_app), Browser(ppx_app)
+    alice.upload(marker_csv())
+    alice.use(suggested_spec())
+    background = {name for name, spec in ppx_app.callback_map.items() if spec.get("background")}
+
+    def value(prop: str) -> Any:
+        if prop.endswith(".n_clicks"):
+            return 1
+        if prop == f"{Ids.URL}.search":
+            return ""
+        if prop.endswith(".pathname"):
+            return "/survival"
+        for suffix, default in SUFFIX_DEFAULTS.items():
+            if prop.endswith(suffix) and (suffix.endswith("group.value") or prop not in VIEW_DEFAULTS):
+                return default
+        return VIEW_DEFAULTS.get(prop)
+
+    def sweep(browser: Browser) -> list[str]:
+        texts = []
+        for dependency in browser.deps_json:
+            if dependency["output"] in background:
+                continue
+            inputs = [f"{i['id']}.{i['property']}" for i in dependency["inputs"] + dependency.get("state", [])]
+            body = _raw_body(dependency, {k: value(k) for k in inputs})
+            response = browser.client.post(CALLBACK_PATH, json=body)
+            texts.append(response.get_data(as_text=True))
+        return texts
+
+    seen_by_alice = sweep(alice)
+    assert sum(MARKER_CENTER in t for t in seen_by_alice) >= 2  # the KM figure and Table 1 at least
+    for text in sweep(bob):
+        assert MARKER_CENTER not in text and MARKER_PATIENT not in text
+
+
+SUFFIX_DEFAULTS: dict[str, Any] = {
+    "-group.value": "center",
+    "-grouping.value": "center",
+    "-endpoint.value": "os",
+    "-test.value": "logrank",
+    "-conf.value": "log-log",
+    "-options.value": ["ci"],
+    "-covariates.value": ["fib4"],
+    "-exposure.value": "ici",
+    "-landmark.value": 6.0,
+    "-mask.value": False,
+}
+VIEW_DEFAULTS: dict[str, Any] = {**SURVIVAL_VIEW, **COX_VIEW}
+
+
+def _raw_body(dependency: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The renderer's request body for any callback (multi-output, duplicate and pattern-matching ids too)."""
+    output = str(dependency["output"])
+    multi = output.startswith("..")
+    outputs = []
+    for part in output.strip(".").split("...") if multi else [output]:
+        ident, _, prop = part.rpartition(".")
+        outputs.append({"id": json.loads(ident) if ident.startswith("{") else ident, "property": prop.split("@")[0]})
+
+    def props(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")} for i in items
+        ]
+
+    inputs = props(dependency["inputs"])
+    return {
+        "output": output,
+        "outputs": outputs if multi else outputs[0],
+        "inputs": inputs,
+        "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs],
+        "state": props(dependency.get("state", [])),
+    }
