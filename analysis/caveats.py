@@ -77,6 +77,8 @@ class Caveat:
     text: str
     counterpart: str
     exposure: str | None
+    known_at: str = ""
+    """When the variable becomes known, in words ("post-progression therapy starts")."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,7 +124,7 @@ def caveat(variable: str | None, endpoint: str | None) -> Caveat | None:
         f"zero ({zero}). Patients must survive until then to be counted in one group, so the naive comparison "
         "credits that waiting time to it and flatters it even when it does nothing."
     )
-    return Caveat(entry.variable, endpoint, text, _counterpart(entry, endpoint), entry.exposure)
+    return Caveat(entry.variable, endpoint, text, _counterpart(entry, endpoint), entry.exposure, entry.known_at)
 
 
 def caveats(variables: Iterable[str | None], endpoint: str | None) -> tuple[Caveat, ...]:

@@ -333,6 +333,8 @@ def column_label(name: str) -> str:
         return LABELS[name]
     column = COLUMN_BY_NAME.get(name)
     return f"{name} ({column.unit})" if column is not None and column.unit else name
+
+
 INPUT_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.derived)
 """Every canonical input column, optional ones included (a validated cohort always has them all)."""
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.derived and c.required)

@@ -7,6 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
+from analysis.caveats import Caveat
 from analysis.cox import CoxTerm
 from analysis.sparse import MIN_EVENTS, MIN_PATIENTS, SparseLevel
 from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, simple_table
@@ -126,12 +127,33 @@ def caveat_block(view: CoxView) -> Any:
     """The immortal-time caveat for covariates defined after time zero, with the time-varying model beside."""
     if not view.caveats:
         return None
-    names = ", ".join(COX_CANDIDATES.get(c.variable, c.variable) for c in view.caveats)
+
+    def name(c: Caveat) -> str:
+        return COX_CANDIDATES.get(c.variable, c.variable)
+
     parts: list[Any] = [
         html.Strong("Immortal-time bias. "),
-        f"{names}: defined after time zero, so this model treats them as if known at baseline, which flatters them. ",
-        *(html.Div(f"{c.text} {c.counterpart[0].upper()}{c.counterpart[1:]}.", className="mt-1") for c in view.caveats),
+        "These covariates are known only after this endpoint's time zero; as baseline covariates they credit the "
+        "waiting time to the patients who have them, which flatters them:",
+        html.Ul([html.Li(f"{name(c)}: known only when {c.known_at}.") for c in view.caveats], className="mb-1"),
     ]
+    corrected = [name(c) for c in view.caveats if c.exposure is not None and c.endpoint == "os"]
+    undated = [name(c) for c in view.caveats if c.exposure is None]
+    if corrected:
+        parts.append(
+            html.Div(
+                f"Corrected counterpart below: the same model with {', '.join(corrected)} switched on at the "
+                "start date of the therapy (time-varying Cox; landmark and Simon–Makuch analyses on the "
+                "Survival page)."
+            )
+        )
+    if undated:
+        parts.append(
+            html.Div(
+                f"{', '.join(undated)}: no date in the data, so no time-varying counterpart can be built; the "
+                "usual correction is a landmark analysis at the time it becomes known."
+            )
+        )
     blocks: list[Any] = [dbc.Alert(parts, color="danger", className="small py-2", id="cox-immortal-time-warning")]
     if view.time_varying is not None:
         rows = [[term_label(t), _hr(t), _wald_p(t)] for t in view.time_varying.terms]
