@@ -80,6 +80,10 @@ class Caveat:
     known_at: str = ""
     """When the variable becomes known, in words ("post-progression therapy starts")."""
 
+    def warning(self) -> str:
+        """The caveat as one line of text (a JSON ``warnings`` entry, a stderr note)."""
+        return f"{self.text} {self.counterpart[0].upper()}{self.counterpart[1:]}."
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "variable": self.variable,

@@ -101,7 +101,7 @@ def note(command: str, text: str) -> None:
 
 def caveat_notes(command: str, found: Sequence[Caveat]) -> None:
     for c in found:
-        note(command, f"{c.text} {c.counterpart[0].upper()}{c.counterpart[1:]}.")
+        note(command, c.warning())
 
 
 def aligned(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[bool] | None = None) -> list[str]:

@@ -103,7 +103,7 @@ def to_json(
     """The stable JSON contract of ``ppx cox --json``; non-finite values are null (:mod:`cli.jsonout`).
 
     Added keys: each term's ``estimable`` (false when the HR or a bound is 0 or infinite: its Wald p means
-    nothing then; read the likelihood-ratio or score test), ``warnings`` (the immortal-time caveats of
+    nothing then; read the likelihood-ratio or score test), ``warnings`` (text lines; the immortal-time caveats of
     covariates defined after time zero) and ``time_varying_model`` (their corrected counterpart).
     """
     out = result.to_dict()
@@ -111,7 +111,8 @@ def to_json(
         entry["estimable"] = estimable(term.hr, term.ci)
     if zph is not None:
         out["zph"] = zph.to_dict()
-    out["warnings"] = [*out.get("warnings", []), *(c.to_dict() for c in found)]
+    out["warnings"] = [*out.get("warnings", []), *(c.warning() for c in found)]  # strings, as the fit's own
+    out["caveats"] = [c.to_dict() for c in found]
     out["time_varying_model"] = None if varying is None else varying.to_dict()
     out["time_varying_note"] = varying_note
     return out

@@ -137,7 +137,8 @@ def to_json(
         "test_note": test_note,
         "pairwise": [p.to_dict() for p in pairs],
         "followup": result.followup.to_dict(),
-        "warnings": [c.to_dict() for c in found],
+        "warnings": [c.warning() for c in found],
+        "caveats": [c.to_dict() for c in found],
         "time_varying": None if varying is None else varying.to_dict(),
         "time_varying_note": varying_note,
     }

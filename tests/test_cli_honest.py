@@ -58,8 +58,9 @@ def test_km_by_a_post_baseline_grouping_warns_and_gives_the_time_varying_counter
     captured = capsys.readouterr()
     assert "Immortal-time bias" in captured.err and "pp_received" in captured.err
     data = json.loads(captured.out)
-    assert [w["variable"] for w in data["warnings"]] == ["pp_received"]
-    assert data["warnings"][0]["kind"] == "immortal-time bias"
+    assert [w["variable"] for w in data["caveats"]] == ["pp_received"]
+    assert data["caveats"][0]["kind"] == "immortal-time bias"
+    assert len(data["warnings"]) == 1 and data["warnings"][0].startswith("Immortal-time bias: pp_received")
     assert [t["term"] for t in data["time_varying"]["terms"]] == ["pp_received"]
     for key in ("conf_type", "n_excluded", "groups", "test", "pairwise"):  # the README's contract stays
         assert key in data
@@ -69,7 +70,7 @@ def test_km_by_a_baseline_grouping_has_no_caveat(capsys: pytest.CaptureFixture[s
     assert main(["km", *OS, "--by", "first_line", "--json"]) == 0
     captured = capsys.readouterr()
     assert "Immortal-time" not in captured.err
-    assert json.loads(captured.out)["warnings"] == []
+    assert json.loads(captured.out)["warnings"] == [] == json.loads(captured.out)["caveats"]
 
 
 def test_km_with_filters_and_a_derived_grouping_reproduces_the_page(capsys: pytest.CaptureFixture[str]) -> None:
@@ -135,7 +136,8 @@ def test_cox_of_the_study_model_warns_and_fits_the_time_varying_model(capsys: py
     assert main(args) == 0
     captured = capsys.readouterr()
     data = json.loads(captured.out)
-    assert [w["variable"] for w in data["warnings"] if isinstance(w, dict)] == [
+    assert all(isinstance(w, str) for w in data["warnings"])  # the contract's warnings stay text lines
+    assert [w["variable"] for w in data["caveats"]] == [
         "disease_control",
         "pp_received",
         "pp_ici",
