@@ -7,9 +7,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from analysis.cohort import Issue
@@ -125,6 +125,15 @@ def _converted(table: Mapping[str, str | None], value: object) -> object:
     return value
 
 
+def _by_distinct(values: pd.Series, table: Mapping[str, str | None]) -> pd.Series:
+    """:func:`_converted` applied once per distinct cell."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [_converted(table, value) for value in uniques]
+    mapped[-1] = None
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
 def normalise_dates(
     frame: pd.DataFrame, requested: DateOrder, issues: list[Issue], notes: list[str]
 ) -> DateOrderDecision | None:
@@ -142,7 +151,7 @@ def normalise_dates(
             text: (_day_month(text, order) if read.form == "DD/MM or MM/DD" else read.iso)
             for text, read in reads[column].items()
         }
-        frame[column] = frame[column].map(partial(_converted, converted))
+        frame[column] = _by_distinct(frame[column], converted)
         forms = sorted({r.form for r in reads[column].values() if r.form is not None})
         if len(forms) > 1 or (forms and forms != ["YYYY-MM-DD"]):
             notes.append(f"{column}: dates read in {len(forms)} format(s): {', '.join(forms)}")
