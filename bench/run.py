@@ -288,20 +288,11 @@ def main(argv: list[str] | None = None) -> int:
         help="cohort sizes for the Survival page recompute (comma-separated; synthetic cohorts, dates in days)",
     )
     parser.add_argument(
-        "--ingest-only", action="store_true", help="only the upload bench (reading and validating CSV and XLSX)"
-    )
-    parser.add_argument(
         "--sections",
         default="",
-        help="run only these sections (today: vs_r) and update their keys in --out, keeping the others",
+        help="run only these sections (vs_r, ingest) and update their keys in --out, keeping the others",
     )
     args = parser.parse_args(argv)
-    if args.ingest_only:
-        block = ingest_bench(20_000 if args.quick else 200_000)
-        with open(args.out, "w", encoding="utf-8") as handle:
-            json.dump({"date": datetime.now(UTC).isoformat(timespec="seconds"), "ingest": block}, handle, indent=2)
-        print_ingest(block)
-        return 0
     if args.sections:
         return _run_sections(args)
     sizes = (513, 5000) if args.quick else (513, 5000, 50_000)
@@ -380,7 +371,10 @@ def _print_vs_r(block: dict[str, Any]) -> None:
 
 def _run_sections(args: argparse.Namespace) -> int:
     """Only the named sections; their keys replace those in an existing --out file."""
-    runners: dict[str, Callable[[], Any]] = {"vs_r": lambda: _vs_r(args.quick)}
+    runners: dict[str, Callable[[], Any]] = {
+        "vs_r": lambda: _vs_r(args.quick),
+        "ingest": lambda: ingest_bench(20_000 if args.quick else 200_000),
+    }
     unknown = [name for name in args.sections.split(",") if name not in runners]
     if unknown:
         print(f"--sections: only {', '.join(runners)} can run alone (not {', '.join(unknown)})", file=sys.stderr)
@@ -396,6 +390,8 @@ def _run_sections(args: argparse.Namespace) -> int:
         json.dump(results, handle, indent=2)
     if "vs_r" in results:
         _print_vs_r(results["vs_r"])
+    if "ingest" in args.sections.split(","):
+        print_ingest(results["ingest"])
     print(f"JSON written to {args.out}")
     return 0
 
