@@ -293,6 +293,12 @@ def forget() -> str | None:
     return session.owner
 
 
+FULL_MESSAGE = (
+    "The server's storage for uploads is full, so this file cannot be kept; nobody's stored data was removed "
+    "to make room. Try again later, or ask the administrator"
+)
+
+
 def max_session_bytes() -> int:
     return int(float(os.environ.get("PPX_SESSION_QUOTA_MB", "200")) * 1024 * 1024)
 
@@ -315,10 +321,7 @@ def check_quota(owner_key: str, key: str, size: int) -> None:
         )
     total = target.total_usage() + size
     if total > max_total_bytes():
-        raise QuotaError(
-            f"The server's storage for uploads is full ({_mb(max_total_bytes())}, PPX_STORE_QUOTA_MB). "
-            "Try again later, or ask the administrator."
-        )
+        raise QuotaError(f"{FULL_MESSAGE} (PPX_STORE_QUOTA_MB: {_mb(max_total_bytes())})")
 
 
 # ----------------------------------------------------------------------------- stores
@@ -450,6 +453,8 @@ class RedisStore:
 
         try:
             return fn(*args)
+        except redis.exceptions.OutOfMemoryError as exc:  # noeviction and full: refuse the new data, evict nobody
+            raise QuotaError(FULL_MESSAGE) from exc
         except redis.RedisError as exc:
             raise StoreUnavailableError(f"the session store is unavailable: {type(exc).__name__}") from exc
 

@@ -271,7 +271,7 @@ def test_a_full_session_store_refuses_new_data_and_evicts_nobody(
                 refused = str(exc)
                 break
         assert kept and refused, "the store never filled up"
-        assert "session store is unavailable" in refused and "could not be kept" in refused
+        assert "storage for uploads is full" in refused and "nobody's stored data was removed" in refused
         for cookie in kept:  # every session stored before the store was full is still there
             with in_session(ppx_app, cookie):
                 assert len(datasets.active_cohort().frame) == 513
