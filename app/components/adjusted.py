@@ -219,7 +219,15 @@ def curves_figure(
             "template": template(),
             "title": {"text": "Unweighted (dotted) and weighted (solid)" if title else "", "x": 0.01},
             "font": {"size": 12},
-            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"},
+            "legend": {
+                "orientation": "h",
+                "yanchor": "bottom",
+                "y": 1.0,
+                "x": 0,
+                "traceorder": "normal",
+                "entrywidth": 0.48,  # two entries per row: each group's unweighted and weighted curves together
+                "entrywidthmode": "fraction",
+            },
             "margin": {"l": 60, "r": 30, "t": 105, "b": 50},
             "modebar": {"orientation": "v"},
             "height": 460,
