@@ -31,6 +31,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from analysis.caveats import Caveat, time_varying_exposures
 from analysis.compare import TestResult, compare_survival
 from analysis.cox import CoxResult, CoxTerm, fit_cox
 from analysis.errors import DataError, EmptyGroupError, PPXError
@@ -238,6 +239,38 @@ def time_varying_cox(
     """Cox model with the exposures as time-varying covariates (switched on at ``pp_start``)."""
     long = counting_process(frame, exposures, covariates)
     return fit_cox(long, "stop", "event", [*exposures, *covariates], categorical=categorical, start_col="start")
+
+
+def time_varying_counterpart(
+    frame: pd.DataFrame | None,
+    covariates: Sequence[str],
+    found: Sequence[Caveat],
+    *,
+    categorical: Sequence[str] = (),
+) -> tuple[CoxResult | None, str | None]:
+    """The corrected counterpart of a naive OS model or comparison that the caveats call for.
+
+    The post-progression exposures switch on at ``pp_start`` (:func:`time_varying_cox`); a grouping they stand
+    for (``pp_group``, ``pp_class``) is replaced by them, and the other covariates stay as baseline covariates.
+    ``frame`` is the canonical cohort (None when the data are not one). Returns (model, None), or (None, why not).
+    """
+    if not found:
+        return None, None
+    exposures = time_varying_exposures(found)
+    if not exposures:
+        return None, found[0].counterpart[0].upper() + found[0].counterpart[1:] + "."
+    if frame is None:
+        return None, (
+            f"Run the time-varying counterpart on a canonical cohort file (ppx cox --time-varying "
+            f"{','.join(exposures)}): the exposures then switch on at pp_start."
+        )
+    replaced = {c.variable for c in found if c.exposure is not None}
+    baseline = [c for c in covariates if c not in exposures and c not in replaced]
+    try:
+        model = time_varying_cox(frame, exposures, baseline, categorical=[c for c in categorical if c in baseline])
+    except PPXError as exc:
+        return None, f"The time-varying model could not be fitted: {exc}"
+    return model, None
 
 
 # ----------------------------------------------------------------------------- Simon–Makuch

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.caveats import POST_BASELINE, Caveat, caveats, time_varying_exposures
+from analysis.caveats import POST_BASELINE, Caveat, caveats
 from analysis.compare import PairwiseResult, TestResult, compare_survival, pairwise_tests
 from analysis.cox import CoxResult, CoxTerm, ScreenRow, ZphResult, cox_zph, fit_cox, univariate_screen
 from analysis.derived import with_derived_columns
@@ -27,6 +27,7 @@ from analysis.postprog import (
     TimeToTherapy,
     immortal_time_comparison,
     time_to_therapy,
+    time_varying_counterpart,
     time_varying_cox,
     treatment_sequences,
 )
@@ -244,23 +245,6 @@ class CoxView:
     time_varying_note: str | None = None
 
 
-def _time_varying_counterpart(
-    data: pd.DataFrame, covariates: tuple[str, ...], found: tuple[Caveat, ...], categorical: list[str]
-) -> tuple[CoxResult | None, str | None]:
-    exposures = time_varying_exposures(found)
-    if not found:
-        return None, None
-    if not exposures:
-        return None, found[0].counterpart[0].upper() + found[0].counterpart[1:] + "."
-    replaced = {c.variable for c in found if c.exposure is not None}
-    baseline = [c for c in covariates if c not in exposures and c not in replaced]
-    try:
-        varying = time_varying_cox(data, exposures, baseline, categorical=[c for c in categorical if c in baseline])
-    except PPXError as exc:
-        return None, f"The time-varying model could not be fitted: {exc}"
-    return varying, None
-
-
 @cache.memoize()
 def cox_view(
     fingerprint: str, spec: FilterSpec, endpoint: str, covariates: tuple[str, ...], merge_sparse: bool = False
@@ -300,7 +284,7 @@ def cox_view(
             except PPXError as exc:
                 zph_note = f"No proportional-hazards check: {exc}"
     found = caveats(covariates, endpoint)
-    varying, varying_note = _time_varying_counterpart(data, covariates, found, categorical)
+    varying, varying_note = time_varying_counterpart(data, covariates, found, categorical=categorical)
     return CoxView(
         endpoint, covariates, screen, model, model_note, zph, zph_note, None,
         screen_note, sparse, merges, found, varying, varying_note,

@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from analysis.caveats import Caveat, caveats, time_varying_exposures
+from analysis.caveats import Caveat, caveats
 from analysis.cox import CoxResult, ZphResult, cox_zph, fit_cox
-from analysis.errors import DataError, PPXError
+from analysis.errors import DataError
 from analysis.formatting import estimable, fmt_hr, fmt_p, fmt_p_eq
-from analysis.postprog import time_varying_cox
+from analysis.postprog import time_varying_counterpart
 from analysis.sparse import Merge, merge_sparse_levels, sparse_levels
 from cli.common import add_filter_option, aligned, caveat_notes, cohort_frame, endpoint_of, load_frame, note
 from cli.jsonout import dumps
@@ -189,27 +189,6 @@ def _time_varying_frame(args: argparse.Namespace, covariates: list[str]) -> tupl
     return long, [*exposures, *baseline]
 
 
-def _counterpart(
-    args: argparse.Namespace, covariates: list[str], found: tuple[Caveat, ...], canonical: bool, spec: Any
-) -> tuple[CoxResult | None, str | None]:
-    exposures = time_varying_exposures(found)
-    if not found:
-        return None, None
-    if not exposures:
-        return None, found[0].counterpart
-    if not canonical:
-        return None, (
-            f"run it on a canonical cohort file with --time-varying {','.join(exposures)} (the exposures then "
-            "switch on at pp_start)"
-        )
-    replaced = {f.variable for f in found if f.exposure is not None}  # pp_group etc.: the exposures stand in
-    baseline = [c for c in covariates if c not in exposures and c not in replaced]
-    try:
-        return time_varying_cox(cohort_frame(args.data, spec), exposures, baseline), None
-    except PPXError as exc:
-        return None, f"no time-varying counterpart: {exc}"
-
-
 def run(args: argparse.Namespace) -> int:
     covariates = parse_columns(args.covariates, "--covariates")
     endpoint = endpoint_of(args.time)
@@ -243,7 +222,8 @@ def run(args: argparse.Namespace) -> int:
     time_varying = set(parse_columns(args.time_varying, "--time-varying"))
     found = caveats([c for c in covariates if c not in time_varying], endpoint)
     caveat_notes("cox", found)
-    varying, varying_note = _counterpart(args, covariates, found, canonical, spec)
+    cohort = cohort_frame(args.data, spec) if found and canonical and spec is not None else None
+    varying, varying_note = time_varying_counterpart(cohort, covariates, found, categorical=options["categorical"])
     if args.json:
         print(dumps(to_json(result, zph, found, varying, varying_note)))
     else:

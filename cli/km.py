@@ -14,7 +14,7 @@ import argparse
 import math
 from typing import Any
 
-from analysis.caveats import Caveat, caveats, time_varying_exposures
+from analysis.caveats import Caveat, caveats
 from analysis.compare import (
     ADJUST_METHODS,
     TEST_LABELS,
@@ -25,10 +25,10 @@ from analysis.compare import (
     pairwise_tests,
 )
 from analysis.cox import CoxResult
-from analysis.errors import DataError, PPXError, UndefinedComparisonError
+from analysis.errors import DataError, UndefinedComparisonError
 from analysis.formatting import UNDEFINED, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq, fmt_pct_ci, fmt_stat
 from analysis.km import CONF_TYPES, KMResult, km_by_group
-from analysis.postprog import time_varying_cox
+from analysis.postprog import time_varying_counterpart
 from analysis.survdata import survival_data
 from cli.common import add_filter_option, aligned, caveat_notes, cohort_frame, endpoint_of, load_frame, note
 from cli.jsonout import dumps
@@ -97,26 +97,6 @@ def _tests(
     if args.pairwise != "none":
         pairs = pairwise_tests(data["time"], data["event"], groups, adjust=args.pairwise, group_order=order, **options)
     return test, None, pairs
-
-
-def _counterpart(
-    args: argparse.Namespace, found: tuple[Caveat, ...], canonical: bool, spec: Any
-) -> tuple[CoxResult | None, str | None]:
-    """The time-varying Cox model beside a naive comparison by a post-baseline grouping (canonical cohorts)."""
-    exposures = time_varying_exposures(found)
-    if not found:
-        return None, None
-    if not exposures:
-        return None, found[0].counterpart
-    command = f"ppx cox --data {args.data} --time os_months --event os_event --covariates {','.join(exposures)} " + (
-        f"--time-varying {','.join(exposures)}"
-    )
-    if not canonical:
-        return None, f"run the time-varying counterpart on a canonical cohort file: {command}"
-    try:
-        return time_varying_cox(cohort_frame(args.data, spec), exposures), None
-    except PPXError as exc:
-        return None, f"no time-varying counterpart: {exc}"
 
 
 def to_json(
@@ -233,7 +213,8 @@ def run(args: argparse.Namespace) -> int:
     test, test_note, pairs = _tests(args, result, frame)
     found = caveats([args.by], endpoint_of(args.time))
     caveat_notes("km", found)
-    varying, varying_note = _counterpart(args, found, loaded.canonical, loaded.spec)
+    cohort = cohort_frame(args.data, loaded.spec) if found and loaded.canonical else None
+    varying, varying_note = time_varying_counterpart(cohort, [], found)
     if not loaded.spec.is_empty:
         note("km", f"filters: {loaded.spec.describe()} ({len(frame)} of {loaded.n_before_filters} patients)")
     if args.json:
