@@ -323,6 +323,10 @@ LABELS: dict[str, str] = {
     "pp_class": "Post-progression therapy class",
     "pp_ici": "ICI after progression",
     "pp_group": "Post-progression: ICI, other therapy, none",
+    "child_pugh_score_pd": "Child-Pugh score at progression",
+    "albi_score_pd": "ALBI score at progression",
+    "ecog_pd": "ECOG performance status at progression",
+    "afp_pd": "AFP at progression (ng/mL)",
 }
 """Display labels of the data dictionary's columns (Table 1, exports); :func:`column_label` falls back to the name."""
 
