@@ -210,8 +210,11 @@ def emulation_bench(n: int = 3000, n_bootstrap: int = 200, repeats: int = 3) -> 
     def run() -> object:
         return emulate_trial(frame, grace=3.0, n_bootstrap=n_bootstrap, seed=1)
 
+    before = os.getloadavg()[0]
     result = timed(run, repeats)
-    return {"n": n, "n_bootstrap": n_bootstrap, "target_s": 30.0, **result}
+    load = [round(before, 2), round(os.getloadavg()[0], 2)]
+    return {"n": n, "n_bootstrap": n_bootstrap, "target_s": 30.0, "cpus": os.cpu_count(), "load_average_1min": load,
+            **result}  # fmt: skip
 
 
 def ingest_bench(n: int = 200_000, repeats: int = 2) -> dict[str, Any]:
@@ -290,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sections",
         default="",
-        help="run only these sections (vs_r, ingest) and update their keys in --out, keeping the others",
+        help="run only these sections (vs_r, ingest, emulation) and update their keys in --out, keeping the others",
     )
     args = parser.parse_args(argv)
     if args.sections:
@@ -374,6 +377,7 @@ def _run_sections(args: argparse.Namespace) -> int:
     runners: dict[str, Callable[[], Any]] = {
         "vs_r": lambda: _vs_r(args.quick),
         "ingest": lambda: ingest_bench(20_000 if args.quick else 200_000),
+        "emulation": lambda: emulation_bench(3000, 20 if args.quick else 200, repeats=1 if args.quick else 3),
     }
     unknown = [name for name in args.sections.split(",") if name not in runners]
     if unknown:
@@ -392,6 +396,9 @@ def _run_sections(args: argparse.Namespace) -> int:
         _print_vs_r(results["vs_r"])
     if "ingest" in args.sections.split(","):
         print_ingest(results["ingest"])
+    if "emulation" in args.sections.split(","):
+        emulation = results["emulation"]
+        print(f"emulate_trial n={emulation['n']}, {emulation['n_bootstrap']} resamples: {emulation['median_s']:.2f} s")
     print(f"JSON written to {args.out}")
     return 0
 
