@@ -62,3 +62,28 @@ def test_a_named_subcommand_is_registered_for_real(capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit):
         lazy_parser(["km", "--help"]).parse_args(["km", "--help"])
     assert "--conf-type" in capsys.readouterr().out
+
+
+def _recipe(target: str) -> list[str]:
+    lines = (ROOT / "Makefile").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return recipe
+
+
+def test_make_test_runs_ruff_mypy_hadolint_then_pytest_and_checks_the_tree() -> None:
+    recipe = " ".join(_recipe("test"))
+    steps = ["$(BIN)/ruff check .", "$(BIN)/mypy", "$(BIN)/hadolint Dockerfile", "$(BIN)/pytest -q"]
+    positions = [recipe.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), positions
+    assert "git status --porcelain" in recipe
+
+
+def test_make_data_writes_both_copies_of_the_bundled_cohort() -> None:
+    recipe = " ".join(_recipe("data"))
+    assert "--out analysis/data/synthetic_klc.csv" in recipe
+    assert "cp analysis/data/synthetic_klc.csv data/synthetic_klc.csv" in recipe
