@@ -692,19 +692,35 @@ def _cell_text(cell: Any, text: str, size: float, *, bold: bool) -> None:
             _font(run, size, bold=bold)
 
 
+def footer_font_pt(paragraphs: Sequence[str], width_in: float) -> tuple[float, int]:
+    """(size, lines) of a slide's footer: 10 pt, smaller (down to 7 pt) while its lines would climb over the
+    figure (more than the room under the content)."""
+    room_in = SLIDE_H_IN - SLIDE_CONTENT_BOTTOM_IN - 0.1
+    for size in (10.0, 9.0, 8.0, 7.0):
+        lines = sum(len(wrap_to_width(p, (width_in - CELL_INSET_IN) * 72, size)) for p in paragraphs)
+        if lines * size * 1.2 / 72 + 0.1 <= room_in:
+            return size, lines
+    return 7.0, lines
+
+
 def _slide_footer(slide: Any, provenance: Provenance, note: str) -> None:
     from pptx.dml.color import RGBColor
     from pptx.util import Inches
 
+    width = SLIDE_W_IN - 2 * SLIDE_MARGIN_IN
+    paragraphs = [*([note] if note else []), provenance.text()]
+    size, lines = footer_font_pt(paragraphs, width)
+    height = lines * size * 1.2 / 72 + 0.1
     box = slide.shapes.add_textbox(
-        Inches(SLIDE_MARGIN_IN), Inches(SLIDE_H_IN - 0.62), Inches(SLIDE_W_IN - 2 * SLIDE_MARGIN_IN), Inches(0.5)
+        Inches(SLIDE_MARGIN_IN), Inches(SLIDE_H_IN - 0.06 - height), Inches(width), Inches(height)
     )
     frame = box.text_frame
     frame.word_wrap = True
-    frame.text = (note + "\n" if note else "") + provenance.text()
+    frame.margin_top = frame.margin_bottom = Inches(0.02)
+    frame.text = "\n".join(paragraphs)
     for paragraph in frame.paragraphs:
         for run in paragraph.runs:
-            _font(run, 10)
+            _font(run, size)
             run.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
 
 

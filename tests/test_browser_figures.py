@@ -112,6 +112,9 @@ def _shrink(path: Any) -> None:
     small.save(path, optimize=True)
 
 
+SCROLL_TO = "document.getElementById(arguments[0]).scrollIntoView({behavior: 'instant'});"
+
+
 def _check_pages(dash_duo: Any, width: int, height: int) -> list[str]:
     """Every page: no sideways overflow; every figure of the grammar: legend off the plot, no text collisions."""
     driver = dash_duo.driver
@@ -131,10 +134,10 @@ def _check_pages(dash_duo: Any, width: int, height: int) -> list[str]:
             )
             if active != ["Survival"]:
                 failures.append(f"{width}x{height} {page}: active nav links {active}")
-            driver.execute_script(f"document.getElementById('{Ids.SURV_GUARD}').scrollIntoView()")
+            driver.execute_script(SCROLL_TO, Ids.SURV_GUARD)
             _gallery(dash_duo, f"survival-guard-{width}.png")
         if page == "/study":
-            driver.execute_script("document.getElementById('study-pfs-figure').scrollIntoView()")
+            driver.execute_script(SCROLL_TO, "study-pfs-figure")
             _gallery(dash_duo, f"study-small-figures-{width}.png")
     return failures
 

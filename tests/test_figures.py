@@ -248,6 +248,12 @@ def test_deck_read_back_titles_fit_pictures_are_native_tables_wrap_between_words
                 for word in row.cells[c].text.split():
                     assert text_width_in(word, font) <= room, word  # a cell wraps between words only
         assert Emu(picture.left + picture.width) <= tables[0].left  # the table beside, not over, the figure
+        footer = next(s for s in slide.shapes if s.has_text_frame and "SYNTHETIC" in s.text_frame.text)
+        assert footer.top >= picture.top + picture.height and footer.top + footer.height <= deck.slide_height
+        size = footer.text_frame.paragraphs[0].runs[0].font.size.pt
+        width_pt = (Emu(footer.width).inches - exporting.CELL_INSET_IN) * 72
+        lines = sum(len(wrap_to_width(p.text, width_pt, size)) for p in footer.text_frame.paragraphs)
+        assert lines * size * 1.2 / 72 <= Emu(footer.height).inches  # the footer's text stays on the slide
     texts = "\n".join(exporting.slide_texts(data))
     assert "ICI" in texts and not re.search(r"\bici\b", texts)
 
@@ -353,3 +359,26 @@ def test_gallery_of_exports_and_slides(browser: str, tmp_path: Path) -> None:
         with Image.open(page) as image:
             image.convert("RGB").quantize(colors=64).save(folder / f"slide-{index}.png", optimize=True)
     assert (folder / "slide-1.png").exists()
+
+
+@pytest.mark.parametrize("column", ["single", "double"])
+def test_forest_labels_and_hr_texts_keep_their_room_at_print_size(context: str, column: str) -> None:
+    """Issue 15 item 2: "…, p <0" and "0.41 (0.17–1.00), p 0.0" clipped (margins fixed for another font)."""
+    from app.components.forest import forest_figure, layout_forest
+    from app.views import cox_view, term_label
+
+    model = cox_view(context, FilterSpec(), "os", ("fib4", "disease_control", "pp_received", "pp_ici")).model
+    assert model is not None
+    figure = forest_figure(model.terms, [term_label(t) for t in model.terms], title="Cox model").to_plotly_json()
+    size = exporting.print_size(column)
+    styled = layout_forest(exporting.publication_style(figure, size), 0, exporting.print_font_px(size), size.width_px)
+    lay = styled["layout"]
+    tick_font = lay["yaxis"]["tickfont"]["size"]
+    lines = [TAGS.sub("", line) for t in lay["yaxis"]["ticktext"] for line in t.split("<br>")]
+    assert lay["margin"]["l"] >= max(text_width_px(line, tick_font) for line in lines)
+    notes = [a for a in lay["annotations"] if a.get("x") == 1.0 and a.get("xref") == "paper"]
+    for note in notes:
+        assert lay["margin"]["r"] >= text_width_px(note["text"], note["font"]["size"]) + 10
+    if not notes:  # a single column: each HR text under its label, the plot keeps a third of the width
+        assert all("p " in t or "p <" in t for t in lay["yaxis"]["ticktext"])
+    assert size.width_px - lay["margin"]["l"] - lay["margin"]["r"] >= size.width_px / 3

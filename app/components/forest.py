@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
 from analysis.cox import CoxTerm
-from app.components.measure import text_width_px
+from app.components.measure import text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO
 from app.components.tables import fmt_hr, fmt_p_eq
 from app.components.text import plain
@@ -89,3 +90,42 @@ def forest_figure(
         margin={"l": left, "r": right, "t": title_px, "b": round(font_size * 3.6)},
     )
     return fig
+
+
+def layout_forest(
+    figure: dict[str, Any], height_px: int, font_px: float, width_px: int | None = None
+) -> dict[str, Any]:
+    """Margins of a forest plot for its fonts as drawn (an export restyles them): the term labels on the left,
+    the "HR (95% CI), p" texts on the right, each from its estimated width. When the width is known and the two
+    would leave the plot under a third of it, each HR text goes under its label instead. The title wraps to the
+    width. ``height_px`` <= 0 keeps the height."""
+    layout = figure["layout"]
+    yaxis = layout.get("yaxis", {})
+    tick_font = float(yaxis.get("tickfont", {}).get("size") or layout["font"].get("size", font_px))
+    labels = [str(t) for t in yaxis.get("ticktext", [])]
+    notes = [a for a in layout.get("annotations", []) if a.get("xref") == "paper" and a.get("x") == 1.0]
+    note_font = max((float(a.get("font", {}).get("size", font_px)) for a in notes), default=font_px)
+    note_px = max((text_width_px(str(a["text"]), note_font) for a in notes), default=0.0)
+    left = max((text_width_px(label, tick_font) for label in labels), default=40) + 18
+    right = note_px + 22
+    margin = dict(layout.get("margin", {}))
+    if width_px is not None and notes and left + right > 0.66 * width_px:
+        by_row = {a["y"]: str(a["text"]) for a in notes}
+        yaxis["ticktext"] = [
+            f"{label}<br><span style='font-size:{note_font:g}px'>{by_row.get(row, '')}</span>"
+            for label, row in zip(labels, yaxis.get("tickvals", []), strict=False)
+        ]
+        layout["yaxis"] = yaxis
+        layout["annotations"] = [a for a in layout.get("annotations", []) if a not in notes]
+        left, right = max(left, note_px + 18), 16.0
+    margin["l"], margin["r"] = round(left), round(right)
+    layout["margin"] = margin
+    title = layout.get("title")
+    if width_px is not None and isinstance(title, dict) and title.get("text"):
+        size = float(title.get("font", {}).get("size", font_px * 1.2))
+        lines = wrap_to_width(str(title["text"]).replace("<br>", " "), width_px - 20, size)
+        title["text"] = "<br>".join(lines)
+        margin["t"] = max(int(margin.get("t", 0)), round(len(lines) * size * 1.3 + 12))
+    if height_px > 0:
+        layout["height"] = height_px
+    return figure

@@ -8,6 +8,7 @@ twice a Latin letter.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -36,8 +37,9 @@ def char_em(char: str) -> float:
 
 
 def lines_of(text: str) -> list[str]:
-    """The text's lines as drawn: ``<br>`` breaks lines, other tags (``<b>``, ``<span>``) take no room."""
-    return [_TAG.sub("", line) for line in _BREAK.split(text or "")]
+    """The text's lines as drawn: ``<br>`` breaks lines, other tags (``<b>``, ``<span>``) take no room and an
+    entity (``&amp;``, as :func:`app.components.text.plain` writes user text) is one character."""
+    return [html.unescape(_TAG.sub("", line)) for line in _BREAK.split(text or "")]
 
 
 def text_width_px(text: str, font_px: float) -> float:

@@ -24,6 +24,7 @@ from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
 from app import exporting
 from app.components import export_tables
+from app.components.forest import layout_forest
 from app.components.km_figure import KMFigureOptions, km_figure_dict, layout_km
 from app.components.palette import GROUPINGS, INK, grouping_phrase, level_label
 from app.components.tables import estimable, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
@@ -424,7 +425,7 @@ def export_view(
         raise ValueError("this view has no figure for these filters (no patients, or a table-only view)")
     width = exporting.print_size(column).width_mm
     height = None if ref.kind == "km" else _print_height(figure, width)
-    arrange = layout_km if ref.kind == "km" else None
+    arrange = {"km": layout_km, "cox": layout_forest}.get(ref.kind)
     data = exporting.export_figure(
         figure, fmt, provenance(spec, mask, (ref,)), column=column, height_mm=height, arrange=arrange
     )
