@@ -272,13 +272,25 @@ def adjusted_bench(n: int = 50_000, resamples: int = 200, repeats: int = 2) -> d
             n_bootstrap=n_bootstrap,
         )  # fmt: skip
 
+    before = os.getloadavg()[0]
+    point = timed(lambda: run(0), repeats)
+    boot = timed(lambda: run(resamples), repeats)
     return {
         "n": n,
         "covariates": len(COX_COVARIATES),
         "resamples": resamples,
-        "point_estimates": timed(lambda: run(0), repeats),
-        "with_bootstrap": timed(lambda: run(resamples), repeats),
+        "point_estimates": point,
+        "with_bootstrap": boot,
+        "cpus": os.cpu_count(),
+        "load_average_1min": [round(before, 2), round(os.getloadavg()[0], 2)],
     }
+
+
+def print_adjusted(block: dict[str, Any]) -> None:
+    print(
+        f"Adjusted comparison n={block['n']}: point estimates {block['point_estimates']['median_s']:.2f} s, "
+        f"with {block['resamples']} bootstrap resamples {block['with_bootstrap']['median_s']:.2f} s"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sections",
         default="",
-        help="run only these sections (vs_r, ingest, emulation) and update their keys in --out, keeping the others",
+        help="run only these sections (vs_r, ingest, emulation, adjusted) and update their keys in --out, "
+        "keeping the others",
     )
     args = parser.parse_args(argv)
     if args.sections:
@@ -349,11 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{emulation['median_s']:.2f} s (target <= {emulation['target_s']:g} s)"
     )
     print_ingest(results["ingest"])
-    adjusted = results["adjusted"]
-    print(
-        f"Adjusted comparison n={adjusted['n']}: point estimates {adjusted['point_estimates']['median_s']:.2f} s, "
-        f"with {adjusted['resamples']} bootstrap resamples {adjusted['with_bootstrap']['median_s']:.2f} s"
-    )
+    print_adjusted(results["adjusted"])
     _print_vs_r(results["vs_r"])
     print(f"JSON written to {args.out}")
     return 0
@@ -378,6 +387,7 @@ def _run_sections(args: argparse.Namespace) -> int:
         "vs_r": lambda: _vs_r(args.quick),
         "ingest": lambda: ingest_bench(20_000 if args.quick else 200_000),
         "emulation": lambda: emulation_bench(3000, 20 if args.quick else 200, repeats=1 if args.quick else 3),
+        "adjusted": lambda: adjusted_bench(5000, 50) if args.quick else adjusted_bench(),
     }
     unknown = [name for name in args.sections.split(",") if name not in runners]
     if unknown:
@@ -399,6 +409,8 @@ def _run_sections(args: argparse.Namespace) -> int:
     if "emulation" in args.sections.split(","):
         emulation = results["emulation"]
         print(f"emulate_trial n={emulation['n']}, {emulation['n_bootstrap']} resamples: {emulation['median_s']:.2f} s")
+    if "adjusted" in args.sections.split(","):
+        print_adjusted(results["adjusted"])
     print(f"JSON written to {args.out}")
     return 0
 
