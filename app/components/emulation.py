@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from analysis.emulate import EmulationResult, Interval
+from analysis.emulate import EXPLODING_WEIGHT, EmulationResult, Interval
 from analysis.formatting import fmt_ci, fmt_num
 from app.components.command import command_block
 from app.components.km_figure import small_figure
@@ -151,10 +151,17 @@ def weight_rows(result: EmulationResult) -> list[list[str]]:
     return [
         ["Model of therapy start", w.model],
         ["Covariates", ", ".join(w.covariates) or "none"],
-        ["Truncation", f"at the {w.truncation_percentile:g}th percentile ({w.n_truncated} clone weights truncated)"],
+        ["Truncation", _truncation(result)],
         ["Final weights", f"mean {w.mean:.2f}, max {w.maximum:.2f}"],
         ["Effective sample size", f"no treat {w.ess_no_treat:.0f}, treat {w.ess_treat:.0f} of {result.n_eligible}"],
     ]
+
+
+def _truncation(result: EmulationResult) -> str:
+    w = result.weights
+    if w.truncation_percentile >= 100:
+        return f"none: weights are truncated only if one exceeds {EXPLODING_WEIGHT:g}"
+    return f"at the {w.truncation_percentile:g}th percentile ({w.n_truncated} clone weights truncated)"
 
 
 def curves_figure(result: EmulationResult) -> go.Figure:
