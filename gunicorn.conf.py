@@ -13,7 +13,8 @@ bind = os.environ.get("PPX_BIND", "127.0.0.1:8050")
 worker_class = "gthread"
 workers = int(os.environ.get("PPX_WORKERS") or max(2, min(8, 2 * (os.cpu_count() or 1))))
 threads = int(os.environ.get("PPX_THREADS", "4"))
-# Idle or slow connections are dropped after this many seconds; long jobs run as background callbacks.
+# Heartbeat: a worker whose main thread is silent this long is restarted (requests run in the threads, so a slow
+# request does not silence it); long jobs run as background callbacks anyway.
 timeout = int(os.environ.get("PPX_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
