@@ -60,3 +60,14 @@ def test_the_same_file_and_mapping_are_validated_once(ppx_app: Any) -> None:
     with alice.in_session():
         cohort = datasets.session_cohort()
         assert cohort is not None and cohort.fingerprint == first[0].fingerprint
+
+
+def test_cancel_says_so_instead_of_leaving_a_stale_message(ppx_app: Any) -> None:
+    from dash.exceptions import PreventUpdate
+
+    from app.pages import data
+
+    assert "Reading cancelled" in str(data.read_cancelled(1))
+    assert "Validation cancelled" in str(data.check_cancelled(1))
+    with pytest.raises(PreventUpdate):
+        data.read_cancelled(None)

@@ -410,6 +410,34 @@ def validate(
     return report_view(cohort.report, notes), spec.to_dict(), not cohort.report.usable
 
 
+READ_CANCELLED = "Reading cancelled. Upload the file again, or choose another encoding or sheet to read it."
+CHECK_CANCELLED = "Validation cancelled. Change the mapping or the date order to validate again."
+
+
+@callback(
+    Output(Ids.DATA_UPLOAD_MESSAGE, "children", allow_duplicate=True),
+    Input(Ids.DATA_READ_CANCEL, "n_clicks"),
+    prevent_initial_call=True,
+)
+def read_cancelled(clicks: int | None) -> Any:
+    """Cancel pressed while reading: the page says so (the job itself is stopped by Dash)."""
+    if not clicks:
+        raise PreventUpdate
+    return message(READ_CANCELLED, "warning")
+
+
+@callback(
+    Output(Ids.DATA_REPORT, "children", allow_duplicate=True),
+    Input(Ids.DATA_CHECK_CANCEL, "n_clicks"),
+    prevent_initial_call=True,
+)
+def check_cancelled(clicks: int | None) -> Any:
+    """Cancel pressed while validating: the page says so instead of showing an old report."""
+    if not clicks:
+        raise PreventUpdate
+    return message(CHECK_CANCELLED, "warning")
+
+
 def _spec_or_none(data: dict[str, Any] | None) -> MappingSpec | None:
     if not data:
         return None
