@@ -51,6 +51,7 @@ def _screenshot(dash_duo: Any, element: str, name: str, width: int, height: int)
     assert path.stat().st_size > 20_000
 
 
+@pytest.mark.slow
 def test_target_trial_panel_point_estimate_pickers_and_bootstrap_job(dash_duo: Any, ppx_app: Any) -> None:
     dash_duo.start_server(ppx_app)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/survival?group=pp_received", timeout=20)

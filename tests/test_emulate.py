@@ -86,6 +86,7 @@ def covers(ci: tuple[float | None, float | None], value: float) -> bool:
     return lo <= value <= hi
 
 
+@pytest.mark.slow
 def test_no_effect_fitter_treated_sooner_naive_and_time_varying_are_biased_the_emulation_is_not() -> None:
     frame, truth = simulated_cohort(3000, seed=31, hr=1.0, grace=1.0)
     assert truth == pytest.approx(1.0)
@@ -97,6 +98,7 @@ def test_no_effect_fitter_treated_sooner_naive_and_time_varying_are_biased_the_e
     assert result.weights.truncation_percentile == 100 and result.notes == ()
 
 
+@pytest.mark.slow
 def test_a_true_hazard_ratio_of_0_7_is_recovered_and_1_is_excluded() -> None:
     frame, truth = simulated_cohort(3000, seed=33, hr=0.7, grace=1.0)
     assert truth == pytest.approx(0.7, abs=0.02)  # the strategies' marginal HR, from both potential outcomes
@@ -178,6 +180,7 @@ def test_bad_options_and_too_few_treated_give_clear_messages() -> None:
         emulate_trial(few, therapy="ici", grace=3, n_bootstrap=0)
 
 
+@pytest.mark.slow
 def test_cli_json_contract_text_and_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from cli import main
 
