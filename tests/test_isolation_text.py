@@ -94,3 +94,57 @@ def test_svg_export_and_slides_show_centre_and_file_names_as_text(hostile: str) 
     deck = presenter.build_view_deck((ref,), FilterSpec())
     slides = " ".join(exporting.slide_texts(deck))
     assert HOSTILE[0] in slides and "&lt;" not in slides  # python-pptx text is text: shown as in the file
+
+
+def _figure_strings(node: Any, inside: bool = False) -> Iterator[str]:
+    """Every string inside a ``figure`` value of a callback response."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _figure_strings(value, inside or key == "figure")
+    elif isinstance(node, list):
+        for value in node:
+            yield from _figure_strings(value, inside)
+    elif isinstance(node, str) and inside:
+        yield node
+
+
+@pytest.mark.slow
+def test_no_figure_of_any_callback_carries_live_markup_from_the_file(ppx_app: Any) -> None:
+    """Every non-background callback of the app, on an upload whose centres are HTML: no figure string holds
+    the file's markup unescaped (a new figure that forgets plain() fails here)."""
+    import json
+
+    from test_cohort import valid_frame
+    from test_upload_privacy import SUFFIX_DEFAULTS, VIEW_DEFAULTS, Browser, _raw_body
+
+    from analysis.ingest import read_upload, suggest_mapping
+
+    frame = valid_frame()
+    frame["center"] = [HOSTILE[k % 3] for k in range(len(frame))]
+    data = frame.to_csv(index=False).encode("utf-8")
+    browser = Browser(ppx_app)
+    browser.upload(data, "hostile.csv")
+    browser.use(suggest_mapping(read_upload(data, "hostile.csv")).spec)
+    background = {name for name, spec in ppx_app.callback_map.items() if spec.get("background")}
+    figures = 0
+    for dependency in browser.deps_json:
+        if dependency["output"] in background:
+            continue
+        props = [f"{i['id']}.{i['property']}" for i in dependency["inputs"] + dependency.get("state", [])]
+        values = {p: 1 if p.endswith(".n_clicks") else "" if p == "url.search" else None for p in props}
+        for p in props:
+            for suffix, default in SUFFIX_DEFAULTS.items():
+                if p.endswith(suffix) and (suffix.endswith("group.value") or p not in VIEW_DEFAULTS):
+                    values[p] = default
+            values.setdefault(p, VIEW_DEFAULTS.get(p))
+            if values[p] is None:
+                values[p] = VIEW_DEFAULTS.get(p)
+        response = browser.client.post("/_dash-update-component", json=_raw_body(dependency, values))
+        if response.status_code != 200:
+            continue
+        strings = list(_figure_strings(json.loads(response.get_data(as_text=True))))
+        figures += any("x.example" in s for s in strings)
+        for text in strings:
+            for name in HOSTILE:
+                assert name not in text, (dependency["output"][:60], text[:120])
+    assert figures >= 1  # the sweep did reach figures with the centre names
