@@ -5,17 +5,18 @@ belongs to the user as well as the browser: another user in the same browser see
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
 
 import pytest
 import requests
+from flask import Flask, g
 from servers import DashClient, start_app
 from test_isolation_http import upload, use
 from test_upload_privacy import MARKER_CENTER, marker_csv
 from werkzeug.security import generate_password_hash
 
-from app import create_app, sessions
-from app.auth import AuthConfigError, load_users
+from app import sessions
+from app.auth import AuthConfigError, init_auth, load_users
 
 pytestmark = pytest.mark.slow
 
@@ -59,13 +60,19 @@ def test_a_users_file_with_a_plain_password_is_refused(tmp_path: Path) -> None:
         load_users(path)
 
 
-def test_the_proxy_user_header_is_believed_only_from_the_proxy(monkeypatch: pytest.MonkeyPatch, ppx_app: Any) -> None:
+def test_the_proxy_user_header_is_believed_only_from_the_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PPX_AUTH_PROXY_HEADER", "X-Remote-User")
     monkeypatch.setenv("PPX_AUTH_PROXY_ADDRS", "10.0.0.5")
-    app = create_app()
-    client = app.server.test_client()
+    server = Flask("proxy-auth")  # the app's before_request hook on a bare server (no second Dash app)
+    server.add_url_rule("/survival", "survival", lambda: f"user {g.ppx_user}")
+    server.add_url_rule("/healthz", "healthz", lambda: "ok")
+    assert init_auth(SimpleNamespace(server=server)) == "proxy"  # type: ignore[arg-type]
+    client = server.test_client()
     assert client.get("/survival", headers={"X-Remote-User": "mallory"}).status_code == 403  # from 127.0.0.1
     via_proxy = client.get("/survival", headers={"X-Remote-User": "alice"}, environ_base={"REMOTE_ADDR": "10.0.0.5"})
-    assert via_proxy.status_code == 200
+    assert via_proxy.status_code == 200 and via_proxy.get_data(as_text=True) == "user alice"
     assert client.get("/survival", environ_base={"REMOTE_ADDR": "10.0.0.5"}).status_code == 403  # no user named
     assert client.get("/healthz").status_code == 200
+    monkeypatch.setenv("PPX_AUTH_PROXY_ADDRS", "")
+    with pytest.raises(AuthConfigError, match="needs PPX_AUTH_PROXY_ADDRS"):
+        init_auth(SimpleNamespace(server=Flask("x")))  # type: ignore[arg-type]
