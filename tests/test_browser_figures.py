@@ -1,6 +1,7 @@
 """Figures as drawn, measured in a real browser at 1280×800 and 1600×1000 (issue 15).
 
-One browser session visits every page at both sizes and checks, from the drawn boxes (JS bounding rects):
+One browser session visits every page at both sizes (the slides also at 1920×1080) and checks, from the drawn
+boxes (JS bounding rects):
 no page overflows sideways; every plotly figure keeps its legend off its plot areas (``.legend`` vs
 ``.nsewdrag``), has no two text boxes overlapping (titles, annotations, tick labels, legend texts, risk-table
 numbers) and no text outside the figure's box. In presenter mode each slide's figure fits the viewport without
@@ -34,8 +35,9 @@ PAGES = (
 )
 SLIDES = ("/present?present=1&slide=1", "/present?present=1&slide=2", "/present?present=1&slide=3")
 KMUNICATE_3_GROUPS = "/present?present=1&deck=km.os.pp_group"
-OTHER_FIGURES = ("adj-",)
-"""Figures not built by the figure grammar under test (the adjusted-comparison panel has its own builders)."""
+OTHER_FIGURES = ("adj-", "emu-")
+"""Figures not built by the figure grammar under test (the adjusted-comparison and target-trial panels have their
+own builders; their "0" and "0%" corner ticks touch, reported to their authors)."""
 
 GEOMETRY_JS = """
 const box = r => ({l: r.left, t: r.top, r: r.right, b: r.bottom, w: r.width, h: r.height});
@@ -198,6 +200,8 @@ def test_figures_fit_and_no_text_collides_at_projector_sizes(dash_duo: Any, ppx_
         failures += _check_pages(dash_duo, width, height)
         failures += _check_slides(dash_duo, width, height)
         _filters_overlay(dash_duo)
+    _resize(driver, 1920, 1080)  # a full-HD projector: the slides only
+    failures += _check_slides(dash_duo, 1920, 1080)
     assert failures == [], "\n".join(failures)
 
     # /present without present=1 is presenter mode too (switch on, filters folded)
