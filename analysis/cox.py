@@ -278,6 +278,8 @@ class _RiskSets:
         self.group_time: FloatArray = dead_time[self.group_starts]
         self.group_stratum: IntArray = dead_stratum[self.group_starts]
         self.deaths: IntArray = np.diff(np.append(self.group_starts, len(self.death_rows)))
+        self.untied = bool(self.deaths.max(initial=0) <= 1)
+        """Every event time (per stratum) has one death: Efron's sums are trivial."""
         self.group_of_event: IntArray = np.repeat(np.arange(len(self.deaths)), self.deaths)
         position = np.arange(len(self.death_rows)) - self.group_starts[self.group_of_event]
         self.frac: FloatArray = position / self.deaths[self.group_of_event]
@@ -333,7 +335,7 @@ class _RiskSets:
         """Sums of ``values`` rows over the risk set (start < t <= stop) and over the deaths of each event group."""
         tail = self._reverse_cumsum(values)
         risk: FloatArray = tail[self.risk_from] - tail[self.stratum_end]
-        death: FloatArray = tail[self.death_from] - tail[self.death_to]
+        death: FloatArray = values[self.death_rows] if self.untied else tail[self.death_from] - tail[self.death_to]
         if self.start_order is not None:
             entered = self._reverse_cumsum(values[self.start_order])
             risk -= entered[self.start_from] - entered[self.stratum_end]
@@ -416,19 +418,24 @@ class _Model:
             risk0 = risk[:, 0].copy()
             risk /= risk0[:, None]
             death /= risk0[:, None]
-            den = risk[g, 0] - rs.frac * death[g, 0]
-            inverse = 1.0 / den
-            log_den = np.log(den) + np.log(risk0)[g]
-            frac_inverse = rs.frac * inverse
-            terms = np.column_stack([inverse, frac_inverse, inverse**2, frac_inverse * inverse, frac_inverse**2])
-        sums = np.add.reduceat(terms, rs.group_starts, axis=0)
+            if rs.untied:  # one death per group: f = 0 and den = R0, so the Efron sums are 1, 0, 1, 0, 0
+                log_den = np.log(risk0)
+                ones, zeros = np.ones(len(risk0)), np.zeros(len(risk0))
+                sums = np.column_stack([ones, zeros, ones, zeros, zeros])
+            else:
+                den = risk[g, 0] - rs.frac * death[g, 0]
+                inverse = 1.0 / den
+                log_den = np.log(den) + np.log(risk0)[g]
+                frac_inverse = rs.frac * inverse
+                terms = np.column_stack([inverse, frac_inverse, inverse**2, frac_inverse * inverse, frac_inverse**2])
+                sums = np.add.reduceat(terms, rs.group_starts, axis=0)
         if self.design.weighted:
             sums *= self.mean_weight[:, None]
             dead_weight = self.weight[rs.death_rows]
             log_terms = self.mean_weight[g] * (log_den + shift)
             loglik = float(dead_weight @ eta[rs.death_rows] - log_terms.sum())
         else:
-            loglik = float(eta[rs.death_rows].sum() - log_den.sum() - shift * len(den))
+            loglik = float(eta[rs.death_rows].sum() - log_den.sum() - shift * len(log_den))
         risk1, death1 = risk[:, 1:], death[:, 1:]
         state = _Efron(loglik, np.zeros(p), np.zeros((p, p)), risk1, death1, sums, shift, risk0, risk_score)
         score = (self.dead_x - self.xbar_sums(state)).sum(axis=0)
@@ -451,7 +458,7 @@ class _Model:
         w = weight[:, None] * state.sums
         r1, d1 = state.risk1, state.death1
         rs = self.risk
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging step: not finite, rejected
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging step: not finite, rejected
             per_row = state.row_risk * rs.over_groups(w[:, 0] / state.risk0)
             per_row[rs.death_rows] -= state.row_risk[rs.death_rows] * (w[:, 1] / state.risk0)[rs.group_of_event]
             second = (self.x * per_row[:, None]).T @ self.x
