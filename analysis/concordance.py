@@ -162,22 +162,30 @@ def later_pairs(
     below = np.zeros(n)
     above = np.zeros(n)
     perm = np.arange(n)
+    # the items' attributes in the current (block, value) order, permuted along with it
+    group_p, twice_value, point_p, query_p, is_query_p = group, 2 * value_sorted, point_m, query_m, is_query
     level = 0
     while (1 << level) < n_groups:  # log2(distinct keys) levels: few with heavily tied times
-        block = group[perm] >> level
-        pair = block >> 1
+        block = group_p >> level
         right = (block & 1) == 1
-        # strict comparisons: at equal values the right block's items come first
-        merged = np.argsort(pair * span + 2 * value_sorted[perm] + ~right, kind="stable")
-        perm, pair, right = perm[merged], pair[merged], right[merged]
-        pair_start = bounds[np.minimum(pair << (level + 1), n_groups)]
-        pair_end = bounds[np.minimum((pair + 1) << (level + 1), n_groups)]
-        left_points = np.concatenate([[0], np.cumsum(point_m[perm] * ~right)])
-        right_queries = np.concatenate([[0], np.cumsum(query_m[perm] * right)])
-        at = np.flatnonzero(is_query[perm] & right)
-        below[perm[at]] += left_points[at] - left_points[pair_start[at]]
+        # by pair, then value; at equal values the right block's items first (strict comparisons)
+        merged = np.argsort((block >> 1) * span + twice_value + ~right, kind="stable")
+        perm, right, block = perm[merged], right[merged], block[merged]
+        group_p, twice_value, point_p, query_p, is_query_p = (
+            group_p[merged],
+            twice_value[merged],
+            point_p[merged],
+            query_p[merged],
+            is_query_p[merged],
+        )
+        left_points = np.concatenate([[0], np.cumsum(point_p * ~right)])
+        right_queries = np.concatenate([[0], np.cumsum(query_p * right)])
+        at = np.flatnonzero(is_query_p & right)
+        pair_start = bounds[np.minimum((block[at] >> 1) << (level + 1), n_groups)]
+        below[perm[at]] += left_points[at] - left_points[pair_start]
         at = np.flatnonzero(~right)
-        above[perm[at]] += right_queries[pair_end[at]] - right_queries[at + 1]
+        pair_end = bounds[np.minimum(((block[at] >> 1) + 1) << (level + 1), n_groups)]
+        above[perm[at]] += right_queries[pair_end] - right_queries[at + 1]
         level += 1
     key_start = bounds[group]
     key_end = bounds[group + 1]
