@@ -53,12 +53,41 @@ def table(block: dict[str, Any]) -> str:
             f"| {n} | {STEPS[row['step']]} | {_time(row['r_s'])} | {_time(row['lifelines_s'])} | "
             f"{_time(row['ppx_s'])} | {r_ratio} | {l_ratio} |"
         )
+    lines += ["", *targets(block)]
     if block.get("lifelines_skipped_above_n"):
         lines += [
             "",
             f"lifelines is not run above n = {block['lifelines_skipped_above_n']:,} (over a minute per Cox fit).",
         ]
     return "\n".join(lines)
+
+
+TARGETS = (
+    ("Cox ≤ 0.5 of R at n ≥ 50,000", ("cox",), 50_000, "ppx_over_r", 0.5),
+    ("KM, log-rank and the weighted test ≤ 0.6 of R", ("km", "logrank", "fh_rho1"), 0, "ppx_over_r", 0.6),
+    ("Cox no slower than lifelines at n ≥ 5,000", ("cox",), 5_000, "ppx_over_lifelines", 1.0),
+)
+
+
+def targets(block: dict[str, Any]) -> list[str]:
+    """Issue 16's targets, each said met or not met in this run (wall-clock and CPU-time ratios)."""
+    out = []
+    for label, steps, min_n, key, limit in TARGETS:
+        rows = [r for r in block["rows"] if r["step"] in steps and r["n"] >= min_n and r.get(key) is not None]
+        if not rows:
+            out.append(f"- {label}: not measured in this run.")
+            continue
+        wall = [r[key] for r in rows]
+        cpu = [r.get(f"{key}_cpu") for r in rows]
+        verdict = "met" if all(v <= limit for v in wall) else "not met"
+        cpu_verdict = "met" if all(v is not None and v <= limit for v in cpu) else "not met"
+        worst = max(wall)
+        worst_cpu = max(v for v in cpu if v is not None) if any(v is not None for v in cpu) else None
+        out.append(
+            f"- {label}: {verdict} by wall-clock time (worst {worst:.2f}), {cpu_verdict} by CPU time "
+            f"(worst {_ratio(worst_cpu)})."
+        )
+    return ["Targets of issue 16 in this run:", *out]
 
 
 def update(readme: str, block: dict[str, Any]) -> str:

@@ -48,3 +48,11 @@ def test_r_skipped_is_said() -> None:
     skipped = {**BLOCK, "r_version": None, "r_skipped": "Rscript not found",
                "rows": [{**BLOCK["rows"][0], "r_s": None, "ppx_over_r": None}]}  # fmt: skip
     assert "R skipped: Rscript not found" in table(skipped)
+
+
+def test_targets_are_judged_from_the_ratios() -> None:
+    lines = table(BLOCK)
+    assert "Cox ≤ 0.5 of R at n ≥ 50,000: met by wall-clock time (worst 0.47), met by CPU time (worst 0.41)" in lines
+    assert "KM, log-rank and the weighted test ≤ 0.6 of R: not measured in this run." in lines
+    slow = {**BLOCK, "rows": [{**BLOCK["rows"][0], "ppx_over_r": 0.9}]}
+    assert "Cox ≤ 0.5 of R at n ≥ 50,000: not met by wall-clock time (worst 0.90)" in table(slow)
