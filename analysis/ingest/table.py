@@ -153,8 +153,10 @@ def build_rows(
     filled = np.zeros(len(labels), dtype=bool)
     if len(labels) and width:
         chosen = list(compress(records, regular)) if not regular.all() else records
-        for position, cells in enumerate(zip(*chosen, strict=True)):
-            values = _converted_column(cells, convert, source, names[position], labels, limits)
+        matrix = np.empty((len(chosen), width), dtype=object)
+        matrix[:] = chosen  # rows to a 2-D array in C; its columns are then views
+        for position in range(width):
+            values = _converted_column(matrix[:, position], convert, source, names[position], labels, limits)
             filled |= values != None  # noqa: E711 (element-wise)
             columns[names[position]] = values
     frame = pd.DataFrame(columns, index=pd.Index(labels, dtype="int64"), columns=list(names), dtype=object)
@@ -178,11 +180,9 @@ def build_rows(
 
 
 def _converted_column(
-    cells: Sequence[object], convert: Convert, source: str, name: str, labels: np.ndarray, limits: ReadLimits
+    cells: np.ndarray, convert: Convert, source: str, name: str, labels: np.ndarray, limits: ReadLimits
 ) -> np.ndarray:
-    array = np.empty(len(cells), dtype=object)
-    array[:] = cells
-    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    codes, uniques = pd.factorize(np.ascontiguousarray(cells), use_na_sentinel=True)
     converted = np.empty(len(uniques) + 1, dtype=object)
     longest = 0
     for position, value in enumerate(uniques):
