@@ -17,6 +17,7 @@ import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
+from typing import cast
 
 import python_calamine
 
@@ -121,7 +122,7 @@ def _choose_sheet(
 
 def _sheet_values(book: python_calamine.CalamineWorkbook, name: str) -> list[list[object]]:
     """The sheet's cells from A1 (so row and column numbers are the workbook's); empty cells are ''."""
-    return [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+    return cast(list[list[object]], book.get_sheet_by_name(name).to_python(skip_empty_area=False))  # lists already
 
 
 _CELL_REF = re.compile(r'\br="([A-Z]{1,3})(\d+)"')
