@@ -107,8 +107,11 @@ def blank_as_missing(values: pd.Series) -> pd.Series:
     """Text cells that are empty or only whitespace become missing (never a group named "")."""
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return values
-    text = values.astype("string").str.strip()
-    return values.where(~text.eq("").fillna(False).astype(bool))
+    codes, uniques = pd.factorize(values)  # each distinct cell once (missing cells get code -1)
+    blank_unique = np.array([str(u).strip() == "" for u in uniques], dtype=bool)
+    if not blank_unique.any():
+        return values
+    return values.where(~((codes >= 0) & blank_unique[np.maximum(codes, 0)]))
 
 
 @dataclass(frozen=True)
