@@ -230,7 +230,8 @@ def ingest_bench(n: int = 200_000, repeats: int = 2) -> dict[str, Any]:
 
     frame = large_cohort(n)
     files = {"csv": csv_bytes(frame), "xlsx": xlsx_bytes(frame)}
-    out: dict[str, Any] = {"n": n}
+    out: dict[str, Any] = {"n": n, "cpus": os.cpu_count()}
+    before = os.getloadavg()[0]
     for kind, data in files.items():
         read_s: list[float] = []
 
@@ -247,6 +248,7 @@ def ingest_bench(n: int = 200_000, repeats: int = 2) -> dict[str, Any]:
             "target_s": 5.0 if kind == "csv" else 15.0,
             **result,
         }
+    out["load_average_1min"] = [round(before, 2), round(os.getloadavg()[0], 2)]
     return out
 
 
@@ -257,6 +259,7 @@ def print_ingest(block: dict[str, Any]) -> None:
             f"upload n={block['n']} {kind.upper()} ({r['file_mb']} MB): read {r['read_median_s']:.2f} s, read and "
             f"validate {r['median_s']:.2f} s (target <= {r['target_s']:g} s)"
         )
+    print(f"  load average (1 min) before / after: {block['load_average_1min']}")
 
 
 def adjusted_bench(n: int = 50_000, resamples: int = 200, repeats: int = 2) -> dict[str, Any]:
