@@ -35,6 +35,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cli.dictionary",
     "cli.export",
     "cli.adjust",
+    "cli.parametric",
 )
 
 

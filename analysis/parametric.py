@@ -1,0 +1,795 @@
+"""Parametric survival models per group, fitted with lifelines (NICE DSU TSD 14 style model choice).
+
+Per group: exponential, Weibull, Gompertz, log-normal, log-logistic and generalised gamma fits
+(lifelines' univariate fitters; lifelines ships no univariate Gompertz, so :class:`GompertzFitter`
+is a small ``ParametricUnivariateFitter`` subclass defined here). Each fit gives its log-likelihood,
+AIC and BIC (the model with the lowest AIC is marked chosen: :data:`SELECTION_RULE`), the median,
+survival at requested times, the fitted survival, hazard and log-cumulative hazard on a time grid, the
+restricted mean survival time (RMST) to a horizon and the extrapolated mean survival, both with delta-method
+CIs through the fit's variance matrix (never lifelines' own RMST variance, which is known to be wrong).
+
+Beside the fits: the kernel-smoothed hazard of lifelines' Nelson–Aalen estimator (Epanechnikov kernel,
+bandwidth :func:`default_bandwidth` unless given) and the observed log-cumulative hazard (log H against
+log t; Weibull fits are straight lines there, parallel lines between groups mean proportional hazards).
+
+A model that cannot be fitted (no events, all events at one time, no convergence, a non-finite
+likelihood) is returned with ``fitted=False`` and the reason; the other models are still returned.
+lifelines' warnings are caught and kept in the fit's ``notes``.
+
+Parameterisation against R's ``survreg`` (intercept-only; survreg models log T = mu + scale * W):
+exponential ``lambda_ = exp(mu)`` (scale 1); Weibull ``lambda_ = exp(mu)``, ``rho_ = 1/scale``;
+log-normal ``mu_ = mu``, ``sigma_ = scale``; log-logistic ``alpha_ = exp(mu)``, ``beta_ = 1/scale``.
+:attr:`ModelFit.survreg` gives (mu, scale) in survreg's terms for those four.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import integrate, stats
+
+from analysis.errors import DataError, EmptyGroupError
+from analysis.km import encode_groups
+from analysis.survdata import survival_data
+
+FloatArray = npt.NDArray[np.float64]
+
+MODELS: tuple[str, ...] = ("exponential", "weibull", "gompertz", "lognormal", "loglogistic", "gengamma")
+MODEL_LABELS: dict[str, str] = {
+    "exponential": "Exponential",
+    "weibull": "Weibull",
+    "gompertz": "Gompertz",
+    "lognormal": "Log-normal",
+    "loglogistic": "Log-logistic",
+    "gengamma": "Generalised gamma",
+}
+SELECTION_RULE = (
+    "The chosen model has the lowest AIC (AIC = 2k − 2 log L, k parameters); BIC = k log(n) − 2 log L with n "
+    "patients is shown beside it. A difference in AIC under 2 is not a meaningful preference: check the curves "
+    "against the Kaplan–Meier and the clinical plausibility of the tail (NICE DSU TSD 14)."
+)
+EXTRAPOLATION_STATEMENT = (
+    "Beyond the end of follow-up the curves, and the mean survival computed from them, are not data but the "
+    "assumption that the chosen model's shape continues; different models that fit the observed data equally well "
+    "can give very different means."
+)
+BANDWIDTH_RULE = "one tenth of the span of the event times, to two significant figures"
+CI_METHOD = (
+    "delta method through the fit's variance matrix (numerical gradient), on the log scale; not lifelines' RMST "
+    "variance, which is known to be wrong"
+)
+AFT_MODELS: tuple[str, ...] = ("weibull", "lognormal", "loglogistic")
+_GRID_POINTS = 161
+# Tighter than lifelines' defaults (SLSQP ftol 1e-6 leaves the log-logistic AFT 1e-3 away from survreg).
+_TIGHT: dict[str, dict[str, float]] = {
+    "SLSQP": {"ftol": 1e-12, "maxiter": 1000},
+    "BFGS": {"gtol": 1e-9, "maxiter": 1000},
+}
+_INFINITE = "infinite under this model (its survival levels off or its tail is too heavy)"
+_Z = float(stats.norm.ppf(0.975))
+
+
+def _gompertz_class() -> Any:
+    """lifelines ships no univariate Gompertz: h(t) = rate * exp(shape * t), H(t) = rate/shape * (exp(shape t) - 1).
+
+    ``shape`` < 0 is a decreasing hazard whose survival levels off at exp(rate/shape) (a cured fraction, so an
+    infinite mean). Defined lazily so that importing this module does not import lifelines.
+    """
+    import autograd.numpy as anp  # type: ignore[import-untyped]
+    from lifelines.fitters import ParametricUnivariateFitter
+
+    class GompertzFitter(ParametricUnivariateFitter):  # type: ignore[misc]
+        _fitted_parameter_names: ClassVar[list[str]] = ["rate_", "shape_"]
+        _bounds: ClassVar[list[tuple[float | None, float | None]]] = [(0.0, None), (None, None)]
+
+        def _cumulative_hazard(self, params: Any, times: Any) -> Any:
+            rate, shape = params
+            return rate / shape * (anp.exp(shape * times) - 1.0)
+
+    return GompertzFitter
+
+
+def _fitter(model: str) -> Any:
+    import lifelines
+
+    classes: dict[str, Any] = {
+        "exponential": lifelines.ExponentialFitter,
+        "weibull": lifelines.WeibullFitter,
+        "gompertz": _gompertz_class(),
+        "lognormal": lifelines.LogNormalFitter,
+        "loglogistic": lifelines.LogLogisticFitter,
+        "gengamma": lifelines.GeneralizedGammaFitter,
+    }
+    return classes[model]()
+
+
+def check_models(models: Iterable[str]) -> tuple[str, ...]:
+    """The requested models in the canonical order; an unknown name is an error listing the known ones."""
+    wanted = [m.strip().lower() for m in models if m.strip()]
+    unknown = [m for m in wanted if m not in MODELS]
+    if unknown:
+        raise DataError(f"unknown parametric model(s) {', '.join(map(repr, unknown))}; known: {', '.join(MODELS)}")
+    if not wanted:
+        raise DataError(f"no parametric model requested; known: {', '.join(MODELS)}")
+    return tuple(m for m in MODELS if m in wanted)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A positive quantity with its 95% CI (None where not estimable, with the reason)."""
+
+    value: float | None
+    ci: tuple[float | None, float | None]
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    value: float
+    se: float | None
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    """One parametric model in one group; ``fitted=False`` with ``reason`` when it could not be fitted."""
+
+    model: str
+    label: str
+    fitted: bool
+    reason: str | None = None
+    n_params: int = 0
+    log_likelihood: float | None = None
+    aic: float | None = None
+    bic: float | None = None
+    chosen: bool = False
+    parameters: tuple[Parameter, ...] = ()
+    survreg: tuple[float, float] | None = None
+    median: float | None = None
+    survival_at: tuple[tuple[float, float], ...] = ()
+    survival: tuple[float, ...] = ()
+    hazard: tuple[float, ...] = ()
+    cumulative_hazard: tuple[float, ...] = ()
+    rmst: Estimate | None = None
+    mean: Estimate | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupFits:
+    """The fits of one group, its observed hazard and log-cumulative hazard, on a shared time grid."""
+
+    group: str
+    n: int
+    events: int
+    max_time: float
+    fits: tuple[ModelFit, ...]
+    chosen: str | None
+    grid: tuple[float, ...]
+    observed_times: tuple[float, ...]
+    observed_cumulative_hazard: tuple[float, ...]
+    smoothed_times: tuple[float, ...]
+    smoothed_hazard: tuple[float, ...]
+    notes: tuple[str, ...] = ()
+
+    def fit(self, model: str) -> ModelFit | None:
+        return next((f for f in self.fits if f.model == model), None)
+
+
+@dataclass(frozen=True)
+class ParametricResult:
+    time_col: str
+    event_col: str
+    group_col: str | None
+    models: tuple[str, ...]
+    groups: tuple[GroupFits, ...]
+    horizon: float
+    bandwidth: float
+    times: tuple[float, ...]
+    n: int
+    n_excluded: int
+    selection_rule: str = SELECTION_RULE
+    extrapolation: str = EXTRAPOLATION_STATEMENT
+    bandwidth_rule: str = BANDWIDTH_RULE
+    ci_method: str = CI_METHOD
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``ppx parametric --json`` (keys may be added, never renamed)."""
+
+        def estimate(e: Estimate | None) -> dict[str, Any] | None:
+            return None if e is None else {"value": e.value, "ci": list(e.ci), "reason": e.reason}
+
+        def fit(f: ModelFit) -> dict[str, Any]:
+            return {
+                "model": f.model,
+                "label": f.label,
+                "fitted": f.fitted,
+                "reason": f.reason,
+                "chosen": f.chosen,
+                "n_params": f.n_params,
+                "log_likelihood": f.log_likelihood,
+                "aic": f.aic,
+                "bic": f.bic,
+                "parameters": [{"name": p.name, "value": p.value, "se": p.se} for p in f.parameters],
+                "survreg": None if f.survreg is None else {"intercept": f.survreg[0], "scale": f.survreg[1]},
+                "median": f.median,
+                "survival_at": [{"time": t, "survival": s} for t, s in f.survival_at],
+                "rmst": estimate(f.rmst),
+                "mean": estimate(f.mean),
+                "notes": list(f.notes),
+            }
+
+        return {
+            "time": self.time_col,
+            "event": self.event_col,
+            "by": self.group_col,
+            "n": self.n,
+            "n_excluded": self.n_excluded,
+            "models": list(self.models),
+            "horizon": self.horizon,
+            "bandwidth": self.bandwidth,
+            "selection_rule": self.selection_rule,
+            "ci_method": self.ci_method,
+            "extrapolation": self.extrapolation,
+            "groups": [
+                {
+                    "group": g.group,
+                    "n": g.n,
+                    "events": g.events,
+                    "max_time": g.max_time,
+                    "chosen": g.chosen,
+                    "fits": [fit(f) for f in g.fits],
+                    "notes": list(g.notes),
+                }
+                for g in self.groups
+            ],
+        }
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def default_bandwidth(event_times: FloatArray) -> float:
+    """:data:`BANDWIDTH_RULE`; 1.0 when there are fewer than two distinct event times."""
+    distinct = np.unique(event_times)
+    if len(distinct) < 2:
+        return 1.0
+    span = float(distinct[-1] - distinct[0]) / 10.0
+    return float(f"{span:.2g}")
+
+
+def _caught(messages: Iterable[warnings.WarningMessage]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for m in messages:
+        text = " ".join(str(m.message).split())
+        seen[f"{type(m.message).__name__}: {text[:300]}"] = None
+    return tuple(seen)
+
+
+def _failure(exc: BaseException) -> str:
+    """'did not converge (lifelines: Fitting did not converge.)': the first sentence of the fitter's message."""
+    text = " ".join(str(exc).split())
+    first = text.split(". ")[0].rstrip(".")[:160]
+    return f"did not converge ({type(exc).__name__}: {first})"
+
+
+def _gradient(func: Callable[[FloatArray], float], params: FloatArray) -> FloatArray:
+    grad = np.empty(len(params))
+    for i in range(len(params)):
+        step = 1e-5 * max(1.0, abs(float(params[i])))
+        up, down = params.copy(), params.copy()
+        up[i] += step
+        down[i] -= step
+        grad[i] = (func(up) - func(down)) / (2 * step)
+    return grad
+
+
+def _delta(func: Callable[[FloatArray], float], params: FloatArray, cov: FloatArray | None) -> Estimate:
+    value = func(params)
+    if math.isinf(value):
+        return Estimate(None, (None, None), _INFINITE)
+    if not math.isfinite(value) or value <= 0:
+        return Estimate(None, (None, None), "not estimable under this model")
+    if cov is None or not np.all(np.isfinite(cov)):
+        return Estimate(value, (None, None), "the fit's variance matrix is not available")
+    grad = _gradient(func, params)
+    var = float(grad @ cov @ grad)
+    if not math.isfinite(var) or var < 0:
+        return Estimate(value, (None, None), "the delta-method variance is not finite")
+    se_log = math.sqrt(var) / value
+    return Estimate(value, (value * math.exp(-_Z * se_log), value * math.exp(_Z * se_log)))
+
+
+def _survival_fn(fitter: Any, params: FloatArray) -> Callable[[FloatArray], FloatArray]:
+    def survival(t: FloatArray) -> FloatArray:
+        with np.errstate(all="ignore"):
+            return np.asarray(np.exp(-fitter._cumulative_hazard(params, np.asarray(t, dtype=np.float64))))
+
+    return survival
+
+
+def _rmst(fitter: Any, tau: float) -> Callable[[FloatArray], float]:
+    def rmst(params: FloatArray) -> float:
+        survival = _survival_fn(fitter, params)
+        value, _ = integrate.quad(lambda t: float(survival(np.array([t]))[0]), 0.0, tau, limit=200)
+        return float(value)
+
+    return rmst
+
+
+def _mean(model: str, fitter: Any, max_time: float) -> Callable[[FloatArray], float]:
+    """Mean survival: closed forms where they exist, else the integral of S to infinity (inf on a plateau)."""
+
+    def mean(params: FloatArray) -> float:
+        if model == "exponential":
+            return float(params[0])
+        if model == "weibull":
+            lam, rho = params
+            return float(lam * math.gamma(1.0 + 1.0 / rho))
+        if model == "lognormal":
+            mu, sigma = params
+            return float(math.exp(mu + sigma**2 / 2.0))
+        if model == "loglogistic":
+            alpha, beta = params
+            return math.inf if beta <= 1 else float(alpha * (math.pi / beta) / math.sin(math.pi / beta))
+        if model == "gompertz" and params[1] <= 0:
+            return math.inf
+        survival = _survival_fn(fitter, params)
+        edges = max_time * np.array([0.0, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5])
+        if float(survival(edges[-1:])[0]) > 1e-9:
+            return math.inf
+        total = 0.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for low, high in itertools.pairwise(edges):
+                part, _ = integrate.quad(lambda t: float(survival(np.array([t]))[0]), low, high, limit=200)
+                total += part
+        return float(total)
+
+    return mean
+
+
+def _not_fitted(model: str, reason: str, notes: tuple[str, ...] = ()) -> ModelFit:
+    return ModelFit(model=model, label=MODEL_LABELS[model], fitted=False, reason=reason, notes=notes)
+
+
+def _initial_point(model: str, time: FloatArray, event: FloatArray) -> FloatArray | None:
+    if model == "gompertz":
+        rate = float(event.sum() / time.sum())
+        return np.array([rate, 0.1 / float(np.mean(time))])
+    return None
+
+
+def _fit_one(
+    model: str,
+    time: FloatArray,
+    event: FloatArray,
+    grid: FloatArray,
+    times: FloatArray,
+    horizon: float,
+) -> ModelFit:
+    fitter = _fitter(model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fitter.fit(time, event, initial_point=_initial_point(model, time, event))
+        except Exception as exc:  # lifelines raises ConvergenceError, ValueError, LinAlgError...
+            return _not_fitted(model, _failure(exc), _caught(caught))
+    notes = _caught(caught)
+    params = fitter.params_.to_numpy(dtype=np.float64)
+    loglik = float(fitter.log_likelihood_)
+    if not math.isfinite(loglik) or not np.all(np.isfinite(params)):
+        return _not_fitted(model, "the fit did not converge to finite parameters (log-likelihood not finite)", notes)
+    try:
+        cov: FloatArray | None = fitter.variance_matrix_.to_numpy(dtype=np.float64)
+    except Exception:  # a singular Hessian: the estimates stand, their CIs do not
+        cov = None
+    if cov is not None and (not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0)):
+        notes += ("the variance matrix is not finite or not positive: CIs are not shown",)
+        cov = None
+    names = list(fitter._fitted_parameter_names)
+    parameters = tuple(
+        Parameter(name.rstrip("_"), float(v), None if cov is None else math.sqrt(float(cov[i, i])))
+        for i, (name, v) in enumerate(zip(names, params, strict=True))
+    )
+    survival = _survival_fn(fitter, params)
+    with np.errstate(all="ignore"):
+        cumhaz = np.asarray(fitter._cumulative_hazard(params, grid), dtype=np.float64)
+        hazard = np.asarray(fitter.hazard_at_times(grid).to_numpy(), dtype=np.float64)
+    median = _median(survival, time)
+    return ModelFit(
+        model=model,
+        label=MODEL_LABELS[model],
+        fitted=True,
+        n_params=len(params),
+        log_likelihood=loglik,
+        aic=2 * len(params) - 2 * loglik,
+        bic=len(params) * math.log(len(time)) - 2 * loglik,
+        parameters=parameters,
+        survreg=_survreg(model, params),
+        median=median,
+        survival_at=tuple((float(t), float(s)) for t, s in zip(times, survival(times), strict=True)),
+        survival=tuple(float(s) for s in survival(grid)),
+        hazard=tuple(float(h) for h in hazard),
+        cumulative_hazard=tuple(float(h) for h in cumhaz),
+        rmst=_delta(_rmst(fitter, horizon), params, cov),
+        mean=_delta(_mean(model, fitter, float(time.max())), params, cov),
+        notes=notes,
+    )
+
+
+def _median(survival: Callable[[FloatArray], FloatArray], time: FloatArray) -> float | None:
+    from scipy.optimize import brentq
+
+    high = float(time.max())
+    for _ in range(60):
+        if float(survival(np.array([high]))[0]) < 0.5:
+            break
+        high *= 2
+    else:
+        return None
+    return float(brentq(lambda t: float(survival(np.array([t]))[0]) - 0.5, 0.0, high, xtol=1e-12, rtol=1e-12))
+
+
+def _survreg(model: str, params: FloatArray) -> tuple[float, float] | None:
+    """(intercept, scale) as R's survreg reports them (see the module docstring)."""
+    if model == "exponential":
+        return math.log(params[0]), 1.0
+    if model in ("weibull", "loglogistic"):
+        return math.log(params[0]), 1.0 / float(params[1])
+    if model == "lognormal":
+        return float(params[0]), float(params[1])
+    return None
+
+
+def _observed(
+    time: FloatArray, event: FloatArray, bandwidth: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Nelson–Aalen cumulative hazard at the event times and its kernel-smoothed hazard."""
+    from lifelines import NelsonAalenFitter
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        naf = NelsonAalenFitter().fit(time, event)
+        cumulative = naf.cumulative_hazard_.iloc[:, 0]
+        at_events = np.unique(time[event == 1])
+        ch = cumulative.reindex(at_events).to_numpy(dtype=np.float64)
+        if len(at_events) >= 2:
+            smooth = naf.smoothed_hazard_(bandwidth).iloc[:, 0]
+            s_times = smooth.index.to_numpy(dtype=np.float64)
+            s_values = smooth.to_numpy(dtype=np.float64)
+        else:
+            s_times = s_values = np.array([], dtype=np.float64)
+    return at_events, ch, s_times, s_values
+
+
+def _fit_group(
+    label: str,
+    time: FloatArray,
+    event: FloatArray,
+    models: Sequence[str],
+    grid: FloatArray,
+    times: FloatArray,
+    horizon: float,
+    bandwidth: float,
+) -> GroupFits:
+    events = int(event.sum())
+    distinct = np.unique(time[event == 1])
+    notes: list[str] = []
+    fits: list[ModelFit] = []
+    for model in models:
+        if events == 0:
+            fits.append(_not_fitted(model, "no events in this group, so the likelihood has no maximum"))
+        elif len(distinct) == 1 and model != "exponential":
+            fits.append(
+                _not_fitted(
+                    model, f"all {events} events are at one time ({distinct[0]:g}), so the shape cannot be estimated"
+                )
+            )
+        else:
+            fits.append(_fit_one(model, time, event, grid, times, horizon))
+    fitted = [f for f in fits if f.fitted and f.aic is not None]
+    chosen = min(fitted, key=lambda f: float(f.aic or 0.0)).model if fitted else None
+    fits = [ModelFit(**{**f.__dict__, "chosen": f.model == chosen}) for f in fits]
+    obs_t, obs_h, s_t, s_h = _observed(time, event, bandwidth)
+    if len(distinct) < 2:
+        notes.append("fewer than two distinct event times: no smoothed hazard")
+    if horizon > float(time.max()):
+        notes.append(
+            f"the horizon {horizon:g} is beyond this group's follow-up ({time.max():g}): the RMST is "
+            "partly extrapolated"
+        )
+    return GroupFits(
+        group=label,
+        n=len(time),
+        events=events,
+        max_time=float(time.max()),
+        fits=tuple(fits),
+        chosen=chosen,
+        grid=tuple(float(t) for t in grid),
+        observed_times=tuple(float(t) for t in obs_t),
+        observed_cumulative_hazard=tuple(float(h) for h in obs_h),
+        smoothed_times=tuple(float(t) for t in s_t),
+        smoothed_hazard=tuple(float(h) for h in s_h),
+        notes=tuple(notes),
+    )
+
+
+def parametric_fits(
+    frame: pd.DataFrame,
+    time_col: str,
+    event_col: str,
+    group_col: str | None = None,
+    *,
+    models: Iterable[str] = MODELS,
+    horizon: float | None = None,
+    times: Iterable[float] = (),
+    bandwidth: float | None = None,
+    extrapolate_to: float | None = None,
+    group_order: Sequence[str] | None = None,
+) -> ParametricResult:
+    """Fit each model to each group (one group "all" without ``group_col``).
+
+    ``horizon`` is the RMST horizon (default: the shortest group's largest time); ``extrapolate_to`` the end of
+    the curves' grid (default twice the largest time); ``bandwidth`` the smoothing bandwidth of the hazard
+    (default :func:`default_bandwidth` of all event times, shared by the groups).
+    """
+    chosen_models = check_models(models)
+    data = survival_data(frame, time_col, event_col, extra=[group_col] if group_col else ())
+    clean = data.frame
+    if clean.empty:
+        raise EmptyGroupError(f"no patients have {time_col!r} and {event_col!r} recorded")
+    time_all = clean["time"].to_numpy(dtype=np.float64)
+    event_all = clean["event"].to_numpy(dtype=np.float64)
+    if (time_all <= 0).any():
+        bad = clean.index[time_all <= 0][:3]
+        raise DataError(
+            f"column {time_col!r}: parametric models need times > 0; zero times at rows "
+            + ", ".join(str(int(i) + 2) if isinstance(i, (int, np.integer)) else str(i) for i in bad)
+        )
+    if group_col:
+        codes, labels = encode_groups(clean[group_col], group_order)
+    else:
+        codes, labels = np.zeros(len(clean), dtype=np.intp), ("all",)
+    maxima = [float(time_all[codes == k].max()) for k in range(len(labels))]
+    tau = float(horizon) if horizon is not None else min(maxima)
+    if not math.isfinite(tau) or tau <= 0:
+        raise DataError(f"the horizon must be a positive number; got {horizon}")
+    end = float(extrapolate_to) if extrapolate_to is not None else 2.0 * max(maxima)
+    if not math.isfinite(end) or end <= 0:
+        raise DataError(f"the end of the extrapolation must be a positive number; got {extrapolate_to}")
+    end = max(end, tau)
+    bw = default_bandwidth(time_all[event_all == 1]) if bandwidth is None else float(bandwidth)
+    if not math.isfinite(bw) or bw <= 0:
+        raise DataError(f"the hazard bandwidth must be a positive number; got {bandwidth}")
+    requested = np.asarray(list(times), dtype=np.float64)
+    if np.any(~np.isfinite(requested)) or np.any(requested < 0):
+        raise DataError(f"requested times must be numbers >= 0; got {requested.tolist()}")
+    grid = np.linspace(end / (_GRID_POINTS - 1) / 4, end, _GRID_POINTS)
+    groups = tuple(
+        _fit_group(label, time_all[codes == k], event_all[codes == k], chosen_models, grid, requested, tau, bw)
+        for k, label in enumerate(labels)
+    )
+    return ParametricResult(
+        time_col=time_col,
+        event_col=event_col,
+        group_col=group_col,
+        models=chosen_models,
+        groups=groups,
+        horizon=tau,
+        bandwidth=bw,
+        times=tuple(float(t) for t in requested),
+        n=len(clean),
+        n_excluded=data.n_excluded,
+    )
+
+
+# ----------------------------------------------------------------------------- AFT regression
+
+
+@dataclass(frozen=True)
+class AFTTerm:
+    term: str
+    coef: float
+    se: float
+    time_ratio: float
+    ci: tuple[float, float]
+    p: float
+
+
+@dataclass(frozen=True)
+class AFTModel:
+    model: str
+    label: str
+    fitted: bool
+    reason: str | None = None
+    intercept: float | None = None
+    scale: float | None = None
+    log_likelihood: float | None = None
+    aic: float | None = None
+    terms: tuple[AFTTerm, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AFTResult:
+    """Accelerated-failure-time regressions: a time ratio > 1 means longer survival (the opposite of an HR)."""
+
+    covariates: tuple[str, ...]
+    models: tuple[AFTModel, ...]
+    n: int
+    n_events: int
+    n_excluded: int
+    warnings: tuple[str, ...] = ()
+    reading: str = (
+        "A time ratio above 1 means longer survival (the opposite direction to a hazard ratio). If the Weibull time "
+        "ratios agree with exp(−coef × scale) of the Cox model and the log-normal/log-logistic ones point the same "
+        "way, the proportional-hazards story holds up; a large disagreement is worth a look at cox.zph."
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "covariates": list(self.covariates),
+            "n": self.n,
+            "n_events": self.n_events,
+            "n_excluded": self.n_excluded,
+            "warnings": list(self.warnings),
+            "models": [
+                {
+                    "model": m.model,
+                    "label": m.label,
+                    "fitted": m.fitted,
+                    "reason": m.reason,
+                    "intercept": m.intercept,
+                    "scale": m.scale,
+                    "log_likelihood": m.log_likelihood,
+                    "aic": m.aic,
+                    "terms": [
+                        {
+                            "term": t.term,
+                            "coef": t.coef,
+                            "se": t.se,
+                            "time_ratio": t.time_ratio,
+                            "ci": list(t.ci),
+                            "p": t.p,
+                        }
+                        for t in m.terms
+                    ],
+                    "notes": list(m.notes),
+                }
+                for m in self.models
+            ],
+        }
+
+
+_AFT_PARAMS: dict[str, tuple[str, str, int]] = {
+    # model: (location parameter, ancillary parameter, sign of its log giving log(scale))
+    "weibull": ("lambda_", "rho_", -1),  # rho = 1/scale
+    "lognormal": ("mu_", "sigma_", 1),  # log sigma = log scale
+    "loglogistic": ("alpha_", "beta_", -1),  # beta = 1/scale
+}
+
+
+def _aft_fitter(model: str) -> Any:
+    import lifelines
+
+    return {
+        "weibull": lifelines.WeibullAFTFitter,
+        "lognormal": lifelines.LogNormalAFTFitter,
+        "loglogistic": lifelines.LogLogisticAFTFitter,
+    }[model]()
+
+
+def aft_regression(
+    frame: pd.DataFrame,
+    time_col: str,
+    event_col: str,
+    covariates: Sequence[str],
+    *,
+    categorical: Sequence[str] = (),
+    reference: Mapping[str, str] | None = None,
+    models: Iterable[str] = AFT_MODELS,
+) -> AFTResult:
+    """Weibull, log-normal and log-logistic AFT models (lifelines) on the Cox design of ``covariates``.
+
+    Coefficients and scale are those of R's ``survreg(Surv(time, event) ~ ..., dist=)``: lifelines'
+    ancillary intercept is log(1/scale) (Weibull ``rho_``, log-logistic ``beta_``) or log(scale)
+    (log-normal ``sigma_``).
+    """
+    from analysis.cox_design import build_design
+
+    wanted = [m for m in AFT_MODELS if m in {x.strip().lower() for x in models}]
+    design = build_design(
+        frame,
+        time_col,
+        event_col,
+        covariates,
+        categorical=categorical,
+        reference=reference,
+        strata=None,
+        start_col=None,
+    )
+    if (design.time <= 0).any():
+        raise DataError(f"column {time_col!r}: parametric models need times > 0")
+    names = [f"x{i}" for i in range(design.x.shape[1])]
+    data = pd.DataFrame(design.x, columns=names)
+    data["_T"], data["_E"] = design.time, design.event
+    out: list[AFTModel] = []
+    for model in wanted:
+        location, ancillary, sign = _AFT_PARAMS[model]
+        fitter = _aft_fitter(model)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                fitter.fit(data, "_T", "_E", fit_options=_TIGHT.get(fitter._scipy_fit_method, {}))
+            except Exception as exc:
+                out.append(AFTModel(model, MODEL_LABELS[model], False, _failure(exc), notes=_caught(caught)))
+                continue
+        params = fitter.params_
+        se = fitter.standard_errors_
+        terms = []
+        for name, column in zip(names, design.columns, strict=True):
+            coef, s = float(params[(location, name)]), float(se[(location, name)])
+            z = coef / s if s > 0 else math.nan
+            terms.append(
+                AFTTerm(
+                    term=column.term,
+                    coef=coef,
+                    se=s,
+                    time_ratio=math.exp(coef),
+                    ci=(math.exp(coef - _Z * s), math.exp(coef + _Z * s)),
+                    p=float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else math.nan,
+                )
+            )
+        loglik = float(fitter.log_likelihood_)
+        out.append(
+            AFTModel(
+                model=model,
+                label=MODEL_LABELS[model],
+                fitted=math.isfinite(loglik),
+                reason=None if math.isfinite(loglik) else "log-likelihood not finite",
+                intercept=float(params[(location, "Intercept")]),
+                scale=math.exp(sign * float(params[(ancillary, "Intercept")])),
+                log_likelihood=loglik,
+                aic=float(fitter.AIC_),
+                terms=tuple(terms),
+                notes=_caught(caught),
+            )
+        )
+    return AFTResult(
+        covariates=tuple(covariates),
+        models=tuple(out),
+        n=len(design.time),
+        n_events=int(design.event.sum()),
+        n_excluded=design.n_excluded,
+        warnings=design.warnings,
+    )
+
+
+__all__ = [
+    "AFT_MODELS",
+    "BANDWIDTH_RULE",
+    "EXTRAPOLATION_STATEMENT",
+    "MODELS",
+    "MODEL_LABELS",
+    "SELECTION_RULE",
+    "AFTModel",
+    "AFTResult",
+    "AFTTerm",
+    "Estimate",
+    "GroupFits",
+    "ModelFit",
+    "ParametricResult",
+    "aft_regression",
+    "check_models",
+    "default_bandwidth",
+    "parametric_fits",
+]
