@@ -70,6 +70,13 @@ def _lock_path() -> str:
 
 
 def _loop(server: Flask, stop: threading.Event) -> None:
+    try:
+        _rounds(server, stop)
+    except SystemExit:  # the process is shutting down (e.g. a library's exit handler): end quietly
+        return
+
+
+def _rounds(server: Flask, stop: threading.Event) -> None:
     while not stop.wait(sweep_interval()):
         try:
             fd = os.open(_lock_path(), os.O_RDWR | os.O_CREAT, 0o600)
