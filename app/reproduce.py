@@ -1,0 +1,34 @@
+"""The "Reproduce this view" bundle of each page, from the page's own settings (used by the pages and `ppx reproduce`).
+
+Each builder takes the filtered analysis frame (:func:`app.views.filtered`, or
+:func:`cli.common.cohort_frame` from the command line) and prepares it exactly as
+the page does (:mod:`app.views`) before handing it to :mod:`analysis.reproduce`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.filters import FilterSpec
+from analysis.reproduce.bundle import Reproduction, Source
+from analysis.reproduce.survival import SurvivalSettings, survival_bundle
+from analysis.schema import ENDPOINTS
+from app.views import FIXED_TIMES, _prepare, group_order
+
+VIEWS: tuple[str, ...] = ("survival",)
+"""The views with a bundle."""
+
+
+def source_of(fingerprint: str, synthetic: bool, spec: FilterSpec) -> Source:
+    return Source(fingerprint, synthetic, spec.to_query(), spec.describe())
+
+
+def survival(
+    frame: pd.DataFrame, source: Source, endpoint: str, grouping: str | None, test: str, conf: str, pairwise: bool
+) -> Reproduction:
+    """The Survival page's bundle for its endpoint, grouping, test, CI type and pairwise switch."""
+    time_col, event_col, _ = ENDPOINTS[endpoint]
+    data = _prepare(frame, endpoint, grouping)
+    order = group_order(data, grouping) or ()
+    settings = SurvivalSettings(time_col, event_col, grouping, order, test, conf, pairwise, FIXED_TIMES)
+    return survival_bundle(data, settings, source)

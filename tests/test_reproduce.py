@@ -1,0 +1,80 @@
+"""'Reproduce this view': each bundle's R script (Rscript + survival) and Python script (lifelines + analysis)
+print the numbers the view shows, on the bundled cohort and on a filtered subgroup."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analysis.filters import FilterSpec
+from app import datasets
+from app import reproduce as bundles
+from app.views import filtered, survival_view
+from tests.reproduce_kit import assert_agrees, run_scripts
+
+SUBGROUP = FilterSpec.create(child_pugh=["A"], ecog=[0, 1])
+DATASETS = {"bundled": FilterSpec(), "child-pugh-A-ecog-0-1": SUBGROUP}
+
+
+def _frame(spec: FilterSpec) -> tuple[Any, Any]:
+    cohort = datasets.bundled()
+    return filtered(cohort.fingerprint, spec).frame, bundles.source_of(cohort.fingerprint, True, spec)
+
+
+SURVIVAL_CASES = {
+    "first_line-logrank-loglog": ("os", "first_line", "logrank", "log-log", False),
+    "bclc-wilcoxon-log-pairwise": ("pfs", "bclc", "wilcoxon", "log", True),
+    "pp_group-logrank-pairwise": ("os", "pp_group", "logrank", "plain", True),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(SURVIVAL_CASES))
+@pytest.mark.parametrize("data", list(DATASETS))
+def test_survival_scripts_print_the_page_numbers(ppx_app: Any, tmp_path: Path, case: str, data: str) -> None:
+    endpoint, grouping, test, conf, pairwise = SURVIVAL_CASES[case]
+    spec = DATASETS[data]
+    with ppx_app.server.app_context():
+        frame, source = _frame(spec)
+        view = survival_view(source.fingerprint, spec, endpoint, grouping, test, conf, pairwise)
+    bundle = bundles.survival(frame, source, endpoint, grouping, test, conf, pairwise)
+    # the bundle's expected numbers are the page's numbers
+    assert view.km is not None
+    expected = bundle.expected
+    assert [g["group"] for g in expected["groups"]] == [g.group for g in view.km.groups]
+    for shown, g in zip(view.km.groups, expected["groups"], strict=True):
+        assert (g["n"], g["events"], g["median"], g["median_lower"], g["median_upper"]) == (
+            shown.n, shown.events, shown.median, *shown.median_ci,
+        )  # fmt: skip
+        page_at = {a.time: (a.survival, *a.ci, a.n_at_risk) for a in shown.at}
+        for a in g["at"]:
+            assert (a["survival"], a["lower"], a["upper"], a["n_at_risk"]) == page_at[a["time"]]
+    assert (expected["test"] or {}).get("p") == (view.test.p if view.test else None)
+    assert {frozenset(p["groups"]): p["p_adjusted"] for p in expected["pairwise"]} == {
+        frozenset(p.groups): p.p_adjusted for p in view.pairwise
+    }
+    assert (expected["hr"] or {}).get("hr") == (view.cox.terms[0].hr if view.cox else None)
+    # and both scripts recompute them
+    for language, printed in run_scripts(bundle, tmp_path).items():
+        try:
+            assert_agrees(expected, printed)
+        except AssertionError as exc:
+            raise AssertionError(f"{language} script: {exc}") from exc
+
+
+def test_bundle_holds_only_the_view_columns_with_formulas_neutralised(ppx_app: Any) -> None:
+    with ppx_app.server.app_context():
+        frame, source = _frame(FilterSpec())
+    bundle = bundles.survival(frame, source, "os", "first_line", "logrank", "log-log", False)
+    names = zipfile.ZipFile(io.BytesIO(bundle.to_zip())).namelist()
+    assert names == [
+        f"ppx-survival/{n}" for n in ("README.txt", "data.csv", "expected.json", "reproduce.R", "reproduce.py")
+    ]
+    header = bundle.file("data.csv").splitlines()[0]
+    assert header == "os_months,os_event,first_line"
+    readme = bundle.file("README.txt")
+    assert source.fingerprint in readme and "all patients" in readme and '"median"' in readme
