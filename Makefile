@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install sysdeps run test lint lint-docker typecheck pytest screenshots gallery bench bench-browser loadtest lock data clean
+.PHONY: i18n install sysdeps run test lint lint-docker typecheck pytest screenshots gallery bench bench-browser loadtest lock data clean
 
 install: $(STAMP)
 
@@ -76,6 +76,13 @@ loadtest: install
 data: install
 	$(BIN)/ppx synth --n 513 --seed 2022 --out analysis/data/synthetic_klc.csv
 	cp analysis/data/synthetic_klc.csv data/synthetic_klc.csv
+
+# Translations: extract app/i18n/messages.pot from the code, merge it into each language's .po (the app reads the
+# .po itself, so there is nothing to compile); then translate the new entries in app/i18n/ja/LC_MESSAGES/messages.po.
+I18N_KEYWORDS = -k t:2 -k tn:2,3 -k N_ -k tr:2
+i18n:
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header $(I18N_KEYWORDS) -o app/i18n/messages.pot .
+	$(BIN)/pybabel update -i app/i18n/messages.pot -d app/i18n -l ja --no-fuzzy-matching --omit-header
 
 # Re-pin every dependency (needs the registries). Commit the result.
 lock:

@@ -17,6 +17,7 @@ from app.background import backend_name, background_manager
 from app.cache import cache_ready, init_cache
 from app.components.banner import dataset_banners
 from app.delivery import init_delivery
+from app.i18n.render import install as install_translation
 from app.ids import Ids
 from app.limits import BodyLimit
 from app.logging_setup import init_request_logging
@@ -176,4 +177,5 @@ def create_app() -> Dash:
     from app.layout import shell  # after Dash() so pages are registered
 
     app.layout = shell
+    install_translation(server)  # last registered, so it runs before compression
     return app

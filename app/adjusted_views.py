@@ -31,6 +31,7 @@ from analysis.table1 import BASELINE_VARIABLES
 from analysis.weights import balance_for, weigh
 from app.cache import cache
 from app.components.adjusted import COMPARISONS, COVARIATES, DEFAULT_COVARIATES, ESTIMAND_CHOICES, TRIM_CHOICES
+from app.i18n import N_
 from app.views import filtered
 
 DEFAULT_LANDMARK = 6.0
@@ -113,7 +114,7 @@ def describe(options: AdjustedOptions) -> tuple[str, str]:
     if options.comparison == "first_line":
         return "first_line", f"{ENDPOINTS[options.endpoint][2]} from the first-line start, lenvatinib vs sorafenib."
     who = "" if options.comparison == "pp_landmark" else "lenvatinib "
-    exposure = "post-progression therapy" if options.comparison == "pp_landmark" else "an ICI"
+    exposure = N_("post-progression therapy") if options.comparison == "pp_landmark" else N_("an ICI")
     grouping = "pp_received" if options.comparison == "pp_landmark" else "pp_ici"
     return grouping, (
         f"Overall survival from a {options.landmark:g}-month landmark, among {who}patients alive at the landmark "
@@ -131,11 +132,11 @@ def adjusted_view(
 ) -> AdjustedComparison | str:
     """The comparison for one key (memoized), or a message why there is none."""
     if not options.covariates:
-        return "Choose at least one covariate for the propensity model."
+        return N_("Choose at least one covariate for the propensity model.")
     frame = filtered(fingerprint, spec).frame
     data = comparison_data(frame, options.comparison, options.endpoint, options.landmark)
     if data.frame.empty:
-        return "No patients in this comparison with these filters."
+        return N_("No patients in this comparison with these filters.")
     try:
         return adjusted_comparison(
             data.frame,
@@ -155,7 +156,7 @@ def adjusted_view(
         return f"No adjusted comparison: {exc}"
 
 
-WEIGHTED_SMD_NOTE = (
+WEIGHTED_SMD_NOTE = N_(
     "Weighted SMD: after propensity-score weighting (ATE) of lenvatinib vs sorafenib on the clinical covariates "
     "(age, Child-Pugh score, ALBI score, BCLC, AFP ≥ 400, ECOG, MVI, EHS, etiology); per level for a category."
 )
@@ -166,7 +167,7 @@ def weighted_smd_view(fingerprint: str, spec: FilterSpec) -> dict[str, float] | 
     """|SMD| after ATE weighting of first-line drug, for every baseline column of Table 1 (name or COLUMN=LEVEL)."""
     data = comparison_data(filtered(fingerprint, spec).frame, "first_line", "os", DEFAULT_LANDMARK)
     if data.frame.empty:
-        return "No sorafenib or lenvatinib patients with these filters."
+        return N_("No sorafenib or lenvatinib patients with these filters.")
     columns = [c for c in BASELINE_VARIABLES if c in data.frame.columns]
     try:
         weighting = weigh(data.frame, "first_line", list(DEFAULT_COVARIATES), reference="sorafenib")

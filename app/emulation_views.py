@@ -9,6 +9,7 @@ from analysis.emulate import THERAPIES, EmulationResult, emulate_trial
 from analysis.errors import PPXError
 from analysis.filters import FilterSpec
 from app.cache import cache
+from app.i18n import N_
 from app.views import filtered
 
 GRACE_CHOICES: tuple[float, ...] = (1.0, 2.0, 3.0, 6.0)
@@ -50,7 +51,7 @@ def emulation_view(
     """The emulated trial for one key (memoized), or a message why there is none."""
     frame = filtered(fingerprint, spec).frame
     if frame.empty:
-        return "No patients match these filters."
+        return N_("No patients match these filters.")
     try:
         return emulate_trial(
             frame,

@@ -159,6 +159,7 @@ class Ids(StrEnum):
     PRESENT_SWITCH = "present-switch"
     COPY_LINK = "copy-link"
     SHARE_LINK = "share-link"
+    LANG_SWITCH = "lang-switch"
     PRESENT_FIGURE = "present-figure"
     PRESENT_TITLE = "present-title"
     PRESENT_SUBTITLE = "present-subtitle"

@@ -29,6 +29,7 @@ VIEW_KEYS: frozenset[str] = frozenset(
         "merge",
     }
 ) | frozenset({"present", "deck", "slide"})  # presenter/export: presenter mode, its deck and the current slide
+VIEW_KEYS |= frozenset({"lang"})  # the interface language (app.i18n); every link and rewrite keeps it
 
 
 def parse(search: str | None) -> dict[str, str]:

@@ -38,6 +38,7 @@ from analysis.table1 import Table1, table_one
 from app import datasets
 from app.cache import cache
 from app.components.km_figure import tick_times
+from app.i18n import N_
 
 FIXED_TIMES: tuple[float, ...] = (6.0, 12.0, 24.0)
 SMALL_GROUP = 10
@@ -109,7 +110,7 @@ def survival_view(
     data = _prepare(subset, endpoint, grouping)
     empty = SurvivalView(endpoint, grouping, len(data), None, (), None, None, (), None, None, (), None)
     if data.empty:
-        why = " (only patients who progressed have PPS)" if endpoint == "pps" else ""
+        why = N_(" (only patients who progressed have PPS)") if endpoint == "pps" else ""
         return _replace_message(empty, f"No patients in this subgroup have {label.lower()} data{why}.")
     ticks = tick_times(float(data[time_col].max()))
     times = tuple(sorted(set(ticks) | set(FIXED_TIMES)))
@@ -175,7 +176,7 @@ class CohortView:
 def cohort_view(fingerprint: str, spec: FilterSpec, grouping: str) -> CohortView:
     result = filtered(fingerprint, spec)
     if result.n == 0:
-        return CohortView(None, result.steps, 0, result.n_total, "No patients match these filters.")
+        return CohortView(None, result.steps, 0, result.n_total, N_("No patients match these filters."))
     frame = result.frame.assign(**{grouping: _as_text(result.frame[grouping])})
     table = table_one(frame, grouping, group_order=group_order(frame, grouping))
     return CohortView(table, result.steps, result.n, result.n_total, None)
@@ -191,21 +192,21 @@ def _as_text(values: pd.Series) -> pd.Series:
 # ----------------------------------------------------------------------------- Cox page
 
 COX_CANDIDATES: dict[str, str] = {
-    "age": "Age (years)",
-    "sex": "Sex",
-    "etiology": "Etiology",
-    "bclc": "BCLC stage",
-    "child_pugh_class": "Child-Pugh class",
-    "albi_grade": "ALBI grade",
-    "fib4": "FIB-4 index",
+    "age": N_("Age (years)"),
+    "sex": N_("Sex"),
+    "etiology": N_("Etiology"),
+    "bclc": N_("BCLC stage"),
+    "child_pugh_class": N_("Child-Pugh class"),
+    "albi_grade": N_("ALBI grade"),
+    "fib4": N_("FIB-4 index"),
     "afp_high": f"AFP ≥ {AFP_HIGH:g} ng/mL",
-    "ecog": "ECOG PS",
-    "mvi": "Macrovascular invasion",
-    "ehs": "Extrahepatic spread",
-    "first_line": "First-line drug",
-    "disease_control": "Disease control (first line)",
-    "pp_received": "Post-progression therapy",
-    "pp_ici": "ICI after progression",
+    "ecog": N_("ECOG PS"),
+    "mvi": N_("Macrovascular invasion"),
+    "ehs": N_("Extrahepatic spread"),
+    "first_line": N_("First-line drug"),
+    "disease_control": N_("Disease control (first line)"),
+    "pp_received": N_("Post-progression therapy"),
+    "pp_ici": N_("ICI after progression"),
 }
 """Candidate covariates of the Cox page, in screen order, with their display labels."""
 
@@ -272,7 +273,7 @@ def cox_view(
     zph: ZphResult | None = None
     zph_note: str | None = None
     if not covariates:
-        model_note = "Pick at least one covariate for the multivariable model."
+        model_note = N_("Pick at least one covariate for the multivariable model.")
     else:
         try:
             model = fit_cox(data, time_col, event_col, list(covariates), **options)
@@ -305,7 +306,7 @@ class ResponseView:
 def response_view(fingerprint: str, spec: FilterSpec, grouping: str | None) -> ResponseView:
     subset = filtered(fingerprint, spec).frame
     if subset.empty:
-        return ResponseView(grouping, None, "No patients match these filters.")
+        return ResponseView(grouping, None, N_("No patients match these filters."))
     frame = subset if grouping is None else subset.assign(**{grouping: _as_text(subset[grouping])})
     try:
         result = response_rates(frame, "best_response", grouping, group_order=group_order(frame, grouping))
@@ -343,7 +344,7 @@ def guard_view(fingerprint: str, spec: FilterSpec, grouping: str, landmark: floa
     subset = filtered(fingerprint, spec).frame
     data = subset[subset["os_months"].notna()]
     if data.empty:
-        return GuardView(exposure, landmark, None, (), "No patients in this subgroup.")
+        return GuardView(exposure, landmark, None, (), N_("No patients in this subgroup."))
     ticks = tick_times(float(data["os_months"].max()))
     comparison = immortal_time_comparison(data, exposure, landmark=landmark, times=ticks)
     return GuardView(exposure, landmark, comparison, ticks, None)
@@ -363,7 +364,7 @@ class SequencesView:
 def sequences_view(fingerprint: str, spec: FilterSpec) -> SequencesView:
     frame = filtered(fingerprint, spec).frame
     if frame.empty:
-        return SequencesView(None, None, "No patients match these filters.")
+        return SequencesView(None, None, N_("No patients match these filters."))
     return SequencesView(treatment_sequences(frame), time_to_therapy(frame), None)
 
 

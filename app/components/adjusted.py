@@ -20,18 +20,19 @@ from app.components.km_figure import template, tick_times
 from app.components.palette import group_colour, level_label
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_num, fmt_p_eq, fmt_pct_ci, simple_table
 from app.exporting import ExportTable
+from app.i18n import N_
 from app.ids import Ids
 from app.views import COX_CANDIDATES
 
 COMPARISONS: dict[str, str] = {
-    "first_line": "First-line drug: lenvatinib vs sorafenib",
-    "pp_landmark": "Post-progression therapy by the landmark vs not yet",
-    "ici_lenvatinib": "ICI after progression by the landmark vs not (lenvatinib patients)",
+    "first_line": N_("First-line drug: lenvatinib vs sorafenib"),
+    "pp_landmark": N_("Post-progression therapy by the landmark vs not yet"),
+    "ici_lenvatinib": N_("ICI after progression by the landmark vs not (lenvatinib patients)"),
 }
 _EXTRA_LABELS: dict[str, str] = {
-    "child_pugh_score": "Child-Pugh score",
-    "albi_score": "ALBI score",
-    "start_year": "Year of first-line start",
+    "child_pugh_score": N_("Child-Pugh score"),
+    "albi_score": N_("ALBI score"),
+    "start_year": N_("Year of first-line start"),
 }
 COVARIATES: dict[str, str] = {
     column: COX_CANDIDATES.get(column) or _EXTRA_LABELS[column]
@@ -45,9 +46,13 @@ DEFAULT_COVARIATES: tuple[str, ...] = (
     "age", "child_pugh_score", "albi_score", "bclc", "afp_high", "ecog", "mvi", "ehs", "etiology"
 )  # fmt: skip
 """The clinical set of the KLC analyses."""
-ESTIMAND_CHOICES: dict[str, str] = {"ate": "ATE (IPTW)", "att": "ATT", "overlap": "Overlap"}
-TRIM_CHOICES: dict[str, str] = {"none": "No trimming", "0.99": "Trim at 99th pct", "0.95": "Trim at 95th pct"}
-CAVEAT = (
+ESTIMAND_CHOICES: dict[str, str] = {"ate": N_("ATE (IPTW)"), "att": N_("ATT"), "overlap": N_("Overlap")}
+TRIM_CHOICES: dict[str, str] = {
+    "none": N_("No trimming"),
+    "0.99": N_("Trim at 99th pct"),
+    "0.95": N_("Trim at 95th pct"),
+}
+CAVEAT = N_(
     "Weighting balances only the covariates in the propensity model. Anything not measured (for example the era: "
     "lenvatinib was available only from 2018, and later patients had more later-line options) can still explain "
     "a difference; the E-value says how strong such a confounder would have to be."
@@ -71,7 +76,7 @@ def panel(endpoint_note: str = "") -> html.Div:
         [
             dbc.Col(
                 [
-                    dbc.Label("Comparison", className="small fw-semibold"),
+                    dbc.Label(N_("Comparison"), className="small fw-semibold"),
                     dcc.Dropdown(
                         id=Ids.ADJ_COMPARISON,
                         options=[{"label": v, "value": k} for k, v in COMPARISONS.items()],
@@ -83,7 +88,7 @@ def panel(endpoint_note: str = "") -> html.Div:
             ),
             dbc.Col(
                 [
-                    dbc.Label("Estimand", className="small fw-semibold"),
+                    dbc.Label(N_("Estimand"), className="small fw-semibold"),
                     dbc.RadioItems(
                         id=Ids.ADJ_ESTIMAND,
                         options=[{"label": v, "value": k} for k, v in ESTIMAND_CHOICES.items()],
@@ -95,7 +100,7 @@ def panel(endpoint_note: str = "") -> html.Div:
             ),
             dbc.Col(
                 [
-                    dbc.Label("Weights", className="small fw-semibold"),
+                    dbc.Label(N_("Weights"), className="small fw-semibold"),
                     dcc.Dropdown(
                         id=Ids.ADJ_TRIM,
                         options=[{"label": v, "value": k} for k, v in TRIM_CHOICES.items()],
@@ -107,7 +112,7 @@ def panel(endpoint_note: str = "") -> html.Div:
             ),
             dbc.Col(
                 [
-                    dbc.Label("Landmark (months)", className="small fw-semibold"),
+                    dbc.Label(N_("Landmark (months)"), className="small fw-semibold"),
                     dbc.Input(id=Ids.ADJ_LANDMARK, type="number", min=0, step=0.5, value=6, debounce=True, size="sm"),
                 ],
                 md=2,
@@ -117,7 +122,7 @@ def panel(endpoint_note: str = "") -> html.Div:
     )
     covariates = html.Div(
         [
-            dbc.Label("Propensity-model covariates", className="small fw-semibold"),
+            dbc.Label(N_("Propensity-model covariates"), className="small fw-semibold"),
             dcc.Dropdown(
                 id=Ids.ADJ_COVARIATES,
                 options=[{"label": v, "value": k} for k, v in COVARIATES.items()],
@@ -130,14 +135,14 @@ def panel(endpoint_note: str = "") -> html.Div:
     bootstrap = html.Div(
         [
             dbc.Button(
-                "Bootstrap 95% CIs (200 resamples, propensity model re-fitted in each)",
+                N_("Bootstrap 95% CIs (200 resamples, propensity model re-fitted in each)"),
                 id=Ids.ADJ_BOOT_RUN,
                 color="primary",
                 size="sm",
                 outline=True,
                 className="me-2",
             ),
-            dbc.Button("Cancel", id=Ids.ADJ_BOOT_CANCEL, color="secondary", size="sm", outline=True, disabled=True),
+            dbc.Button(N_("Cancel"), id=Ids.ADJ_BOOT_CANCEL, color="secondary", size="sm", outline=True, disabled=True),
             dbc.Progress(
                 id=Ids.ADJ_BOOT_PROGRESS,
                 value=0,
@@ -152,9 +157,10 @@ def panel(endpoint_note: str = "") -> html.Div:
     )
     return html.Div(
         [
-            html.H3("Adjusted comparison (propensity-score weighting)", className="h6 mt-3"),
+            html.H3(N_("Adjusted comparison (propensity-score weighting)"), className="h6 mt-3"),
             html.P(
-                "The naive comparison beside one weighted to balance the chosen baseline covariates. " + endpoint_note,
+                N_("The naive comparison beside one weighted to balance the chosen baseline covariates. ")
+                + endpoint_note,
                 className="small text-muted mb-2",
             ),
             controls,
@@ -217,7 +223,7 @@ def curves_figure(
         "data": traces,
         "layout": {
             "template": template(),
-            "title": {"text": "Unweighted (dotted) and weighted (solid)" if title else "", "x": 0.01},
+            "title": {"text": N_("Unweighted (dotted) and weighted (solid)") if title else "", "x": 0.01},
             "font": {"size": 12},
             "legend": {
                 "orientation": "h",
@@ -231,8 +237,8 @@ def curves_figure(
             "margin": {"l": 60, "r": 30, "t": 105, "b": 50},
             "modebar": {"orientation": "v"},
             "height": 460,
-            "xaxis": {"title": {"text": "Months"}, "tickvals": list(ticks), "range": [0, ticks[-1] * 1.02]},
-            "yaxis": {"title": {"text": "Survival probability"}, "tickformat": ".0%", "range": [0, 1.02]},
+            "xaxis": {"title": {"text": N_("Months")}, "tickvals": list(ticks), "range": [0, ticks[-1] * 1.02]},
+            "yaxis": {"title": {"text": N_("Survival probability")}, "tickformat": ".0%", "range": [0, 1.02]},
         },
     }
 
@@ -248,7 +254,7 @@ def love_plot(result: AdjustedComparison) -> dict[str, Any]:
             "x": [abs(b.smd_unweighted) for b in rows],
             "y": labels,
             "mode": "markers",
-            "name": "Unweighted",
+            "name": N_("Unweighted"),
             "marker": {**marker, "symbol": "circle-open", "color": UNWEIGHTED_GREY, "line": {"width": 2}},
         },
         {
@@ -256,7 +262,7 @@ def love_plot(result: AdjustedComparison) -> dict[str, Any]:
             "x": [abs(b.smd_weighted) for b in rows],
             "y": labels,
             "mode": "markers",
-            "name": "Weighted",
+            "name": N_("Weighted"),
             "marker": {**marker, "color": "#0072B2"},
         },
     ]
@@ -265,12 +271,12 @@ def love_plot(result: AdjustedComparison) -> dict[str, Any]:
         "data": traces,
         "layout": {
             "template": template(),
-            "title": {"text": "Balance (love plot)", "x": 0.01},
+            "title": {"text": N_("Balance (love plot)"), "x": 0.01},
             "font": {"size": 12},
             "height": max(300, 90 + 22 * len(rows)),
             "margin": {"l": 170, "r": 20, "t": 50, "b": 45},
             "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
-            "xaxis": {"title": {"text": "|Standardised mean difference|"}, "range": [0, largest * 1.08]},
+            "xaxis": {"title": {"text": N_("|Standardised mean difference|")}, "range": [0, largest * 1.08]},
             "yaxis": {"type": "category", "automargin": True},
             "shapes": [
                 {
@@ -329,8 +335,8 @@ def overlap_figure(result: AdjustedComparison, grouping: str) -> dict[str, Any]:
             "height": 300,
             "margin": {"l": 60, "r": 20, "t": 40, "b": 45},
             "legend": {"yanchor": "top", "y": 1.0, "x": 1, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.7)"},
-            "xaxis": {"title": {"text": "Propensity score"}, "range": [0, 1]},
-            "yaxis": {"title": {"text": "Share of group"}, "tickformat": ".0%"},
+            "xaxis": {"title": {"text": N_("Propensity score")}, "range": [0, 1]},
+            "yaxis": {"title": {"text": N_("Share of group")}, "tickformat": ".0%"},
         },
     }
 
@@ -362,17 +368,21 @@ def summary_rows(result: AdjustedComparison, grouping: str) -> list[list[str]]:
             f"unweighted {fmt_num(rmst.naive_difference)}",
         ],
         [
-            "E-value of the weighted HR",
+            N_("E-value of the weighted HR"),
             _e_value_text(result),
-            "common outcome" if result.e_value.common_outcome else "rare outcome",
+            N_("common outcome") if result.e_value.common_outcome else N_("rare outcome"),
         ],
-        ["Effective sample size", ess, f"n = {result.n}"],
+        [N_("Effective sample size"), ess, f"n = {result.n}"],
         [
-            "Weights",
+            N_("Weights"),
             f"{summary.min:.2f} to {summary.max:.2f}",
-            f"{summary.trimmed} trimmed" if summary.trim else "not trimmed",
+            f"{summary.trimmed} trimmed" if summary.trim else N_("not trimmed"),
         ],
-        ["Propensity model", f"AUC {result.weighting.propensity.auc:.2f}", f"{result.n_excluded} excluded (missing)"],
+        [
+            N_("Propensity model"),
+            f"AUC {result.weighting.propensity.auc:.2f}",
+            f"{result.n_excluded} excluded (missing)",
+        ],
     ]
     return rows
 
@@ -401,7 +411,7 @@ def result_block(result: AdjustedComparison | str, grouping: str, description: s
     caveat = html.P(CAVEAT, className="small text-muted mb-2")
     figure_config: Any = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
     static: Any = {"displayModeBar": False}
-    header = ("", "Estimate (95% CI)", "")
+    header = ("", N_("Estimate (95% CI)"), "")
     return html.Div(
         [
             html.P(f"{description} Estimand: {ESTIMAND_LABELS[result.estimand]}.", className="small mb-1"),
@@ -429,9 +439,9 @@ def result_block(result: AdjustedComparison | str, grouping: str, description: s
             ),
             html.Details(
                 [
-                    html.Summary("Balance table (standardised mean differences)", className="small fw-semibold"),
+                    html.Summary(N_("Balance table (standardised mean differences)"), className="small fw-semibold"),
                     simple_table(
-                        ("Covariate", "Mean, treated vs reference", "SMD before", "SMD after"),
+                        (N_("Covariate"), N_("Mean, treated vs reference"), N_("SMD before"), N_("SMD after")),
                         balance_rows(result),
                         id_=Ids.ADJ_BALANCE,
                         caption=f"SMD: difference in means over the unweighted pooled SD (cobalt's convention); "
@@ -455,7 +465,7 @@ def bootstrap_rows(result: AdjustedComparison, grouping: str) -> list[list[str]]
         rows += [[f"{label}: {a.time:g}-month survival", _pct(a.survival, a.ci)] for a in g.at]
         rows.append([f"{label}: RMST to {result.rmst.tau:.1f} months", fmt_estimate_ci(g.rmst, *g.rmst_ci)])
     rmst = result.rmst
-    rows.append(["RMST difference, months", fmt_estimate_ci(rmst.difference, *rmst.ci)])
+    rows.append([N_("RMST difference, months"), fmt_estimate_ci(rmst.difference, *rmst.ci)])
     return rows
 
 
@@ -473,7 +483,7 @@ def bootstrap_block(result: AdjustedComparison | str, grouping: str) -> Any:
             ),
             html.Div(
                 simple_table(
-                    ("Weighted (95% bootstrap CI)", "Estimate"),
+                    (N_("Weighted (95% bootstrap CI)"), N_("Estimate")),
                     bootstrap_rows(result, grouping),
                     id_=Ids.ADJ_BOOT_TABLE,
                     caption=f"{result.n_bootstrap} resamples within each group (seed {result.seed}); the propensity "
@@ -504,15 +514,15 @@ def export_tables(result: AdjustedComparison, grouping: str) -> list[ExportTable
     """The summary (naive vs adjusted), the balance table and, after the bootstrap, its CIs, as export tables."""
     summary = ExportTable(
         "adjusted-summary",
-        "Adjusted comparison: unweighted vs weighted",
-        ("Quantity", "Estimate", "Detail"),
+        N_("Adjusted comparison: unweighted vs weighted"),
+        (N_("Quantity"), N_("Estimate"), N_("Detail")),
         table_rows(summary_rows(result, grouping)),
         notes=(CAVEAT, *result.warnings),
     )
     balance = ExportTable(
         "adjusted-balance",
-        "Covariate balance (standardised mean differences)",
-        ("Covariate", "Mean treated", "Mean reference", "SMD before", "SMD after"),
+        N_("Covariate balance (standardised mean differences)"),
+        (N_("Covariate"), N_("Mean treated"), N_("Mean reference"), N_("SMD before"), N_("SMD after")),
         table_rows(
             (term_label(b.covariate), b.mean_treated, b.mean_reference, b.smd_unweighted, b.smd_weighted)
             for b in result.weighting.balance
@@ -524,8 +534,8 @@ def export_tables(result: AdjustedComparison, grouping: str) -> list[ExportTable
         tables.append(
             ExportTable(
                 "adjusted-bootstrap",
-                "Weighted estimates with 95% bootstrap CIs",
-                ("Quantity", "Estimate (95% CI)"),
+                N_("Weighted estimates with 95% bootstrap CIs"),
+                (N_("Quantity"), N_("Estimate (95% CI)")),
                 table_rows(bootstrap_rows(result, grouping)),
                 notes=tuple(result.notes),
             )
@@ -537,9 +547,9 @@ def export_controls() -> html.Div:
     return html.Div(
         [
             dbc.Button(
-                "Figure (PNG)", id=Ids.ADJ_EXPORT_PNG, size="sm", color="secondary", outline=True, className="me-2"
+                N_("Figure (PNG)"), id=Ids.ADJ_EXPORT_PNG, size="sm", color="secondary", outline=True, className="me-2"
             ),
-            dbc.Button("Tables (XLSX)", id=Ids.ADJ_EXPORT_XLSX, size="sm", color="secondary", outline=True),
+            dbc.Button(N_("Tables (XLSX)"), id=Ids.ADJ_EXPORT_XLSX, size="sm", color="secondary", outline=True),
             dcc.Download(id=Ids.ADJ_DOWNLOAD),
         ],
         className="mt-2",

@@ -7,11 +7,12 @@ from dash import html
 
 from analysis.bootstrap import BootAt, BootEstimate, BootstrapResult
 from app.components.tables import NOT_REACHED, fmt_estimate_ci, fmt_num, fmt_pct_ci, simple_table
+from app.i18n import N_
 from app.ids import Ids
 
 SURVIVAL_TIME = 12.0
 """The survival time shown in the table (months)."""
-HEADER = ("", "Estimate (95% bootstrap CI)", "Bootstrap SE")
+HEADER = ("", N_("Estimate (95% bootstrap CI)"), N_("Bootstrap SE"))
 
 
 def _pp(value: float | None) -> str:
@@ -75,7 +76,7 @@ def bootstrap_block(result: BootstrapResult) -> html.Div:
     table = simple_table(HEADER, bootstrap_rows(result), id_=Ids.BOOT_TABLE, caption=caption)
     parts: list[html.Div | dbc.Alert] = [table]
     if not result.differences:
-        parts.append(dbc.Alert("Only one group: no differences to estimate.", color="secondary", className="small"))
+        parts.append(dbc.Alert(N_("Only one group: no differences to estimate."), color="secondary", className="small"))
     if result.notes:
         parts.append(
             dbc.Alert(

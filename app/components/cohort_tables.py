@@ -11,6 +11,7 @@ from analysis.filters import FilterStep
 from analysis.table1 import Table1, Table1Row
 from app.components.palette import level_label
 from app.components.tables import fmt_num, fmt_p, simple_table
+from app.i18n import N_
 
 LEVEL_INDENT = {"paddingLeft": "1.75em"}
 
@@ -41,9 +42,9 @@ def table_one_table(
     table: Table1, weighted: Mapping[str, float] | None = None, weighted_note: str | None = None
 ) -> html.Div:
     groups = [f"{level_label(table.grouping, g)} (n = {n})" for g, n in zip(table.groups, table.n, strict=True)]
-    header = ["Characteristic", f"Overall (n = {table.n_overall})", *groups, "p (test)", "SMD"]
-    header += [] if weighted is None else ["SMD, weighted"]
-    caption = "Median [IQR] or n (%) of patients with a value; missing values are counted separately."
+    header = [N_("Characteristic"), f"Overall (n = {table.n_overall})", *groups, N_("p (test)"), N_("SMD")]
+    header += [] if weighted is None else [N_("SMD, weighted")]
+    caption = N_("Median [IQR] or n (%) of patients with a value; missing values are counted separately.")
     if table.n_excluded:
         caption += f" {table.n_excluded} patients without a value for the grouping are not in the group columns."
     if table.notes:
@@ -68,14 +69,14 @@ def table_one_table(
 
 
 def flow_rows(steps: Sequence[FilterStep], n_total: int) -> list[list[str]]:
-    rows = [["All patients in the dataset", "", str(n_total)]]
+    rows = [[N_("All patients in the dataset"), "", str(n_total)]]
     rows += [[step.label, str(step.excluded), str(step.n_after)] for step in steps]
     return rows
 
 
 def flow_table(steps: Sequence[FilterStep], n_total: int) -> html.Div:
     return simple_table(
-        ["Step", "Excluded", "Remaining"],
+        [N_("Step"), N_("Excluded"), N_("Remaining")],
         flow_rows(steps, n_total),
         id_="patient-flow",
         caption="Each filter in turn; a patient with no value for a filtered variable is excluded by that step.",

@@ -8,6 +8,7 @@ from dash import html
 
 from analysis.cohort import ValidatedCohort
 from analysis.commands import BUNDLED_DATA, UPLOADED_DATA
+from app.i18n import N_
 
 
 def data_argument(cohort: ValidatedCohort) -> str:
@@ -18,7 +19,7 @@ def data_argument(cohort: ValidatedCohort) -> str:
 def command_block(command: str, id_: str, note: str | None = None) -> Any:
     """'Reproduce with the command line:' and the command, selectable as one line."""
     parts: list[Any] = [
-        html.Small("Reproduce with the command line: ", className="text-muted"),
+        html.Small(N_("Reproduce with the command line: "), className="text-muted"),
         html.Code(command, className="user-select-all", id=f"{id_}-text"),
     ]
     if note:

@@ -11,6 +11,7 @@ from analysis.caveats import Caveat
 from analysis.cox import CoxTerm
 from analysis.sparse import MIN_EVENTS, MIN_PATIENTS, SparseLevel
 from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, simple_table
+from app.i18n import N_
 from app.views import COX_CANDIDATES, CoxView, term_label
 
 PH_ALPHA = 0.05
@@ -49,7 +50,7 @@ def model_rows(view: CoxView) -> list[list[str]]:
 
 def model_block(view: CoxView) -> Any:
     if view.model is None:
-        return dbc.Alert(view.model_note or "No model.", color="secondary", className="small")
+        return dbc.Alert(view.model_note or N_("No model."), color="secondary", className="small")
     m = view.model
     caption = (
         f"n = {m.n}, events = {m.events}, excluded for missing values = {m.n_excluded}. "
@@ -58,8 +59,8 @@ def model_block(view: CoxView) -> Any:
         f"Concordance {fmt_num(m.concordance, 3)}. Efron ties; Wald 95% CIs."
     )
     if any(not estimable(t.hr, t.ci) for t in m.terms):
-        caption += " A not-estimable HR has no Wald p: read the likelihood-ratio and score tests."
-    return simple_table(["Term", "HR (95% CI)", "p"], model_rows(view), id_="cox-model-table", caption=caption)
+        caption += N_(" A not-estimable HR has no Wald p: read the likelihood-ratio and score tests.")
+    return simple_table([N_("Term"), N_("HR (95% CI)"), "p"], model_rows(view), id_="cox-model-table", caption=caption)
 
 
 def screen_rows(view: CoxView) -> list[list[str]]:
@@ -84,7 +85,7 @@ def screen_table(view: CoxView) -> Any:
     if view.screen_note:
         return dbc.Alert(view.screen_note, color="secondary", className="small")
     return simple_table(
-        ["Covariate", "HR (95% CI)", "p", "Events", "Note"],
+        [N_("Covariate"), N_("HR (95% CI)"), "p", N_("Events"), N_("Note")],
         screen_rows(view),
         id_="cox-screen-table",
         caption="One Cox model per covariate (univariate), on patients with a value for it. A level with fewer "
@@ -102,15 +103,15 @@ def ph_block(view: CoxView) -> Any:
         for t in (*view.zph.terms, view.zph.global_test)
     ]
     table = simple_table(
-        ["Term", "Chi-square", "df", "p"],
+        [N_("Term"), N_("Chi-square"), "df", "p"],
         rows,
         id_="cox-ph-table",
         caption="Proportional-hazards check: R's cox.zph with the Kaplan–Meier time transform.",
     )
     if failing or view.zph.global_test.p < PH_ALPHA:
         flag = dbc.Alert(
-            "The hazard ratio may change over time for: "
-            + (", ".join(failing) if failing else "the model as a whole")
+            N_("The hazard ratio may change over time for: ")
+            + (", ".join(failing) if failing else N_("the model as a whole"))
             + f" (cox.zph p < {PH_ALPHA}). One HR then averages a changing effect; read the survival curves, "
             "landmark rates or RMST as well.",
             color="warning",
@@ -118,7 +119,9 @@ def ph_block(view: CoxView) -> Any:
         )
     else:
         flag = dbc.Alert(
-            "No evidence against proportional hazards (all cox.zph p ≥ 0.05).", color="light", className="small py-2"
+            N_("No evidence against proportional hazards (all cox.zph p ≥ 0.05)."),
+            color="light",
+            className="small py-2",
         )
     return html.Div([flag, table])
 
@@ -132,9 +135,11 @@ def caveat_block(view: CoxView) -> Any:
         return COX_CANDIDATES.get(c.variable, c.variable)
 
     parts: list[Any] = [
-        html.Strong("Immortal-time bias. "),
-        "These covariates are known only after this endpoint's time zero; as baseline covariates they credit the "
-        "waiting time to the patients who have them, which flatters them:",
+        html.Strong(N_("Immortal-time bias. ")),
+        N_(
+            "These covariates are known only after this endpoint's time zero; as baseline covariates they credit the "
+            "waiting time to the patients who have them, which flatters them:"
+        ),
         html.Ul([html.Li(f"{name(c)}: known only when {c.known_at}.") for c in view.caveats], className="mb-1"),
     ]
     corrected = [name(c) for c in view.caveats if c.exposure is not None and c.endpoint == "os"]
@@ -159,7 +164,7 @@ def caveat_block(view: CoxView) -> Any:
         rows = [[term_label(t), _hr(t), _wald_p(t)] for t in view.time_varying.terms]
         blocks.append(
             simple_table(
-                ["Term (time-varying model)", "HR (95% CI)", "p"],
+                [N_("Term (time-varying model)"), N_("HR (95% CI)"), "p"],
                 rows,
                 id_="cox-time-varying-table",
                 caption=f"Corrected counterpart: the same model with post-progression therapy and ICI switched on "

@@ -13,9 +13,10 @@ from app.components.km_figure import small_figure
 from app.components.palette import FONT_FAMILY, group_colour
 from app.components.tables import simple_table
 from app.emulation_views import BOOTSTRAP_RESAMPLES, DEFAULT_GRACE, GRACE_CHOICES, TAU
+from app.i18n import N_
 from app.ids import Ids
 
-EXPLANATION = (
+EXPLANATION = N_(
     "The question “does starting therapy after progression prolong survival?” asked as a trial would: time zero is "
     "progression; every patient alive then is copied into both strategies, “start therapy within the grace period” "
     "and “do not start it within the grace period”; each copy is censored when the patient's real course departs "
@@ -29,14 +30,14 @@ def panel() -> html.Div:
     """Controls, the point estimate (rendered at once) and the bootstrap job's output."""
     return html.Div(
         [
-            html.H3("Target-trial emulation (clone–censor–weight)", className="h6 mt-3"),
+            html.H3(N_("Target-trial emulation (clone–censor–weight)"), className="h6 mt-3"),
             html.P(EXPLANATION, className="small text-muted"),
             dbc.Row(
                 [
                     dbc.Col(
                         dbc.InputGroup(
                             [
-                                dbc.InputGroupText("Grace period"),
+                                dbc.InputGroupText(N_("Grace period")),
                                 dbc.Select(
                                     id=Ids.EMU_GRACE,
                                     options=[{"label": f"{g:g} months", "value": f"{g:g}"} for g in GRACE_CHOICES],
@@ -51,8 +52,8 @@ def panel() -> html.Div:
                         dbc.RadioItems(
                             id=Ids.EMU_THERAPY,
                             options=[
-                                {"label": "any post-progression therapy", "value": "any"},
-                                {"label": "an immune checkpoint inhibitor", "value": "ici"},
+                                {"label": N_("any post-progression therapy"), "value": "any"},
+                                {"label": N_("an immune checkpoint inhibitor"), "value": "ici"},
                             ],
                             value="any",
                             inline=True,
@@ -73,7 +74,7 @@ def panel() -> html.Div:
                         color="primary",
                         className="me-2",
                     ),
-                    dbc.Button("Cancel", id=Ids.EMU_CANCEL, size="sm", color="secondary", disabled=True),
+                    dbc.Button(N_("Cancel"), id=Ids.EMU_CANCEL, size="sm", color="secondary", disabled=True),
                     dbc.Progress(id=Ids.EMU_PROGRESS, value=0, className="mt-2", style={"height": "1.1rem"}),
                 ],
                 className="mt-2",
@@ -87,7 +88,7 @@ def panel() -> html.Div:
 
 def _ci(value: Interval, digits: int = 2) -> str:
     if value.estimate is None:
-        return "not estimable"
+        return N_("not estimable")
     lo, hi = value.ci
     if lo is None and hi is None:
         return f"{fmt_num(value.estimate, digits)} (CI: run the bootstrap)"
@@ -98,34 +99,34 @@ def _ci(value: Interval, digits: int = 2) -> str:
 
 def _model_ci(value: Interval) -> str:
     if value.estimate is None:
-        return "not estimable"
+        return N_("not estimable")
     lo, hi = value.ci
     return f"{value.estimate:.2f} ({fmt_ci(lo, hi, 2)})"
 
 
 def comparison_rows(result: EmulationResult) -> list[list[str]]:
     """The emulation beside the naive and time-varying analyses (the guard's landmark and Simon–Makuch are above)."""
-    name = "therapy" if result.therapy == "any" else "ICI"
+    name = "therapy" if result.therapy == "any" else N_("ICI")
     return [
         [f"Naive (study-style): OS from first-line start, {name} ever received vs not", _model_ci(result.naive),
-         "biased: immortal time and confounding"],
-        ["Time-varying Cox from progression, unadjusted", _model_ci(result.time_varying_unadjusted),
-         "confounded by fitness"],
-        ["Time-varying Cox from progression, adjusted for the model's covariates", _model_ci(result.time_varying),
+         N_("biased: immortal time and confounding")],
+        [N_("Time-varying Cox from progression, unadjusted"), _model_ci(result.time_varying_unadjusted),
+         N_("confounded by fitness")],
+        [N_("Time-varying Cox from progression, adjusted for the model's covariates"), _model_ci(result.time_varying),
          "adjusted"],
         [f"Emulated trial: start {name} within {result.grace:g} months vs not (weighted Cox, bootstrap CI)",
-         _ci(result.hr), "emulated trial"],
-        ["Emulated trial, same HR with the robust (sandwich) CI by patient, weights taken as known",
-         _model_ci(result.hr_robust), "emulated trial"],
+         _ci(result.hr), N_("emulated trial")],
+        [N_("Emulated trial, same HR with the robust (sandwich) CI by patient, weights taken as known"),
+         _model_ci(result.hr_robust), N_("emulated trial")],
         [f"Emulated trial: RMST difference at {result.tau:g} months (months)", _ci(result.rmst_difference),
-         "emulated trial"],
+         N_("emulated trial")],
     ]  # fmt: skip
 
 
 def flow_rows(result: EmulationResult) -> list[list[str]]:
-    rows = [["Patients in the cohort (after the filters)", f"{result.n_total}"]]
+    rows = [[N_("Patients in the cohort (after the filters)"), f"{result.n_total}"]]
     rows += [[f"Excluded: {e.reason}", f"{e.n}"] for e in result.exclusions]
-    rows.append(["Eligible: progressed and alive after the day of progression (time zero)", f"{result.n_eligible}"])
+    rows.append([N_("Eligible: progressed and alive after the day of progression (time zero)"), f"{result.n_eligible}"])
     rows.append([f"Started the therapy within {result.grace:g} months", f"{result.n_treated_within_grace}"])
     return rows
 
@@ -149,11 +150,11 @@ def _pct(value: float | None) -> float | None:
 def weight_rows(result: EmulationResult) -> list[list[str]]:
     w = result.weights
     return [
-        ["Model of therapy start", w.model],
-        ["Covariates", ", ".join(w.covariates) or "none"],
-        ["Truncation", _truncation(result)],
-        ["Final weights", f"mean {w.mean:.2f}, max {w.maximum:.2f}"],
-        ["Effective sample size", f"no treat {w.ess_no_treat:.0f}, treat {w.ess_treat:.0f} of {result.n_eligible}"],
+        [N_("Model of therapy start"), w.model],
+        [N_("Covariates"), ", ".join(w.covariates) or "none"],
+        [N_("Truncation"), _truncation(result)],
+        [N_("Final weights"), f"mean {w.mean:.2f}, max {w.maximum:.2f}"],
+        [N_("Effective sample size"), f"no treat {w.ess_no_treat:.0f}, treat {w.ess_treat:.0f} of {result.n_eligible}"],
     ]
 
 
@@ -196,22 +197,22 @@ def curves_figure(result: EmulationResult) -> go.Figure:
         margin={"l": 60, "r": 20, "t": 40, "b": 50},
         height=380,
         legend={"orientation": "h", "y": 1.12, "x": 0},
-        xaxis={"title": "Months since progression (time zero)", "rangemode": "tozero"},
-        yaxis={"title": "Survival (weighted)", "range": [0, 1.02], "tickformat": ".0%"},
+        xaxis={"title": N_("Months since progression (time zero)"), "rangemode": "tozero"},
+        yaxis={"title": N_("Survival (weighted)"), "range": [0, 1.02], "tickformat": ".0%"},
         template="plotly_white",
     )
     return figure
 
 
 def result_block(result: EmulationResult, command: str | None = None) -> html.Div:
-    name = "therapy" if result.therapy == "any" else "ICI"
+    name = "therapy" if result.therapy == "any" else N_("ICI")
     columns = [f"{p.time:g}-month survival" for p in result.arms[0].survival]
     return html.Div(
         [
             html.P(result.summary(), className="small fw-semibold mt-2", id=Ids.EMU_SUMMARY),
             *[dbc.Alert(note, color="warning", className="small py-2 mb-2") for note in result.notes],
             simple_table(
-                ["Analysis", "HR (95% CI)", ""],
+                [N_("Analysis"), N_("HR (95% CI)"), ""],
                 comparison_rows(result),
                 id_=Ids.EMU_TABLE,
                 caption=f"Hazard ratios for {name} vs none. Naive and time-varying CIs are model-based; the "
@@ -229,18 +230,29 @@ def result_block(result: EmulationResult, command: str | None = None) -> html.Di
                     ),
                     dbc.Col(
                         simple_table(
-                            ["Eligibility", "n"], flow_rows(result), id_=Ids.EMU_FLOW, caption="Who enters the trial."
+                            [N_("Eligibility"), "n"],
+                            flow_rows(result),
+                            id_=Ids.EMU_FLOW,
+                            caption="Who enters the trial.",
                         ),
                         lg=5,
                     ),
                 ]
             ),
             simple_table(
-                ["Arm", "Clones", "Censored on deviation", "Deaths", "ESS", "Median (months)", *columns],
+                [
+                    N_("Arm"),
+                    N_("Clones"),
+                    N_("Censored on deviation"),
+                    N_("Deaths"),
+                    N_("ESS"),
+                    N_("Median (months)"),
+                    *columns,
+                ],
                 arm_rows(result),
                 caption=f"Weighted Kaplan–Meier per arm; RMST horizon {TAU:g} months.",
             ),
-            simple_table(["Weights", ""], weight_rows(result), id_=Ids.EMU_WEIGHTS),
+            simple_table([N_("Weights"), ""], weight_rows(result), id_=Ids.EMU_WEIGHTS),
             command_block(command, "emulate-command-line") if command else None,
         ]
     )

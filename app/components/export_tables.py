@@ -15,6 +15,7 @@ from analysis.schema import ENDPOINTS, RESPONSES
 from app.components.palette import grouping_phrase, level_label
 from app.components.tables import estimable, fmt_hr, fmt_p_eq
 from app.exporting import SUPPRESSED, Cell, ExportTable, mask_count, masked
+from app.i18n import N_
 from app.views import COX_CANDIDATES, CohortView, CoxView, ResponseView, SurvivalView, term_label
 
 
@@ -41,7 +42,15 @@ def medians_export(view: SurvivalView, mask: int | None = None) -> ExportTable:
                 g.median_ci[1],
             )
         )
-    header = ("Group", "n", "Events", "Censored", "Median (months)", "Median 95% CI lower", "Median 95% CI upper")
+    header = (
+        N_("Group"),
+        "n",
+        N_("Events"),
+        N_("Censored"),
+        N_("Median (months)"),
+        N_("Median 95% CI lower"),
+        N_("Median 95% CI upper"),
+    )
     notes = [_test_note(view), _hr_note(view)]
     if view.km is not None:
         notes.append(f"95% CIs: {view.km.conf_type} transform. An empty median or bound = not reached.")
@@ -71,8 +80,17 @@ def landmark_export(
                     mask_count(at.cum_censored, mask),
                 )
             )
-    header = ("Group", "Time (months)", "Survival", "95% CI lower", "95% CI upper", "At risk", "Events", "Censored")
-    note = "Survival as a proportion. At risk at t: follow-up >= t; events and censored are cumulative up to t."
+    header = (
+        N_("Group"),
+        N_("Time (months)"),
+        N_("Survival"),
+        N_("95% CI lower"),
+        N_("95% CI upper"),
+        N_("At risk"),
+        N_("Events"),
+        N_("Censored"),
+    )
+    note = N_("Survival as a proportion. At risk at t: follow-up >= t; events and censored are cumulative up to t.")
     title = f"Survival at fixed times: {_survival_title(view)}"
     return ExportTable("landmark", title, header, table_rows(rows), (note,))
 
@@ -125,8 +143,8 @@ def cox_export(view: CoxView, mask: int | None = None) -> ExportTable:
     if view.time_varying is not None:
         shown = "; ".join(f"{term_label(t)} {fmt_hr(t.hr, t.ci)}" for t in view.time_varying.terms)
         notes.append(f"Time-varying counterpart (therapy and ICI switched on at their start): {shown}.")
-    header = ("Term", "HR", "95% CI lower", "95% CI upper", "Coefficient", "SE", "p")
-    return ExportTable("cox", "Cox model (multivariable)", header, table_rows(rows), _notes(notes))
+    header = (N_("Term"), N_("HR"), N_("95% CI lower"), N_("95% CI upper"), N_("Coefficient"), N_("SE"), "p")
+    return ExportTable("cox", N_("Cox model (multivariable)"), header, table_rows(rows), _notes(notes))
 
 
 def cox_screen_export(view: CoxView, mask: int | None = None) -> ExportTable:
@@ -138,25 +156,25 @@ def cox_screen_export(view: CoxView, mask: int | None = None) -> ExportTable:
             continue
         events = mask_count(row.result.events, mask)
         rows += [(term_label(t), t.hr, t.ci[0], t.ci[1], _wald_p(t), events, row.note) for t in row.result.terms]
-    header = ("Covariate", "HR", "95% CI lower", "95% CI upper", "p", "Events", "Note")
-    return ExportTable("cox_screen", "Cox univariate screen", header, table_rows(rows))
+    header = (N_("Covariate"), N_("HR"), N_("95% CI lower"), N_("95% CI upper"), "p", N_("Events"), N_("Note"))
+    return ExportTable("cox_screen", N_("Cox univariate screen"), header, table_rows(rows))
 
 
 def table_one_export(view: CohortView, mask: int | None = None) -> ExportTable:
     """Table 1 as shown (text cells), with counts below the threshold masked in the n (%) cells."""
     table = view.table
     if table is None:
-        return ExportTable("table1", "Table 1", ("Characteristic",), (), _notes([view.message]))
+        return ExportTable("table1", N_("Table 1"), (N_("Characteristic"),), (), _notes([view.message]))
     group_headers = [
         f"{_label(table.grouping, g)} (n = {mask_count(n, mask)})" for g, n in zip(table.groups, table.n, strict=True)
     ]
-    header = ("Characteristic", "Level", f"Overall (n = {mask_count(table.n_overall, mask)})", *group_headers)
-    header += ("p", "Test", "SMD")
+    header = (N_("Characteristic"), N_("Level"), f"Overall (n = {mask_count(table.n_overall, mask)})", *group_headers)
+    header += ("p", N_("Test"), N_("SMD"))
     rows = []
     for row in table.rows:
         cells = [_t1_cell(text, values, row.level, mask) for text, values in zip(row.cells, row.values, strict=True)]
         rows.append((row.label, row.level, *cells, row.p, row.test, row.smd))
-    notes = ("Median (IQR) or n (%) of patients with a value.", *table.notes)
+    notes = (N_("Median (IQR) or n (%) of patients with a value."), *table.notes)
     return ExportTable("table1", f"Table 1 by {table.grouping}", header, table_rows(rows), notes)
 
 
@@ -181,14 +199,14 @@ def response_export(view: ResponseView, mask: int | None = None) -> ExportTable:
                 *_proportion(g.dcr, mask),
             )
         )
-    header = ("Group", "n", *RESPONSES, "ORR count", "ORR", "ORR 95% CI lower", "ORR 95% CI upper")
-    header += ("DCR count", "DCR", "DCR 95% CI lower", "DCR 95% CI upper")
-    notes: list[str | None] = ["ORR = CR + PR; DCR = CR + PR + SD (proportions); exact Clopper–Pearson 95% CIs."]
+    header = (N_("Group"), "n", *RESPONSES, N_("ORR count"), N_("ORR"), N_("ORR 95% CI lower"), N_("ORR 95% CI upper"))
+    header += (N_("DCR count"), N_("DCR"), N_("DCR 95% CI lower"), N_("DCR 95% CI upper"))
+    notes: list[str | None] = [N_("ORR = CR + PR; DCR = CR + PR + SD (proportions); exact Clopper–Pearson 95% CIs.")]
     if result is not None:
-        notes += [_assoc_note("ORR", result.orr_test), _assoc_note("DCR", result.dcr_test)]
+        notes += [_assoc_note(N_("ORR"), result.orr_test), _assoc_note(N_("DCR"), result.dcr_test)]
     else:
         notes.append(view.message)
-    return ExportTable("response", "Response to first-line therapy", header, table_rows(rows), _notes(notes))
+    return ExportTable("response", N_("Response to first-line therapy"), header, table_rows(rows), _notes(notes))
 
 
 def _proportion(p: Proportion, mask: int | None) -> tuple[Cell, ...]:

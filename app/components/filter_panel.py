@@ -10,6 +10,7 @@ from dash import dcc, html
 from analysis.filters import FilterSpec
 from analysis.schema import ALBI_GRADES, BCLC_STAGES, CHILD_PUGH_CLASSES, ECOG_VALUES, ETIOLOGIES, RESPONSES
 from app.components.palette import level_label
+from app.i18n import N_, Lang, t
 from app.ids import Ids
 
 YEAR_RANGE: tuple[int, int] = (2009, 2026)
@@ -33,21 +34,23 @@ FILTER_CONTROLS: tuple[Ids, ...] = (
 """Control ids in the order :func:`controls_from_spec` returns their values."""
 
 PP_CHOICES: tuple[tuple[str, str], ...] = (
-    ("any", "Any"),
-    ("none", "None"),
-    ("received", "Received"),
+    ("any", N_("Any")),
+    ("none", N_("None")),
+    ("received", N_("Received")),
     ("tki", "TKI / MTA"),
     ("ici", "ICI"),
-    ("locoregional", "Locoregional"),
-    ("other", "Other"),
+    ("locoregional", N_("Locoregional")),
+    ("other", N_("Other")),
 )
-ICI_CHOICES: tuple[tuple[str, str], ...] = (("any", "Any"), ("yes", "Yes"), ("no", "No"))
+ICI_CHOICES: tuple[tuple[str, str], ...] = (("any", N_("Any")), ("yes", N_("Yes")), ("no", N_("No")))
 
 
-def _multi(id_: Ids, values: tuple[str, ...], placeholder: str, grouping: str | None = None) -> dcc.Dropdown:
+def _multi(
+    lang: Lang, id_: Ids, values: tuple[str, ...], placeholder: str, grouping: str | None = None
+) -> dcc.Dropdown:
     return dcc.Dropdown(
         id=id_,
-        options=[{"label": level_label(grouping, v), "value": v} for v in values],
+        options=[{"label": level_label(grouping, v, lang), "value": v} for v in values],
         multi=True,
         placeholder=placeholder,
         value=[],
@@ -58,46 +61,51 @@ def _labelled(label: str, control: Any) -> html.Div:
     return html.Div([dbc.Label(label, className="fw-semibold small mb-1"), control], className="mb-2")
 
 
-def filter_panel(first_lines: tuple[str, ...], centers: tuple[str, ...]) -> html.Div:
-    """The panel's controls; their values are set from the URL by the shell's callback."""
+def filter_panel(first_lines: tuple[str, ...], centers: tuple[str, ...], lang: Lang = "en") -> html.Div:
+    """The panel's controls in ``lang``; their values are set from the URL by the shell's callback."""
     return html.Div(
         [
             _labelled(
-                "First-line drug",
+                t(lang, "First-line drug"),
                 dbc.RadioItems(
                     id=Ids.F_FIRST_LINE,
-                    options=[{"label": "Both", "value": "all"}]
-                    + [{"label": level_label("first_line", d), "value": d} for d in first_lines],
+                    options=[{"label": t(lang, "Both"), "value": "all"}]
+                    + [{"label": level_label("first_line", d, lang), "value": d} for d in first_lines],
                     value="all",
                     inline=True,
                 ),
             ),
             _labelled(
-                "Post-progression therapy",
+                t(lang, "Post-progression therapy"),
                 dcc.Dropdown(
                     id=Ids.F_PP,
-                    options=[{"label": lab, "value": v} for v, lab in PP_CHOICES],
+                    options=[{"label": t(lang, lab), "value": v} for v, lab in PP_CHOICES],
                     value="any",
                     clearable=False,
                 ),
             ),
             _labelled(
-                "ICI after progression",
+                t(lang, "ICI after progression"),
                 dbc.RadioItems(
                     id=Ids.F_ICI,
-                    options=[{"label": lab, "value": v} for v, lab in ICI_CHOICES],
+                    options=[{"label": t(lang, lab), "value": v} for v, lab in ICI_CHOICES],
                     value="any",
                     inline=True,
                 ),
             ),
-            _labelled("BCLC stage", _multi(Ids.F_BCLC, BCLC_STAGES, "all stages", "bclc")),
-            _labelled("Child-Pugh class", _multi(Ids.F_CHILD_PUGH, CHILD_PUGH_CLASSES, "all", "child_pugh_class")),
-            _labelled("ALBI grade", _multi(Ids.F_ALBI, ALBI_GRADES, "all", "albi_grade")),
-            _labelled("Etiology", _multi(Ids.F_ETIOLOGY, ETIOLOGIES, "all")),
-            _labelled("ECOG PS", _multi(Ids.F_ECOG, tuple(str(e) for e in ECOG_VALUES), "all", "ecog")),
-            _labelled("Centre", _multi(Ids.F_CENTER, centers, "all centres")),
+            _labelled(t(lang, "BCLC stage"), _multi(lang, Ids.F_BCLC, BCLC_STAGES, t(lang, "all stages"), "bclc")),
             _labelled(
-                "First-line start year",
+                t(lang, "Child-Pugh class"),
+                _multi(lang, Ids.F_CHILD_PUGH, CHILD_PUGH_CLASSES, t(lang, "all"), "child_pugh_class"),
+            ),
+            _labelled(t(lang, "ALBI grade"), _multi(lang, Ids.F_ALBI, ALBI_GRADES, t(lang, "all"), "albi_grade")),
+            _labelled(t(lang, "Etiology"), _multi(lang, Ids.F_ETIOLOGY, ETIOLOGIES, t(lang, "all"), "etiology")),
+            _labelled(
+                t(lang, "ECOG PS"), _multi(lang, Ids.F_ECOG, tuple(str(e) for e in ECOG_VALUES), t(lang, "all"), "ecog")
+            ),
+            _labelled(t(lang, "Centre"), _multi(lang, Ids.F_CENTER, centers, t(lang, "all centres"))),
+            _labelled(
+                t(lang, "First-line start year"),
                 dcc.RangeSlider(
                     id=Ids.F_YEAR,
                     min=YEAR_RANGE[0],
@@ -109,7 +117,7 @@ def filter_panel(first_lines: tuple[str, ...], centers: tuple[str, ...]) -> html
                 ),
             ),
             _labelled(
-                "Age (years)",
+                t(lang, "Age (years)"),
                 dcc.RangeSlider(
                     id=Ids.F_AGE,
                     min=AGE_RANGE[0],
@@ -120,17 +128,19 @@ def filter_panel(first_lines: tuple[str, ...], centers: tuple[str, ...]) -> html
                     tooltip={"placement": "bottom", "always_visible": False},
                 ),
             ),
-            _labelled("Best response (first line)", _multi(Ids.F_RESPONSE, RESPONSES, "all")),
+            _labelled(t(lang, "Best response (first line)"), _multi(lang, Ids.F_RESPONSE, RESPONSES, t(lang, "all"))),
             _labelled(
-                "Progressed on first line",
+                t(lang, "Progressed on first line"),
                 dbc.RadioItems(
                     id=Ids.F_PROGRESSED,
-                    options=[{"label": lab, "value": v} for v, lab in ICI_CHOICES],
+                    options=[{"label": t(lang, lab), "value": v} for v, lab in ICI_CHOICES],
                     value="any",
                     inline=True,
                 ),
             ),
-            dbc.Button("Reset filters", id=Ids.RESET, color="secondary", outline=True, size="sm", className="mt-2"),
+            dbc.Button(
+                t(lang, "Reset filters"), id=Ids.RESET, color="secondary", outline=True, size="sm", className="mt-2"
+            ),
         ],
         className="filter-panel",
     )

@@ -13,6 +13,7 @@ from analysis.postprog import EXPOSURES
 from app.components.command import command_block
 from app.components.km_figure import KMFigureOptions, km_figure, small_figure
 from app.components.tables import estimable, fmt_hr, fmt_p, fmt_p_eq, simple_table
+from app.i18n import N_
 from app.views import GuardView
 
 
@@ -34,8 +35,8 @@ def guard_rows(view: GuardView) -> list[list[str]]:
     lm = c.landmark
     sm = c.simon_makuch
     rows = [
-        ["Naive (study-style): OS from first-line start by therapy ever received", *_hr(c.naive_cox), "biased"],
-        ["Cox model, therapy as a time-varying covariate", *_hr(c.time_varying), "corrected"],
+        [N_("Naive (study-style): OS from first-line start by therapy ever received"), *_hr(c.naive_cox), "biased"],
+        [N_("Cox model, therapy as a time-varying covariate"), *_hr(c.time_varying), "corrected"],
     ]
     if lm is not None:
         hr, p = _hr(lm.cox, lm.test)
@@ -49,7 +50,7 @@ def guard_rows(view: GuardView) -> list[list[str]]:
         )
     if sm is not None:
         rows.append(
-            ["Simon–Makuch curves (Mantel–Byar log-rank)", "–", fmt_p(sm.test.p if sm.test else None), "corrected"]
+            [N_("Simon–Makuch curves (Mantel–Byar log-rank)"), "–", fmt_p(sm.test.p if sm.test else None), "corrected"]
         )
     return rows
 
@@ -60,7 +61,7 @@ def guard_block(view: GuardView, command: str | None = None) -> Any:
     c = view.comparison
     name = EXPOSURES[view.exposure]
     table = simple_table(
-        ["Analysis", "HR (95% CI)", "p", ""],
+        [N_("Analysis"), N_("HR (95% CI)"), "p", ""],
         guard_rows(view),
         id_="guard-table",
         caption=f"Hazard ratios for {name} vs none. The time-varying model switches therapy on at its start date.",
@@ -79,27 +80,29 @@ def guard_block(view: GuardView, command: str | None = None) -> Any:
         sm = c.simon_makuch
         options = KMFigureOptions(annotation=None if sm.test is None else f"Mantel–Byar {fmt_p_eq(sm.test.p)}")
         figure = km_figure(sm.km, view.exposure, view.ticks, options)
-        title = "Simon–Makuch: patients move to the treated curve when therapy starts"
+        title = N_("Simon–Makuch: patients move to the treated curve when therapy starts")
         figures.append(dbc.Col(small_figure(title, "simon-makuch-figure", figure), lg=6))
     notes = [html.Div(n, className="small text-muted") for n in c.notes]
     if c.simon_makuch is not None:
         notes.append(
             html.Div(
-                "Simon–Makuch risk table: patients under observation at each time (entered the curve before it and "
-                "still followed), so the treated curve starts with 0 at month 0. R's summary(survfit(Surv(start, "
-                "stop, event)), times = t) reports the risk set at the next observed time instead, which counts "
-                "patients who start therapy later.",
+                N_(
+                    "Simon–Makuch risk table: patients under observation at each time (entered the curve before it and "
+                    "still followed), so the treated curve starts with 0 at month 0. R's summary(survfit(Surv(start, "
+                    "stop, event)), times = t) reports the risk set at the next observed time instead, which counts "
+                    "patients who start therapy later."
+                ),
                 className="small text-muted",
                 id="simon-makuch-risk-note",
             )
         )
     return html.Div(
         [
-            html.H3("Corrected for immortal time", className="h6 mt-3"),
+            html.H3(N_("Corrected for immortal time"), className="h6 mt-3"),
             html.P(c.summary(), className="small fw-semibold", id="guard-summary"),
             table,
             dbc.Row(figures),
             *notes,
-            command_block(command, "landmark-command-line", "(the landmark row)") if command else None,
+            command_block(command, "landmark-command-line", N_("(the landmark row)")) if command else None,
         ]
     )

@@ -28,6 +28,7 @@ from analysis.km import KMGroup, KMResult
 from app.components.measure import text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, INK, group_colour, level_label
 from app.components.text import plain
+from app.i18n import N_
 
 TABLE_HEADING = "km-table-heading"
 P_VALUE = "km-p-value"
@@ -45,8 +46,8 @@ class KMFigureOptions:
     show_events_row: bool = False
     show_censored_row: bool = False
     title: str = ""
-    x_title: str = "Months"
-    y_title: str = "Survival probability"
+    x_title: str = N_("Months")
+    y_title: str = N_("Survival probability")
     annotation: str | None = None
     font_size: int = 13
     line_width: float = 2.0
@@ -443,7 +444,7 @@ def layout_km(figure: dict[str, Any], height_px: int, font_px: float, width_px: 
                 "font": {"size": font_px},
             }
         )
-    heading = "At risk, events (cumulative), censored" if any(": " in k for k in keys) else "Number at risk"
+    heading = N_("At risk, events (cumulative), censored") if any(": " in k for k in keys) else N_("Number at risk")
     notes.append(
         {
             "name": TABLE_HEADING,

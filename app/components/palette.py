@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from analysis.caveats import POST_BASELINE
 from analysis.postprog import EXPOSURE_LEVELS
+from app.i18n import N_, Lang, t
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -45,22 +46,22 @@ RESPONSE_COLOURS: dict[str, str] = {
 """Best-response colours (Okabe–Ito), the same in every figure and export."""
 
 GROUPINGS: dict[str, str] = {
-    "first_line": "First-line drug",
-    "pp_received": "Post-progression therapy received",
-    "pp_class": "Post-progression therapy class",
-    "pp_ici": "ICI after progression",
-    "pp_group": "Post-progression: ICI, other therapy, none",
-    "disease_control": "Disease control (first line)",
-    "best_response": "Best response (first line)",
-    "bclc": "BCLC stage",
-    "child_pugh_class": "Child-Pugh class",
-    "albi_grade": "ALBI grade",
-    "etiology": "Etiology",
-    "ecog": "ECOG PS",
-    "sex": "Sex",
-    "mvi": "Macrovascular invasion",
-    "ehs": "Extrahepatic spread",
-    "center": "Centre",
+    "first_line": N_("First-line drug"),
+    "pp_received": N_("Post-progression therapy received"),
+    "pp_class": N_("Post-progression therapy class"),
+    "pp_ici": N_("ICI after progression"),
+    "pp_group": N_("Post-progression: ICI, other therapy, none"),
+    "disease_control": N_("Disease control (first line)"),
+    "best_response": N_("Best response (first line)"),
+    "bclc": N_("BCLC stage"),
+    "child_pugh_class": N_("Child-Pugh class"),
+    "albi_grade": N_("ALBI grade"),
+    "etiology": N_("Etiology"),
+    "ecog": N_("ECOG PS"),
+    "sex": N_("Sex"),
+    "mvi": N_("Macrovascular invasion"),
+    "ehs": N_("Extrahepatic spread"),
+    "center": N_("Centre"),
 }
 """Grouping variable -> label, in menu order. ``none`` (all patients) is added by the pages."""
 
@@ -69,18 +70,24 @@ POST_BASELINE_GROUPINGS: frozenset[str] = frozenset(g for g in GROUPINGS if g in
 
 _LEVEL_LABELS: dict[str, dict[str, str]] = {
     "first_line": {
-        "sorafenib": "Sorafenib",
-        "lenvatinib": "Lenvatinib",
-        "atezolizumab_bevacizumab": "Atezolizumab + bevacizumab",
+        "sorafenib": N_("Sorafenib"),
+        "lenvatinib": N_("Lenvatinib"),
+        "atezolizumab_bevacizumab": N_("Atezolizumab + bevacizumab"),
     },
-    "pp_class": {"none": "None", "tki": "TKI / MTA", "ici": "ICI", "locoregional": "Locoregional", "other": "Other"},
-    "pp_received": {"0": "No post-progression therapy", "1": "Post-progression therapy"},
-    "pp_ici": {"0": "No ICI", "1": "ICI"},
-    "pp_group": {"none": "No post-progression therapy", "other": "Other therapy", "ici": "ICI"},
-    "disease_control": {"0": "No disease control", "1": "Disease control"},
-    "mvi": {"0": "No MVI", "1": "MVI"},
-    "ehs": {"0": "No EHS", "1": "EHS"},
-    "sex": {"M": "Male", "F": "Female"},
+    "pp_class": {
+        "none": N_("None"),
+        "tki": N_("TKI / MTA"),
+        "ici": N_("ICI"),
+        "locoregional": N_("Locoregional"),
+        "other": N_("Other"),
+    },
+    "pp_received": {"0": N_("No post-progression therapy"), "1": N_("Post-progression therapy")},
+    "pp_ici": {"0": N_("No ICI"), "1": N_("ICI")},
+    "pp_group": {"none": N_("No post-progression therapy"), "other": N_("Other therapy"), "ici": N_("ICI")},
+    "disease_control": {"0": N_("No disease control"), "1": N_("Disease control")},
+    "mvi": {"0": N_("No MVI"), "1": N_("MVI")},
+    "ehs": {"0": N_("No EHS"), "1": N_("EHS")},
+    "sex": {"M": N_("Male"), "F": N_("Female")},
 }
 _PREFIXES: dict[str, str] = {
     "bclc": "BCLC ",
@@ -90,17 +97,25 @@ _PREFIXES: dict[str, str] = {
 }
 
 
-def level_label(grouping: str | None, level: str) -> str:
-    """Plain-words label of one group, e.g. ('first_line', 'lenvatinib') -> 'Lenvatinib'."""
+def level_label(grouping: str | None, level: str, lang: Lang = "en") -> str:
+    """Plain-words label of one group in ``lang``, ('first_line', 'lenvatinib') -> 'Lenvatinib' / 'レンバチニブ'."""
     if grouping is None:
-        return "All patients" if level == "all" else level
-    return _LEVEL_LABELS.get(grouping, {}).get(level, _PREFIXES.get(grouping, "") + level)
+        return t(lang, "All patients") if level == "all" else level
+    known = _LEVEL_LABELS.get(grouping, {}).get(level)
+    return t(lang, known) if known is not None else _PREFIXES.get(grouping, "") + t(lang, level)
 
 
-def grouping_phrase(grouping: str) -> str:
+def grouping_label(grouping: str, lang: Lang = "en") -> str:
+    """The grouping's menu label in ``lang`` ("First-line drug" / "一次治療薬")."""
+    return t(lang, GROUPINGS.get(grouping, grouping))
+
+
+def grouping_phrase(grouping: str, lang: Lang = "en") -> str:
     """The grouping's label inside a sentence ("OS by first-line drug", "by ICI after progression"):
     the first letter is lowered only for an ordinary word, never for an acronym or a name (ICI, ECOG, Child-Pugh).
     """
+    if lang != "en":
+        return grouping_label(grouping, lang)
     label = GROUPINGS.get(grouping, grouping)
     first = label.split(" ", 1)[0]
     if any(c.isupper() for c in first[1:]):

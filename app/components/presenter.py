@@ -29,6 +29,7 @@ from app.components.km_figure import KMFigureOptions, km_figure_dict, layout_km
 from app.components.palette import GROUPINGS, INK, grouping_phrase, level_label
 from app.components.tables import estimable, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
+from app.i18n import N_
 from app.views import (
     COX_CANDIDATES,
     STUDY_COVARIATES,
@@ -264,7 +265,7 @@ def view_figure(
 
 
 def _response_title(ref: ViewRef) -> str:
-    return "Best response to first-line therapy" + (f" by {grouping_phrase(ref.grouping)}" if ref.grouping else "")
+    return N_("Best response to first-line therapy") + (f" by {grouping_phrase(ref.grouping)}" if ref.grouping else "")
 
 
 def _cox_title(ref: ViewRef) -> str:
@@ -287,9 +288,11 @@ def view_subtitle(ref: ViewRef, spec: FilterSpec) -> str:
     if ref.kind in ("km", "cox"):
         parts.append(f"Endpoint: {ENDPOINTS[ref.endpoint][2]}")
     if ref.kind == "cox":
-        parts.append("Covariates: " + ", ".join(COX_CANDIDATES.get(c, c) for c in ref.covariates))
+        parts.append(N_("Covariates: ") + ", ".join(COX_CANDIDATES.get(c, c) for c in ref.covariates))
     else:
-        parts.append("Grouping: " + (GROUPINGS.get(ref.grouping, ref.grouping) if ref.grouping else "all patients"))
+        parts.append(
+            N_("Grouping: ") + (GROUPINGS.get(ref.grouping, ref.grouping) if ref.grouping else N_("all patients"))
+        )
     parts.append(f"Filters: {spec.describe()}")
     return " · ".join(parts)
 
@@ -321,7 +324,7 @@ def slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | No
             )
             for g in (view.km.groups if view.km else ())
         ]
-        return SlideTable(("Group", "n", "Events", "Median, months (95% CI)"), tuple(rows))
+        return SlideTable((N_("Group"), "n", N_("Events"), N_("Median, months (95% CI)")), tuple(rows))
     if ref.kind == "response":
         result = response_view(fingerprint, spec, ref.grouping).result
         if result is None:
@@ -330,13 +333,13 @@ def slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | No
             (level_label(result.grouping, g.group), str(mask_count(g.n, mask)), _rate(g.orr, mask), _rate(g.dcr, mask))
             for g in result.groups
         ]
-        return SlideTable(("Group", "n", "ORR", "DCR"), tuple(rows))
+        return SlideTable((N_("Group"), "n", N_("ORR"), N_("DCR")), tuple(rows))
     if ref.kind == "cox":
         model = cox_view(fingerprint, spec, ref.endpoint, ref.covariates).model
         if model is None:
             return None
         terms = [(term_label(t), fmt_hr(t.hr, t.ci), fmt_p(t.p) if estimable(t.hr, t.ci) else "–") for t in model.terms]
-        return SlideTable(("Term", "HR (95% CI)", "p"), tuple(terms))
+        return SlideTable((N_("Term"), N_("HR (95% CI)"), "p"), tuple(terms))
     return None
 
 
@@ -364,7 +367,7 @@ def view_slide(
     if with_figure:
         figure = view_figure(ref, fingerprint, spec, presenter=True, mask=mask, size=box, font_size=font_size)
     empty = ref.kind != "table1" and (figure is None if with_figure else table is None)
-    note = "No figure: no patients in this subgroup." if empty else ""
+    note = N_("No figure: no patients in this subgroup.") if empty else ""
     caveat_line = footer_text(view_caveats(ref))
     if caveat_line:
         note = caveat_line
@@ -444,13 +447,13 @@ def with_ref(ref: ViewRef, **changes: Any) -> ViewRef:
 # ----------------------------------------------------------------------------- page pieces (Dash components)
 
 FIGURE_DOWNLOADS: tuple[tuple[str, str], ...] = (
-    ("png-single", "PNG, 300 dpi, single column (85 mm)"),
-    ("png-double", "PNG, 300 dpi, double column (174 mm)"),
-    ("svg", "SVG (vector)"),
-    ("pdf", "PDF (vector)"),
+    ("png-single", N_("PNG, 300 dpi, single column (85 mm)")),
+    ("png-double", N_("PNG, 300 dpi, double column (174 mm)")),
+    ("svg", N_("SVG (vector)")),
+    ("pdf", N_("PDF (vector)")),
 )
-TABLE_DOWNLOADS: tuple[tuple[str, str], ...] = (("csv", "Tables as CSV"), ("xlsx", "Tables as XLSX"))
-DECK_DOWNLOAD: tuple[str, str] = ("pptx", "Slide (PPTX)")
+TABLE_DOWNLOADS: tuple[tuple[str, str], ...] = (("csv", N_("Tables as CSV")), ("xlsx", N_("Tables as XLSX")))
+DECK_DOWNLOAD: tuple[str, str] = ("pptx", N_("Slide (PPTX)"))
 
 
 def export_bar(page: str, *, figure: bool = True) -> Any:
@@ -465,10 +468,10 @@ def export_bar(page: str, *, figure: bool = True) -> Any:
         dbc.DropdownMenuItem(label, id={"type": Ids.EXPORT_BUTTON, "page": page, "fmt": fmt}) for fmt, label in choices
     ]
     parts: list[Any] = [
-        dbc.DropdownMenu(items, label="Download", size="sm", color="secondary", className="me-2"),
+        dbc.DropdownMenu(items, label=N_("Download"), size="sm", color="secondary", className="me-2"),
         dbc.Checkbox(
             id={"type": Ids.EXPORT_MASK, "page": page},
-            label="Mask counts below 5",
+            label=N_("Mask counts below 5"),
             value=False,
             className="small me-3 mb-0",
         ),
@@ -476,7 +479,7 @@ def export_bar(page: str, *, figure: bool = True) -> Any:
     if figure:
         parts.append(
             dbc.Button(
-                "Add to deck", id={"type": Ids.DECK_ADD, "page": page}, size="sm", color="secondary", outline=True
+                N_("Add to deck"), id={"type": Ids.DECK_ADD, "page": page}, size="sm", color="secondary", outline=True
             )
         )
     parts += [

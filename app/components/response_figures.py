@@ -13,6 +13,7 @@ from app.components.measure import text_width_px
 from app.components.palette import FONT_FAMILY, RESPONSE_COLOURS, level_label
 from app.components.tables import fmt_p_eq, fmt_pct_ci, simple_table
 from app.components.text import plain
+from app.i18n import N_
 
 
 def response_rows(result: ResponseResult) -> list[list[str]]:
@@ -25,14 +26,14 @@ def response_rows(result: ResponseResult) -> list[list[str]]:
 
 
 def response_table(result: ResponseResult) -> html.Div:
-    caption = (
+    caption = N_(
         "ORR = CR + PR; DCR = CR + PR + SD; denominators include non-evaluable (NE) patients. "
         "95% CIs are exact (Clopper–Pearson)."
     )
     if result.n_excluded:
         caption += f" {result.n_excluded} patients without a recorded best response or group were excluded."
     return simple_table(
-        ["Group", "n", "ORR, % (95% CI)", "DCR, % (95% CI)"],
+        [N_("Group"), "n", N_("ORR, % (95% CI)"), N_("DCR, % (95% CI)")],
         response_rows(result),
         id_="response-table",
         caption=caption,
@@ -46,7 +47,7 @@ def _test_text(name: str, test: AssociationTest | None) -> str:
 
 
 def tests_block(result: ResponseResult) -> Any:
-    lines = [_test_text("ORR", result.orr_test), _test_text("DCR", result.dcr_test), *result.notes]
+    lines = [_test_text(N_("ORR"), result.orr_test), _test_text(N_("DCR"), result.dcr_test), *result.notes]
     return html.Div([html.Div(line, className="small") for line in lines], id="response-tests", className="mb-2")
 
 
@@ -77,7 +78,7 @@ def response_bar(result: ResponseResult, title: str = "", font_size: int = 13, h
         template="plotly_white",
         font={"size": font_size, "family": FONT_FAMILY},
         title={"text": title, "x": 0, "xref": "container", "xanchor": "left", "pad": {"l": 8}},
-        xaxis={"title": {"text": "Patients (%)", "standoff": 6}, "range": [0, 100]},
+        xaxis={"title": {"text": N_("Patients (%)"), "standoff": 6}, "range": [0, 100]},
         yaxis={"autorange": "reversed"},
         legend={
             "orientation": "h",
@@ -87,7 +88,7 @@ def response_bar(result: ResponseResult, title: str = "", font_size: int = 13, h
             "yref": "paper",
             "y": 1,
             "yanchor": "bottom",
-            "title": {"text": "Best response"},
+            "title": {"text": N_("Best response")},
             "traceorder": "normal",
             "font": {"size": font_size},
         },

@@ -10,19 +10,20 @@ import plotly.graph_objects as go
 from analysis.postprog import SequenceFlows, TimeToTherapy
 from app.components.palette import NEUTRAL, group_colour, level_label
 from app.components.text import plain
+from app.i18n import N_
 
 STAGE_TITLES: dict[str, str] = {
-    "first_line": "First line",
-    "best_response": "Best response",
-    "progressed": "Progressed",
-    "pp_class": "Post-progression therapy",
-    "status": "Status at last contact",
+    "first_line": N_("First line"),
+    "best_response": N_("Best response"),
+    "progressed": N_("Progressed"),
+    "pp_class": N_("Post-progression therapy"),
+    "status": N_("Status at last contact"),
 }
 _NODE_LABELS: dict[tuple[str, str], str] = {
-    ("progressed", "yes"): "Progressed",
-    ("progressed", "no"): "No progression",
-    ("status", "dead"): "Dead",
-    ("status", "alive"): "Alive",
+    ("progressed", "yes"): N_("Progressed"),
+    ("progressed", "no"): N_("No progression"),
+    ("status", "dead"): N_("Dead"),
+    ("status", "alive"): N_("Alive"),
 }
 _STAGE_X: dict[str, float] = {
     "first_line": 0.01,
@@ -37,7 +38,7 @@ def node_label(stage: str, value: str) -> str:
     if (stage, value) in _NODE_LABELS:
         return _NODE_LABELS[(stage, value)]
     if stage == "pp_class":
-        return "No therapy" if value == "none" else level_label("pp_class", value)
+        return N_("No therapy") if value == "none" else level_label("pp_class", value)
     if stage == "first_line":
         return level_label("first_line", value)
     return value
@@ -68,7 +69,7 @@ def sankey_figure(flows: SequenceFlows) -> go.Figure:
                 "pad": 14,
                 "thickness": 16,
                 "x": [_STAGE_X[stage] for stage, _ in flows.nodes],
-                "hovertemplate": "%{customdata}: %{value} patients<extra></extra>",
+                "hovertemplate": N_("%{customdata}: %{value} patients<extra></extra>"),
                 "customdata": [node_label(stage, value) for stage, value in flows.nodes],
             },
             link={
@@ -78,8 +79,9 @@ def sankey_figure(flows: SequenceFlows) -> go.Figure:
                 "label": [str(link.count) for link in flows.links],
                 "customdata": queries,
                 "color": "rgba(127,127,127,0.25)",
-                "hovertemplate": "%{source.label} → %{target.label}: %{value} patients<br>"
-                "click to filter<extra></extra>",
+                "hovertemplate": N_(
+                    "%{source.label} → %{target.label}: %{value} patients<br>click to filter<extra></extra>"
+                ),
             },
         )
     )
@@ -113,14 +115,14 @@ def time_to_therapy_figure(result: TimeToTherapy) -> go.Figure:
             y=y,
             mode="lines",
             line={"shape": "hv", "color": group_colour("pp_received", "1", 0), "width": 2},
-            name="Treated",
+            name=N_("Treated"),
             hovertemplate="%{x:.1f} months after progression: %{y:.1%} treated<extra></extra>",
         )
     )
     fig.update_layout(
-        title={"text": "Time from progression to post-progression therapy (death as a competing risk)", "x": 0.01},
-        xaxis={"title": {"text": "Months since progression"}, "range": [0, x_end]},
-        yaxis={"title": "Cumulative share treated", "tickformat": ".0%", "range": [0, 1], "ticklabelstandoff": 6},
+        title={"text": N_("Time from progression to post-progression therapy (death as a competing risk)"), "x": 0.01},
+        xaxis={"title": {"text": N_("Months since progression")}, "range": [0, x_end]},
+        yaxis={"title": N_("Cumulative share treated"), "tickformat": ".0%", "range": [0, 1], "ticklabelstandoff": 6},
         template="plotly_white",
         height=380,
         margin={"l": 60, "r": 20, "t": 60, "b": 50},

@@ -11,33 +11,38 @@ from analysis.cox import CoxResult
 from app.components.km_figure import KMFigureOptions, km_figure, small_figure
 from app.components.palette import level_label
 from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
+from app.i18n import N_
 from app.views import COX_CANDIDATES, StudyView, SurvivalView, term_label
 
 PUBLISHED = {
-    "response": "ORR 15% vs 30%; DCR 50% vs 75% (sorafenib vs lenvatinib); P < 0.001.",
-    "pfs_os": "PFS and OS did not differ significantly by first-line drug (Kaplan–Meier, log-rank).",
-    "cox": "FIB-4, disease control, post-progression therapy and ICI use were significantly associated with OS "
-    "(multivariable Cox; HRs not published).",
-    "pp": "Patients who received post-progression therapy had longer OS (log-rank P < 0.001).",
-    "lenvatinib": "Among lenvatinib patients, OS was longer with an ICI than with other therapy or none (P = 0.004).",
+    "response": N_("ORR 15% vs 30%; DCR 50% vs 75% (sorafenib vs lenvatinib); P < 0.001."),
+    "pfs_os": N_("PFS and OS did not differ significantly by first-line drug (Kaplan–Meier, log-rank)."),
+    "cox": N_(
+        "FIB-4, disease control, post-progression therapy and ICI use were significantly associated with OS "
+        "(multivariable Cox; HRs not published)."
+    ),
+    "pp": N_("Patients who received post-progression therapy had longer OS (log-rank P < 0.001)."),
+    "lenvatinib": N_(
+        "Among lenvatinib patients, OS was longer with an ICI than with other therapy or none (P = 0.004)."
+    ),
 }
-CITATION = "Yano et al., Kobe Liver Conference, JGH Open 2022;6(6):427–433."
+CITATION = N_("Yano et al., Kobe Liver Conference, JGH Open 2022;6(6):427–433.")
 
 
 def _card(number: int, title: str, published: str, ours: list[Any], corrected: Any = None) -> dbc.Card:
     body: list[Any] = [
         html.H3(f"{number}. {title}", className="h6"),
-        html.Div([html.Strong("Published: "), published], className="small mb-1 text-muted"),
-        html.Div([html.Strong("This dataset: "), *ours], className="small mb-1"),
+        html.Div([html.Strong(N_("Published: ")), published], className="small mb-1 text-muted"),
+        html.Div([html.Strong(N_("This dataset: ")), *ours], className="small mb-1"),
     ]
     if corrected is not None:
-        body.append(html.Div([html.Strong("Bias-corrected: "), corrected], className="small mb-1"))
+        body.append(html.Div([html.Strong(N_("Bias-corrected: ")), corrected], className="small mb-1"))
     return dbc.Card(dbc.CardBody(body), className="mb-3", id=f"study-{number}")
 
 
 def _test_text(view: SurvivalView) -> str:
     if view.test is None:
-        return view.test_note or view.message or "no test"
+        return view.test_note or view.message or N_("no test")
     return f"log-rank chi-square {fmt_num(view.test.statistic, 2)} on {view.test.df} df, {fmt_p_eq(view.test.p, 'P')}"
 
 
@@ -81,26 +86,26 @@ def study_cards(view: StudyView) -> list[Any]:
         ]
         tests = [
             f"{name} {t.name} {fmt_p_eq(t.p, 'P')}"
-            for name, t in (("ORR", result.orr_test), ("DCR", result.dcr_test))
+            for name, t in ((N_("ORR"), result.orr_test), (N_("DCR"), result.dcr_test))
             if t is not None
         ]
         ours: list[Any] = ["; ".join(parts) + ". " + "; ".join(tests) + "."]
     else:
-        ours = [view.response.message or "not available"]
-    cards.append(_card(1, "Response by first-line drug", PUBLISHED["response"], ours))
+        ours = [view.response.message or N_("not available")]
+    cards.append(_card(1, N_("Response by first-line drug"), PUBLISHED["response"], ours))
     # 2. PFS and OS by drug
     cards.append(
         _card(
             2,
-            "PFS and OS by first-line drug",
+            N_("PFS and OS by first-line drug"),
             PUBLISHED["pfs_os"],
             [
                 f"PFS: {_medians(view.pfs_by_drug)}{_test_text(view.pfs_by_drug)}. ",
                 f"OS: {_medians(view.os_by_drug)}{_test_text(view.os_by_drug)}.",
                 dbc.Row(
                     [
-                        dbc.Col(_km(view.pfs_by_drug, "PFS by first-line drug", "study-pfs-figure"), lg=6),
-                        dbc.Col(_km(view.os_by_drug, "OS by first-line drug", "study-os-figure"), lg=6),
+                        dbc.Col(_km(view.pfs_by_drug, N_("PFS by first-line drug"), "study-pfs-figure"), lg=6),
+                        dbc.Col(_km(view.os_by_drug, N_("OS by first-line drug"), "study-os-figure"), lg=6),
                     ]
                 ),
             ],
@@ -108,7 +113,7 @@ def study_cards(view: StudyView) -> list[Any]:
     )
     # 3. multivariable Cox
     if view.cox is not None:
-        table = simple_table(["Term", "HR (95% CI)", "P"], _cox_rows(view.cox), id_="study-cox-table")
+        table = simple_table([N_("Term"), N_("HR (95% CI)"), "P"], _cox_rows(view.cox), id_="study-cox-table")
         corrected = [
             "therapy and ICI as time-varying covariates (switched on at their start date), adjusted for FIB-4 and "
             f"disease control: post-progression therapy {_hr_of(view.cox_time_varying, 'pp_received')}; "
@@ -116,7 +121,7 @@ def study_cards(view: StudyView) -> list[Any]:
         ]
         ours = [f"n = {view.cox.n}, {view.cox.events} deaths. ", table]
     else:
-        ours, corrected = ["the model could not be fitted. " + " ".join(view.notes)], []
+        ours, corrected = [N_("the model could not be fitted. ") + " ".join(view.notes)], []
     labels = ", ".join(COX_CANDIDATES[c] for c in ("fib4", "disease_control", "pp_received", "pp_ici"))
     cards.append(_card(3, f"Multivariable Cox model for OS ({labels})", PUBLISHED["cox"], ours, corrected or None))
     # 4. OS by post-progression therapy
@@ -130,11 +135,11 @@ def study_cards(view: StudyView) -> list[Any]:
     cards.append(
         _card(
             4,
-            "OS by post-progression therapy",
+            N_("OS by post-progression therapy"),
             PUBLISHED["pp"],
             [
                 f"{_medians(view.os_by_pp)}{_test_text(view.os_by_pp)}.",
-                _km(view.os_by_pp, "OS by post-progression therapy (naive)", "study-pp-figure"),
+                _km(view.os_by_pp, N_("OS by post-progression therapy (naive)"), "study-pp-figure"),
             ],
             corrected_pp,
         )
@@ -143,11 +148,11 @@ def study_cards(view: StudyView) -> list[Any]:
     cards.append(
         _card(
             5,
-            "OS among lenvatinib patients: ICI, other therapy or none",
+            N_("OS among lenvatinib patients: ICI, other therapy or none"),
             PUBLISHED["lenvatinib"],
             [
                 f"{_medians(view.lenvatinib_by_pp)}{_test_text(view.lenvatinib_by_pp)}.",
-                _km(view.lenvatinib_by_pp, "Lenvatinib: OS by post-progression therapy", "study-lenvatinib-figure"),
+                _km(view.lenvatinib_by_pp, N_("Lenvatinib: OS by post-progression therapy"), "study-lenvatinib-figure"),
             ],
             f"time-varying Cox among lenvatinib patients: ICI {_hr_of(view.lenvatinib_ici_time_varying, 'pp_ici')} "
             f"(on top of any therapy: {_hr_of(view.lenvatinib_ici_time_varying, 'pp_received')}).",

@@ -19,12 +19,13 @@ from app.components.tables import (
     fmt_pct_ci,
     simple_table,
 )
+from app.i18n import N_
 from app.views import FIXED_TIMES, SMALL_GROUP, SurvivalView
 
 CONF_NOTES: dict[str, str] = {
-    "log-log": "log-log transform (as SAS, Stata and lifelines)",
-    "log": "log transform (R's survfit default)",
-    "plain": "plain (linear) Greenwood intervals",
+    "log-log": N_("log-log transform (as SAS, Stata and lifelines)"),
+    "log": N_("log transform (R's survfit default)"),
+    "plain": N_("plain (linear) Greenwood intervals"),
 }
 
 
@@ -53,7 +54,13 @@ def medians_rows(view: SurvivalView) -> list[list[str]]:
 
 
 def medians_table(view: SurvivalView) -> html.Div:
-    header = ["Group", "n", "Events", "Median, months (95% CI)", *(f"{t:g}-month survival" for t in FIXED_TIMES)]
+    header = [
+        N_("Group"),
+        "n",
+        N_("Events"),
+        N_("Median, months (95% CI)"),
+        *(f"{t:g}-month survival" for t in FIXED_TIMES),
+    ]
     conf = view.km.conf_type if view.km else "log-log"
     caption = (
         f"95% CIs: {CONF_NOTES.get(conf, conf)}. NR = not reached. Months = days / 30.4375. "
@@ -68,7 +75,7 @@ def tests_block(view: SurvivalView, test_label: str) -> Any:
     if view.grouping is None:
         return None
     if view.test is None:
-        return dbc.Alert(view.test_note or "No test: fewer than two groups.", color="light", className="small")
+        return dbc.Alert(view.test_note or N_("No test: fewer than two groups."), color="light", className="small")
     parts: list[Any] = [
         html.P(
             [
@@ -92,7 +99,7 @@ def tests_block(view: SurvivalView, test_label: str) -> Any:
         ]
         parts.append(
             simple_table(
-                ["Comparison", "χ²", "p", "p (Holm)"],
+                [N_("Comparison"), "χ²", "p", N_("p (Holm)")],
                 rows,
                 caption="A significant overall test with no significant pairwise test is possible: the overall "
                 "test pools evidence across all groups, and the Holm adjustment makes each pairwise test stricter. "
@@ -115,7 +122,7 @@ def hr_block(view: SurvivalView) -> Any:
         p_text = f"no Wald p; score (log-rank) test {fmt_p_eq(view.cox.score_test.p)}"
     return html.P(
         [
-            html.Strong("Hazard ratio (Cox, Efron ties): "),
+            html.Strong(N_("Hazard ratio (Cox, Efron ties): ")),
             f"{level} vs {reference}: HR (95% CI) {fmt_hr(term.hr, term.ci)}, {p_text}",
         ],
         id="hr-line",
@@ -129,8 +136,8 @@ def notes(view: SurvivalView) -> list[Any]:
         out.append(
             dbc.Alert(
                 [
-                    html.Strong("Immortal-time bias. "),
-                    found.text.removeprefix("Immortal-time bias: "),
+                    html.Strong(N_("Immortal-time bias. ")),
+                    found.text.removeprefix(N_("Immortal-time bias: ")),
                     " ",
                     f"{found.counterpart[0].upper()}{found.counterpart[1:]}"
                     + (" (below)." if view.endpoint == "os" and found.exposure else "."),

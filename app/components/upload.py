@@ -27,6 +27,7 @@ from analysis.ingest import (
 )
 from analysis.schema import COLUMN_BY_NAME, COLUMNS
 from app.components.tables import simple_table
+from app.i18n import N_
 from app.ids import Ids
 from app.sessions import SESSION_TTL_SECONDS
 
@@ -81,7 +82,7 @@ def progress_box(box_id: str, bar_id: str, cancel_id: str, what: str) -> html.Di
             html.Div(what, className="small text-muted mb-1"),
             dbc.Progress(id=bar_id, value=0, label="", striped=True, animated=True, className="mb-1",
                          style={"height": "1.25rem"}),
-            dbc.Button("Cancel", id=cancel_id, color="secondary", outline=True, size="sm"),
+            dbc.Button(N_("Cancel"), id=cancel_id, color="secondary", outline=True, size="sm"),
         ],
         id=box_id,
         style={"display": "none"},
@@ -98,7 +99,7 @@ def upload_box(limit: int) -> dcc.Upload:
         id=Ids.DATA_UPLOAD,
         children=html.Div(
             [
-                html.Strong("Drag and drop a cohort file here, or click to choose one. "),
+                html.Strong(N_("Drag and drop a cohort file here, or click to choose one. ")),
                 html.Span(f"CSV, TSV or XLSX, up to {megabytes(limit)}.", className="text-muted"),
             ]
         ),
@@ -111,7 +112,7 @@ def upload_box(limit: int) -> dcc.Upload:
 
 
 def encoding_options() -> list[dict[str, str]]:
-    return [{"label": "Detect automatically", "value": "detect"}] + [
+    return [{"label": N_("Detect automatically"), "value": "detect"}] + [
         {"label": label, "value": key} for key, label in ENCODINGS.items()
     ]
 
@@ -126,10 +127,12 @@ def file_report(raw: RawTable, not_needed: Sequence[tuple[str, str]] = ()) -> ht
     items.extend(html.Li(note) for note in raw.notes)
     dropped = {name for name, _ in raw.dropped}
     items.extend(
-        html.Li(f"Column {name!r}: {reason}" + ("; it was dropped when the file was read." if name in dropped else "."))
+        html.Li(
+            f"Column {name!r}: {reason}" + (N_("; it was dropped when the file was read.") if name in dropped else ".")
+        )
         for name, reason in not_needed
     )
-    return html.Div([html.H3("File", className="h6 mt-2"), html.Ul(items, className="small mb-2")])
+    return html.Div([html.H3(N_("File"), className="h6 mt-2"), html.Ul(items, className="small mb-2")])
 
 
 def _sample(raw: RawTable, source: str | None) -> str:
@@ -141,14 +144,14 @@ def _sample(raw: RawTable, source: str | None) -> str:
 
 def mapping_table(raw: RawTable, columns: Mapping[str, str], how: Mapping[str, str] | None = None) -> html.Div:
     """One row per canonical column: its meaning, a dropdown of the file's columns, how it was matched, examples."""
-    options = [{"label": "— not in the file —", "value": NOT_MAPPED}] + [
+    options = [{"label": N_("— not in the file —"), "value": NOT_MAPPED}] + [
         {"label": str(c), "value": str(c)} for c in raw.frame.columns
     ]
     how = how or {}
     rows = []
     for column in COLUMNS:
         source = columns.get(column.name)
-        need = "derived, optional" if column.derived else ("may be empty" if column.nullable else "required")
+        need = N_("derived, optional") if column.derived else (N_("may be empty") if column.nullable else "required")
         rows.append(
             html.Tr(
                 [
@@ -168,13 +171,18 @@ def mapping_table(raw: RawTable, columns: Mapping[str, str], how: Mapping[str, s
                 ]
             )
         )
-    header = html.Thead(html.Tr([html.Th("Column"), html.Th("From the file's column"), html.Th(""), html.Th("e.g.")]))
+    header = html.Thead(
+        html.Tr([html.Th(N_("Column")), html.Th(N_("From the file's column")), html.Th(""), html.Th("e.g.")])
+    )
     return html.Div(
         [
-            html.H3("Column mapping", className="h6 mt-3"),
+            html.H3(N_("Column mapping"), className="h6 mt-3"),
             html.P(
-                "Suggestions come from the column names and English and Japanese synonyms. Columns of the file that "
-                "are not mapped are not kept.",
+                N_(
+                    "Suggestions come from the column names and English and Japanese synonyms. Columns of the file "
+                    "that "
+                    "are not mapped are not kept."
+                ),
                 className="small text-muted mb-1",
             ),
             dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="align-middle"),
@@ -212,7 +220,7 @@ def preview_table(raw: RawTable, rows: int = PREVIEW_ROWS) -> html.Div:
 def value_options(column: str) -> list[dict[str, str]]:
     definition = COLUMN_BY_NAME[column]
     allowed = definition.allowed or ("1", "0")
-    return [{"label": "— keep as it is —", "value": NOT_MAPPED}] + [{"label": v, "value": v} for v in allowed]
+    return [{"label": N_("— keep as it is —"), "value": NOT_MAPPED}] + [{"label": v, "value": v} for v in allowed]
 
 
 def value_table(raw: RawTable, columns: Mapping[str, str], saved: Mapping[str, Mapping[str, str]]) -> html.Div:
@@ -251,14 +259,19 @@ def value_table(raw: RawTable, columns: Mapping[str, str], saved: Mapping[str, M
         sections.append(html.Div([html.Strong(column, className="small"), dbc.Table(html.Tbody(rows), size="sm")]))
     if not sections:
         return html.Div(
-            [html.H3("Value mapping", className="h6 mt-3"), html.P("Every value is canonical.", className="small")]
+            [
+                html.H3(N_("Value mapping"), className="h6 mt-3"),
+                html.P(N_("Every value is canonical."), className="small"),
+            ]
         )
     return html.Div(
         [
-            html.H3("Value mapping", className="h6 mt-3"),
+            html.H3(N_("Value mapping"), className="h6 mt-3"),
             html.P(
-                "File values that are not canonical; the suggestions come from English and Japanese synonyms. "
-                "A value kept as it is will be reported by the validation if it is not allowed.",
+                N_(
+                    "File values that are not canonical; the suggestions come from English and Japanese synonyms. "
+                    "A value kept as it is will be reported by the validation if it is not allowed."
+                ),
                 className="small text-muted mb-1",
             ),
             *sections,
@@ -308,7 +321,7 @@ def report_view(report: ValidationReport, notes: Sequence[str]) -> html.Div:
         f"{more} more issues are not shown; the excluded-rows download lists every excluded row." if more > 0 else None
     )
     parts: list[Any] = [
-        html.H3("Validation report", className="h6 mt-3"),
+        html.H3(N_("Validation report"), className="h6 mt-3"),
         dbc.Alert(report.summary(), color=_summary_color(report), className="small py-2", id="data-summary"),
     ]
     if notes:
@@ -332,7 +345,7 @@ def status_view(cohort: ValidatedCohort, has_upload: bool) -> dbc.Alert:
             f"fingerprint {cohort.short_fingerprint})."
         )
         if has_upload:
-            text += " A file you uploaded is kept for this browser session until you use it or forget it."
+            text += N_(" A file you uploaded is kept for this browser session until you use it or forget it.")
         color = "secondary"
     else:
         text = (

@@ -27,6 +27,7 @@ from app.adjusted_views import (
 )
 from app.background import background_callback, log_job
 from app.components.adjusted import bootstrap_block, curves_figure, export_tables, method_text, result_block
+from app.i18n import N_
 from app.ids import Ids
 
 _INPUTS = (Ids.ADJ_COMPARISON, Ids.ADJ_COVARIATES, Ids.ADJ_ESTIMAND, Ids.ADJ_TRIM, Ids.ADJ_LANDMARK)
@@ -98,7 +99,7 @@ def run_adjusted_bootstrap(
     """Bootstrap CIs of the weighted curves, medians, survival and RMST (propensity model re-fitted per resample)."""
     started = time.perf_counter()
     options = options_of(comparison, covariates, estimand, trim, landmark, endpoint)
-    set_progress((0, "Resampling…"))
+    set_progress((0, N_("Resampling…")))
 
     def progress(done: int, total: int) -> None:
         set_progress((round(100 * done / total), f"{done:,} / {total:,}"))
@@ -107,7 +108,7 @@ def run_adjusted_bootstrap(
     result = adjusted_view(
         datasets.active_cohort().fingerprint, spec, options, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress
     )
-    set_progress((100, "Done"))
+    set_progress((100, N_("Done")))
     log_job("adjusted-bootstrap", started, "done")
     grouping, _ = describe(options)
     if isinstance(result, str):

@@ -13,10 +13,11 @@ from app.adjusted_views import WEIGHTED_SMD_NOTE, weighted_smd_view
 from app.components.cohort_tables import flow_table, table_one_table
 from app.components.palette import GROUPINGS
 from app.components.presenter import export_bar
+from app.i18n import N_
 from app.ids import Ids
 from app.views import cohort_view
 
-dash.register_page(__name__, path="/cohort", name="Cohort", title="Cohort · Post-Progression Explorer", order=0)
+dash.register_page(__name__, path="/cohort", name=N_("Cohort"), title="Cohort · Post-Progression Explorer", order=0)
 
 DEFAULT_GROUP = "first_line"
 
@@ -25,12 +26,12 @@ def layout(t1_group: str | None = None, **_: Any) -> html.Div:
     group = t1_group if t1_group in GROUPINGS else DEFAULT_GROUP
     return html.Div(
         [
-            html.H2("Cohort", className="h4"),
+            html.H2(N_("Cohort"), className="h4"),
             export_bar("cohort", figure=False),
             dbc.Row(
                 dbc.Col(
                     [
-                        dbc.Label("Table 1 by", className="small fw-semibold"),
+                        dbc.Label(N_("Table 1 by"), className="small fw-semibold"),
                         dcc.Dropdown(
                             id=Ids.COHORT_GROUP,
                             options=[{"label": label, "value": key} for key, label in GROUPINGS.items()],
@@ -44,14 +45,14 @@ def layout(t1_group: str | None = None, **_: Any) -> html.Div:
             ),
             dbc.Switch(
                 id=Ids.COHORT_WEIGHTED,
-                label="Weighted SMD column (propensity weighting of first-line drug)",
+                label=N_("Weighted SMD column (propensity weighting of first-line drug)"),
                 value=False,
                 className="small mb-2",
             ),
             dcc.Loading(
                 [
                     html.Div(id=Ids.COHORT_TABLE1),
-                    html.H3("Patient flow", className="h6 mt-3"),
+                    html.H3(N_("Patient flow"), className="h6 mt-3"),
                     html.Div(id=Ids.COHORT_FLOW),
                 ],
                 delay_show=150,
@@ -87,7 +88,7 @@ def render(group: str, weighted: bool | None, search: str | None) -> tuple[Any, 
     if not weighted:
         return table_one_table(view.table), flow
     if view.table.grouping != "first_line":
-        note = dbc.Alert("The weighted SMD column is for Table 1 by first-line drug.", color="secondary")
+        note = dbc.Alert(N_("The weighted SMD column is for Table 1 by first-line drug."), color="secondary")
         return [note, table_one_table(view.table)], flow
     smd = weighted_smd_view(cohort.fingerprint, spec)
     if isinstance(smd, str):

@@ -25,10 +25,11 @@ from app.components.command import command_block, data_argument
 from app.components.cox_tables import model_block, ph_block, screen_table, warnings_block
 from app.components.forest import forest_figure
 from app.components.presenter import export_bar
+from app.i18n import N_
 from app.ids import Ids
 from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, STUDY_COVARIATES, cox_view, term_label
 
-dash.register_page(__name__, path="/cox", name="Cox", title="Cox model · Post-Progression Explorer", order=2)
+dash.register_page(__name__, path="/cox", name=N_("Cox"), title="Cox model · Post-Progression Explorer", order=2)
 
 BACKGROUND_N = int(os.environ.get("PPX_COX_BACKGROUND_N", "20000"))
 """From this cohort size on, the Cox models run as a background job (Compute button)."""
@@ -47,8 +48,8 @@ def _job_panel(n_patients: int) -> html.Div:
                 id=Ids.COX_JOB_NOTE,
                 className="small text-muted mb-1",
             ),
-            dbc.Button("Compute", id=Ids.COX_COMPUTE, color="primary", size="sm", className="me-2"),
-            dbc.Button("Cancel", id=Ids.COX_CANCEL, color="secondary", size="sm", outline=True, disabled=True),
+            dbc.Button(N_("Compute"), id=Ids.COX_COMPUTE, color="primary", size="sm", className="me-2"),
+            dbc.Button(N_("Cancel"), id=Ids.COX_CANCEL, color="secondary", size="sm", outline=True, disabled=True),
             dbc.Progress(
                 id=Ids.COX_PROGRESS, value=0, striped=True, animated=True, className="mt-2", style={"height": "1.2rem"}
             ),
@@ -69,14 +70,14 @@ def layout(endpoint: str | None = None, covariates: str | None = None, merge: st
     endpoint = endpoint if endpoint in ENDPOINTS else "os"
     return html.Div(
         [
-            html.H2("Cox proportional hazards", className="h4"),
+            html.H2(N_("Cox proportional hazards"), className="h4"),
             export_bar("cox"),
             _job_panel(len(datasets.active_cohort().frame)),
             dbc.Row(
                 [
                     dbc.Col(
                         [
-                            dbc.Label("Endpoint", className="small fw-semibold"),
+                            dbc.Label(N_("Endpoint"), className="small fw-semibold"),
                             dbc.RadioItems(
                                 id=Ids.COX_ENDPOINT,
                                 options=[{"label": key.upper(), "value": key} for key in ENDPOINTS],
@@ -88,7 +89,7 @@ def layout(endpoint: str | None = None, covariates: str | None = None, merge: st
                     ),
                     dbc.Col(
                         [
-                            dbc.Label("Multivariable model covariates", className="small fw-semibold"),
+                            dbc.Label(N_("Multivariable model covariates"), className="small fw-semibold"),
                             dcc.Dropdown(
                                 id=Ids.COX_COVARIATES,
                                 options=[{"label": label, "value": key} for key, label in COX_CANDIDATES.items()],
@@ -111,11 +112,11 @@ def layout(endpoint: str | None = None, covariates: str | None = None, merge: st
             dcc.Loading(
                 [
                     html.Div(id=Ids.COX_WARNINGS),
-                    html.H3("Multivariable model", className="h6"),
+                    html.H3(N_("Multivariable model"), className="h6"),
                     html.Div(id=Ids.COX_MODEL),
                     dcc.Graph(id=Ids.COX_FOREST, config={"displaylogo": False}, style={"display": "none"}),
                     html.Div(id=Ids.COX_PH),
-                    html.H3("Univariate screen", className="h6 mt-3"),
+                    html.H3(N_("Univariate screen"), className="h6 mt-3"),
                     html.Div(id=Ids.COX_SCREEN),
                     html.Div(id=Ids.COX_COMMAND),
                 ],
@@ -158,7 +159,7 @@ def remember_view(endpoint: str, covariates: list[str] | None, merge: bool | Non
 def render(endpoint: str, covariates: list[str] | None, merge: bool | None, search: str | None) -> tuple[Any, ...]:
     cohort = datasets.active_cohort()
     if runs_in_background(len(cohort.frame)):
-        prompt = "Press Compute to fit the models for these settings."
+        prompt = N_("Press Compute to fit the models for these settings.")
         return dbc.Alert(prompt, color="info", className="small"), {}, {"display": "none"}, None, None, None, None
     return cox_outputs(endpoint, covariates, search, bool(merge))
 
@@ -195,9 +196,9 @@ def compute(
 ) -> tuple[Any, ...]:
     """The Cox page's models as a background job (large cohorts), with progress."""
     started = time.perf_counter()
-    set_progress((10, "Fitting the models…"))
+    set_progress((10, N_("Fitting the models…")))
     outputs = cox_outputs(endpoint, covariates, search, bool(merge))  # the caller's session (background_callback)
-    set_progress((100, "Done"))
+    set_progress((100, N_("Done")))
     log_job("cox-compute", started, "done")
     return outputs
 
@@ -224,7 +225,7 @@ def cox_outputs(
         text = cox_command(
             data_argument(cohort), spec, endpoint, chosen, categorical=CATEGORICAL_COVARIATES, merge_sparse=merge
         )
-        command = command_block(text, "cox-command-line", "(the multivariable model; --json for every number)")
+        command = command_block(text, "cox-command-line", N_("(the multivariable model; --json for every number)"))
     return (
         model_block(view),
         figure,

@@ -47,9 +47,10 @@ from app.components.upload import (
     upload_box,
     value_table,
 )
+from app.i18n import N_
 from app.ids import Ids
 
-dash.register_page(__name__, path="/data", name="Data", title="Data · Post-Progression Explorer", order=7)
+dash.register_page(__name__, path="/data", name=N_("Data"), title="Data · Post-Progression Explorer", order=7)
 
 HIDDEN = {"display": "none"}
 
@@ -59,7 +60,7 @@ def _reader_controls(sheets: list[dict[str, str]], sheet: str | None) -> dbc.Row
         [
             dbc.Col(
                 [
-                    dbc.Label("Encoding", className="small fw-semibold"),
+                    dbc.Label(N_("Encoding"), className="small fw-semibold"),
                     dcc.Dropdown(id=Ids.DATA_ENCODING, options=encoding_options(), value="detect", clearable=False),
                 ],
                 md=4,
@@ -67,7 +68,7 @@ def _reader_controls(sheets: list[dict[str, str]], sheet: str | None) -> dbc.Row
             dbc.Col(
                 html.Div(
                     [
-                        dbc.Label("Sheet", className="small fw-semibold"),
+                        dbc.Label(N_("Sheet"), className="small fw-semibold"),
                         dcc.Dropdown(id=Ids.DATA_SHEET, options=sheets, value=sheet, clearable=False),
                     ],
                     id="data-sheet-box",
@@ -76,7 +77,7 @@ def _reader_controls(sheets: list[dict[str, str]], sheet: str | None) -> dbc.Row
             ),
             dbc.Col(
                 [
-                    dbc.Label("Dates like 03/04/2020", className="small fw-semibold"),
+                    dbc.Label(N_("Dates like 03/04/2020"), className="small fw-semibold"),
                     dbc.RadioItems(
                         id=Ids.DATA_DATE_ORDER,
                         options=[
@@ -99,12 +100,12 @@ def _reader_controls(sheets: list[dict[str, str]], sheet: str | None) -> dbc.Row
 def _buttons() -> html.Div:
     return html.Div(
         [
-            dbc.Button("Use this cohort", id=Ids.DATA_USE, color="primary", disabled=True, className="me-2"),
-            dbc.Button("Back to the bundled cohort", id=Ids.DATA_BUNDLED, color="secondary", outline=True,
+            dbc.Button(N_("Use this cohort"), id=Ids.DATA_USE, color="primary", disabled=True, className="me-2"),
+            dbc.Button(N_("Back to the bundled cohort"), id=Ids.DATA_BUNDLED, color="secondary", outline=True,
                        className="me-2"),
-            dbc.Button("Forget my data", id=Ids.DATA_FORGET, color="danger", outline=True, className="me-4"),
-            dbc.Button("Download the excluded rows", id=Ids.DATA_EXCLUDED_SAVE, color="link", size="sm"),
-            dbc.Button("Save this mapping (JSON)", id=Ids.DATA_MAPPING_SAVE, color="link", size="sm"),
+            dbc.Button(N_("Forget my data"), id=Ids.DATA_FORGET, color="danger", outline=True, className="me-4"),
+            dbc.Button(N_("Download the excluded rows"), id=Ids.DATA_EXCLUDED_SAVE, color="link", size="sm"),
+            dbc.Button(N_("Save this mapping (JSON)"), id=Ids.DATA_MAPPING_SAVE, color="link", size="sm"),
             dcc.Download(id=Ids.DATA_EXCLUDED_DOWNLOAD),
             dcc.Download(id=Ids.DATA_MAPPING_DOWNLOAD),
             html.Div(id=Ids.DATA_USE_MESSAGE, className="mt-2"),
@@ -145,15 +146,15 @@ def layout(**_: Any) -> html.Div:
             dcc.Store(id=Ids.DATA_SPEC),
             dcc.Store(id=Ids.DATA_LOADED_SPEC),
             dcc.Store(id=Ids.DATA_READ_REQUEST),
-            html.H2("Bring your own cohort", className="h4"),
+            html.H2(N_("Bring your own cohort"), className="h4"),
             html.Div(status_view(datasets.active_cohort(), upload is not None), id=Ids.DATA_STATUS),
             html.P(
                 [
-                    "Upload a cohort file, map its columns and values to the ",
-                    html.A("canonical schema", href="/methods"),
-                    ", read the validation report, then use it on every page. Your file stays on the server for "
-                    "this browser session only; nobody else can see it. ",
-                    dbc.Button("Download the template (XLSX)", id=Ids.DATA_TEMPLATE_SAVE, color="link", size="sm",
+                    N_("Upload a cohort file, map its columns and values to the "),
+                    html.A(N_("canonical schema"), href="/methods"),
+                    N_(", read the validation report, then use it on every page. Your file stays on the server for "
+                    "this browser session only; nobody else can see it. "),
+                    dbc.Button(N_("Download the template (XLSX)"), id=Ids.DATA_TEMPLATE_SAVE, color="link", size="sm",
                                className="p-0 align-baseline"),
                     dcc.Download(id=Ids.DATA_TEMPLATE_DOWNLOAD),
                 ],
@@ -161,17 +162,17 @@ def layout(**_: Any) -> html.Div:
             ),
             upload_box(limit),
             html.Div(id=Ids.DATA_UPLOAD_MESSAGE),
-            progress_box(Ids.DATA_READ_BOX, Ids.DATA_READ_PROGRESS, Ids.DATA_READ_CANCEL, "Reading the file…"),
+            progress_box(Ids.DATA_READ_BOX, Ids.DATA_READ_PROGRESS, Ids.DATA_READ_CANCEL, N_("Reading the file…")),
             dcc.Upload(
                 id=Ids.DATA_MAPPING_LOAD,
-                children=html.Span("Load a saved mapping (JSON)", className="small text-primary"),
+                children=html.Span(N_("Load a saved mapping (JSON)"), className="small text-primary"),
                 accept=".json,application/json",
                 multiple=False,
                 className="mb-2",
             ),
             _reader_controls(sheets, sheet),
             html.Div(info, id=Ids.DATA_FILE_INFO),
-            progress_box(Ids.DATA_CHECK_BOX, Ids.DATA_CHECK_PROGRESS, Ids.DATA_CHECK_CANCEL, "Validating…"),
+            progress_box(Ids.DATA_CHECK_BOX, Ids.DATA_CHECK_PROGRESS, Ids.DATA_CHECK_CANCEL, N_("Validating…")),
             html.Div(id=Ids.DATA_REPORT),
             _buttons(),
             html.Div(mapping, id=Ids.DATA_MAPPING_TABLE),
@@ -275,10 +276,10 @@ def receive(
             upload_flow.require_pending()
             loaded, encoding, order = spec.to_dict(), spec.encoding or "detect", spec.date_order
             request = {"encoding": spec.encoding, "sheet": spec.sheet}
-            note = "Mapping loaded; reading the file again with its choices…"
+            note = N_("Mapping loaded; reading the file again with its choices…")
         else:
             request = _reread_request(trigger, encoding, sheet)
-            note = "Reading the file again…"
+            note = N_("Reading the file again…")
     except DataError as exc:
         return (message(str(exc)), *_CLEARED, None, no_update, order, no_update, None, None)
     request["nonce"] = time.time_ns()  # the same choices again still start a read
@@ -327,7 +328,7 @@ def read_file(
     if not request:
         raise PreventUpdate
     started = time.perf_counter()
-    set_progress((0, "Starting…"))
+    set_progress((0, N_("Starting…")))
 
     def progress(fraction: float, text: str) -> None:
         set_progress((round(100 * fraction), text))
@@ -337,7 +338,7 @@ def read_file(
     except DataError as exc:
         log_job("read_upload", started, "refused")
         return message(str(exc)), None, None, None, [], None
-    set_progress((95, "Suggesting the mapping…"))
+    set_progress((95, N_("Suggesting the mapping…")))
     info, mapping, preview, sheets, sheet = _file_parts(raw, _spec_or_none(loaded))
     log_job("read_upload", started, "done")
     return None, info, mapping, preview, sheets, sheet
@@ -399,14 +400,14 @@ def validate(
     if not column_ids:
         return None, None, True
     started = time.perf_counter()
-    set_progress((10, "Mapping and validating every row…"))
+    set_progress((10, N_("Mapping and validating every row…")))
     spec = spec_from_controls(column_ids, sources, value_ids, values, date_order, encoding, sheet)
     result = upload_flow.validate(spec)
     log_job("validate_upload", started, "done")
     if result is None:
         return None, None, True
     cohort, notes = result
-    set_progress((100, "Done"))
+    set_progress((100, N_("Done")))
     return report_view(cohort.report, notes), spec.to_dict(), not cohort.report.usable
 
 
@@ -458,10 +459,10 @@ def use_cohort(clicks: int | None, data: dict[str, Any] | None) -> tuple[Any, An
     spec = _spec_or_none(data)
     result = upload_flow.validate(spec) if spec is not None and clicks else None  # the job's result, kept
     if result is None:
-        return no_update, message("Upload a file and map it first.", "warning")
+        return no_update, message(N_("Upload a file and map it first."), "warning")
     cohort, _ = result
     if not cohort.report.usable:
-        return no_update, message("This file cannot be used yet: see the validation report.", "warning")
+        return no_update, message(N_("This file cannot be used yet: see the validation report."), "warning")
     datasets.set_session_cohort(cohort)
     return "/", None
 

@@ -22,6 +22,7 @@ from app.background import background_callback, log_job
 from app.components.command import data_argument
 from app.components.emulation import result_block
 from app.emulation_views import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, emulation_view, options_of
+from app.i18n import N_
 from app.ids import Ids
 
 
@@ -70,7 +71,7 @@ def run_emulation_bootstrap(
     """The emulated trial with bootstrap CIs and bands (censoring model, weights and Cox re-fitted per resample)."""
     started = time.perf_counter()
     options = options_of(grace, therapy)
-    set_progress((0, "Resampling…"))
+    set_progress((0, N_("Resampling…")))
 
     def progress(done: int, total: int) -> None:
         if done == total or done % 10 == 0:
@@ -79,7 +80,7 @@ def run_emulation_bootstrap(
     spec, _ = urlstate.filters_of(search)  # the job runs in the caller's session: its data, nobody else's
     cohort = datasets.active_cohort()
     result = emulation_view(cohort.fingerprint, spec, options, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress)
-    set_progress((100, "Done"))
+    set_progress((100, N_("Done")))
     log_job("emulation-bootstrap", started, "done")
     if isinstance(result, str):
         return dbc.Alert(result, color="secondary", className="small"), no_update

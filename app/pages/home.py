@@ -2,8 +2,9 @@
 
 import dash
 
+from app.i18n import N_
 from app.pages import survival
 
-dash.register_page(__name__, path="/", name="Home", title="Post-Progression Explorer", nav=False, order=0)
+dash.register_page(__name__, path="/", name=N_("Home"), title="Post-Progression Explorer", nav=False, order=0)
 
 layout = survival.layout

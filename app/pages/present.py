@@ -22,10 +22,11 @@ from app import datasets, exporting, urlstate
 from app.background import background_callback, log_job
 from app.components import presenter
 from app.components.tables import simple_table
+from app.i18n import N_
 from app.ids import Ids
 
 dash.register_page(
-    __name__, path="/present", name="Present", title="Presenter · Post-Progression Explorer", order=9, nav=False
+    __name__, path="/present", name=N_("Present"), title="Presenter · Post-Progression Explorer", order=9, nav=False
 )
 
 PRESENT_PATH = "/present"
@@ -52,13 +53,17 @@ def layout(**query: Any) -> html.Div:
         [
             html.Div(
                 [
-                    dbc.Button("◀ Previous", id=Ids.PRESENT_PREV, color="dark", outline=True, className="me-2"),
-                    dbc.Button("Next ▶", id=Ids.PRESENT_NEXT, color="dark", outline=True, className="me-3"),
+                    dbc.Button(N_("◀ Previous"), id=Ids.PRESENT_PREV, color="dark", outline=True, className="me-2"),
+                    dbc.Button(N_("Next ▶"), id=Ids.PRESENT_NEXT, color="dark", outline=True, className="me-3"),
                     html.Span(id=Ids.PRESENT_COUNTER, className="fs-5 fw-semibold me-3"),
-                    dbc.Button("Filters", id=Ids.PRESENT_FILTERS, color="secondary", outline=True, className="me-2"),
-                    dbc.Button("Download slide deck", id=Ids.PRESENT_DECK_BUTTON, color="primary", className="me-2"),
                     dbc.Button(
-                        "Cancel",
+                        N_("Filters"), id=Ids.PRESENT_FILTERS, color="secondary", outline=True, className="me-2"
+                    ),
+                    dbc.Button(
+                        N_("Download slide deck"), id=Ids.PRESENT_DECK_BUTTON, color="primary", className="me-2"
+                    ),
+                    dbc.Button(
+                        N_("Cancel"),
                         id=Ids.PRESENT_DECK_CANCEL,
                         color="secondary",
                         outline=True,
@@ -223,12 +228,12 @@ def download_deck(
     if not clicks:
         raise PreventUpdate
     started = time.perf_counter()
-    set_progress((10, "Building…"))
+    set_progress((10, N_("Building…")))
     query = urlstate.parse(search)  # the caller's session, its upload, nobody else's (background_callback)
     spec, _dropped = urlstate.filters_of(search)
     data = presenter.build_view_deck(deck_of(query), spec, MASK if mask_on else None)
     name = f"ppx-deck-{datasets.active_cohort().short_fingerprint}.pptx"
-    set_progress((100, "Done"))
+    set_progress((100, N_("Done")))
     log_job("deck-export", started, "done")
     return send_bytes(data, name)
 

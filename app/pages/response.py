@@ -12,10 +12,13 @@ from app import datasets, urlstate
 from app.components.palette import GROUPINGS
 from app.components.presenter import export_bar
 from app.components.response_figures import response_bar, response_table, tests_block
+from app.i18n import N_
 from app.ids import Ids
 from app.views import response_view
 
-dash.register_page(__name__, path="/response", name="Response", title="Response · Post-Progression Explorer", order=3)
+dash.register_page(
+    __name__, path="/response", name=N_("Response"), title="Response · Post-Progression Explorer", order=3
+)
 
 NO_GROUPING = "none"
 DEFAULT_GROUP = "first_line"
@@ -25,15 +28,15 @@ def layout(resp_group: str | None = None, **_: Any) -> html.Div:
     group = resp_group if resp_group in (*GROUPINGS, NO_GROUPING) else DEFAULT_GROUP
     return html.Div(
         [
-            html.H2("Response to first-line therapy", className="h4"),
+            html.H2(N_("Response to first-line therapy"), className="h4"),
             export_bar("response"),
             dbc.Row(
                 dbc.Col(
                     [
-                        dbc.Label("Group by", className="small fw-semibold"),
+                        dbc.Label(N_("Group by"), className="small fw-semibold"),
                         dcc.Dropdown(
                             id=Ids.RESP_GROUP,
-                            options=[{"label": "No grouping (all patients)", "value": NO_GROUPING}]
+                            options=[{"label": N_("No grouping (all patients)"), "value": NO_GROUPING}]
                             + [{"label": label, "value": key} for key, label in GROUPINGS.items()],
                             value=group,
                             clearable=False,

@@ -12,21 +12,24 @@ from dash.exceptions import PreventUpdate
 from app import datasets, urlstate
 from app.components.sequences import sankey_figure, time_to_therapy_figure
 from app.components.tables import fmt_num
+from app.i18n import N_
 from app.ids import Ids
 from app.views import sequences_view
 
 dash.register_page(
-    __name__, path="/sequences", name="Sequences", title="Treatment sequences · Post-Progression Explorer", order=4
+    __name__, path="/sequences", name=N_("Sequences"), title="Treatment sequences · Post-Progression Explorer", order=4
 )
 
 
 def layout(**_: Any) -> html.Div:
     return html.Div(
         [
-            html.H2("Treatment sequences", className="h4"),
+            html.H2(N_("Treatment sequences"), className="h4"),
             html.P(
-                "Each flow shows its number of patients. Click a flow to apply it as the global filter "
-                "(status at last contact is an outcome, so it is never used as a filter).",
+                N_(
+                    "Each flow shows its number of patients. Click a flow to apply it as the global filter "
+                    "(status at last contact is an outcome, so it is never used as a filter)."
+                ),
                 className="small text-muted",
             ),
             dcc.Loading(

@@ -11,6 +11,7 @@ from dash import Input, Output, callback, dcc, html
 from app import datasets, urlstate
 from app.components.emulation import panel as emulation_panel
 from app.components.study_cards import CITATION, study_cards
+from app.i18n import N_
 from app.ids import Ids
 from app.pages import emulation_panel as _emulation_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.views import study_view
@@ -18,7 +19,7 @@ from app.views import study_view
 dash.register_page(
     __name__,
     path="/study",
-    name="Reproduce the study",
+    name=N_("Reproduce the study"),
     title="Reproduce the study · Post-Progression Explorer",
     order=4,
 )
@@ -27,22 +28,26 @@ dash.register_page(
 def layout(**_: Any) -> html.Div:
     return html.Div(
         [
-            html.H2("Reproduce the study", className="h4"),
+            html.H2(N_("Reproduce the study"), className="h4"),
             html.P(
                 [
-                    "The analyses of ",
+                    N_("The analyses of "),
                     html.Em(CITATION),
-                    " in the paper's order, recomputed on the data in use with the global filters applied. "
-                    "Published values are quoted beside ours; where the study's comparison is exposed to "
-                    "immortal-time bias, the corrected analysis is shown with it.",
+                    N_(
+                        " in the paper's order, recomputed on the data in use with the global filters applied. "
+                        "Published values are quoted beside ours; where the study's comparison is exposed to "
+                        "immortal-time bias, the corrected analysis is shown with it."
+                    ),
                 ],
                 className="small",
             ),
             dcc.Loading(html.Div(id=Ids.STUDY_CARDS), delay_show=150),
-            html.H3("Analyses 4 and 5 as an emulated trial", className="h5 mt-4"),
+            html.H3(N_("Analyses 4 and 5 as an emulated trial"), className="h5 mt-4"),
             html.P(
-                "Post-progression therapy (analysis 4) and an ICI (analysis 5: filter first line = lenvatinib) "
-                "compared as a target trial from progression, adjusted for fitness at progression.",
+                N_(
+                    "Post-progression therapy (analysis 4) and an ICI (analysis 5: filter first line = lenvatinib) "
+                    "compared as a target trial from progression, adjusted for fitness at progression."
+                ),
                 className="small",
             ),
             emulation_panel(),
@@ -56,5 +61,5 @@ def render(search: str | None) -> Any:
     cohort = datasets.active_cohort()
     view = study_view(cohort.fingerprint, spec)
     if view.n == 0:
-        return dbc.Alert("No patients match these filters.", color="secondary")
+        return dbc.Alert(N_("No patients match these filters."), color="secondary")
     return study_cards(view)

@@ -28,27 +28,34 @@ from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS, grouping_phrase
 from app.components.presenter import export_bar
 from app.components.tables import fmt_p_eq
+from app.i18n import N_
 from app.ids import Ids
 from app.pages import adjusted_panel as _adjusted_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.pages import emulation_panel as _emulation_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.views import FIXED_TIMES, GUARD_EXPOSURE, LANDMARKS, _prepare, filtered, group_order, guard_view, survival_view
 
-dash.register_page(__name__, path="/survival", name="Survival", title="Survival · Post-Progression Explorer", order=1)
+dash.register_page(
+    __name__, path="/survival", name=N_("Survival"), title="Survival · Post-Progression Explorer", order=1
+)
 
 TESTS: dict[str, str] = {
-    "logrank": "Log-rank",
-    "wilcoxon": "Wilcoxon (Gehan–Breslow)",
-    "tarone-ware": "Tarone–Ware",
-    "peto": "Peto–Peto",
-    "fleming-harrington": "Fleming–Harrington (1, 0)",
+    "logrank": N_("Log-rank"),
+    "wilcoxon": N_("Wilcoxon (Gehan–Breslow)"),
+    "tarone-ware": N_("Tarone–Ware"),
+    "peto": N_("Peto–Peto"),
+    "fleming-harrington": N_("Fleming–Harrington (1, 0)"),
 }
-CONF_TYPES: dict[str, str] = {"log-log": "log-log (SAS, Stata, lifelines)", "log": "log (R default)", "plain": "plain"}
+CONF_TYPES: dict[str, str] = {
+    "log-log": N_("log-log (SAS, Stata, lifelines)"),
+    "log": N_("log (R default)"),
+    "plain": "plain",
+}
 SHOW: dict[str, str] = {
-    "ci": "CI bands",
-    "censor": "Censor ticks",
-    "events": "Events row",
-    "censored": "Censored row",
-    "pairwise": "Pairwise tests (Holm)",
+    "ci": N_("CI bands"),
+    "censor": N_("Censor ticks"),
+    "events": N_("Events row"),
+    "censored": N_("Censored row"),
+    "pairwise": N_("Pairwise tests (Holm)"),
 }
 DEFAULT_SHOW = ("ci", "censor")
 NO_GROUPING = "none"
@@ -88,7 +95,7 @@ def layout(
         [
             dbc.Col(
                 [
-                    dbc.Label("Endpoint", className="small fw-semibold"),
+                    dbc.Label(N_("Endpoint"), className="small fw-semibold"),
                     dbc.RadioItems(
                         id=Ids.SURV_ENDPOINT,
                         options=[{"label": key.upper(), "value": key} for key in ENDPOINTS],
@@ -100,10 +107,10 @@ def layout(
             ),
             dbc.Col(
                 [
-                    dbc.Label("Group by", className="small fw-semibold"),
+                    dbc.Label(N_("Group by"), className="small fw-semibold"),
                     dcc.Dropdown(
                         id=Ids.SURV_GROUP,
-                        options=[{"label": "No grouping (all patients)", "value": NO_GROUPING}]
+                        options=[{"label": N_("No grouping (all patients)"), "value": NO_GROUPING}]
                         + [{"label": label, "value": key} for key, label in GROUPINGS.items()],
                         value=group,
                         clearable=False,
@@ -113,7 +120,7 @@ def layout(
             ),
             dbc.Col(
                 [
-                    dbc.Label("Test", className="small fw-semibold"),
+                    dbc.Label(N_("Test"), className="small fw-semibold"),
                     dcc.Dropdown(
                         id=Ids.SURV_TEST,
                         options=[{"label": v, "value": k} for k, v in TESTS.items()],
@@ -125,7 +132,7 @@ def layout(
             ),
             dbc.Col(
                 [
-                    dbc.Label("95% CI type", className="small fw-semibold"),
+                    dbc.Label(N_("95% CI type"), className="small fw-semibold"),
                     dcc.Dropdown(
                         id=Ids.SURV_CONF,
                         options=[{"label": v, "value": k} for k, v in CONF_TYPES.items()],
@@ -140,7 +147,7 @@ def layout(
     )
     return html.Div(
         [
-            html.H2("Survival", className="h4"),
+            html.H2(N_("Survival"), className="h4"),
             export_bar("survival"),
             controls,
             dbc.Checklist(
@@ -171,7 +178,7 @@ def layout(
                 [
                     dbc.InputGroup(
                         [
-                            dbc.InputGroupText("Landmark (months)"),
+                            dbc.InputGroupText(N_("Landmark (months)")),
                             dbc.Input(
                                 id=Ids.SURV_LANDMARK,
                                 type="number",
@@ -336,7 +343,7 @@ def bootstrap_panel(group: str | None) -> html.Div:
     """Run / Cancel buttons, a progress bar and the result; shown when a grouping is chosen."""
     return html.Div(
         [
-            html.H3("Bootstrap CIs", className="h6 mt-3"),
+            html.H3(N_("Bootstrap CIs"), className="h6 mt-3"),
             dbc.Button(
                 f"Bootstrap 95% CIs ({BOOTSTRAP_RESAMPLES:,} resamples)",
                 id=Ids.BOOT_RUN,
@@ -345,7 +352,7 @@ def bootstrap_panel(group: str | None) -> html.Div:
                 outline=True,
                 className="me-2",
             ),
-            dbc.Button("Cancel", id=Ids.BOOT_CANCEL, color="secondary", size="sm", outline=True, disabled=True),
+            dbc.Button(N_("Cancel"), id=Ids.BOOT_CANCEL, color="secondary", size="sm", outline=True, disabled=True),
             dbc.Progress(
                 id=Ids.BOOT_PROGRESS, value=0, striped=True, animated=True, className="mt-2", style={"height": "1.2rem"}
             ),
@@ -424,15 +431,15 @@ def run_bootstrap(
     started = time.perf_counter()
     endpoint, group, _, _, _ = view_options(endpoint, group, None, None, None)
     if group == NO_GROUPING:
-        return dbc.Alert("Choose a grouping to bootstrap the differences between groups.", color="secondary")
-    set_progress((0, "Resampling…"))
+        return dbc.Alert(N_("Choose a grouping to bootstrap the differences between groups."), color="secondary")
+    set_progress((0, N_("Resampling…")))
 
     def progress(done: int, total: int) -> None:
         set_progress((round(100 * done / total), f"{done:,} / {total:,}"))
 
     spec, _ = urlstate.filters_of(search)  # the caller's session, its upload, nobody else's (background_callback)
     result = bootstrap_result(datasets.active_cohort().fingerprint, spec, endpoint, group, progress)
-    set_progress((100, "Done"))
+    set_progress((100, N_("Done")))
     log_job("bootstrap", started, "done")
     if isinstance(result, str):
         return dbc.Alert(result, color="secondary")
