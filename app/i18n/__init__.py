@@ -53,7 +53,7 @@ def normalise(lang: object) -> Lang:
     """Any value (URL parameter, CLI option) to a supported language; unknown values fall back to English."""
     text = str(lang or "").strip().lower().replace("_", "-")
     base = text.split("-", 1)[0]
-    return cast(Lang, base) if base in LANGS else DEFAULT_LANG
+    return next((code for code in LANGS if code == base), DEFAULT_LANG)
 
 
 def N_(msgid: str) -> str:

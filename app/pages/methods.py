@@ -17,13 +17,18 @@ dash.register_page(__name__, path="/methods", name=N_("Methods"), title="Methods
 
 PACKAGES = ("dash", "plotly", "pandas", "numpy", "scipy", "lifelines", "flask-caching", "gunicorn")
 
-METHODS_MD = N_("""
+METHODS_SECTIONS: tuple[str, ...] = (
+    N_(
+        """\
 ### Time and endpoints
 - Analyses run in **months = days / 30.4375** (365.25 / 12).
 - **OS**: first-line start to death (event) or last contact (censored).
 - **PFS**: first-line start to progression or death, whichever comes first; otherwise censored at last contact.
 - **PPS** (post-progression survival): progression date to death or last contact, among patients who progressed.
-
+"""
+    ),
+    N_(
+        """\
 ### Kaplan–Meier
 - Product-limit estimator with Greenwood variance. **95% CI type** is selectable: *log-log* (default, as in SAS,
   Stata and lifelines), *log* (R's `survfit` default) or *plain*. The page names the type used under its table.
@@ -41,7 +46,10 @@ METHODS_MD = N_("""
   12-month survival and RMST (τ = the smallest of the groups' longest follow-ups, as R's `survRM2`) and for their
   differences from the first group. A median not reached in a resample counts as longer than any reached one; if
   more than 2.5% of resamples do not reach it, that bound is *NR*. Groups under 10 patients are flagged as unreliable.
-
+"""
+    ),
+    N_(
+        """\
 ### Group comparisons
 - **Log-rank** test (R `survdiff`, rho = 0) for two or more groups; weighted alternatives: Wilcoxon
   (Gehan–Breslow), Tarone–Ware, Peto–Peto, Fleming–Harrington (p, q); FH(1, 0) equals `survdiff(rho = 1)`.
@@ -50,7 +58,10 @@ METHODS_MD = N_("""
   in a tiny sample: it reads *undefined*, never χ² = 0, p = 1); an undefined pair is left out of the Holm / BH
   adjustment, as R's `p.adjust` leaves out NA. When the variance matrix is singular the degrees of freedom are its
   rank (as the score test of R's `coxph`). Groups with fewer than 10 patients are flagged.
-
+"""
+    ),
+    N_(
+        """\
 ### Cox proportional hazards
 - Partial likelihood with **Efron** ties, as R's `coxph` default. Wald 95% CIs and p-values per term; the
   likelihood-ratio test for the model; Harrell's concordance as R reports it.
@@ -63,7 +74,10 @@ METHODS_MD = N_("""
   `ppx cox --merge-sparse`).
 - The **proportional-hazards check** reproduces R's `cox.zph` (Kaplan–Meier time transform): per-term and global
   chi-square tests. When it fails, read restricted mean survival time or fixed-time differences instead of one HR.
-
+"""
+    ),
+    N_(
+        """\
 ### Response
 - **ORR** = CR + PR; **DCR** = CR + PR + SD; denominators include non-evaluable patients (NE).
 - 95% CIs are exact (Clopper–Pearson). Groups are compared with Pearson's chi-square test without continuity
@@ -71,7 +85,10 @@ METHODS_MD = N_("""
   Fisher's test is exact (R `fisher.test`) for every table it can enumerate within a fixed work budget; beyond
   that its p-value is simulated from 20,000 random tables with the same margins (seeded, so reproducible), as R's
   `fisher.test(simulate.p.value = TRUE, B = 20000)`, and the note says so. Table 1 uses the same rule.
-
+"""
+    ),
+    N_(
+        """\
 ### Variables defined after time zero (immortal-time caveat)
 - One rule (`analysis/caveats.py`) says which groupings and covariates are known only after an endpoint's time
   zero: post-progression therapy, its class, ICI and the ICI / other / none grouping (after progression: OS, PFS and
@@ -82,12 +99,18 @@ METHODS_MD = N_("""
   the JSON) — the naive result carries the caveat and, where the data allow (post-progression therapy and ICI,
   which start at `pp_start`), the time-varying Cox model beside it. Response has no date in the cohort, so no
   time-varying counterpart can be built; the caveat says so.
-
+"""
+    ),
+    N_(
+        """\
 ### Baseline table
 - Continuous variables: median (IQR), compared with the Wilcoxon rank-sum (two groups) or Kruskal–Wallis test.
 - Categorical variables: n (%), compared with chi-square or Fisher's exact test; missing counts per group;
   standardised mean differences for two groups.
-
+"""
+    ),
+    N_(
+        """\
 ### Immortal-time bias
 Post-progression therapy and ICI use happen after baseline. OS from the first-line start grouped by them favours the
 treated group (a patient must survive to progress to be treated). The Survival page warns whenever it shows such a
@@ -101,7 +124,10 @@ comparison and, beside the naive analysis, three corrected ones:
 
 On a simulated cohort in which therapy has no effect at all, the naive HR is about 0.53 while the time-varying
 and landmark HRs include 1 (the project's test suite checks this on every change).
-
+"""
+    ),
+    N_(
+        """\
 ### Confounding: propensity-score weighting
 Who gets which drug is not random (lenvatinib for fitter livers and only from 2018; an ICI for patients who
 progressed well). The Survival page's **Adjusted comparison** panel weights the two groups to balance the chosen
@@ -119,7 +145,10 @@ baseline covariates:
 - **E-value** (VanderWeele–Ding): how strongly an unmeasured confounder would have to be associated with both
   treatment and death to explain the weighted HR away (the HR converted to a risk ratio for a common outcome).
   Weighting balances only what was measured.
-
+"""
+    ),
+    N_(
+        """\
 ### Target-trial emulation of post-progression therapy (clone–censor–weight)
 The landmark, time-varying and Simon–Makuch analyses remove immortal time but not **confounding by indication**:
 patients fit at progression (Child-Pugh A, ECOG 0–1) are both treated more often, and sooner, and live longer.
@@ -147,17 +176,26 @@ The target-trial panel (Survival page, post-progression grouping; Study page) as
 On simulated cohorts with a known answer (fitter patients treated more often and sooner), the test suite checks
 that with no effect the naive HR is far below 1 and the emulation's CI contains 1, and that a true HR of 0.7 is
 recovered with a CI excluding 1.
-
+"""
+    ),
+    N_(
+        """\
 ### Treatment sequences
 - Time from progression to post-progression therapy is an Aalen–Johansen cumulative incidence with death before
   therapy as a competing risk (as R's multi-state `survfit`).
-
+"""
+    ),
+    N_(
+        """\
 ### Baseline table: exact tests
 - Categorical rows use the Response page's rule: chi-square when every expected count is at least 5, otherwise
   Fisher's test, exact within its work budget and otherwise with a Monte-Carlo p (20,000 seeded tables, as R's
   `fisher.test(simulate.p.value = TRUE, B = 20000)`); the test is named in the row and a Monte-Carlo p is noted
   under the table. Rows are labelled with the data dictionary's names; a yes/no variable is one row (n (%) of yes).
-""")
+"""
+    ),
+)
+"""The Methods text, one message per section (a change to one section leaves the others translated)."""
 
 
 def _versions() -> list[Any]:
@@ -186,7 +224,7 @@ def layout(**_: Any) -> html.Div:
     return html.Div(
         [
             html.H2(N_("Methods"), className="h4"),
-            dcc.Markdown(METHODS_MD, id="methods-text"),
+            dcc.Markdown(list(METHODS_SECTIONS), id="methods-text"),
             html.H3(N_("Data"), className="h5"),
             html.P(provenance),
             html.P(f"Dataset: {cohort.name}; n = {len(cohort.frame)}; fingerprint {cohort.short_fingerprint}."),
