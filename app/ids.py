@@ -181,5 +181,7 @@ class Ids(StrEnum):
     EXPORT_BUTTON = "export-button"  # pattern-matching type: {"type": EXPORT_BUTTON, "page": page, "fmt": format}
     EXPORT_MASK = "export-mask"  # pattern-matching type: {"type": EXPORT_MASK, "page": page}
     EXPORT_DOWNLOAD = "export-download"  # pattern-matching type: {"type": EXPORT_DOWNLOAD, "page": page}
+    REPRODUCE_BUTTON = "reproduce-button"  # pattern-matching type: {"type": REPRODUCE_BUTTON, "view": view}
+    REPRODUCE_DOWNLOAD = "reproduce-download"  # {"type": REPRODUCE_DOWNLOAD, "view": view}
     DECK_ADD = "deck-add"  # pattern-matching type: {"type": DECK_ADD, "page": page}
     EXPORT_NOTE = "export-note"  # pattern-matching type: {"type": EXPORT_NOTE, "page": page}

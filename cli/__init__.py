@@ -36,6 +36,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cli.export",
     "cli.adjust",
     "cli.parametric",
+    "cli.reproduce",
 )
 
 

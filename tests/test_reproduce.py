@@ -3,7 +3,9 @@ print the numbers the view shows, on the bundled cohort and on a filtered subgro
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -78,3 +80,35 @@ def test_bundle_holds_only_the_view_columns_with_formulas_neutralised(ppx_app: A
     assert header == "os_months,os_event,first_line"
     readme = bundle.file("README.txt")
     assert source.fingerprint in readme and "all patients" in readme and '"median"' in readme
+
+
+def _zip_texts(data: bytes) -> dict[str, str]:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return {name.split("/", 1)[1]: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
+
+def test_page_download_and_cli_give_the_same_bundle(ppx_app: Any, tmp_path: Path) -> None:
+    from app.pages.survival import download_reproduction
+    from cli import main
+
+    with ppx_app.server.test_request_context("/"):
+        sent = download_reproduction(1, "pfs", "bclc", "wilcoxon", "log", ["pairwise"], "?child_pugh=A&ecog=0,1")
+    assert sent["filename"] == "ppx-survival-reproduce.zip"
+    page = _zip_texts(base64.b64decode(sent["content"]))
+    out = tmp_path / "view.zip"
+    argv = ["reproduce", "--view", "survival", "--data", "data/synthetic_klc.csv", "--endpoint", "pfs"]
+    argv += ["--by", "bclc", "--test", "wilcoxon", "--conf-type", "log", "--pairwise"]
+    assert main([*argv, "--filters", "child_pugh=A&ecog=0,1", "--out", str(out)]) == 0
+    cli = _zip_texts(out.read_bytes())
+    assert json.loads(page["expected.json"]) == json.loads(cli["expected.json"])
+    assert page["reproduce.R"] == cli["reproduce.R"] and page["data.csv"] == cli["data.csv"]
+    assert json.loads(page["expected.json"])["pairwise"], "three BCLC stages: pairwise tests shown"
+
+
+def test_cli_refuses_an_unknown_grouping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cli import main
+
+    out = tmp_path / "view.zip"
+    argv = ["reproduce", "--view", "survival", "--data", "data/synthetic_klc.csv", "--by", "nope", "--out", str(out)]
+    assert main(argv) == 2
+    assert "--by: no column 'nope'" in capsys.readouterr().err and not out.exists()

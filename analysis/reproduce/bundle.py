@@ -121,7 +121,7 @@ def data_csv(frame: pd.DataFrame) -> str:
 
 
 def readme(title: str, source: Source, settings: Mapping[str, Any], expected_json: str, columns: Sequence[str]) -> str:
-    data = "the bundled synthetic cohort (data/synthetic_klc.csv)" if source.synthetic else "an uploaded cohort"
+    data = "the bundled synthetic cohort (data/synthetic_klc.csv)" if source.synthetic else "a cohort file"
     lines = [
         f"Reproduce: {title}",
         "=" * (11 + len(title)),

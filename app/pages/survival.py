@@ -9,13 +9,14 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
+from dash.dcc.express import send_bytes
 
 from analysis.bootstrap import BootstrapResult, bootstrap_survival
 from analysis.commands import km_command, landmark_command
 from analysis.errors import PPXError
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
-from app import datasets, urlstate
+from app import datasets, reproduce, urlstate
 from app.background import background_callback, log_job
 from app.cache import cache
 from app.components import survival_tables
@@ -27,6 +28,7 @@ from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS, grouping_phrase
 from app.components.presenter import export_bar
+from app.components.reproduce import button_id, download_id, reproduce_menu, zip_name
 from app.components.tables import fmt_p_eq
 from app.i18n import N_
 from app.ids import Ids
@@ -149,6 +151,7 @@ def layout(
         [
             html.H2(N_("Survival"), className="h4"),
             export_bar("survival"),
+            reproduce_menu("survival"),
             controls,
             dbc.Checklist(
                 id=Ids.SURV_OPTIONS,
@@ -294,6 +297,26 @@ def render(
     )  # fmt: skip
     results = html.Div([outputs[5], command_block(command, "survival-command-line")]) if outputs[3] else outputs[5]
     return (*outputs[:5], results, outputs[6])
+
+
+@callback(
+    Output(download_id("survival"), "data"),
+    Input(button_id("survival"), "n_clicks"),
+    *[State(c, "value") for c in _CONTROLS],
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def download_reproduction(
+    _clicks: int, endpoint: str, group: str, test: str, conf: str, shown: list[str] | None, search: str | None
+) -> Any:
+    """The zip of this view (built in memory from the session's cohort; see app.reproduce)."""
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    grouping = None if group == NO_GROUPING else group
+    source = reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec)
+    frame = filtered(cohort.fingerprint, spec).frame
+    bundle = reproduce.survival(frame, source, endpoint, grouping, test, conf, "pairwise" in (shown or []))
+    return send_bytes(bundle.to_zip(), zip_name("survival"))
 
 
 @cache.memoize()
