@@ -35,9 +35,9 @@ PAGES = (
 )
 SLIDES = ("/present?present=1&slide=1", "/present?present=1&slide=2", "/present?present=1&slide=3")
 KMUNICATE_3_GROUPS = "/present?present=1&deck=km.os.pp_group"
-OTHER_FIGURES = ("adj-", "emu-")
-"""Figures not built by the figure grammar under test (the adjusted-comparison and target-trial panels have their
-own builders; their "0" and "0%" corner ticks touch, reported to their authors)."""
+PANEL_FIGURES = (Ids.ADJ_CURVES, Ids.ADJ_LOVE, Ids.ADJ_OVERLAP, Ids.EMU_FIGURE)
+"""The survival page's adjusted-comparison and target-trial panels (issues 18, 19): checked like every figure, and
+the check fails if they were not drawn (the emulation shows on the guard of post-progression groupings)."""
 
 GEOMETRY_JS = """
 const box = r => ({l: r.left, t: r.top, r: r.right, b: r.bottom, w: r.width, h: r.height});
@@ -121,15 +121,20 @@ def _check_pages(dash_duo: Any, width: int, height: int) -> list[str]:
     """Every page: no sideways overflow; every figure of the grammar: legend off the plot, no text collisions."""
     driver = dash_duo.driver
     failures: list[str] = []
+    seen: set[str] = set()
     for page in PAGES:
         dash_duo.wait_for_page(url=dash_duo.server_url + page, timeout=30)
         _settled(dash_duo)
         scroll_width = driver.execute_script("return document.documentElement.scrollWidth")
         if scroll_width > width:
             failures.append(f"{width}x{height} {page}: page is {scroll_width} px wide")
+        if page.startswith("/survival"):  # the panels render after the page's own figures
+            for panel_figure in PANEL_FIGURES:
+                dash_duo.wait_for_element(f"#{panel_figure} .main-svg", timeout=60)
+            _settled(dash_duo)
         for figure in _figures(dash_duo):
-            if not figure["id"].startswith(OTHER_FIGURES):
-                failures += [f"{width}x{height} {page} #{figure['id']}: {p}" for p in figure["problems"]]
+            seen.add(figure["id"])
+            failures += [f"{width}x{height} {page} #{figure['id']}: {p}" for p in figure["problems"]]
         if page.startswith("/survival"):
             active = driver.execute_script(
                 "return [...document.querySelectorAll('#nav .nav-link.active')].map(e => e.textContent)"
@@ -138,9 +143,13 @@ def _check_pages(dash_duo: Any, width: int, height: int) -> list[str]:
                 failures.append(f"{width}x{height} {page}: active nav links {active}")
             driver.execute_script(SCROLL_TO, Ids.SURV_GUARD)
             _gallery(dash_duo, f"survival-guard-{width}.png")
+            for panel in (Ids.EMU_FIGURE, Ids.ADJ_CURVES, Ids.ADJ_LOVE):
+                driver.execute_script(SCROLL_TO, panel)
+                _gallery(dash_duo, f"survival-{panel}-{width}.png")
         if page == "/study":
             driver.execute_script(SCROLL_TO, "study-pfs-figure")
             _gallery(dash_duo, f"study-small-figures-{width}.png")
+    failures += [f"{width}x{height}: #{f} was not drawn" for f in PANEL_FIGURES if f not in seen]
     return failures
 
 

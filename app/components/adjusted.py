@@ -16,8 +16,8 @@ from dash import dcc, html
 from analysis.adjusted import AdjustedComparison
 from analysis.weights import BALANCE_THRESHOLD, ESTIMAND_LABELS
 from app.components.export_tables import table_rows
-from app.components.km_figure import template, tick_times
-from app.components.palette import group_colour, level_label
+from app.components.km_figure import layout_curves, padded_range, template, tick_times
+from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO, group_colour, level_label
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_num, fmt_p_eq, fmt_pct_ci, simple_table
 from app.exporting import ExportTable
 from app.i18n import N_
@@ -57,7 +57,9 @@ CAVEAT = N_(
     "lenvatinib was available only from 2018, and later patients had more later-line options) can still explain "
     "a difference; the E-value says how strong such a confounder would have to be."
 )
-UNWEIGHTED_GREY = "#7F7F7F"
+UNWEIGHTED_GREY = NEUTRAL
+WEIGHTED_BLUE = OKABE_ITO[0]
+FONT_PX = 13
 
 
 def term_label(term: str) -> str:
@@ -219,28 +221,25 @@ def curves_figure(
         )
     longest = max((t for g in result.weighted.groups for t in g.curve.times), default=1.0)
     ticks = tick_times(longest)
-    return {
+    figure = {
         "data": traces,
         "layout": {
             "template": template(),
-            "title": {"text": N_("Unweighted (dotted) and weighted (solid)") if title else "", "x": 0.01},
-            "font": {"size": 12},
-            "legend": {
-                "orientation": "h",
-                "yanchor": "bottom",
-                "y": 1.0,
-                "x": 0,
-                "traceorder": "normal",
-                "entrywidth": 0.48,  # two entries per row: each group's unweighted and weighted curves together
-                "entrywidthmode": "fraction",
-            },
-            "margin": {"l": 60, "r": 30, "t": 105, "b": 50},
+            "font": {"size": FONT_PX, "family": FONT_FAMILY},
             "modebar": {"orientation": "v"},
             "height": 460,
-            "xaxis": {"title": {"text": N_("Months")}, "tickvals": list(ticks), "range": [0, ticks[-1] * 1.02]},
-            "yaxis": {"title": {"text": N_("Survival probability")}, "tickformat": ".0%", "range": [0, 1.02]},
+            "meta": {"plot_px": 340},
+            "xaxis": {"title": {"text": N_("Months")}, "tickvals": list(ticks), "range": padded_range(0.0, ticks[-1])},
+            "yaxis": {
+                "title": {"text": N_("Survival probability")},
+                "tickformat": ".0%",
+                "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0],
+                "range": [0, 1.02],
+            },
         },
     }
+    title_text = N_("Unweighted (dotted) and weighted (solid)") if title else ""
+    return layout_curves(figure, FONT_PX, title=title_text, x_last=f"{ticks[-1]:g}")
 
 
 def love_plot(result: AdjustedComparison) -> dict[str, Any]:
@@ -263,21 +262,21 @@ def love_plot(result: AdjustedComparison) -> dict[str, Any]:
             "y": labels,
             "mode": "markers",
             "name": N_("Weighted"),
-            "marker": {**marker, "color": "#0072B2"},
+            "marker": {**marker, "color": WEIGHTED_BLUE},
         },
     ]
     largest = max([BALANCE_THRESHOLD * 2, *(abs(b.smd_unweighted) for b in rows), *(abs(b.smd_weighted) for b in rows)])
-    return {
+    figure = {
         "data": traces,
         "layout": {
             "template": template(),
-            "title": {"text": N_("Balance (love plot)"), "x": 0.01},
-            "font": {"size": 12},
-            "height": max(300, 90 + 22 * len(rows)),
-            "margin": {"l": 170, "r": 20, "t": 50, "b": 45},
-            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
-            "xaxis": {"title": {"text": N_("|Standardised mean difference|")}, "range": [0, largest * 1.08]},
-            "yaxis": {"type": "category", "automargin": True},
+            "font": {"size": FONT_PX, "family": FONT_FAMILY},
+            "meta": {"plot_px": max(200, 24 * len(rows))},
+            "xaxis": {
+                "title": {"text": N_("|Standardised mean difference|")},
+                "range": padded_range(0.0, largest * 1.06),
+            },
+            "yaxis": {"type": "category"},
             "shapes": [
                 {
                     "type": "line",
@@ -287,7 +286,7 @@ def love_plot(result: AdjustedComparison) -> dict[str, Any]:
                     "x1": BALANCE_THRESHOLD,
                     "y0": 0,
                     "y1": 1,
-                    "line": {"color": "#D55E00", "dash": "dash", "width": 1.5},
+                    "line": {"color": OKABE_ITO[1], "dash": "dash", "width": 1.5},
                 }
             ],
             "annotations": [
@@ -301,11 +300,12 @@ def love_plot(result: AdjustedComparison) -> dict[str, Any]:
                     "yanchor": "bottom",
                     "xanchor": "left",
                     "xshift": 3,
-                    "font": {"color": "#D55E00"},
+                    "font": {"color": OKABE_ITO[1]},
                 }
             ],
         },
     }
+    return layout_curves(figure, FONT_PX, title=N_("Balance (love plot)"), y_labels=labels, x_last=f"{largest:.1f}")
 
 
 def overlap_figure(result: AdjustedComparison, grouping: str) -> dict[str, Any]:
@@ -325,20 +325,20 @@ def overlap_figure(result: AdjustedComparison, grouping: str) -> dict[str, Any]:
                 "width": 0.05,
             }
         )
-    return {
+    largest = max((v for _, shares in overlap.shares for v in shares), default=0.0)
+    figure = {
         "data": traces,
         "layout": {
             "template": template(),
-            "title": {"text": f"Propensity of {level_label(grouping, result.treated)}: overlap", "x": 0.01},
-            "font": {"size": 12},
+            "font": {"size": FONT_PX, "family": FONT_FAMILY},
             "barmode": "overlay",
-            "height": 300,
-            "margin": {"l": 60, "r": 20, "t": 40, "b": 45},
-            "legend": {"yanchor": "top", "y": 1.0, "x": 1, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.7)"},
-            "xaxis": {"title": {"text": N_("Propensity score")}, "range": [0, 1]},
-            "yaxis": {"title": {"text": N_("Share of group")}, "tickformat": ".0%"},
+            "meta": {"plot_px": 200},
+            "xaxis": {"title": {"text": N_("Propensity score")}, "range": padded_range(0.0, 1.0)},
+            "yaxis": {"title": {"text": N_("Share of group")}, "tickformat": ".0%", "rangemode": "tozero"},
         },
     }
+    title = f"Propensity of {level_label(grouping, result.treated)}: overlap"
+    return layout_curves(figure, FONT_PX, title=title, y_labels=(f"{100 * largest:.0f}%",), x_last="1")
 
 
 # ----------------------------------------------------------------------------- tables

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from analysis.emulate import EXPLODING_WEIGHT, EmulationResult, Interval
 from analysis.formatting import fmt_ci, fmt_num
 from app.components.command import command_block
-from app.components.km_figure import small_figure
+from app.components.km_figure import layout_curves, padded_range, small_figure, template, tick_times
 from app.components.palette import FONT_FAMILY, group_colour
 from app.components.tables import simple_table
 from app.emulation_views import BOOTSTRAP_RESAMPLES, DEFAULT_GRACE, GRACE_CHOICES, TAU
 from app.i18n import N_
 from app.ids import Ids
+
+FONT_PX = 13
 
 EXPLANATION = N_(
     "The question “does starting therapy after progression prolong survival?” asked as a trial would: time zero is "
@@ -165,43 +168,61 @@ def _truncation(result: EmulationResult) -> str:
     return f"at the {w.truncation_percentile:g}th percentile ({w.n_truncated} clone weights truncated)"
 
 
-def curves_figure(result: EmulationResult) -> go.Figure:
-    """Weighted KM per arm from progression, with the bootstrap 95% band when it has been computed."""
-    figure = go.Figure()
+def curves_figure(result: EmulationResult, *, title: str = "") -> dict[str, Any]:
+    """Weighted KM per arm from progression, with the bootstrap 95% band when it has been computed.
+
+    The KM figure's grammar (:func:`app.components.km_figure.layout_curves`): legend above the curves, the
+    colours of the same groups in the naive figure (``pp_received``), margins from the measured labels.
+    """
+    traces: list[dict[str, Any]] = []
     for position, arm in enumerate(result.arms):
         colour = group_colour("pp_received", "1" if arm.arm == "treat" else "0", position)
         if all(v == v for v in arm.band_lower):  # bands exist (no NaN)
-            figure.add_trace(
-                go.Scatter(
-                    x=[*arm.curve_time, *arm.curve_time[::-1]],
-                    y=[*arm.band_upper, *arm.band_lower[::-1]],
-                    fill="toself",
-                    fillcolor=colour,
-                    opacity=0.18,
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [*arm.curve_time, *arm.curve_time[::-1]],
+                    "y": [*arm.band_upper, *arm.band_lower[::-1]],
+                    "fill": "toself",
+                    "fillcolor": colour,
+                    "opacity": 0.18,
+                    "line": {"width": 0},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                }
             )
-        figure.add_trace(
-            go.Scatter(
-                x=list(arm.curve_time),
-                y=list(arm.curve_survival),
-                mode="lines",
-                line={"color": colour, "width": 2.5, "shape": "hv"},
-                name=arm.label,
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": list(arm.curve_time),
+                "y": list(arm.curve_survival),
+                "mode": "lines",
+                "line": {"color": colour, "width": 2.5, "shape": "hv"},
+                "name": arm.label,
+            }
         )
-    figure.update_layout(
-        font={"family": FONT_FAMILY, "size": 13},
-        margin={"l": 60, "r": 20, "t": 40, "b": 50},
-        height=380,
-        legend={"orientation": "h", "y": 1.12, "x": 0},
-        xaxis={"title": N_("Months since progression (time zero)"), "rangemode": "tozero"},
-        yaxis={"title": N_("Survival (weighted)"), "range": [0, 1.02], "tickformat": ".0%"},
-        template="plotly_white",
-    )
-    return figure
+    longest = max((t for arm in result.arms for t in arm.curve_time), default=1.0)
+    ticks = tick_times(longest)
+    figure = {
+        "data": traces,
+        "layout": {
+            "template": template(),
+            "font": {"family": FONT_FAMILY, "size": FONT_PX},
+            "meta": {"plot_px": 300},
+            "xaxis": {
+                "title": {"text": N_("Months since progression (time zero)")},
+                "tickvals": list(ticks),
+                "range": padded_range(0.0, ticks[-1]),
+            },
+            "yaxis": {
+                "title": {"text": N_("Survival (weighted)")},
+                "range": [0, 1.02],
+                "tickformat": ".0%",
+                "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0],
+            },
+        },
+    }
+    return layout_curves(figure, FONT_PX, title=title, x_last=f"{ticks[-1]:g}")
 
 
 def result_block(result: EmulationResult, command: str | None = None) -> html.Div:

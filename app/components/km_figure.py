@@ -68,6 +68,13 @@ def tick_times(max_time: float) -> tuple[float, ...]:
     return tuple(step * i for i in range(count + 1))
 
 
+def padded_range(start: float, end: float) -> list[float]:
+    """An x-axis range 2% wider on each side: the first tick label ("0") stands clear of the y-axis's lowest
+    ("0%") in the corner, and the last one is not cut."""
+    span = (end - start) or 1.0
+    return [start - 0.02 * span, end + 0.02 * span]
+
+
 def _rgba(hex_colour: str, alpha: float) -> str:
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
@@ -212,7 +219,7 @@ def km_figure_dict(
             }
         )
     x_end = ticks[-1] if ticks else 1.0
-    x_range = [-0.02 * x_end, x_end * 1.02]
+    x_range = padded_range(0.0, x_end)
     keys = [key for key, _ in rows]
     layout: dict[str, Any] = {
         "template": template(),
@@ -462,6 +469,112 @@ def layout_km(figure: dict[str, Any], height_px: int, font_px: float, width_px: 
         }
     )
     layout["annotations"] = notes
+    return figure
+
+
+def legend_entries(figure: dict[str, Any]) -> list[str]:
+    """The names the legend shows (traces with a name and not ``showlegend: False``)."""
+    return [str(t["name"]) for t in figure["data"] if t.get("showlegend", True) and t.get("name")]
+
+
+def layout_curves(
+    figure: dict[str, Any],
+    font_px: float,
+    *,
+    title: str = "",
+    width_px: int | None = None,
+    on_screen: bool = True,
+    y_labels: Sequence[str] = ("100%",),
+    x_last: str = "96",
+) -> dict[str, Any]:
+    """The KM figure's grammar for a figure without a risk table (weighted curves, histograms, love plots).
+
+    Top to bottom: the title (wrapped when the width is known), the legend above the plot area and never over
+    it (one entry per line, or one line when the width is known and the entries fit), the plot. The left margin
+    is the widest y tick label (``y_labels``) plus the y title, the right margin half the last x tick label
+    (``x_last``), all measured (:mod:`app.components.measure`); the x-axis range is padded
+    (:func:`padded_range`) so the corner tick labels never touch. ``layout["height"]`` is the plot area's
+    height plus the bands. Idempotent, like :func:`layout_km`.
+    """
+    layout = figure["layout"]
+    meta = layout.setdefault("meta", {})
+    plot_px = float(meta.setdefault("plot_px", layout.get("height", 360) - 120))
+    meta.setdefault("title", title)
+    title_text = str(meta["title"])
+    tick_font = float(layout.get("yaxis", {}).get("tickfont", {}).get("size", font_px))
+    legend_font = float(layout.get("legend", {}).get("font", {}).get("size", font_px))
+    entries = legend_entries(figure)
+    y_title = layout.get("yaxis", {}).get("title", {})
+    y_text = str(y_title.get("text", "") if isinstance(y_title, dict) else y_title or "")
+    left = round(
+        max(text_width_px(label, tick_font) for label in (*y_labels, "0")) + 14 + (font_px * 1.3 if y_text else 0)
+    )
+    right = round(text_width_px(x_last, tick_font) / 2 + 10)
+    title_px = round(font_px * 1.2, 1)
+    room = (width_px or 10_000) - 16
+    title_lines = wrap_to_width(title_text, room, title_px * 1.05) if title_text else []
+    entry_px = [text_width_px(e, legend_font) + 2.6 * legend_font + 12 for e in entries]
+    horizontal = width_px is not None and sum(entry_px) <= width_px - 24
+    legend_px = ((1 if horizontal else len(entries)) * _legend_row_px(legend_font) + 4) if entries else 0
+    lead = MODEBAR_PX if on_screen and width_px is None else 6
+    title_band = len(title_lines) * title_px * 1.3 + (6 if title_lines else 0)
+    top = round(lead + title_band + legend_px + 4)
+    x_title = layout.get("xaxis", {}).get("title", {})
+    bottom = round(tick_font * 1.3 + (font_px * 1.6 if x_title else 0) + 14) + int(meta.get("footer") or 0)
+    height = round(top + plot_px + bottom)
+    layout["height"] = height
+    if width_px is not None:
+        layout["width"] = width_px
+    layout["margin"] = {**layout.get("margin", {}), "l": left, "r": right, "t": top, "b": bottom}
+    layout["title"] = {
+        "text": "<br>".join(title_lines),
+        "x": 0,
+        "xref": "container",
+        "xanchor": "left",
+        "pad": {"l": 8},
+        "y": 1 - lead / height,
+        "yref": "container",
+        "yanchor": "top",
+        "font": {"size": title_px},
+    }
+    for key in ("xaxis", "yaxis"):
+        layout[key] = {**layout.get(key, {}), "automargin": False}
+    layout["legend"] = {
+        **{k: v for k, v in layout.get("legend", {}).items() if k in ("entrywidth", "entrywidthmode")},
+        "orientation": "h" if horizontal else "v",
+        "xref": "paper",  # (a container-placed legend would push the left margin out by its width)
+        "x": 0 if width_px is None else -(left - 8) / max(1.0, width_px - left - right),
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1 - (lead + title_band) / height,
+        "yanchor": "top",
+        "traceorder": "normal",
+        "itemwidth": 30,
+        "tracegroupgap": 0,
+        "bgcolor": "rgba(0,0,0,0)",
+        "font": {"size": legend_font, **layout.get("legend", {}).get("font", {})},
+    }
+    if not horizontal:
+        layout["legend"].pop("entrywidth", None)
+        layout["legend"].pop("entrywidthmode", None)
+    return figure
+
+
+def arrange_curves(
+    figure: dict[str, Any], height_px: int, font_px: float, width_px: int | None = None
+) -> dict[str, Any]:
+    """:func:`layout_curves` as an export's or a slide's ``arrange`` (the signature of :func:`layout_km`):
+    ``height_px`` <= 0 gives plot area half as tall as the figure is wide."""
+    layout = figure["layout"]
+    meta = layout.setdefault("meta", {})
+    if height_px > 0:
+        bands = float(layout.get("height", height_px)) - float(meta.get("plot_px", 0.0))
+        meta["plot_px"] = max(120.0, height_px - max(bands, 0.0))
+    else:
+        meta["plot_px"] = max(160.0, 0.45 * (width_px or 800))
+    figure = layout_curves(figure, font_px, width_px=width_px, on_screen=False)
+    if height_px > 0:
+        figure["layout"]["height"] = height_px
     return figure
 
 
