@@ -6,6 +6,7 @@ the Dash renderer posts (built from ``/_dash-dependencies``).
 
 from __future__ import annotations
 
+import inspect
 import io
 import itertools
 import json
@@ -177,12 +178,13 @@ def test_no_patient_data_in_logs(
     table_one = deps.body("cohort-table1.children", {"cohort-group.value": "center", "url.search": ""})
     served.append(client.post(CALLBACK_PATH, json=table_one).get_data(as_text=True))
     # a failing analysis whose exception quotes a patient: logged as type and frames only
-    import app.pages.cox as cox_page
-
     def quoting_failure(*_: Any) -> Any:
         raise ValueError(f"cannot fit: patient {MARKERS[0]}-7 has no follow-up")
 
-    monkeypatch.setattr(cox_page, "cox_view", quoting_failure)
+    # Dash Pages re-executes page modules, so patch the globals of the callback the app really runs
+    key = next(k for k in ppx_app.callback_map if k.startswith("..cox-model.children...") and "@" not in k)
+    registered = inspect.unwrap(ppx_app.callback_map[key]["callback"])
+    monkeypatch.setitem(registered.__globals__, "cox_view", quoting_failure)
     step = filter_change(deps, "/cox", FILTER_CHOICES[0], FILTER_CHOICES[5])[-1]
     assert client.post(CALLBACK_PATH, json=step.body).status_code == 500
     with ppx_app.server.test_request_context(headers={"Cookie": f"{sessions.SESSION_COOKIE}={token}"}):
