@@ -61,7 +61,10 @@ EXTRAPOLATION_STATEMENT = (
     "assumption that the chosen model's shape continues; different models that fit the observed data equally well "
     "can give very different means."
 )
-BANDWIDTH_RULE = "one tenth of the span of the event times, to two significant figures"
+BANDWIDTH_RULE = (
+    "one tenth of the span of the event times, to two significant figures; the smoothed hazard is shown up to one "
+    "bandwidth before the last event time, where the kernel runs out of data"
+)
 CI_METHOD = (
     "delta method through the fit's variance matrix (numerical gradient), on the log scale; not lifelines' RMST "
     "variance, which is known to be wrong"
@@ -466,6 +469,9 @@ def _observed(
             smooth = naf.smoothed_hazard_(bandwidth).iloc[:, 0]
             s_times = smooth.index.to_numpy(dtype=np.float64)
             s_values = smooth.to_numpy(dtype=np.float64)
+            inside = s_times <= at_events[-1] - bandwidth  # the kernel runs out of data in the last bandwidth
+            if inside.sum() >= 2:
+                s_times, s_values = s_times[inside], s_values[inside]
         else:
             s_times = s_values = np.array([], dtype=np.float64)
     return at_events, ch, s_times, s_values

@@ -51,6 +51,17 @@ class Ids(StrEnum):
     BOOT_PROGRESS = "bootstrap-progress"
     BOOT_OUTPUT = "bootstrap-output"
     BOOT_TABLE = "bootstrap-table"
+    # parametric survival section (app/components/parametric_figures.py)
+    PAR_SWITCH = "par-switch"
+    PAR_PANEL = "par-panel"
+    PAR_BANDWIDTH = "par-bandwidth"
+    PAR_HORIZON = "par-horizon"
+    PAR_OUTPUT = "par-output"
+    PAR_OVERLAY = "par-overlay"
+    PAR_LOGCUMHAZ = "par-logcumhaz"
+    PAR_HAZARD = "par-hazard"
+    PAR_AIC = "par-aic"
+    PAR_RMST = "par-rmst"
     # adjusted comparison panel (propensity weighting)
     ADJ_PANEL = "adj-panel"
     COHORT_WEIGHTED = "cohort-weighted-smd"

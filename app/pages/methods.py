@@ -50,6 +50,30 @@ METHODS_SECTIONS: tuple[str, ...] = (
     ),
     N_(
         """\
+### Parametric models (Survival page, *Parametric models* switch; `ppx parametric`)
+- Per group, lifelines fits exponential, Weibull, Gompertz (our small lifelines fitter, h(t) = rate·e^(shape·t):
+  lifelines has none), log-normal, log-logistic and generalised gamma models by maximum likelihood. The model with the
+  lowest AIC is marked *chosen*; BIC (k log n) is shown beside it. An AIC difference under 2 is no real preference:
+  look at the fitted curve against the Kaplan–Meier and at the log-cumulative-hazard plot (straight lines: Weibull;
+  parallel lines between groups: proportional hazards). The four survreg distributions match R's `survreg` (intercept,
+  scale, log-likelihood, median, survival) to 1e-4 on `survival::lung` and `survival::veteran`.
+- The **hazard over time** is the Nelson–Aalen estimate smoothed with an Epanechnikov kernel; its bandwidth is
+  adjustable (default: a tenth of the span of the event times) and it is drawn up to one bandwidth before the last
+  event, beside each model's hazard.
+- **RMST** to the chosen horizon and the **mean survival** (the area under the whole fitted curve) have 95% CIs from
+  the delta method through the fit's variance matrix, on the log scale (lifelines' own RMST variance is not used: it
+  is known to be wrong). A mean is infinite when the curve levels off (Gompertz with a negative shape) or its tail is
+  too heavy (log-logistic with shape ≤ 1), and is then not shown.
+- **Extrapolation beyond follow-up is an assumption**: the data say nothing about the shape of the curve after the
+  last patient's follow-up, and models that fit equally well can give very different means (NICE DSU TSD 14).
+- A model that cannot be fitted (no events in the group, all events at one time, no convergence) is listed as *not
+  fitted* with the reason; the other models are still shown.
+- `ppx parametric --covariates` adds Weibull, log-normal and log-logistic accelerated-failure-time regressions (time
+  ratios: above 1 is longer survival) as a check of the Cox model's proportional-hazards story.
+"""
+    ),
+    N_(
+        """\
 ### Group comparisons
 - **Log-rank** test (R `survdiff`, rho = 0) for two or more groups; weighted alternatives: Wilcoxon
   (Gehan–Breslow), Tarone–Ware, Peto–Peto, Fleming–Harrington (p, q); FH(1, 0) equals `survdiff(rho = 1)`.

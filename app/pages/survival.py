@@ -27,6 +27,7 @@ from app.components.emulation import panel as emulation_panel
 from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS, grouping_phrase
+from app.components.parametric_figures import panel as parametric_panel
 from app.components.presenter import export_bar
 from app.components.reproduce import button_id, download_id, reproduce_menu, zip_name
 from app.components.tables import fmt_p_eq
@@ -34,6 +35,7 @@ from app.i18n import N_
 from app.ids import Ids
 from app.pages import adjusted_panel as _adjusted_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.pages import emulation_panel as _emulation_callbacks  # noqa: F401  (registers the panel's callbacks)
+from app.pages import parametric_panel as _parametric_callbacks  # noqa: F401  (registers the section's callbacks)
 from app.views import FIXED_TIMES, GUARD_EXPOSURE, LANDMARKS, _prepare, filtered, group_order, guard_view, survival_view
 
 dash.register_page(
@@ -204,6 +206,7 @@ def layout(
                 style={"display": "block" if guarded(endpoint, group) else "none"},
             ),
             adjusted_panel(),
+            parametric_panel(),
         ]
     )
 

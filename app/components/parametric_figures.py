@@ -1,0 +1,372 @@
+"""The Survival page's Parametric section: controls, the fitted curves over the KM, the log-cumulative-hazard
+check, the hazard over time, the AIC/BIC table and the RMST/mean table with the extrapolation statement.
+
+Figures are plain plotly dicts. Each group keeps its colour from :mod:`app.components.palette` (the KM in
+steps, the chosen model solid, the other models thin and dashed); group labels go through
+:func:`app.components.text.plain` before they reach Plotly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from analysis.km import KMResult
+from analysis.parametric import BANDWIDTH_RULE, CI_METHOD, MODEL_LABELS, Estimate, GroupFits, ParametricResult
+from app.components.km_figure import template, tick_times
+from app.components.palette import group_colour, level_label
+from app.components.tables import simple_table
+from app.components.text import plain
+from app.ids import Ids
+
+DASHES: dict[str, str] = {
+    "exponential": "dot",
+    "weibull": "dash",
+    "gompertz": "dashdot",
+    "lognormal": "longdash",
+    "loglogistic": "longdashdot",
+    "gengamma": "5px,2px,1px,2px",
+}
+INTRO = (
+    "Parametric models describe the whole curve with a few parameters, so they can estimate how the risk of death "
+    "changes over time and the mean survival beyond follow-up. The model with the lowest AIC is marked; check it "
+    "against the Kaplan–Meier (steps) before trusting its tail."
+)
+
+
+def panel(switched_on: bool = False) -> html.Div:
+    """The switch and, while it is on, the controls and output."""
+    return html.Div(
+        [
+            dbc.Switch(
+                id=Ids.PAR_SWITCH,
+                label="Parametric models (fitted curves, hazard over time, mean survival)",
+                value=switched_on,
+                className="mt-3 small fw-semibold",
+            ),
+            html.Div(
+                [
+                    html.P(INTRO, className="small text-muted mb-1"),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                dbc.InputGroup(
+                                    [
+                                        dbc.InputGroupText("Hazard bandwidth (months)"),
+                                        dbc.Input(
+                                            id=Ids.PAR_BANDWIDTH,
+                                            type="number",
+                                            min=0.1,
+                                            step="any",
+                                            debounce=True,
+                                            placeholder="default",
+                                        ),
+                                    ],
+                                    size="sm",
+                                ),
+                                md=6,
+                            ),
+                            dbc.Col(
+                                dbc.InputGroup(
+                                    [
+                                        dbc.InputGroupText("RMST horizon (months)"),
+                                        dbc.Input(
+                                            id=Ids.PAR_HORIZON,
+                                            type="number",
+                                            min=1,
+                                            step=1,
+                                            debounce=True,
+                                            placeholder="default",
+                                        ),
+                                    ],
+                                    size="sm",
+                                ),
+                                md=6,
+                            ),
+                        ],
+                        className="g-2 mb-2",
+                        style={"maxWidth": "760px"},
+                    ),
+                    dcc.Loading(html.Div(id=Ids.PAR_OUTPUT), delay_show=150),
+                ],
+                id=Ids.PAR_PANEL,
+                style={"display": "block" if switched_on else "none"},
+            ),
+        ]
+    )
+
+
+def _name(grouping: str | None, group: str) -> str:
+    return plain(level_label(grouping, group))
+
+
+def _layout(title: str, x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "template": template(),
+        "title": {"text": title, "x": 0.01, "font": {"size": 14}},
+        "font": {"size": 12},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0, "font": {"size": 11}},
+        "margin": {"l": 60, "r": 40, "t": 40, "b": 60},
+        "modebar": {"orientation": "v"},
+        "height": 430,
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}},
+        **extra,
+    }
+
+
+def _model_traces(g: GroupFits, colour: str, name: str, values: str, *, x_log: bool = False) -> list[dict[str, Any]]:
+    traces = []
+    for fit in g.fits:
+        if not fit.fitted:
+            continue
+        y: Sequence[float] = getattr(fit, values)
+        x: Sequence[float] = g.grid
+        if x_log:
+            pairs = [(math.log(t), math.log(h)) for t, h in zip(x, y, strict=True) if t > 0 and h > 0]
+            x, y = [p[0] for p in pairs], [p[1] for p in pairs]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": list(x),
+                "y": list(y),
+                "name": f"{name}: {fit.label}" + (" (chosen)" if fit.chosen else ""),
+                "legendgroup": name,
+                "line": {
+                    "color": colour,
+                    "width": 2.5 if fit.chosen else 1.2,
+                    "dash": "solid" if fit.chosen else DASHES[fit.model],
+                },
+                "opacity": 1.0 if fit.chosen else 0.75,
+                "visible": True if fit.chosen else "legendonly",
+            }
+        )
+    return traces
+
+
+def overlay_figure(result: ParametricResult, km: KMResult, grouping: str | None) -> dict[str, Any]:
+    """KM steps with the fitted survival curves; beyond the last follow-up (grey) the curves are extrapolation."""
+    traces: list[dict[str, Any]] = []
+    follow_up = max(g.max_time for g in result.groups)
+    for position, (g, k) in enumerate(zip(result.groups, km.groups, strict=True)):
+        colour, name = group_colour(grouping, g.group, position), _name(grouping, g.group)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": list(k.curve.times),
+                "y": list(k.curve.survival),
+                "name": f"{name}: Kaplan–Meier",
+                "legendgroup": name,
+                "line": {"color": colour, "shape": "hv", "width": 1.5},
+                "opacity": 0.6,
+            }
+        )
+        traces += _model_traces(g, colour, name, "survival")
+    end = max(result.groups[0].grid)
+    ticks = tick_times(end)
+    return {
+        "data": traces,
+        "layout": _layout(
+            "Fitted survival over the Kaplan–Meier (click a legend entry to show another model)",
+            "Months",
+            "Survival probability",
+            shapes=[
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": follow_up,
+                    "x1": end,
+                    "y0": 0,
+                    "y1": 1,
+                    "fillcolor": "rgba(127,127,127,0.10)",
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
+            ],
+            annotations=[
+                {
+                    "x": (follow_up + end) / 2,
+                    "y": 0.98,
+                    "xref": "x",
+                    "yref": "paper",
+                    "showarrow": False,
+                    "text": "beyond follow-up:<br>an assumption",
+                    "font": {"size": 11, "color": "#555"},
+                }
+            ],
+        )
+        | {
+            "xaxis": {"title": {"text": "Months"}, "tickvals": list(ticks), "range": [0, end]},
+            "yaxis": {"title": {"text": "Survival probability"}, "tickformat": ".0%", "range": [0, 1.02]},
+        },
+    }
+
+
+def log_cumulative_hazard_figure(result: ParametricResult, grouping: str | None) -> dict[str, Any]:
+    """log H(t) against log t: Weibull fits are straight lines; parallel groups mean proportional hazards."""
+    traces: list[dict[str, Any]] = []
+    for position, g in enumerate(result.groups):
+        colour, name = group_colour(grouping, g.group, position), _name(grouping, g.group)
+        pairs = [
+            (math.log(t), math.log(h))
+            for t, h in zip(g.observed_times, g.observed_cumulative_hazard, strict=True)
+            if t > 0 and h > 0
+        ]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [p[0] for p in pairs],
+                "y": [p[1] for p in pairs],
+                "name": f"{name}: Nelson–Aalen",
+                "legendgroup": name,
+                "marker": {"color": colour, "size": 4},
+            }
+        )
+        traces += _model_traces(g, colour, name, "cumulative_hazard", x_log=True)
+    return {
+        "data": traces,
+        "layout": _layout(
+            "Log cumulative hazard (straight and parallel: Weibull, PH)", "log(months)", "log(cumulative hazard)"
+        ),
+    }
+
+
+def hazard_figure(result: ParametricResult, grouping: str | None) -> dict[str, Any]:
+    """The kernel-smoothed Nelson–Aalen hazard (thick, light) and the fitted hazards, per month."""
+    traces: list[dict[str, Any]] = []
+    follow_up = max(g.max_time for g in result.groups)
+    for position, g in enumerate(result.groups):
+        colour, name = group_colour(grouping, g.group, position), _name(grouping, g.group)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": list(g.smoothed_times),
+                "y": list(g.smoothed_hazard),
+                "name": f"{name}: smoothed (observed)",
+                "legendgroup": name,
+                "line": {"color": colour, "width": 5},
+                "opacity": 0.35,
+            }
+        )
+        traces += [
+            t | {"x": [x for x in t["x"] if x <= follow_up], "y": t["y"][: len([x for x in t["x"] if x <= follow_up])]}
+            for t in _model_traces(g, colour, name, "hazard")
+        ]
+    return {
+        "data": traces,
+        "layout": _layout(
+            f"Hazard over time (bandwidth {result.bandwidth:g} months)", "Months", "Deaths per patient-month"
+        ),
+    }
+
+
+def _estimate(e: Estimate | None) -> str:
+    if e is None:
+        return "–"
+    if e.value is None:
+        return e.reason or "not estimable"
+    low, high = e.ci
+    return f"{e.value:.1f} ({low:.1f}–{high:.1f})" if low is not None and high is not None else f"{e.value:.1f}"
+
+
+def aic_rows(result: ParametricResult, grouping: str | None) -> list[list[str]]:
+    rows = []
+    for g in result.groups:
+        for f in g.fits:
+            name = level_label(grouping, g.group)
+            if not f.fitted:
+                rows.append([name, MODEL_LABELS[f.model], "–", "–", "–", f"not fitted: {f.reason}"])
+            else:
+                rows.append(
+                    [
+                        name,
+                        f.label + (" ✓ chosen" if f.chosen else ""),
+                        f"{f.log_likelihood:.2f}",
+                        f"{f.aic:.1f}",
+                        f"{f.bic:.1f}",
+                        f"{f.median:.1f}" if f.median is not None else "NR",
+                    ]
+                )
+    return rows
+
+
+def rmst_rows(result: ParametricResult, grouping: str | None) -> list[list[str]]:
+    return [
+        [level_label(grouping, g.group), f.label + (" ✓" if f.chosen else ""), _estimate(f.rmst), _estimate(f.mean)]
+        for g in result.groups
+        for f in g.fits
+        if f.fitted
+    ]
+
+
+def result_block(
+    result: ParametricResult | None, km: KMResult | None, grouping: str | None, message: str | None
+) -> Any:
+    if result is None or km is None:
+        return dbc.Alert(message or "Nothing to fit.", color="secondary", className="my-2")
+    config: Any = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
+    notes = [f"{level_label(grouping, g.group)}: {n}" for g in result.groups for n in g.notes]
+    notes += [
+        f"{level_label(grouping, g.group)}, {f.label}: {n}" for g in result.groups for f in g.fits for n in f.notes
+    ]
+    return html.Div(
+        [
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dcc.Graph(id=Ids.PAR_OVERLAY, figure=overlay_figure(result, km, grouping), config=config), xxl=7
+                    ),
+                    dbc.Col(
+                        simple_table(
+                            ("Group", "Model", "log L", "AIC", "BIC", "Median"),
+                            aic_rows(result, grouping),
+                            id_=Ids.PAR_AIC,
+                            caption=result.selection_rule,
+                        ),
+                        xxl=5,
+                    ),
+                ],
+                className="g-2",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Graph(id=Ids.PAR_HAZARD, figure=hazard_figure(result, grouping), config=config), lg=6),
+                    dbc.Col(
+                        dcc.Graph(
+                            id=Ids.PAR_LOGCUMHAZ, figure=log_cumulative_hazard_figure(result, grouping), config=config
+                        ),
+                        lg=6,
+                    ),
+                ],
+                className="g-2",
+            ),
+            html.P(
+                f"Smoothed hazard: Epanechnikov kernel over the Nelson–Aalen increments, bandwidth "
+                f"{result.bandwidth:g} months (default: {BANDWIDTH_RULE}); it is biased near 0 and the end of "
+                "follow-up.",
+                className="small text-muted mb-1",
+            ),
+            simple_table(
+                (
+                    "Group",
+                    "Model",
+                    f"RMST to {result.horizon:g} months (95% CI)",
+                    "Mean survival, extrapolated (95% CI)",
+                ),
+                rmst_rows(result, grouping),
+                id_=Ids.PAR_RMST,
+                caption=f"CIs: {CI_METHOD}.",
+            ),
+            dbc.Alert(result.extrapolation, color="warning", className="py-1 px-2 small mt-1"),
+            *[html.P(n, className="small text-muted mb-0") for n in notes],
+        ]
+    )

@@ -1,0 +1,57 @@
+"""Callbacks of the Survival page's Parametric section (registered by importing this module from the page).
+
+Thin: read the controls, call the memoized seam :mod:`app.parametric_views`, lay out with
+:mod:`app.components.parametric_figures`. The fits take about a second per group, so no background job.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from dash import Input, Output, callback
+from dash.exceptions import PreventUpdate
+
+from analysis.schema import ENDPOINTS
+from app import datasets, urlstate
+from app.components.parametric_figures import result_block
+from app.ids import Ids
+from app.parametric_views import parametric_view
+
+NO_GROUPING = "none"
+
+
+def _positive(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+@callback(Output(Ids.PAR_PANEL, "style"), Input(Ids.PAR_SWITCH, "value"))
+def show_panel(on: bool | None) -> dict[str, str]:
+    return {"display": "block" if on else "none"}
+
+
+@callback(
+    Output(Ids.PAR_OUTPUT, "children"),
+    Input(Ids.PAR_SWITCH, "value"),
+    Input(Ids.PAR_BANDWIDTH, "value"),
+    Input(Ids.PAR_HORIZON, "value"),
+    Input(Ids.SURV_ENDPOINT, "value"),
+    Input(Ids.SURV_GROUP, "value"),
+    Input(Ids.URL, "search"),
+)
+def render_parametric(
+    on: bool | None, bandwidth: Any, horizon: Any, endpoint: str | None, group: str | None, search: str | None
+) -> Any:
+    if not on:
+        raise PreventUpdate
+    endpoint = endpoint if endpoint in ENDPOINTS else "os"
+    grouping = None if not group or group == NO_GROUPING else group
+    spec, _ = urlstate.filters_of(search)
+    view = parametric_view(
+        datasets.active_cohort().fingerprint, spec, endpoint, grouping, _positive(bandwidth), _positive(horizon)
+    )
+    return result_block(view.result, view.km, grouping, view.message)
