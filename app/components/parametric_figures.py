@@ -257,10 +257,9 @@ def hazard_figure(result: ParametricResult, grouping: str | None) -> dict[str, A
                 "opacity": 0.35,
             }
         )
-        traces += [
-            t | {"x": [x for x in t["x"] if x <= follow_up], "y": t["y"][: len([x for x in t["x"] if x <= follow_up])]}
-            for t in _model_traces(g, colour, name, "hazard")
-        ]
+        for trace in _model_traces(g, colour, name, "hazard"):  # within follow-up only
+            kept = [i for i, x in enumerate(trace["x"]) if x <= follow_up]
+            traces.append(trace | {"x": [trace["x"][i] for i in kept], "y": [trace["y"][i] for i in kept]})
     return {
         "data": traces,
         "layout": _layout(
