@@ -24,7 +24,7 @@ import re
 import textwrap
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, cast
 
@@ -510,6 +510,8 @@ class Slide:
     figure: dict[str, Any] | None = None
     table: SlideTable | None = None
     note: str = ""
+    method: str = ""
+    """How this slide's numbers were adjusted: its footer's ``Method:`` (the deck's provenance otherwise)."""
 
 
 SLIDE_W_IN = 13.333
@@ -589,7 +591,7 @@ def build_deck(
             table_left = SLIDE_MARGIN_IN if spec.figure is None else left + box_w + SLIDE_GAP_IN
             width = SLIDE_W_IN - SLIDE_MARGIN_IN - table_left
             _slide_table(slide, spec.table, table_left, top, width)
-        _slide_footer(slide, provenance, spec.note)
+        _slide_footer(slide, replace(provenance, method=spec.method) if spec.method else provenance, spec.note)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()

@@ -23,9 +23,10 @@ from analysis.compare import TEST_LABELS
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
 from app import exporting
-from app.components import export_tables
+from app.components import export_tables, panel_slides
+from app.components.adjusted import COMPARISONS
 from app.components.forest import layout_forest
-from app.components.km_figure import KMFigureOptions, km_figure_dict, layout_km
+from app.components.km_figure import KMFigureOptions, arrange_curves, km_figure_dict, layout_km
 from app.components.palette import GROUPINGS, INK, grouping_phrase, level_label
 from app.components.tables import estimable, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
@@ -41,7 +42,7 @@ from app.views import (
     term_label,
 )
 
-KINDS: tuple[str, ...] = ("km", "response", "cox", "table1")
+KINDS: tuple[str, ...] = ("km", "response", "cox", "table1", *panel_slides.KINDS)
 VIEW_OF_PAGE: dict[str, str] = {"survival": "km", "response": "response", "cox": "cox", "cohort": "table1"}
 """``ppx export --view`` / page name -> view kind."""
 NO_GROUPING = "none"
@@ -61,6 +62,8 @@ class ViewRef:
     conf: str = "log-log"
     covariates: tuple[str, ...] = STUDY_COVARIATES
     show: tuple[str, ...] = ("ci", "censor")
+    option: str = ""
+    """The adjusted comparison (``first_line``, ``pp_landmark``, ``ici_lenvatinib``) or the emulated therapy."""
 
     def token(self) -> str:
         """Short deck token: ``km.os.first_line``, ``response.none``, ``cox.os.fib4-pp_ici``."""
@@ -69,6 +72,10 @@ class ViewRef:
             return f"km.{self.endpoint}.{group}"
         if self.kind == "cox":
             return f"cox.{self.endpoint}.{'-'.join(self.covariates)}"
+        if self.kind == "adjusted":
+            return f"adjusted.{self.endpoint}.{self.option or 'first_line'}"
+        if self.kind == "emulation":
+            return f"emulation.{self.option or 'any'}"
         return f"{self.kind}.{group}"
 
     @classmethod
@@ -86,6 +93,10 @@ class ViewRef:
         if kind == "cox" and len(parts) == 3 and parts[1] in ENDPOINTS:
             covariates = tuple(c for c in parts[2].split("-") if c in COX_CANDIDATES)
             return cls("cox", parts[1], covariates=covariates or STUDY_COVARIATES) if covariates else None
+        if kind == "adjusted" and len(parts) == 3 and parts[1] in ENDPOINTS and parts[2] in COMPARISONS:
+            return cls("adjusted", parts[1], None, option=parts[2])
+        if kind == "emulation" and len(parts) == 2 and parts[1] in panel_slides.THERAPIES:
+            return cls("emulation", "os", None, option=parts[1])
         return None
 
 
@@ -233,6 +244,19 @@ def view_figure(
     laid out for ``size`` (width, height in px) when given.
     """
     height = None if size is None else size[1]
+    if ref.kind in panel_slides.KINDS:
+        if not presenter:
+            return panel_slides.figure(ref.kind, ref.option, ref.endpoint, fingerprint, spec)
+        return panel_slides.figure(
+            ref.kind,
+            ref.option,
+            ref.endpoint,
+            fingerprint,
+            spec,
+            size=size,
+            font_size=font_size,
+            contrast=high_contrast,
+        )
     if ref.kind == "km":
         view = _survival(fingerprint, spec, ref)
         if view.km is None:
@@ -279,11 +303,15 @@ def view_title(ref: ViewRef) -> str:
         return _response_title(ref)
     if ref.kind == "cox":
         return _cox_title(ref)
+    if ref.kind in panel_slides.KINDS:
+        return panel_slides.title(ref.kind, ref.option)
     return f"Table 1 by {grouping_phrase(ref.grouping) if ref.grouping else 'group'}"
 
 
 def view_subtitle(ref: ViewRef, spec: FilterSpec) -> str:
     """Endpoint, grouping and filters in plain words."""
+    if ref.kind in panel_slides.KINDS:
+        return panel_slides.subtitle(ref.kind, ref.option, ref.endpoint, spec)
     parts: list[str] = []
     if ref.kind in ("km", "cox"):
         parts.append(f"Endpoint: {ENDPOINTS[ref.endpoint][2]}")
@@ -307,12 +335,16 @@ def view_tables(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | No
     if ref.kind == "cox":
         view = cox_view(fingerprint, spec, ref.endpoint, ref.covariates)
         return [export_tables.cox_export(view, mask), export_tables.cox_screen_export(view, mask)]
+    if ref.kind in panel_slides.KINDS:
+        return panel_slides.export_tables(ref.kind, ref.option, ref.endpoint, fingerprint, spec)
     grouping = ref.grouping if ref.grouping in GROUPINGS else "first_line"
     return [export_tables.table_one_export(cohort_view(fingerprint, spec, grouping), mask)]
 
 
 def slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None) -> SlideTable | None:
     """The compact numbers beside a slide's figure (masked like the exported tables)."""
+    if ref.kind in panel_slides.KINDS:
+        return panel_slides.table(ref.kind, ref.option, ref.endpoint, fingerprint, spec)
     if ref.kind == "km":
         view = _survival(fingerprint, spec, ref)
         rows = [
@@ -363,6 +395,8 @@ def view_slide(
     ``with_figure=False`` gives the words and numbers only (the presenter page draws the figure for its room)."""
     table = slide_table(ref, fingerprint, spec, mask)
     box = size or exporting.slide_picture_px(table is not None)
+    if size is None and ref.kind in panel_slides.KINDS:  # their footer adds a caveat and a method paragraph
+        box = (box[0], box[1] - round(panel_slides.FOOTER_EXTRA_IN * exporting.SLIDE_PX_PER_IN))
     figure = None
     if with_figure:
         figure = view_figure(ref, fingerprint, spec, presenter=True, mask=mask, size=box, font_size=font_size)
@@ -371,7 +405,11 @@ def view_slide(
     caveat_line = footer_text(view_caveats(ref))
     if caveat_line:
         note = caveat_line
-    return Slide(view_title(ref), view_subtitle(ref, spec), figure, table, note)
+    method = ""
+    if ref.kind in panel_slides.KINDS:
+        note = panel_slides.caveat(ref.kind, ref.endpoint) if not empty else note
+        method = panel_slides.method(ref.kind, ref.option, ref.endpoint, fingerprint, spec) or ""
+    return Slide(view_title(ref), view_subtitle(ref, spec), figure, table, note, method)
 
 
 def view_caveats(ref: ViewRef) -> tuple[Caveat, ...]:
@@ -390,7 +428,14 @@ def provenance(spec: FilterSpec, mask: int | None = None, refs: Sequence[ViewRef
     cohort = datasets.active_cohort()
     found = tuple(c for ref in refs for c in view_caveats(ref))
     line = footer_text(tuple({c.variable: c for c in found}.values()))
-    return Provenance.of(cohort, spec, filtered(cohort.fingerprint, spec).n, mask=mask, caveats=(line,) if line else ())
+    lines = (line,) if line else ()
+    method = None
+    if len(refs) == 1 and refs[0].kind in panel_slides.KINDS:  # one adjusted view's export: its caveat and method
+        ref = refs[0]
+        lines = (*lines, panel_slides.caveat(ref.kind, ref.endpoint))
+        method = panel_slides.method(ref.kind, ref.option, ref.endpoint, cohort.fingerprint, spec)
+    n = filtered(cohort.fingerprint, spec).n
+    return Provenance.of(cohort, spec, n, mask=mask, caveats=lines, method=method)
 
 
 def build_view_deck(refs: Sequence[ViewRef], spec: FilterSpec, mask: int | None = None) -> bytes:
@@ -427,8 +472,10 @@ def export_view(
     if figure is None:
         raise ValueError("this view has no figure for these filters (no patients, or a table-only view)")
     width = exporting.print_size(column).width_mm
-    height = None if ref.kind == "km" else _print_height(figure, width)
-    arrange = {"km": layout_km, "cox": layout_forest}.get(ref.kind)
+    height = None if ref.kind in ("km", *panel_slides.KINDS) else _print_height(figure, width)
+    arrange = {"km": layout_km, "cox": layout_forest, "adjusted": arrange_curves, "emulation": arrange_curves}.get(
+        ref.kind
+    )
     data = exporting.export_figure(
         figure, fmt, provenance(spec, mask, (ref,)), column=column, height_mm=height, arrange=arrange
     )

@@ -1,0 +1,134 @@
+"""The adjusted-comparison and target-trial views as exports and slides (kinds ``adjusted`` and ``emulation``).
+
+:mod:`app.components.presenter` dispatches to these for a :class:`~app.components.presenter.ViewRef` of these
+kinds: the panel's figure (drawn by the panel's own builder, in the KM grammar), its headline numbers as the
+slide's table (the naive estimate always beside the adjusted one), the method for the footer
+(:attr:`app.exporting.Provenance.method`) and the plain-language caveat of what adjustment cannot do.
+The views are the panels' defaults (the clinical covariate set, ATE, no trimming; a 3-month grace period).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analysis.adjusted import AdjustedComparison
+from analysis.emulate import EmulationResult
+from analysis.filters import FilterSpec
+from app.adjusted_views import adjusted_view, comparison_key, describe
+from app.components import adjusted, emulation
+from app.components.km_figure import arrange_curves
+from app.emulation_views import emulation_view
+from app.emulation_views import options_of as emulation_options
+from app.exporting import ExportTable, SlideTable
+
+KINDS: tuple[str, ...] = ("adjusted", "emulation")
+THERAPIES: dict[str, str] = {"any": "post-progression therapy", "ici": "an immune checkpoint inhibitor"}
+FOOTER_EXTRA_IN = 0.5
+"""How much taller these slides' footers are (the caveat and the method paragraph): their figure is that much
+shorter, so the x-axis title stays clear of the footer."""
+EMULATION_CAVEAT = (
+    "Caveat: the emulated trial removes immortal time and the confounding by fitness that the measurements at "
+    "progression capture; it cannot remove confounding by anything not recorded. The naive comparison is shown "
+    "only beside it."
+)
+
+
+def _adjusted(fingerprint: str, spec: FilterSpec, comparison: str, endpoint: str) -> tuple[Any, str, str]:
+    options = comparison_key(comparison, None, None, None, None, endpoint)
+    grouping, description = describe(options)
+    return adjusted_view(fingerprint, spec, options), grouping, description
+
+
+def _emulation(fingerprint: str, spec: FilterSpec, therapy: str) -> EmulationResult | str:
+    return emulation_view(fingerprint, spec, emulation_options(None, therapy))
+
+
+def title(kind: str, option: str) -> str:
+    if kind == "adjusted":
+        return f"Adjusted comparison: {adjusted.COMPARISONS.get(option, adjusted.COMPARISONS['first_line'])}"
+    return f"Target-trial emulation: starting {THERAPIES.get(option, THERAPIES['any'])} after progression"
+
+
+def subtitle(kind: str, option: str, endpoint: str, spec: FilterSpec) -> str:
+    if kind == "adjusted":
+        _, description = describe(comparison_key(option, None, None, None, None, endpoint))
+        head = description.rstrip(".")
+    else:
+        head = "Overall survival from progression (time zero), clone–censor–weight"
+    return f"{head} · Filters: {spec.describe()}"
+
+
+def figure(
+    kind: str,
+    option: str,
+    endpoint: str,
+    fingerprint: str,
+    spec: FilterSpec,
+    *,
+    size: tuple[int, int] | None = None,
+    font_size: int | None = None,
+    contrast: Any = None,
+) -> dict[str, Any] | None:
+    """The view's curves (None when there is no result); laid out for ``size`` at ``font_size`` when given,
+    through ``contrast`` (the presenter theme) first."""
+    if kind == "adjusted":
+        result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
+        if not isinstance(result, AdjustedComparison):
+            return None
+        drawn = adjusted.curves_figure(result, grouping, title=False)
+    else:
+        trial = _emulation(fingerprint, spec, option)
+        if not isinstance(trial, EmulationResult):
+            return None
+        drawn = emulation.curves_figure(trial)
+    if font_size is None:
+        return drawn
+    if contrast is not None:
+        drawn = contrast(drawn, font_size)
+    width, height = size if size is not None else (0, 0)
+    return arrange_curves(drawn, height, float(font_size), width or None)
+
+
+def table(kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec) -> SlideTable | None:
+    """The headline numbers: unweighted and weighted HR, RMST difference, E-value; or the emulation's HRs."""
+    if kind == "adjusted":
+        result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
+        if not isinstance(result, AdjustedComparison):
+            return None
+        rows = adjusted.summary_rows(result, grouping)[:4]
+        return SlideTable(("Quantity", "Estimate (95% CI)"), tuple((r[0], r[1]) for r in rows))
+    trial = _emulation(fingerprint, spec, option)
+    if not isinstance(trial, EmulationResult):
+        return None
+    rows = emulation.comparison_rows(trial)
+    return SlideTable(("Analysis", "HR (95% CI)", ""), tuple((r[0], r[1], r[2]) for r in (rows[0], *rows[2:4])))
+
+
+def method(kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec) -> str | None:
+    """The footer's method line (None when there is no result)."""
+    if kind == "adjusted":
+        result, _, _ = _adjusted(fingerprint, spec, option, endpoint)
+        return adjusted.method_text(result) if isinstance(result, AdjustedComparison) else None
+    trial = _emulation(fingerprint, spec, option)
+    if not isinstance(trial, EmulationResult):
+        return None
+    return (
+        f"target-trial emulation (clone–censor–weight) from progression, grace period {trial.grace:g} months; "
+        f"inverse-probability-of-censoring weights from {trial.weights.model.split(':')[0]}; weighted "
+        "Kaplan–Meier and Cox (bootstrap CIs when run)"
+    )
+
+
+def caveat(kind: str, endpoint: str) -> str:
+    """What the adjustment cannot remove, in plain words (the slide's note and the export's lead)."""
+    if kind == "adjusted":
+        return f"Caveat: {adjusted.CAVEAT}"
+    return EMULATION_CAVEAT
+
+
+def export_tables(kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec) -> list[ExportTable]:
+    """The panel's own export tables (empty when there is no result)."""
+    if kind == "adjusted":
+        result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
+        return adjusted.export_tables(result, grouping) if isinstance(result, AdjustedComparison) else []
+    return []

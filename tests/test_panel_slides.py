@@ -1,0 +1,98 @@
+"""The adjusted-comparison and target-trial views as slides and figure exports (kinds ``adjusted``, ``emulation``).
+
+The deck is read back with python-pptx: each slide's title fits one line at its size, the figure is a picture
+drawn for its box, the table holds the naive estimate beside the adjusted one, and the footer names the method
+and says what the adjustment cannot remove. The deck is also written to build/ for rendering and looking at.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from pptx import Presentation
+from pptx.util import Emu
+
+from analysis.filters import FilterSpec
+from app import exporting
+from app.cache import cache
+from app.components import presenter
+from app.components.measure import text_width_in
+from app.components.presenter import ViewRef
+
+TOKENS = ("adjusted.os.first_line", "adjusted.os.pp_landmark", "emulation.any")
+BUILD = Path(__file__).resolve().parents[1] / "build"
+
+
+@pytest.fixture(scope="module")
+def context() -> Iterator[None]:
+    server = Flask("test-panel-slides")
+    cache.init_app(server, config={"CACHE_TYPE": "SimpleCache"})
+    exporting.start_export_browser()
+    with server.app_context():
+        yield
+    exporting.stop_export_browser()
+
+
+def test_tokens_round_trip_and_unknown_options_are_dropped() -> None:
+    for token in TOKENS:
+        ref = ViewRef.from_token(token)
+        assert ref is not None and ref.token() == token
+    assert ViewRef.from_token("adjusted.os.nonsense") is None
+    assert ViewRef.from_token("emulation.chemo") is None
+    assert [r.token() for r in presenter.parse_deck(",".join(TOKENS))] == list(TOKENS)
+
+
+def _texts(shape: Any) -> str:
+    if getattr(shape, "has_table", False):
+        return " | ".join(c.text for row in shape.table.rows for c in row.cells)
+    return str(shape.text_frame.text) if getattr(shape, "has_text_frame", False) else ""
+
+
+def test_deck_of_the_adjusted_and_emulation_views(context: None) -> None:
+    refs = [r for r in (ViewRef.from_token(t) for t in TOKENS) if r is not None]
+    assert len(refs) == 3
+    _, pptx = presenter.export_view(refs[0], FilterSpec(), "pptx", deck=refs)
+    BUILD.mkdir(exist_ok=True)
+    (BUILD / "panel-slides.pptx").write_bytes(pptx)
+    deck = Presentation(io.BytesIO(pptx))
+    slides = list(deck.slides)
+    assert len(slides) == 3
+    methods = ("Method: propensity-score weighting", "Method: propensity-score weighting",
+               "Method: target-trial emulation (clone–censor–weight)")  # fmt: skip
+    naive = ("unweighted", "unweighted", "Naive (study-style)")
+    for slide, method, unadjusted in zip(slides, methods, naive, strict=True):
+        title = slide.shapes.title
+        runs = [r for p in title.text_frame.paragraphs for r in p.runs]
+        size_pt = runs[0].font.size.pt
+        assert size_pt >= 20
+        width_in = Emu(title.width).inches
+        assert text_width_in(title.text_frame.text, size_pt) * 1.08 <= width_in - exporting.CELL_INSET_IN
+        pictures = [s for s in slide.shapes if s.shape_type == 13]
+        assert len(pictures) == 1
+        assert Emu(pictures[0].top + pictures[0].height).inches <= exporting.SLIDE_CONTENT_BOTTOM_IN + 0.01
+        texts = [_texts(s) for s in slide.shapes]
+        footer = texts[-1]
+        assert method in footer, footer
+        assert "Caveat:" in footer and "confound" in footer
+        assert "Dataset:" in footer and "Filters:" in footer
+        assert any(unadjusted in t for t in texts if " | " in t), texts
+    assert "lenvatinib vs sorafenib" in slides[0].shapes.title.text_frame.text
+    assert "landmark" in slides[1].shapes.title.text_frame.text
+
+
+def test_figure_exports_carry_method_and_caveat(context: None) -> None:
+    for token, method in (("adjusted.os.first_line", "propensity-score weighting"),
+                          ("emulation.any", "target-trial emulation")):  # fmt: skip
+        ref = ViewRef.from_token(token)
+        assert ref is not None
+        name, svg = presenter.export_view(ref, FilterSpec(), "svg", column="double")
+        assert name.endswith("-double.svg")
+        text = " ".join(re.findall(r">([^<>]+)<", svg.decode("utf-8")))
+        assert "Method:" in text and method in text, text[-800:]
+        assert "Caveat:" in text
