@@ -119,10 +119,13 @@ def _layout(title: str, x_title: str, y_title: str, **extra: Any) -> dict[str, A
     }
 
 
-def _model_traces(g: GroupFits, colour: str, name: str, values: str, *, x_log: bool = False) -> list[dict[str, Any]]:
+def _model_traces(
+    g: GroupFits, colour: str, name: str, values: str, *, x_log: bool = False, chosen_only: bool = False
+) -> list[dict[str, Any]]:
+    """One line per fitted model (the chosen one solid and shown, the others a legend click away)."""
     traces = []
     for fit in g.fits:
-        if not fit.fitted:
+        if not fit.fitted or (chosen_only and not fit.chosen):
             continue
         y: Sequence[float] = getattr(fit, values)
         x: Sequence[float] = g.grid
@@ -230,11 +233,13 @@ def log_cumulative_hazard_figure(result: ParametricResult, grouping: str | None)
                 "marker": {"color": colour, "size": 4},
             }
         )
-        traces += _model_traces(g, colour, name, "cumulative_hazard", x_log=True)
+        traces += _model_traces(g, colour, name, "cumulative_hazard", x_log=True, chosen_only=True)
     return {
         "data": traces,
         "layout": _layout(
-            "Log cumulative hazard (straight and parallel: Weibull, PH)", "log(months)", "log(cumulative hazard)"
+            "Log cumulative hazard against log time",
+            "log(months)",
+            "log(cumulative hazard)",
         ),
     }
 
@@ -257,13 +262,15 @@ def hazard_figure(result: ParametricResult, grouping: str | None) -> dict[str, A
                 "opacity": 0.35,
             }
         )
-        for trace in _model_traces(g, colour, name, "hazard"):  # within follow-up only
+        for trace in _model_traces(g, colour, name, "hazard", chosen_only=True):  # within follow-up only
             kept = [i for i, x in enumerate(trace["x"]) if x <= follow_up]
             traces.append(trace | {"x": [trace["x"][i] for i in kept], "y": [trace["y"][i] for i in kept]})
     return {
         "data": traces,
         "layout": _layout(
-            f"Hazard over time (bandwidth {result.bandwidth:g} months)", "Months", "Deaths per patient-month"
+            f"Hazard over time (bandwidth {result.bandwidth:g} months)",
+            "Months",
+            "Deaths per patient-month",
         ),
     }
 
@@ -349,6 +356,9 @@ def result_block(
                 className="g-2",
             ),
             html.P(
+                "Both plots: the observed (thick line, dots) and each group's chosen model. Log cumulative hazard: "
+                "straight "
+                "lines fit a Weibull model; parallel lines between groups mean proportional hazards. "
                 f"Smoothed hazard: Epanechnikov kernel over the Nelson–Aalen increments, bandwidth "
                 f"{result.bandwidth:g} months (default: {BANDWIDTH_RULE}); it is biased near 0 and the end of "
                 "follow-up.",
@@ -358,7 +368,7 @@ def result_block(
                 (
                     "Group",
                     "Model",
-                    f"RMST to {result.horizon:g} months (95% CI)",
+                    f"RMST to {result.horizon:.3g} months (95% CI)",
                     "Mean survival, extrapolated (95% CI)",
                 ),
                 rmst_rows(result, grouping),
