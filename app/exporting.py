@@ -32,9 +32,11 @@ from analysis import __version__
 from analysis.cohort import ValidatedCohort
 from analysis.filters import FilterSpec
 from analysis.ingest import neutralise_formula
+from app import i18n
 from app.components.measure import longest_word_px, text_width_in, text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, PPTX_EAST_ASIAN_FONT, PPTX_LATIN_FONT
 from app.components.text import plain
+from app.i18n import Lang, t, tr
 
 Cell = str | int | float | None
 FigureFormat = Literal["png", "svg", "pdf"]
@@ -108,6 +110,8 @@ class Provenance:
     """Plain-language caveats of the exported view (:func:`analysis.caveats.footer_text`), printed first."""
     method: str | None = None
     """How the numbers were adjusted (e.g. propensity weighting), printed in the footer when set."""
+    lang: Lang = "en"
+    """The footer's language (``ppx export --lang ja``, or the page's)."""
 
     @classmethod
     def of(
@@ -120,6 +124,7 @@ class Provenance:
         today: date | None = None,
         caveats: tuple[str, ...] = (),
         method: str | None = None,
+        lang: Lang = "en",
     ) -> Provenance:
         return cls(
             dataset=cohort.name,
@@ -132,22 +137,29 @@ class Provenance:
             masking=mask,
             caveats=caveats,
             method=method,
+            lang=lang,
         )
 
     def parts(self) -> list[str]:
         """The footer's pieces, in reading order."""
-        out = list(self.caveats)
-        out += ["SYNTHETIC data (not real patients)"] if self.synthetic else []
+        lang = self.lang
+        out = [tr(lang, c) for c in self.caveats]
+        out += [t(lang, "SYNTHETIC data (not real patients)")] if self.synthetic else []
         out += [
-            f"Dataset: {self.dataset} (fingerprint {self.short_fingerprint})",
-            f"Filters: {self.filters}",
+            t(
+                lang,
+                "Dataset: {name} (fingerprint {fingerprint})",
+                name=self.dataset,
+                fingerprint=self.short_fingerprint,
+            ),
+            t(lang, "Filters: {filters}", filters=self.filters),
             f"n = {self.n}",
-            *([f"Method: {self.method}"] if self.method else []),
-            f"Exported {self.day}",
-            f"Post-Progression Explorer {self.version}",
+            *([t(lang, "Method: {method}", method=tr(lang, self.method))] if self.method else []),
+            t(lang, "Exported {day}", day=self.day if lang == "en" else i18n.date(lang, date.fromisoformat(self.day))),
+            t(lang, "Post-Progression Explorer {version}", version=self.version),
         ]
         if self.masking is not None:
-            out.append(f"counts below {self.masking} masked")
+            out.append(t(lang, "counts below {mask} masked", mask=self.masking))
         return out
 
     def text(self) -> str:

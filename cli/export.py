@@ -34,6 +34,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--covariates", default="", metavar="A,B", help="Cox covariates (default: the study's model)")
     parser.add_argument("--column", default="double", help="figure width: single (85 mm), double (174 mm) or mm")
     parser.add_argument("--mask", type=int, metavar="N", help="show counts below N as '<N' (small-cell masking)")
+    parser.add_argument(
+        "--lang", default="en", choices=("en", "ja"), help="language of the figures, slides and footer (default en)"
+    )
     parser.add_argument("--deck", default="", metavar="TOKENS", help="pptx: views, e.g. km.os.first_line,response.none")
     parser.set_defaults(func=run)
 
@@ -58,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     cache.init_app(server, config={"CACHE_TYPE": "SimpleCache"})
     with server.app_context():
         try:
-            _, data = presenter.export_view(ref, spec, args.fmt, mask=args.mask, column=args.column, deck=deck)
+            _, data = presenter.export_view(
+                ref, spec, args.fmt, mask=args.mask, column=args.column, deck=deck, lang=args.lang
+            )
         except ValueError as exc:
             raise DataError(str(exc)) from exc
     Path(args.out).write_bytes(data)

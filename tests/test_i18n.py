@@ -143,3 +143,11 @@ def test_figure_texts_are_translated_and_data_untouched() -> None:
     assert out["data"][0]["name"] == "レンバチニブ"
     assert out["layout"]["yaxis"]["title"]["text"] == "生存確率"
     assert out["layout"]["annotations"][0]["text"] == "リスク集合の人数"
+
+
+def test_analysis_vocabulary_shown_by_the_app_is_in_the_catalog() -> None:
+    from analysis.schema import ENDPOINTS
+    from app.i18n.vocabulary import ENDPOINT_LABELS
+
+    assert {label for _, _, label in ENDPOINTS.values()} <= set(ENDPOINT_LABELS)
+    assert all(i18n.t("ja", label) != label for label in ENDPOINT_LABELS)

@@ -28,7 +28,7 @@ from analysis.km import KMGroup, KMResult
 from app.components.measure import text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, INK, group_colour, level_label
 from app.components.text import plain
-from app.i18n import N_
+from app.i18n import N_, Lang, normalise, t
 
 TABLE_HEADING = "km-table-heading"
 P_VALUE = "km-p-value"
@@ -57,6 +57,8 @@ class KMFigureOptions:
     """Figure width in px when it is known (exports, slides): the title wraps, the legend may go on one line."""
     on_screen: bool = True
     """Keep room for the modebar at the top."""
+    lang: Lang = "en"
+    """The language of every text the figure draws (legend, axes, risk table, heading)."""
 
 
 def tick_times(max_time: float) -> tuple[float, ...]:
@@ -120,8 +122,13 @@ def _curve_traces(group: KMGroup, name: str, colour: str, options: KMFigureOptio
             "line": {"color": colour, "width": options.line_width, "shape": "hv"},
             "customdata": [list(row) for row in zip(lower, upper, curve.n_at_risk, strict=True)],
             "hovertemplate": (
-                f"<b>{name}</b><br>%{{x:.1f}} months<br>survival %{{y:.3f}} "
-                "(95% CI %{customdata[0]:.3f}–%{customdata[1]:.3f})<br>at risk %{customdata[2]}<extra></extra>"
+                t(
+                    options.lang,
+                    "<b>{group}</b><br>%{{x:.1f}} months<br>survival %{{y:.3f}} "
+                    "(95% CI %{{customdata[0]:.3f}}–%{{customdata[1]:.3f}})<br>at risk %{{customdata[2]}}"
+                    "<extra></extra>",
+                    group=name,
+                )
             ),
         }
     )
@@ -136,7 +143,7 @@ def _curve_traces(group: KMGroup, name: str, colour: str, options: KMFigureOptio
                 "name": f"{name} censored",
                 "legendgroup": name,
                 "showlegend": False,
-                "hovertemplate": f"{name}: censored at %{{x:.1f}} months<extra></extra>",
+                "hovertemplate": t(options.lang, "{group}: censored at %{{x:.1f}} months<extra></extra>", group=name),
             }
         )
     return traces
@@ -154,9 +161,9 @@ def risk_rows(
     """
     rows: list[tuple[str, list[str]]] = []
     for group in result.groups:
-        name = plain(level_label(grouping, group.group))  # user text: inert in plotly
+        name = plain(level_label(grouping, group.group, options.lang))  # user text: inert in plotly
         by_time = {a.time: a for a in group.at}
-        at = [by_time[t] for t in ticks]
+        at = [by_time[tick] for tick in ticks]
         rows.append((name, [str(a.n_at_risk) for a in at]))
         if options.show_events_row:
             rows.append((f"{name}: events", [str(a.cum_events) for a in at]))
@@ -165,12 +172,13 @@ def risk_rows(
     return rows
 
 
-def row_label(key: str, kmunicate: bool) -> str:
+def row_label(key: str, kmunicate: bool, lang: Lang = "en") -> str:
     """What a risk-table row says: the group's name on its first row ("Lenvatinib", "Lenvatinib: at risk"
     when events or censored rows follow), then "events" and "censored", right-aligned under it."""
     if ": " in key and key.rsplit(": ", 1)[1] in ("events", "censored"):
-        return key.rsplit(": ", 1)[1]
-    return f"{key}: at risk" if kmunicate else key
+        kind = key.rsplit(": ", 1)[1]
+        return t(lang, "events") if kind == "events" else t(lang, "censored")
+    return t(lang, "{group}: at risk", group=key) if kmunicate else key
 
 
 @lru_cache(maxsize=4)
@@ -193,9 +201,10 @@ def km_figure_dict(
     colours: dict[str, str] = {}
     for position, group in enumerate(result.groups):
         colour = group_colour(grouping, group.group, position)
-        label = plain(level_label(grouping, group.group))
+        label = plain(level_label(grouping, group.group, options.lang))
         colours[label] = colour
-        traces.extend(_curve_traces(group, f"{label} (n = {group.n})", colour, options))
+        legend = t(options.lang, "{group} (n = {n})", group=label, n=group.n)
+        traces.extend(_curve_traces(group, legend, colour, options))
     for key, texts in rows:
         group_name = key.rsplit(": ", 1)[0] if key not in colours else key
         traces.append(
@@ -212,7 +221,7 @@ def km_figure_dict(
                 "xaxis": "x2",
                 "yaxis": "y2",
                 "meta": {
-                    "label": row_label(key, kmunicate),
+                    "label": row_label(key, kmunicate, options.lang),
                     "first": key in colours,
                     "colour": colours.get(group_name, INK),
                 },
@@ -233,12 +242,12 @@ def km_figure_dict(
             "matches": "x2",
             "tickvals": list(ticks),
             "range": x_range,
-            "title": {"text": options.x_title, "standoff": 4},
+            "title": {"text": t(options.lang, options.x_title), "standoff": 4},
         },
         "yaxis": {
             "anchor": "x",
             "range": [0, 1.02],
-            "title": {"text": options.y_title, "standoff": 6},
+            "title": {"text": t(options.lang, options.y_title), "standoff": 6},
             "tickformat": ".0%",
             "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0],
         },
@@ -265,7 +274,8 @@ def km_figure_dict(
             "km": True,
             "on_screen": options.on_screen,
             "p_value": options.annotation or "",
-            "title": options.title,
+            "title": t(options.lang, options.title) if options.title else "",
+            "lang": options.lang,
         },
     }
     figure = {"data": traces, "layout": layout}
@@ -452,6 +462,7 @@ def layout_km(figure: dict[str, Any], height_px: int, font_px: float, width_px: 
             }
         )
     heading = N_("At risk, events (cumulative), censored") if any(": " in k for k in keys) else N_("Number at risk")
+    heading = t(normalise(figure["layout"].get("meta", {}).get("lang")), heading)
     notes.append(
         {
             "name": TABLE_HEADING,

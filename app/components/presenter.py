@@ -27,10 +27,11 @@ from app.components import export_tables, panel_slides
 from app.components.adjusted import COMPARISONS
 from app.components.forest import layout_forest
 from app.components.km_figure import KMFigureOptions, arrange_curves, km_figure_dict, layout_km
-from app.components.palette import GROUPINGS, INK, grouping_phrase, level_label
+from app.components.palette import GROUPINGS, INK, grouping_label, grouping_phrase, level_label
 from app.components.tables import estimable, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
-from app.i18n import N_
+from app.i18n import N_, Lang, t, tr
+from app.i18n.render import localized_figure
 from app.views import (
     COX_CANDIDATES,
     STUDY_COVARIATES,
@@ -171,6 +172,7 @@ def presenter_km_figure(
     mask: int | None = None,
     font_size: int = PRESENTER_FONT,
     size: tuple[int, int] | None = None,
+    lang: Lang = "en",
 ) -> dict[str, Any]:
     """The KM figure in presenter style: thick lines, KMunicate risk table, plain legends, p-value.
 
@@ -182,10 +184,11 @@ def presenter_km_figure(
         show_censor=True,
         show_events_row=True,
         show_censored_row=True,
-        annotation=_p_annotation(view, test),
+        annotation=_p_annotation(view, test, lang),
         font_size=font_size,
         line_width=PRESENTER_LINE,
         on_screen=False,
+        lang=lang,
     )
     figure = km_figure_dict(view.km, view.grouping, view.ticks, options)
     for trace in figure["data"]:
@@ -200,25 +203,33 @@ def presenter_km_figure(
     return layout_km(figure, height, font_size, width)
 
 
-def publication_km_figure(view: Any, test: str = "logrank", show: Sequence[str] = ("ci", "censor")) -> dict[str, Any]:
+def publication_km_figure(
+    view: Any, test: str = "logrank", show: Sequence[str] = ("ci", "censor"), lang: Lang = "en"
+) -> dict[str, Any]:
     """The KM figure as on the Survival page (its options), with its risk table and p-value annotation."""
     options = KMFigureOptions(
         show_ci="ci" in show,
         show_censor="censor" in show,
         show_events_row="events" in show,
         show_censored_row="censored" in show,
-        title=_km_title(view.endpoint, view.grouping),
-        annotation=_p_annotation(view, test),
+        title=km_title(view.endpoint, view.grouping, lang),
+        annotation=_p_annotation(view, test, lang),
+        lang=lang,
     )
     return km_figure_dict(view.km, view.grouping, view.ticks, options)
 
 
-def _km_title(endpoint: str, grouping: str | None) -> str:
-    return ENDPOINTS[endpoint][2] + (f" by {grouping_phrase(grouping)}" if grouping else "")
+def km_title(endpoint: str, grouping: str | None, lang: Lang = "en") -> str:
+    """ "Overall survival by first-line drug": one sentence, its parts in ``lang``."""
+    label = t(lang, ENDPOINTS[endpoint][2])
+    if not grouping:
+        return label
+    return t(lang, "{endpoint} by {grouping}", endpoint=label, grouping=grouping_phrase(grouping, lang))
 
 
-def _p_annotation(view: Any, test: str) -> str | None:
-    return None if view.test is None else f"{TEST_LABELS.get(test, test)} {fmt_p_eq(view.test.p)}"
+def _p_annotation(view: Any, test: str, lang: Lang = "en") -> str | None:
+    """The test's name and its p ("Log-rank p = 0.744"; the test named in ``lang``)."""
+    return None if view.test is None else f"{tr(lang, TEST_LABELS.get(test, test))} {fmt_p_eq(view.test.p)}"
 
 
 # ----------------------------------------------------------------------------- a view's artefacts
@@ -237,6 +248,7 @@ def view_figure(
     mask: int | None = None,
     size: tuple[int, int] | None = None,
     font_size: int = PRESENTER_FONT,
+    lang: Lang = "en",
 ) -> dict[str, Any] | None:
     """The view's figure as a plotly dict (None for a table-only view or an empty subgroup).
 
@@ -262,8 +274,8 @@ def view_figure(
         if view.km is None:
             return None
         if presenter:
-            return presenter_km_figure(view, ref.test, mask, font_size, size)
-        return exporting.mask_km_figure(publication_km_figure(view, ref.test, ref.show), mask)
+            return presenter_km_figure(view, ref.test, mask, font_size, size, lang)
+        return exporting.mask_km_figure(publication_km_figure(view, ref.test, ref.show, lang), mask)
     if ref.kind == "response":
         from app.components.response_figures import response_bar
 
@@ -271,9 +283,9 @@ def view_figure(
         if result is None:
             return None
         if not presenter:
-            return dict(response_bar(result, title=_response_title(ref)).to_plotly_json())
+            return localized_figure(lang, dict(response_bar(result, title=_response_title(ref, lang)).to_plotly_json()))
         figure = response_bar(result, font_size=font_size, height=height).to_plotly_json()
-        return high_contrast(figure, font_size)
+        return localized_figure(lang, high_contrast(figure, font_size))
     if ref.kind == "cox":
         from app.components.forest import forest_figure
 
@@ -282,46 +294,53 @@ def view_figure(
             return None
         labels = [term_label(t) for t in model.terms]
         if not presenter:
-            return dict(forest_figure(model.terms, labels, title=_cox_title(ref)).to_plotly_json())
+            return localized_figure(
+                lang, dict(forest_figure(model.terms, labels, title=_cox_title(ref, lang)).to_plotly_json())
+            )
         figure = forest_figure(model.terms, labels, font_size=font_size, height=height).to_plotly_json()
-        return high_contrast(figure, font_size)
+        return localized_figure(lang, high_contrast(figure, font_size))
     return None
 
 
-def _response_title(ref: ViewRef) -> str:
-    return N_("Best response to first-line therapy") + (f" by {grouping_phrase(ref.grouping)}" if ref.grouping else "")
+def _response_title(ref: ViewRef, lang: Lang = "en") -> str:
+    if not ref.grouping:
+        return t(lang, "Best response to first-line therapy")
+    return t(lang, "Best response to first-line therapy by {grouping}", grouping=grouping_phrase(ref.grouping, lang))
 
 
-def _cox_title(ref: ViewRef) -> str:
-    return f"Cox model for {ENDPOINTS[ref.endpoint][2].lower()}: hazard ratios (95% CI)"
+def _cox_title(ref: ViewRef, lang: Lang = "en") -> str:
+    endpoint = ENDPOINTS[ref.endpoint][2]
+    return t(lang, "Cox model for {endpoint}: hazard ratios (95% CI)", endpoint=t(lang, endpoint).lower())
 
 
-def view_title(ref: ViewRef) -> str:
+def view_title(ref: ViewRef, lang: Lang = "en") -> str:
     if ref.kind == "km":
-        return _km_title(ref.endpoint, ref.grouping)
+        return km_title(ref.endpoint, ref.grouping, lang)
     if ref.kind == "response":
-        return _response_title(ref)
+        return _response_title(ref, lang)
     if ref.kind == "cox":
-        return _cox_title(ref)
+        return _cox_title(ref, lang)
     if ref.kind in panel_slides.KINDS:
         return panel_slides.title(ref.kind, ref.option)
-    return f"Table 1 by {grouping_phrase(ref.grouping) if ref.grouping else 'group'}"
+    if ref.grouping:
+        return t(lang, "Table 1 by {grouping}", grouping=grouping_phrase(ref.grouping, lang))
+    return t(lang, "Table 1 by group")
 
 
-def view_subtitle(ref: ViewRef, spec: FilterSpec) -> str:
+def view_subtitle(ref: ViewRef, spec: FilterSpec, lang: Lang = "en") -> str:
     """Endpoint, grouping and filters in plain words."""
     if ref.kind in panel_slides.KINDS:
         return panel_slides.subtitle(ref.kind, ref.option, ref.endpoint, spec)
     parts: list[str] = []
     if ref.kind in ("km", "cox"):
-        parts.append(f"Endpoint: {ENDPOINTS[ref.endpoint][2]}")
+        parts.append(t(lang, "Endpoint: {endpoint}", endpoint=t(lang, ENDPOINTS[ref.endpoint][2])))
     if ref.kind == "cox":
-        parts.append(N_("Covariates: ") + ", ".join(COX_CANDIDATES.get(c, c) for c in ref.covariates))
+        names = ", ".join(tr(lang, COX_CANDIDATES.get(c, c)) for c in ref.covariates)
+        parts.append(t(lang, "Covariates: {names}", names=names))
     else:
-        parts.append(
-            N_("Grouping: ") + (GROUPINGS.get(ref.grouping, ref.grouping) if ref.grouping else N_("all patients"))
-        )
-    parts.append(f"Filters: {spec.describe()}")
+        grouping = grouping_label(ref.grouping, lang) if ref.grouping else t(lang, "all patients")
+        parts.append(t(lang, "Grouping: {grouping}", grouping=grouping))
+    parts.append(t(lang, "Filters: {filters}", filters=spec.describe()))
     return " · ".join(parts)
 
 
@@ -341,15 +360,24 @@ def view_tables(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | No
     return [export_tables.table_one_export(cohort_view(fingerprint, spec, grouping), mask)]
 
 
-def slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None) -> SlideTable | None:
-    """The compact numbers beside a slide's figure (masked like the exported tables)."""
+def slide_table(
+    ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None, lang: Lang = "en"
+) -> SlideTable | None:
+    """The compact numbers beside a slide's figure (masked like the exported tables), headers in ``lang``."""
     if ref.kind in panel_slides.KINDS:
         return panel_slides.table(ref.kind, ref.option, ref.endpoint, fingerprint, spec)
+    table = _slide_table(ref, fingerprint, spec, mask, lang)
+    if table is None:
+        return None
+    return SlideTable(tuple(tr(lang, h) for h in table.header), table.rows)
+
+
+def _slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None, lang: Lang) -> SlideTable | None:
     if ref.kind == "km":
         view = _survival(fingerprint, spec, ref)
         rows = [
             (
-                level_label(view.grouping, g.group),
+                level_label(view.grouping, g.group, lang),
                 str(mask_count(g.n, mask)),
                 str(mask_count(g.events, mask)),
                 fmt_estimate_ci(g.median, *g.median_ci),
@@ -362,7 +390,12 @@ def slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | No
         if result is None:
             return None
         rows = [
-            (level_label(result.grouping, g.group), str(mask_count(g.n, mask)), _rate(g.orr, mask), _rate(g.dcr, mask))
+            (
+                level_label(result.grouping, g.group, lang),
+                str(mask_count(g.n, mask)),
+                _rate(g.orr, mask),
+                _rate(g.dcr, mask),
+            )
             for g in result.groups
         ]
         return SlideTable((N_("Group"), "n", N_("ORR"), N_("DCR")), tuple(rows))
@@ -370,7 +403,14 @@ def slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | No
         model = cox_view(fingerprint, spec, ref.endpoint, ref.covariates).model
         if model is None:
             return None
-        terms = [(term_label(t), fmt_hr(t.hr, t.ci), fmt_p(t.p) if estimable(t.hr, t.ci) else "–") for t in model.terms]
+        terms = [
+            (
+                tr(lang, term_label(term)),
+                fmt_hr(term.hr, term.ci),
+                fmt_p(term.p) if estimable(term.hr, term.ci) else "–",
+            )
+            for term in model.terms
+        ]
         return SlideTable((N_("Term"), N_("HR (95% CI)"), "p"), tuple(terms))
     return None
 
@@ -390,16 +430,19 @@ def view_slide(
     font_size: int = exporting.SLIDE_FONT_PX,
     *,
     with_figure: bool = True,
+    lang: Lang = "en",
 ) -> Slide:
     """One slide of a view. Its figure is laid out for ``size`` (px), by default the deck's picture box;
     ``with_figure=False`` gives the words and numbers only (the presenter page draws the figure for its room)."""
-    table = slide_table(ref, fingerprint, spec, mask)
+    table = slide_table(ref, fingerprint, spec, mask, lang)
     box = size or exporting.slide_picture_px(table is not None)
     if size is None and ref.kind in panel_slides.KINDS:  # their footer adds a caveat and a method paragraph
         box = (box[0], box[1] - round(panel_slides.FOOTER_EXTRA_IN * exporting.SLIDE_PX_PER_IN))
     figure = None
     if with_figure:
-        figure = view_figure(ref, fingerprint, spec, presenter=True, mask=mask, size=box, font_size=font_size)
+        figure = view_figure(
+            ref, fingerprint, spec, presenter=True, mask=mask, size=box, font_size=font_size, lang=lang
+        )
     empty = ref.kind != "table1" and (figure is None if with_figure else table is None)
     note = N_("No figure: no patients in this subgroup.") if empty else ""
     caveat_line = footer_text(view_caveats(ref))
@@ -409,7 +452,7 @@ def view_slide(
     if ref.kind in panel_slides.KINDS:
         note = panel_slides.caveat(ref.kind, ref.endpoint) if not empty else note
         method = panel_slides.method(ref.kind, ref.option, ref.endpoint, fingerprint, spec) or ""
-    return Slide(view_title(ref), view_subtitle(ref, spec), figure, table, note, method)
+    return Slide(view_title(ref, lang), view_subtitle(ref, spec, lang), figure, table, tr(lang, note), method)
 
 
 def view_caveats(ref: ViewRef) -> tuple[Caveat, ...]:
@@ -421,7 +464,9 @@ def view_caveats(ref: ViewRef) -> tuple[Caveat, ...]:
     return ()
 
 
-def provenance(spec: FilterSpec, mask: int | None = None, refs: Sequence[ViewRef] = ()) -> Provenance:
+def provenance(
+    spec: FilterSpec, mask: int | None = None, refs: Sequence[ViewRef] = (), lang: Lang = "en"
+) -> Provenance:
     """The export footer; with ``refs``, the caveats of those views lead it."""
     from app import datasets
 
@@ -435,16 +480,16 @@ def provenance(spec: FilterSpec, mask: int | None = None, refs: Sequence[ViewRef
         lines = (*lines, panel_slides.caveat(ref.kind, ref.endpoint))
         method = panel_slides.method(ref.kind, ref.option, ref.endpoint, cohort.fingerprint, spec)
     n = filtered(cohort.fingerprint, spec).n
-    return Provenance.of(cohort, spec, n, mask=mask, caveats=lines, method=method)
+    return Provenance.of(cohort, spec, n, mask=mask, caveats=lines, method=method, lang=lang)
 
 
-def build_view_deck(refs: Sequence[ViewRef], spec: FilterSpec, mask: int | None = None) -> bytes:
+def build_view_deck(refs: Sequence[ViewRef], spec: FilterSpec, mask: int | None = None, lang: Lang = "en") -> bytes:
     """The PPTX of a deck of views on the active dataset (a plain function: can run as a background job)."""
     from app import datasets
 
     fingerprint = datasets.active_cohort().fingerprint
-    slides = [view_slide(ref, fingerprint, spec, mask) for ref in refs]
-    return exporting.build_deck(slides, provenance(spec, mask))  # each slide carries its own caveat note
+    slides = [view_slide(ref, fingerprint, spec, mask, lang=lang) for ref in refs]
+    return exporting.build_deck(slides, provenance(spec, mask, lang=lang))  # each slide carries its own caveat note
 
 
 def export_view(
@@ -455,6 +500,7 @@ def export_view(
     mask: int | None = None,
     column: str = "double",
     deck: Sequence[ViewRef] = (),
+    lang: Lang = "en",
 ) -> tuple[str, bytes]:
     """(file name, bytes) of one export of a view on the active dataset: png/svg/pdf, csv/xlsx or pptx."""
     from app import datasets
@@ -462,13 +508,13 @@ def export_view(
     cohort = datasets.active_cohort()
     stem = f"ppx-{ref.token().replace('.', '-')}-{cohort.short_fingerprint}"
     if fmt == "pptx":
-        return f"{stem}.pptx", build_view_deck(tuple(deck) or (ref,), spec, mask)
+        return f"{stem}.pptx", build_view_deck(tuple(deck) or (ref,), spec, mask, lang)
     if fmt in exporting.TABLE_FORMATS:
         tables = view_tables(ref, cohort.fingerprint, spec, mask)
-        return f"{stem}.{fmt}", exporting.export_tables(tables, fmt, provenance(spec, mask, (ref,)))
+        return f"{stem}.{fmt}", exporting.export_tables(tables, fmt, provenance(spec, mask, (ref,), lang))
     if fmt not in exporting.FIGURE_FORMATS:
         raise ValueError(f"format must be png, svg, pdf, csv, xlsx or pptx; got {fmt!r}")
-    figure = view_figure(ref, cohort.fingerprint, spec, mask=mask)
+    figure = view_figure(ref, cohort.fingerprint, spec, mask=mask, lang=lang)
     if figure is None:
         raise ValueError("this view has no figure for these filters (no patients, or a table-only view)")
     width = exporting.print_size(column).width_mm
@@ -477,7 +523,7 @@ def export_view(
         ref.kind
     )
     data = exporting.export_figure(
-        figure, fmt, provenance(spec, mask, (ref,)), column=column, height_mm=height, arrange=arrange
+        figure, fmt, provenance(spec, mask, (ref,), lang), column=column, height_mm=height, arrange=arrange
     )
     return f"{stem}-{column}.{fmt}", data
 

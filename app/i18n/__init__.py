@@ -130,6 +130,12 @@ def lang_of_search(search: str | None) -> Lang | None:
     return normalise(values[-1]) if values else None
 
 
+def lang_of(search: str | None) -> Lang:
+    """The language of a view: its URL's ``lang=``, else the current request's (callbacks that have the search,
+    background jobs included, whose worker has no request)."""
+    return lang_of_search(search) or request_lang()
+
+
 def request_lang() -> Lang:
     """The language of the current web request.
 

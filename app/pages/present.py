@@ -18,11 +18,11 @@ from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback
 from dash.dcc.express import send_bytes
 from dash.exceptions import PreventUpdate
 
-from app import datasets, exporting, urlstate
+from app import datasets, exporting, i18n, urlstate
 from app.background import background_callback, log_job
 from app.components import presenter
 from app.components.tables import simple_table
-from app.i18n import N_
+from app.i18n import N_, t
 from app.ids import Ids
 
 dash.register_page(
@@ -130,11 +130,12 @@ def render(search: str | None, mask_on: bool | None, pathname: str | None) -> tu
     if pathname != PRESENT_PATH:
         raise PreventUpdate
     deck, index, ref, spec, mask, fingerprint = _current(search, mask_on)
-    slide = presenter.view_slide(ref, fingerprint, spec, mask, with_figure=False)
+    lang = i18n.lang_of(search)
+    slide = presenter.view_slide(ref, fingerprint, spec, mask, with_figure=False, lang=lang)
     table = None
     if slide.table is not None:
         table = simple_table(slide.table.header, slide.table.rows, id_="present-slide-table")
-    footer = " · ".join(filter(None, [slide.note, presenter.provenance(spec, mask).text()]))
+    footer = " · ".join(filter(None, [slide.note, presenter.provenance(spec, mask, lang=lang).text()]))
     counter = f"{index + 1} / {len(deck)}"
     return slide.title, slide.subtitle, table, counter, footer
 
@@ -153,7 +154,9 @@ def render_figure(viewport: Any, mask_on: bool | None, search: str | None, pathn
         raise PreventUpdate
     _deck, _index, ref, spec, mask, fingerprint = _current(search, mask_on)
     size, font = figure_box(viewport)
-    figure = presenter.view_figure(ref, fingerprint, spec, presenter=True, mask=mask, size=size, font_size=font)
+    figure = presenter.view_figure(
+        ref, fingerprint, spec, presenter=True, mask=mask, size=size, font_size=font, lang=i18n.lang_of(search)
+    )
     return figure or {}, {"display": "block"} if figure else {"display": "none"}
 
 
@@ -231,7 +234,7 @@ def download_deck(
     set_progress((10, N_("Building…")))
     query = urlstate.parse(search)  # the caller's session, its upload, nobody else's (background_callback)
     spec, _dropped = urlstate.filters_of(search)
-    data = presenter.build_view_deck(deck_of(query), spec, MASK if mask_on else None)
+    data = presenter.build_view_deck(deck_of(query), spec, MASK if mask_on else None, i18n.lang_of(search))
     name = f"ppx-deck-{datasets.active_cohort().short_fingerprint}.pptx"
     set_progress((100, N_("Done")))
     log_job("deck-export", started, "done")
@@ -290,7 +293,9 @@ def download_view(clicks: list[int | None], mask_on: bool | None, search: str | 
     ref = presenter.ref_for_page(str(trigger["page"]), urlstate.parse(search))
     spec, _ = urlstate.filters_of(search)
     try:
-        name, data = presenter.export_view(ref, spec, fmt, mask=MASK if mask_on else None, column=column or "double")
+        name, data = presenter.export_view(
+            ref, spec, fmt, mask=MASK if mask_on else None, column=column or "double", lang=i18n.lang_of(search)
+        )
     except ValueError as exc:
         return no_update, str(exc)
     return send_bytes(data, name), ""
@@ -310,10 +315,16 @@ def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[Any, str,
     if not any(clicks) or not isinstance(trigger, dict):
         raise PreventUpdate
     query = urlstate.parse(search)
+    lang = i18n.lang_of(search)
     deck = list(presenter.parse_deck(query.get("deck")))
     ref = presenter.ref_for_page(str(trigger["page"]), query)
     if len(deck) >= presenter.MAX_DECK:
-        return no_update, f"The deck is full ({presenter.MAX_DECK} slides).", True
+        return no_update, t(lang, "The deck is full ({n} slides).", n=presenter.MAX_DECK), True
     deck.append(ref)
-    note = f"Added as slide {len(deck)} of {len(deck)}: {presenter.view_title(ref)}. Switch Presenter on to show it."
+    note = t(
+        lang,
+        "Added as slide {n} of {n}: {title}. Switch Presenter on to show it.",
+        n=len(deck),
+        title=presenter.view_title(ref, lang),
+    )
     return urlstate.with_view(search, {"deck": presenter.deck_text(deck)}), note, True

@@ -16,7 +16,7 @@ from analysis.commands import km_command, landmark_command
 from analysis.errors import PPXError
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
-from app import datasets, reproduce, urlstate
+from app import datasets, i18n, reproduce, urlstate
 from app.background import background_callback, log_job
 from app.cache import cache
 from app.components import survival_tables
@@ -26,9 +26,9 @@ from app.components.command import command_block, data_argument
 from app.components.emulation import panel as emulation_panel
 from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
-from app.components.palette import GROUPINGS, grouping_phrase
+from app.components.palette import GROUPINGS
 from app.components.parametric_figures import panel as parametric_panel
-from app.components.presenter import export_bar
+from app.components.presenter import export_bar, km_title
 from app.components.reproduce import button_id, download_id, reproduce_menu, zip_name
 from app.components.tables import fmt_p_eq
 from app.i18n import N_
@@ -293,7 +293,8 @@ def render(
     cohort = datasets.active_cohort()
     grouping = None if group == NO_GROUPING else group
     shown_key = tuple(sorted(set(shown or [])))
-    outputs = survival_outputs(cohort.fingerprint, spec, endpoint, grouping, test, conf, shown_key)
+    lang = i18n.request_lang()
+    outputs = survival_outputs(cohort.fingerprint, spec, endpoint, grouping, test, conf, shown_key, lang)
     command = km_command(
         data_argument(cohort), spec, endpoint, grouping, test=test, conf_type=conf, times=FIXED_TIMES,
         pairwise="pairwise" in shown_key,
@@ -331,8 +332,9 @@ def survival_outputs(
     test: str,
     conf: str,
     shown: tuple[str, ...],
+    lang: i18n.Lang = "en",
 ) -> tuple[Any, ...]:
-    """Every output of the page for one normalised key (memoized: a repeated view costs a cache read)."""
+    """Every output of the page for one normalised key and language (memoized: a repeated view costs a cache read)."""
     view = survival_view(fingerprint, spec, endpoint, grouping, test, conf, "pairwise" in shown)
     notes = survival_tables.notes(view)
     hidden = {"display": "none"}
@@ -344,8 +346,9 @@ def survival_outputs(
         show_censor="censor" in shown,
         show_events_row="events" in shown,
         show_censored_row="censored" in shown,
-        title=f"{ENDPOINTS[endpoint][2]}" + (f" by {grouping_phrase(grouping)}" if grouping else ""),
-        annotation=None if view.test is None else f"{TESTS[test]} {fmt_p_eq(view.test.p)}",
+        title=km_title(endpoint, grouping, lang),
+        annotation=None if view.test is None else f"{i18n.tr(lang, TESTS[test])} {fmt_p_eq(view.test.p)}",
+        lang=lang,
     )
     figure = km_figure_dict(view.km, grouping, view.ticks, options)
     return (
