@@ -11,11 +11,13 @@ import pandas as pd
 
 from analysis.filters import FilterSpec
 from analysis.reproduce.bundle import Reproduction, Source
+from analysis.reproduce.cox import CoxSettings, cox_bundle
 from analysis.reproduce.survival import SurvivalSettings, survival_bundle
 from analysis.schema import ENDPOINTS
-from app.views import FIXED_TIMES, _prepare, group_order
+from analysis.sparse import merge_sparse_levels
+from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, FIXED_TIMES, _prepare, group_order
 
-VIEWS: tuple[str, ...] = ("survival",)
+VIEWS: tuple[str, ...] = ("survival", "cox")
 """The views with a bundle."""
 
 
@@ -32,3 +34,16 @@ def survival(
     order = group_order(data, grouping) or ()
     settings = SurvivalSettings(time_col, event_col, grouping, order, test, conf, pairwise, FIXED_TIMES)
     return survival_bundle(data, settings, source)
+
+
+def cox(
+    frame: pd.DataFrame, source: Source, endpoint: str, covariates: tuple[str, ...], merge_sparse: bool = False
+) -> Reproduction:
+    """The Cox page's bundle: its screen and model on the page's data (sparse levels merged, if asked)."""
+    time_col, event_col, _ = ENDPOINTS[endpoint]
+    data = frame[frame[time_col].notna()]
+    categorical = [c for c in CATEGORICAL_COVARIATES if c in COX_CANDIDATES]
+    if merge_sparse:
+        data, _ = merge_sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
+    settings = CoxSettings(time_col, event_col, tuple(COX_CANDIDATES), covariates, tuple(categorical))
+    return cox_bundle(data, settings, source)

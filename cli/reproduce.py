@@ -20,7 +20,7 @@ from analysis.km import CONF_TYPES
 from analysis.schema import ENDPOINTS
 from cli.common import add_filter_option, note, parse_filters
 
-VIEWS = ("survival",)
+VIEWS = ("survival", "cox")
 
 
 def register(subparsers: Any) -> None:
@@ -37,6 +37,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--test", choices=TEST_NAMES, default="logrank", help="test between groups (default logrank)")
     parser.add_argument("--conf-type", choices=CONF_TYPES, default="log-log", help="KM 95%% CI (default log-log)")
     parser.add_argument("--pairwise", action="store_true", help="include the Holm-adjusted pairwise tests")
+    parser.add_argument("--covariates", default="", metavar="A,B", help="the Cox view's model covariates")
+    parser.add_argument("--merge-sparse", action="store_true", help="the Cox view's 'merge sparse levels'")
     add_filter_option(parser)
     parser.add_argument("--out", required=True, metavar="ZIP", help="the zip file to write")
     parser.set_defaults(func=run)
@@ -44,7 +46,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app import reproduce as bundles  # the pages' own preparation of the data (app.views)
-    from app.views import analysis_frame
+    from app.views import COX_CANDIDATES, analysis_frame
 
     spec = parse_filters(args.filters)
     cohort = load_cohort(args.data)
@@ -55,7 +57,14 @@ def run(args: argparse.Namespace) -> int:
     if args.by is not None and args.by not in frame.columns:
         raise DataError(f"--by: no column {args.by!r} in the cohort")
     source = bundles.source_of(cohort.fingerprint, False, spec)
-    bundle = bundles.survival(frame, source, args.endpoint, args.by, args.test, args.conf_type, args.pairwise)
+    if args.view == "cox":
+        covariates = tuple(c.strip() for c in args.covariates.split(",") if c.strip())
+        unknown = [c for c in covariates if c not in COX_CANDIDATES]
+        if unknown:
+            raise DataError(f"--covariates: unknown {', '.join(unknown)}; choose from {', '.join(COX_CANDIDATES)}")
+        bundle = bundles.cox(frame, source, args.endpoint, covariates, args.merge_sparse)
+    else:
+        bundle = bundles.survival(frame, source, args.endpoint, args.by, args.test, args.conf_type, args.pairwise)
     Path(args.out).write_bytes(bundle.to_zip())
     note("reproduce", f"wrote {args.out} ({spec.describe()}; {result.n} patients)")
     return 0

@@ -15,7 +15,7 @@ import pytest
 from analysis.filters import FilterSpec
 from app import datasets
 from app import reproduce as bundles
-from app.views import filtered, survival_view
+from app.views import STUDY_COVARIATES, cox_view, filtered, survival_view
 from tests.reproduce_kit import assert_agrees, run_scripts
 
 SUBGROUP = FilterSpec.create(child_pugh=["A"], ecog=[0, 1])
@@ -112,3 +112,41 @@ def test_cli_refuses_an_unknown_grouping(tmp_path: Path, capsys: pytest.CaptureF
     argv = ["reproduce", "--view", "survival", "--data", "data/synthetic_klc.csv", "--by", "nope", "--out", str(out)]
     assert main(argv) == 2
     assert "--by: no column 'nope'" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data", list(DATASETS))
+def test_cox_scripts_print_the_page_numbers(ppx_app: Any, tmp_path: Path, data: str) -> None:
+    spec = DATASETS[data]
+    covariates = (*STUDY_COVARIATES, "ecog", "bclc")
+    with ppx_app.server.app_context():
+        frame, source = _frame(spec)
+        view = cox_view(source.fingerprint, spec, "os", covariates)
+    bundle = bundles.cox(frame, source, "os", covariates)
+    expected = bundle.expected
+    assert view.model is not None and expected["model"]["terms"][0]["hr"] == view.model.terms[0].hr
+    assert [t["p"] for t in expected["model"]["terms"]] == [t.p for t in view.model.terms]
+    assert [(r["covariate"], r["model"] and r["model"]["terms"][0]["hr"]) for r in expected["screen"]] == [
+        (r.covariate, r.result and r.result.terms[0].hr) for r in view.screen
+    ]
+    assert any(t["level"] == "1" and t["reference"] == "0" for t in expected["model"]["terms"])  # ECOG 1 vs 0
+    for language, printed in run_scripts(bundle, tmp_path).items():
+        try:
+            assert_agrees(expected, printed)
+        except AssertionError as exc:
+            raise AssertionError(f"{language} script: {exc}") from exc
+
+
+def test_cox_page_download_equals_cli(ppx_app: Any, tmp_path: Path) -> None:
+    from app.pages.cox import download_reproduction
+    from cli import main
+
+    with ppx_app.server.test_request_context("/"):
+        sent = download_reproduction(1, "os", ["fib4", "ecog"], False, "?child_pugh=A")
+    page = _zip_texts(base64.b64decode(sent["content"]))
+    out = tmp_path / "cox.zip"
+    argv = ["reproduce", "--view", "cox", "--data", "data/synthetic_klc.csv", "--covariates", "fib4,ecog"]
+    assert main([*argv, "--filters", "child_pugh=A", "--out", str(out)]) == 0
+    cli = _zip_texts(out.read_bytes())
+    assert json.loads(page["expected.json"]) == json.loads(cli["expected.json"])
+    assert [t["covariate"] for t in json.loads(cli["expected.json"])["model"]["terms"]] == ["fib4", "ecog", "ecog"]

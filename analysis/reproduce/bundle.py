@@ -84,6 +84,8 @@ def r_literal(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value)  # a JSON string is a valid R string literal ("\u00e9" escapes included)
     if isinstance(value, Sequence):
+        if any(isinstance(v, Sequence) and not isinstance(v, str) for v in value):
+            return "list(" + ", ".join(r_literal(v) for v in value) + ")"  # e.g. the levels of each covariate
         return "c(" + ", ".join(r_literal(v) for v in value) + ")" if value else "character(0)"
     raise TypeError(f"no R literal for {type(value).__name__}")
 
