@@ -33,7 +33,13 @@ PAGES = (
     "/methods",
     "/data",
 )
-SLIDES = ("/present?present=1&slide=1", "/present?present=1&slide=2", "/present?present=1&slide=3")
+SLIDES = (
+    "/present?present=1&slide=1",
+    "/present?present=1&slide=2",
+    "/present?present=1&slide=3",
+    "/present?present=1&deck=adjusted.os.first_line,emulation.any&slide=1",
+    "/present?present=1&deck=adjusted.os.first_line,emulation.any&slide=2",
+)
 KMUNICATE_3_GROUPS = "/present?present=1&deck=km.os.pp_group"
 PANEL_FIGURES = (Ids.ADJ_CURVES, Ids.ADJ_LOVE, Ids.ADJ_OVERLAP, Ids.EMU_FIGURE)
 """The survival page's adjusted-comparison and target-trial panels (issues 18, 19): checked like every figure, and
