@@ -12,12 +12,13 @@ import pandas as pd
 from analysis.filters import FilterSpec
 from analysis.reproduce.bundle import Reproduction, Source
 from analysis.reproduce.cox import CoxSettings, cox_bundle
+from analysis.reproduce.response import response_bundle
 from analysis.reproduce.survival import SurvivalSettings, survival_bundle
 from analysis.schema import ENDPOINTS
 from analysis.sparse import merge_sparse_levels
-from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, FIXED_TIMES, _prepare, group_order
+from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, FIXED_TIMES, _as_text, _prepare, group_order
 
-VIEWS: tuple[str, ...] = ("survival", "cox")
+VIEWS: tuple[str, ...] = ("survival", "cox", "response")
 """The views with a bundle."""
 
 
@@ -47,3 +48,9 @@ def cox(
         data, _ = merge_sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
     settings = CoxSettings(time_col, event_col, tuple(COX_CANDIDATES), covariates, tuple(categorical))
     return cox_bundle(data, settings, source)
+
+
+def response(frame: pd.DataFrame, source: Source, grouping: str | None) -> Reproduction:
+    """The Response page's bundle: ORR and DCR by the page's grouping (group values as the page's text labels)."""
+    data = frame if grouping is None else frame.assign(**{grouping: _as_text(frame[grouping])})
+    return response_bundle(data, grouping, group_order(data, grouping) or (), source)

@@ -15,7 +15,7 @@ import pytest
 from analysis.filters import FilterSpec
 from app import datasets
 from app import reproduce as bundles
-from app.views import STUDY_COVARIATES, cox_view, filtered, survival_view
+from app.views import STUDY_COVARIATES, cox_view, filtered, response_view, survival_view
 from tests.reproduce_kit import assert_agrees, run_scripts
 
 SUBGROUP = FilterSpec.create(child_pugh=["A"], ecog=[0, 1])
@@ -150,3 +150,30 @@ def test_cox_page_download_equals_cli(ppx_app: Any, tmp_path: Path) -> None:
     cli = _zip_texts(out.read_bytes())
     assert json.loads(page["expected.json"]) == json.loads(cli["expected.json"])
     assert [t["covariate"] for t in json.loads(cli["expected.json"])["model"]["terms"]] == ["fib4", "ecog", "ecog"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("grouping", ["first_line", "bclc"])
+@pytest.mark.parametrize("data", list(DATASETS))
+def test_response_scripts_print_the_page_numbers(ppx_app: Any, tmp_path: Path, data: str, grouping: str) -> None:
+    from app.pages.response import download_reproduction
+
+    spec = DATASETS[data]
+    with ppx_app.server.test_request_context("/"):
+        view = response_view(datasets.bundled().fingerprint, spec, grouping)
+        sent = download_reproduction(1, grouping, "?" + spec.to_query())
+    assert view.result is not None
+    page = _zip_texts(base64.b64decode(sent["content"]))
+    expected = json.loads(page["expected.json"])
+    assert [(g["group"], g["orr"]["estimate"], g["dcr"]["upper"]) for g in expected["groups"]] == [
+        (g.group, g.orr.estimate, g.dcr.ci[1]) for g in view.result.groups
+    ]
+    assert expected["orr_test"]["p"] == (view.result.orr_test.p if view.result.orr_test else None)
+    with ppx_app.server.app_context():
+        frame, source = _frame(spec)
+    bundle = bundles.response(frame, source, grouping)
+    for language, printed in run_scripts(bundle, tmp_path).items():
+        try:
+            assert_agrees(expected, printed)
+        except AssertionError as exc:
+            raise AssertionError(f"{language} script: {exc}") from exc
