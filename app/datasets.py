@@ -16,7 +16,7 @@ from flask import g, has_request_context
 
 from analysis.cohort import ValidatedCohort, load_bundled_cohort
 from analysis.errors import DataError
-from analysis.ingest import RawTable
+from analysis.ingest import KeptFile, RawTable
 from app import codec, sessions
 from app.sweeper import delete_derived
 
@@ -43,7 +43,7 @@ def _read(key: str) -> object | None:
     if blob is None:
         return None
     try:
-        value: object = codec.decode(blob, types=(PendingUpload,))
+        value: object = codec.decode(blob, types=(PendingUpload, KeptFile))
     except codec.CodecError as exc:
         raise LostUploadError(f"{sessions.LOST_MESSAGE} (the stored copy could not be read)") from exc
     return value
@@ -51,7 +51,7 @@ def _read(key: str) -> object | None:
 
 def _write(key: str, value: object) -> None:
     try:
-        sessions.put(key, codec.encode(value, types=(PendingUpload,)))
+        sessions.put(key, codec.encode(value, types=(PendingUpload, KeptFile)))
     except sessions.QuotaError as exc:
         raise DataError(str(exc)) from exc
     except sessions.StoreUnavailableError as exc:
@@ -88,14 +88,17 @@ UPLOAD_KEY = "upload"
 
 @dataclass(frozen=True, eq=False)
 class PendingUpload:
-    """A file received on the Data page: its bytes and how they were last read (None: unreadable as chosen).
+    """A file received on the Data page and how it was last read (``raw``; None: unreadable as chosen).
 
-    Kept per browser session only, so that an encoding or sheet choice can re-read it.
+    ``data`` holds the bytes as received only until the read job has read them once; from then on they are
+    empty and ``kept`` holds the file without its identifying columns (:class:`analysis.ingest.KeptFile`),
+    which an encoding or sheet choice re-reads. Kept per browser session only.
     """
 
     filename: str
     data: bytes
     raw: RawTable | None
+    kept: KeptFile | None = None
 
 
 def set_pending_upload(upload: PendingUpload) -> None:

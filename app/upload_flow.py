@@ -6,7 +6,11 @@ only (:mod:`app.datasets`). Nothing here logs a cell, a column name or a file na
 
 - :func:`receive` keeps the file's bytes (nothing is parsed in the request);
 - :func:`read` parses them within the server's bounds
-  (:func:`app.components.upload.upload_limits`), with progress;
+  (:func:`app.components.upload.upload_limits`), with progress, and replaces
+  the bytes by the file without its identifying columns
+  (:func:`analysis.ingest.read_and_keep`): names and birth dates are stored
+  only from the receiving request to the end of the first read (a refused,
+  failed or cancelled first read drops the bytes);
 - :func:`validate` maps and validates; the result is kept under the file's
   digest and the mapping, so the same mapping is never validated twice
   ("Use this cohort" and the excluded-rows download reuse it).
@@ -19,7 +23,7 @@ from collections.abc import Callable
 
 from analysis.cohort import ValidatedCohort
 from analysis.errors import DataError
-from analysis.ingest import MappingSpec, RawTable, excluded_rows, prepare_cohort, read_upload
+from analysis.ingest import MappingSpec, RawTable, excluded_rows, prepare_cohort, read_and_keep, read_kept
 from app import datasets
 from app.components.upload import upload_limits
 
@@ -50,21 +54,32 @@ def read(encoding: str | None, sheet: str | None, progress: Progress | None = No
     read before is then dropped: nothing is stored for a rejected file)."""
     upload = require_pending()
     try:
-        raw = read_upload(upload.data, upload.filename, encoding=encoding, sheet=sheet, limits=upload_limits(),
-                          progress=progress)  # fmt: skip
-    except DataError:
-        if upload.raw is None:  # a new file that cannot be read is refused: nothing of it is kept (issue 12)
+        if upload.kept is None:  # the bytes as received: read once, then only the kept file remains
+            raw, kept = read_and_keep(upload.data, upload.filename, encoding=encoding, sheet=sheet,
+                                      limits=upload_limits(), progress=progress)  # fmt: skip
+        else:
+            raw, kept = read_kept(upload.kept, upload.filename, encoding=encoding, sheet=sheet,
+                                  limits=upload_limits(), progress=progress)  # fmt: skip
+    except Exception:
+        if upload.kept is None:  # a new file that cannot be read is refused: nothing of it is kept (issue 12)
             discard()
         else:  # a readable file re-read with another encoding or sheet stays, unreadable as chosen
-            datasets.set_pending_upload(datasets.PendingUpload(upload.filename, upload.data, None))
+            datasets.set_pending_upload(datasets.PendingUpload(upload.filename, b"", None, upload.kept))
         raise
-    datasets.set_pending_upload(datasets.PendingUpload(upload.filename, upload.data, raw))
+    datasets.set_pending_upload(datasets.PendingUpload(upload.filename, b"", raw, kept))
     return raw
+
+
+def drop_unread() -> None:
+    """A first read was cancelled: the bytes as received (identifying columns included) are not kept."""
+    upload = datasets.pending_upload()
+    if upload is not None and upload.kept is None:
+        discard()
 
 
 def validation_key(upload: datasets.PendingUpload, spec: MappingSpec) -> str:
     """The file's digest and the mapping (with its reader choices): equal keys give equal reports."""
-    digest = hashlib.sha256(upload.data).hexdigest()
+    digest = upload.kept.digest if upload.kept is not None else hashlib.sha256(upload.data).hexdigest()
     return hashlib.sha256(f"{digest}\n{spec.to_json()}".encode()).hexdigest()
 
 

@@ -39,7 +39,8 @@ reader), ``encodings``, ``delimited`` (CSV/TSV), ``workbook`` (XLSX),
 issues), ``synonyms``, ``spec`` (:class:`MappingSpec`), ``suggest``,
 ``dates``, ``endpoints`` (dates rebuilt from months), ``mapping``
 (:func:`apply_mapping`), ``report`` (validation, merged report, excluded
-rows), ``neutralise`` (spreadsheet formulas) and ``template``.
+rows), ``kept`` (what a session keeps of a file: no identifying column),
+``neutralise`` (spreadsheet formulas) and ``template``.
 
 Privacy: nothing here logs or prints cell values; :func:`neutralise_frame`
 makes every export of user text safe to open in a spreadsheet.
@@ -60,6 +61,7 @@ from analysis.ingest.bounds import (
 from analysis.ingest.cells import NA_TEXT
 from analysis.ingest.dates import DATE_ORDERS, EXCEL_EPOCH, EXCEL_SERIAL_RANGE, DateOrder, DateOrderDecision
 from analysis.ingest.encodings import ENCODINGS, decode_text
+from analysis.ingest.kept import KeptFile, read_and_keep, read_kept
 from analysis.ingest.mapping import MappedTable, apply_mapping
 from analysis.ingest.neutralise import neutralise_formula, neutralise_frame
 from analysis.ingest.reader import read_upload
@@ -106,6 +108,7 @@ __all__ = [
     "ColumnSuggestion",
     "DateOrder",
     "DateOrderDecision",
+    "KeptFile",
     "MappedTable",
     "MappingSpec",
     "MappingSuggestion",
@@ -122,6 +125,8 @@ __all__ = [
     "neutralise_formula",
     "neutralise_frame",
     "prepare_cohort",
+    "read_and_keep",
+    "read_kept",
     "read_upload",
     "suggest_columns",
     "suggest_mapping",

@@ -15,7 +15,7 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import cast
 
@@ -43,7 +43,7 @@ def _workbook_formula_issues(formulas: Mapping[tuple[int, str], tuple[str, bool]
     return issues
 
 
-def _excel_cell(value: object) -> str | None:
+def excel_cell(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -60,6 +60,46 @@ def _excel_cell(value: object) -> str | None:
 
 
 def read_xlsx(data: bytes, source: str, sheet: str | None, limits: ReadLimits, deadline: Deadline) -> RawTable:
+    archive, members, book, sheets = _open_workbook(data, source, limits)
+    deadline.report(0.05, "opening the workbook")
+    chosen, values = _choose_sheet(lambda name: _sheet_values(book, name), sheets, sheet, source, deadline)
+    deadline.report(0.4, f"reading sheet {chosen!r}")
+    formulas = _formula_cells(archive, members.get(chosen), deadline)
+    return _xlsx_table(values, formulas, source, chosen, sheets, limits, deadline)
+
+
+Formulas = dict[tuple[int, int], tuple[str, bool]]
+"""(row number, column number) -> (formula, has a saved value), the workbook's numbering from 1."""
+
+
+def workbook_sheets(
+    data: bytes, source: str, limits: ReadLimits, deadline: Deadline
+) -> tuple[tuple[str, list[list[object]], Formulas], ...]:
+    """Every sheet's cells (from A1) and formula cells, within the bounds (:func:`read_xlsx` reads one)."""
+    archive, members, book, sheets = _open_workbook(data, source, limits)
+    found = []
+    for position, name in enumerate(sheets):
+        deadline.report(0.05 + 0.3 * position / len(sheets), f"reading sheet {name!r}")
+        found.append((name, _sheet_values(book, name), _formula_cells(archive, members.get(name), deadline)))
+    return tuple(found)
+
+
+def table_from_sheets(
+    stored: Mapping[str, tuple[list[list[object]], Formulas]],
+    source: str,
+    sheet: str | None,
+    limits: ReadLimits,
+    deadline: Deadline,
+) -> RawTable:
+    """:func:`read_xlsx` on cells already read (:func:`workbook_sheets`, as kept for a session)."""
+    sheets = tuple(stored)
+    chosen, values = _choose_sheet(lambda name: stored[name][0], sheets, sheet, source, deadline)
+    return _xlsx_table(values, stored[chosen][1], source, chosen, sheets, limits, deadline)
+
+
+def _open_workbook(
+    data: bytes, source: str, limits: ReadLimits
+) -> tuple[zipfile.ZipFile, dict[str, str], python_calamine.CalamineWorkbook, tuple[str, ...]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         check_zip_directory(archive, source, len(data), limits)
@@ -72,11 +112,7 @@ def read_xlsx(data: bytes, source: str, sheet: str | None, limits: ReadLimits, d
     sheets = tuple(book.sheet_names)
     if not sheets:
         raise DataError(f"file {source!r} is not a readable Excel workbook (.xlsx): it has no sheets")
-    deadline.report(0.05, "opening the workbook")
-    chosen, values = _choose_sheet(book, sheets, sheet, source, deadline)
-    deadline.report(0.4, f"reading sheet {chosen!r}")
-    formulas = _formula_cells(archive, members.get(chosen), deadline)
-    return _xlsx_table(values, formulas, source, chosen, sheets, limits, deadline)
+    return archive, members, book, sheets
 
 
 def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -103,16 +139,20 @@ def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _choose_sheet(
-    book: python_calamine.CalamineWorkbook, sheets: tuple[str, ...], sheet: str | None, source: str, deadline: Deadline
+    values_of: Callable[[str], list[list[object]]],
+    sheets: tuple[str, ...],
+    sheet: str | None,
+    source: str,
+    deadline: Deadline,
 ) -> tuple[str, list[list[object]]]:
     """The chosen sheet, else the first with at least two non-empty rows among its first three; and its cells."""
     if sheet is not None:
         if sheet not in sheets:
             raise DataError(f"workbook {source!r} has no sheet {sheet!r}; its sheets: {', '.join(sheets)}")
-        return sheet, _sheet_values(book, sheet)
+        return sheet, values_of(sheet)
     first: list[list[object]] | None = None
     for name in sheets:
-        values = _sheet_values(book, name)
+        values = values_of(name)
         deadline.check(f"reading sheet {name!r}")
         if sum(1 for row in values[:3] if any(v not in (None, "") for v in row)) >= 2:
             return name, values
@@ -136,11 +176,9 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _formula_cells(
-    archive: zipfile.ZipFile, member: str | None, deadline: Deadline
-) -> dict[tuple[int, int], tuple[str, bool]]:
+def _formula_cells(archive: zipfile.ZipFile, member: str | None, deadline: Deadline) -> Formulas:
     """(row, column) -> (formula, has a saved value) for every ``<f>`` in the sheet's XML, read in chunks."""
-    found: dict[tuple[int, int], tuple[str, bool]] = {}
+    found: Formulas = {}
     if member is None or member not in archive.namelist():
         return found
     for buffer in _chunks(archive, member, deadline):
@@ -198,10 +236,10 @@ def _xlsx_table(
     max_rows = limits.max_rows
     if max_rows is not None and len(values) - header_at - 1 > max_rows + 1_000:
         raise too_many_rows(source, limits, max_rows)
-    names, issues = header_names([_excel_cell(v) for v in header_values])
+    names, issues = header_names([excel_cell(v) for v in header_values])
     width = len(names)
     rows = Rows(issues=issues)
-    builder = TableBuilder(names, _excel_cell, source, limits, rows)
+    builder = TableBuilder(names, excel_cell, source, limits, rows)
     formula_by_cell: dict[tuple[int, str], tuple[str, bool]] = {}
     for (row_number, column_number), (formula, has_value) in sorted(formulas.items()):
         if row_number > header_at + 1 and column_number <= width:
@@ -239,7 +277,7 @@ def _beyond_header(cells: Sequence[object], width: int) -> Sequence[object]:
     """A row with cells right of the header: as wide as the header when those are empty, else as text."""
     if all(value in (None, "") for value in cells[width:]):
         return cells[:width]
-    texts = [_excel_cell(value) or "" for value in cells]
+    texts = [excel_cell(value) or "" for value in cells]
     while len(texts) > width and texts[-1] == "":
         texts.pop()
     return texts

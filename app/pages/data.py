@@ -411,7 +411,10 @@ def validate(
     return report_view(cohort.report, notes), spec.to_dict(), not cohort.report.usable
 
 
-READ_CANCELLED = "Reading cancelled. Upload the file again, or choose another encoding or sheet to read it."
+READ_CANCELLED = (
+    "Reading cancelled. Upload the file again (a file not yet read is not kept), or, for a file read before, "
+    "choose another encoding or sheet to read it again."
+)
 CHECK_CANCELLED = "Validation cancelled. Change the mapping or the date order to validate again."
 
 
@@ -424,6 +427,7 @@ def read_cancelled(clicks: int | None) -> Any:
     """Cancel pressed while reading: the page says so (the job itself is stopped by Dash)."""
     if not clicks:
         raise PreventUpdate
+    upload_flow.drop_unread()
     return message(READ_CANCELLED, "warning")
 
 
