@@ -146,8 +146,10 @@ def test_figure_texts_are_translated_and_data_untouched() -> None:
 
 
 def test_analysis_vocabulary_shown_by_the_app_is_in_the_catalog() -> None:
+    from analysis.cohort import BUNDLED_NAME
     from analysis.schema import ENDPOINTS
-    from app.i18n.vocabulary import ENDPOINT_LABELS
+    from app.i18n.vocabulary import BUNDLED_COHORT_NAME, ENDPOINT_LABELS
 
+    assert BUNDLED_NAME == BUNDLED_COHORT_NAME and i18n.t("ja", BUNDLED_NAME) != BUNDLED_NAME
     assert {label for _, _, label in ENDPOINTS.values()} <= set(ENDPOINT_LABELS)
     assert all(i18n.t("ja", label) != label for label in ENDPOINT_LABELS)

@@ -47,7 +47,8 @@ def dataset_banners(
 
 def dataset_badge(cohort: ValidatedCohort, lang: Lang = "en") -> html.Span:
     """Name, n and short fingerprint of the dataset in use; an upload is named by its file, marked as yours."""
-    params = {"name": cohort.name, "n": len(cohort.frame), "fingerprint": cohort.short_fingerprint}
+    name = t(lang, cohort.name) if cohort.synthetic else cohort.name  # an upload's name is the user's text
+    params = {"name": name, "n": len(cohort.frame), "fingerprint": cohort.short_fingerprint}
     return html.Span(
         t(lang, "{name} · n = {n} · fingerprint {fingerprint}", **params)
         if cohort.synthetic

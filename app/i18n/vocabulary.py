@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from app.i18n import N_
 
+BUNDLED_COHORT_NAME = N_("Synthetic KLC-like cohort (SYNTHETIC)")
+""":data:`analysis.cohort.BUNDLED_NAME`, the bundled dataset's name (an upload keeps its file's name)."""
+
 ENDPOINT_LABELS: tuple[str, ...] = (
     N_("Overall survival"),
     N_("Progression-free survival"),

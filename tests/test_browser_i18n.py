@@ -1,0 +1,118 @@
+"""The interface in Japanese, in a real browser (``lang=ja``): the shell on every page, and the filter/survival flow."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from dash.testing.wait import until
+from screenshots import screenshot_path
+
+from app.ids import Ids
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "/survival": "#" + Ids.SURV_FIGURE,
+    "/cohort": "#table-one",
+    "/cox": "#cox-model-table",
+    "/response": "#response-table",
+    "/sequences": "#seq-sankey .js-plotly-plot",
+    "/study": "#study-5",
+    "/methods": "#methods-text",
+    "/data": "#" + Ids.N_BADGE,
+}
+ALLOWED = frozenset(
+    [
+        "OS",
+        "PFS",
+        "PPS",
+        "HR",
+        "BCLC",
+        "ALBI",
+        "FIB",
+        "AFP",
+        "ECOG",
+        "ICI",
+        "TKI",
+        "MTA",
+        "SMD",
+        "Child",
+        "Pugh",
+        "Cox",
+        "English",
+        "PS",
+        "JGH",
+        "Open",
+    ]
+)
+"""Words kept in Latin letters in the Japanese shell: internationally used abbreviations and names (and the
+language switch's "English", named in itself; the journal "JGH Open")."""
+SHELL = "nav, .ppx-filter-column, .ppx-page-column h2, #" + Ids.SYNTHETIC_BANNER
+
+
+def _english_words(text: str) -> list[str]:
+    return sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED and w.upper() != w})
+
+
+def _shell_text(dash_duo: Any) -> str:
+    return str(
+        dash_duo.driver.execute_script(
+            f"return Array.from(document.querySelectorAll('{SHELL}')).map(e => e.innerText).join('\\n');"
+        )
+    )
+
+
+def _curve_names(dash_duo: Any) -> list[str]:
+    return list(
+        dash_duo.driver.execute_script(
+            f"const plot = document.querySelector('#{Ids.SURV_FIGURE} .js-plotly-plot');"
+            "return plot && plot.data ? plot.data.filter(t => t.name && t.line && t.line.shape === 'hv')"
+            ".map(t => t.name) : [];"
+        )
+    )
+
+
+@pytest.mark.screenshot
+def test_every_page_in_japanese_has_a_japanese_shell(dash_duo: Any, ppx_app: Any) -> None:
+    """Navbar, filter panel, page heading and banner of every page: no untranslated English word.
+    The pages' screenshots go to the docs gallery (``make screenshots``)."""
+    dash_duo.start_server(ppx_app)
+    for path, selector in PAGES.items():
+        dash_duo.wait_for_page(url=dash_duo.server_url + path + "?lang=ja", timeout=30)
+        dash_duo.wait_for_element(selector, timeout=60)
+        dash_duo.wait_for_contains_text("#" + Ids.N_BADGE, "例中", timeout=30)
+        text = _shell_text(dash_duo)
+        assert "合成データ" in text and "フィルタをリセット" in text, path
+        assert _english_words(text) == [], (path, _english_words(text))
+        dash_duo.driver.set_window_size(1280, 800)
+        dash_duo.driver.save_screenshot(str(screenshot_path(f"gallery/ja{path.replace('/', '-')}.png")))
+
+
+def test_filter_and_survival_in_japanese_keep_the_language(dash_duo: Any, ppx_app: Any) -> None:
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/survival?lang=ja", timeout=30)
+    dash_duo.wait_for_element("#" + Ids.SURV_FIGURE + " .js-plotly-plot", timeout=60)
+    dash_duo.wait_for_contains_text("#" + Ids.N_BADGE, "n = 513（全 513 例中）", timeout=30)
+    until(lambda: sorted(_curve_names(dash_duo)) == ["ソラフェニブ（n = 309）", "レンバチニブ（n = 204）"], timeout=30)
+    option = dash_duo.find_element(f"#{Ids.F_FIRST_LINE} input[value='lenvatinib']")
+    dash_duo.driver.execute_script("arguments[0].click();", option)
+    dash_duo.wait_for_contains_text("#" + Ids.N_BADGE, "n = 204（全 513 例中）", timeout=30)
+    until(lambda: _curve_names(dash_duo) == ["レンバチニブ（n = 204）"], timeout=30)
+    url = dash_duo.driver.current_url
+    assert "first_line=lenvatinib" in url and "lang=ja" in url
+    y_title = dash_duo.driver.execute_script(
+        f"return document.querySelector('#{Ids.SURV_FIGURE} .js-plotly-plot').layout.yaxis.title.text;"
+    )
+    assert y_title == "生存確率"
+    nav = dash_duo.driver.execute_script(
+        f"return Array.from(document.querySelectorAll('#{Ids.NAV} a')).map(a => [a.innerText, a.href]);"
+    )
+    assert [n for n, _ in nav if n in ("コホート", "Cox 回帰", "方法")] == ["コホート", "Cox 回帰", "方法"]
+    assert all("lang=ja" in href and "first_line=lenvatinib" in href for _, href in nav)
+    english = dash_duo.driver.execute_script(
+        f"return Array.from(document.querySelectorAll('#{Ids.LANG_SWITCH} a')).map(a => a.href);"
+    )
+    assert len(english) == 1 and "/survival?" in english[0] and "lang=en" in english[0]
+    assert "first_line=lenvatinib" in english[0]
