@@ -36,5 +36,5 @@ def reproduce_menu(view: str) -> Any:
             ),
             dcc.Download(id=download_id(view)),
         ],
-        className="d-inline-block ms-2 mb-2",
+        className="d-inline-block me-2 mb-2",
     )
