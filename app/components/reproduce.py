@@ -7,6 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from app.i18n import N_
 from app.ids import Ids
 
 HELP = (
@@ -32,7 +33,7 @@ def reproduce_menu(view: str) -> Any:
     return html.Div(
         [
             dbc.Button(
-                "Reproduce (R + Python)", id=button_id(view), size="sm", color="secondary", outline=True, title=HELP
+                N_("Reproduce (R + Python)"), id=button_id(view), size="sm", color="secondary", outline=True, title=HELP
             ),
             dcc.Download(id=download_id(view)),
         ],
