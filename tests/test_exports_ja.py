@@ -54,6 +54,20 @@ def test_japanese_slides_are_in_japanese(tmp_path: Path) -> None:
     assert "一次治療薬別の一次治療の最良総合効果" in slides[1]
     assert "中央値、月（95%信頼区間）" in slides[0] and "レンバチニブ" in slides[0]
     assert "奏効率" in slides[1] and "病勢制御率" in slides[1]
+    by_therapy = [
+        "export",
+        "--group",
+        "pp_received",
+        "--format",
+        "pptx",
+        "--lang",
+        "ja",
+        "--out",
+        str(tmp_path / "pp.pptx"),
+    ]
+    assert ppx(by_therapy) == 0  # a view exposed to immortal-time bias: its caveat in Japanese on the slide
+    caveat = exporting.slide_texts((tmp_path / "pp.pptx").read_bytes())[0]
+    assert "注意：pp_received は時間ゼロより後に定まる変数です（不死時間バイアス）" in caveat, caveat
     for text in slides:
         assert "合成データ（実在の患者ではありません）" in text
         assert "Overall survival" not in text and "Median, months" not in text

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from analysis.caveats import Caveat, caveats, footer_text
+from analysis.caveats import Caveat, caveats
 from analysis.compare import TEST_LABELS
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
@@ -31,6 +31,7 @@ from app.components.palette import GROUPINGS, INK, grouping_label, grouping_phra
 from app.components.tables import estimable, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
 from app.i18n import N_, Lang, t, tr
+from app.i18n.caveats import footer as caveat_footer
 from app.i18n.render import localized_figure
 from app.views import (
     COX_CANDIDATES,
@@ -445,7 +446,7 @@ def view_slide(
         )
     empty = ref.kind != "table1" and (figure is None if with_figure else table is None)
     note = N_("No figure: no patients in this subgroup.") if empty else ""
-    caveat_line = footer_text(view_caveats(ref))
+    caveat_line = caveat_footer(view_caveats(ref), lang)
     if caveat_line:
         note = caveat_line
     method = ""
@@ -472,7 +473,7 @@ def provenance(
 
     cohort = datasets.active_cohort()
     found = tuple(c for ref in refs for c in view_caveats(ref))
-    line = footer_text(tuple({c.variable: c for c in found}.values()))
+    line = caveat_footer(tuple({c.variable: c for c in found}.values()), lang)
     lines = (line,) if line else ()
     method = None
     if len(refs) == 1 and refs[0].kind in panel_slides.KINDS:  # one adjusted view's export: its caveat and method
