@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,3 +117,24 @@ def test_filter_and_survival_in_japanese_keep_the_language(dash_duo: Any, ppx_ap
     )
     assert len(english) == 1 and "/survival?" in english[0] and "lang=en" in english[0]
     assert "first_line=lenvatinib" in english[0]
+
+
+def test_upload_of_a_shift_jis_export_in_japanese(dash_duo: Any, ppx_app: Any, tmp_path: Path) -> None:
+    from test_ingest import csv_bytes, japanese_frame
+
+    path = tmp_path / "kobe_export.csv"
+    path.write_bytes(csv_bytes(japanese_frame().head(40), encoding="cp932"))
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/data?lang=ja", timeout=30)
+    dash_duo.wait_for_contains_text("#" + Ids.N_BADGE, "例中", timeout=30)
+    dash_duo.find_element(f"#{Ids.DATA_UPLOAD} input[type=file]").send_keys(str(path))
+    dash_duo.wait_for_contains_text("#" + Ids.DATA_FILE_INFO, "Shift_JIS (CP932)", timeout=60)
+    assert "一次治療開始日" in dash_duo.find_element("#" + Ids.DATA_MAPPING_TABLE).text
+    page = dash_duo.find_element(".ppx-page-column").text
+    assert "列の対応付け" in page and "検証レポート" in page, page[:400]
+    until(lambda: dash_duo.find_element("#" + Ids.DATA_USE).is_enabled(), timeout=30)
+    dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element("#" + Ids.DATA_USE))
+    until(lambda: "lang=ja" in dash_duo.driver.current_url and "/data" not in dash_duo.driver.current_url, 30)
+    dash_duo.wait_for_contains_text("#" + Ids.N_BADGE, "n = 40（全 40 例中）", timeout=30)
+    badge = dash_duo.find_element("#" + Ids.DATASET_BADGE).text
+    assert "アップロードしたデータ：kobe_export.csv" in badge, badge

@@ -136,6 +136,16 @@ def lang_of(search: str | None) -> Lang:
     return lang_of_search(search) or request_lang()
 
 
+def keep_lang(path: str) -> str:
+    """``path`` with the current page's ``lang=`` (a reload or redirect by a callback keeps the language)."""
+    from flask import has_request_context, request
+
+    found = None
+    if has_request_context() and request.referrer:
+        found = lang_of_search(urlsplit(request.referrer).query)
+    return path if found is None else f"{path}?lang={found}"
+
+
 def request_lang() -> Lang:
     """The language of the current web request.
 

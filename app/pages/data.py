@@ -28,7 +28,7 @@ from dash.exceptions import PreventUpdate
 
 from analysis.errors import DataError
 from analysis.ingest import MappingSpec, RawTable, suggest_mapping, template_workbook
-from app import datasets, upload_flow
+from app import datasets, i18n, upload_flow
 from app.background import background_callback, log_job
 from app.components.upload import (
     NOT_MAPPED,
@@ -468,7 +468,7 @@ def use_cohort(clicks: int | None, data: dict[str, Any] | None) -> tuple[Any, An
     if not cohort.report.usable:
         return no_update, message(N_("This file cannot be used yet: see the validation report."), "warning")
     datasets.set_session_cohort(cohort)
-    return "/", None
+    return i18n.keep_lang("/"), None
 
 
 @callback(
@@ -481,7 +481,7 @@ def back_to_bundled(clicks: int | None) -> str:
     if not clicks:
         raise PreventUpdate
     datasets.clear_session_cohort()
-    return "/data"
+    return i18n.keep_lang("/data")
 
 
 @callback(
@@ -494,7 +494,7 @@ def forget(clicks: int | None) -> str:
     if not clicks:
         raise PreventUpdate
     datasets.forget_session_data()
-    return "/data"
+    return i18n.keep_lang("/data")
 
 
 @callback(
