@@ -138,3 +138,25 @@ def test_upload_of_a_shift_jis_export_in_japanese(dash_duo: Any, ppx_app: Any, t
     dash_duo.wait_for_contains_text("#" + Ids.N_BADGE, "n = 40（全 40 例中）", timeout=30)
     badge = dash_duo.find_element("#" + Ids.DATASET_BADGE).text
     assert "アップロードしたデータ：kobe_export.csv" in badge, badge
+
+
+def test_cox_and_presenter_in_japanese(dash_duo: Any, ppx_app: Any) -> None:
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/cox?lang=ja", timeout=30)
+    dash_duo.wait_for_contains_text("#cox-model-table", "HR（95%信頼区間）", timeout=60)
+    table = dash_duo.find_element("#cox-model-table").text
+    assert "病勢制御" in table and "後治療" in table and "Disease control" not in table, table
+    path = "/present?lang=ja&present=1&deck=km.os.first_line,response.first_line"
+    dash_duo.wait_for_page(url=dash_duo.server_url + path, timeout=30)
+    dash_duo.wait_for_contains_text("#" + Ids.PRESENT_TITLE, "一次治療薬別の全生存期間", timeout=60)
+    dash_duo.wait_for_contains_text("#" + Ids.PRESENT_FOOTER, "合成データ（実在の患者ではありません）", timeout=30)
+    until(
+        lambda: (
+            "ソラフェニブ（n = 309）"
+            in dash_duo.driver.execute_script(
+                f"const p = document.querySelector('#{Ids.PRESENT_FIGURE} .js-plotly-plot');"
+                "return p && p.data ? p.data.map(t => t.name || '').join('|') : '';"
+            )
+        ),
+        timeout=60,
+    )
