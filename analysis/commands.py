@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 
+from analysis.compare import named_test_weights
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
 
@@ -48,7 +49,8 @@ def km_command(
         parts += ["--times", ",".join(f"{t:g}" for t in times)]
     parts += ["--conf-type", conf_type, "--test", test]
     if test == "fleming-harrington":
-        parts += ["--fh-p", "1", "--fh-q", "0"]
+        fh_p, fh_q = named_test_weights(test)
+        parts += ["--fh-p", f"{fh_p:g}", "--fh-q", f"{fh_q:g}"]
     if pairwise and grouping is not None:
         parts += ["--pairwise", "holm"]
     return _join(parts)

@@ -322,6 +322,15 @@ def _p_value(statistic: float, df: int) -> float:
 # ----------------------------------------------------------------------------- public API
 
 
+DASHBOARD_FH_WEIGHTS: tuple[float, float] = (1.0, 0.0)
+"""The exponents (p, q) of the test the dashboard calls "Fleming–Harrington (1, 0)" (``ppx km --fh-p 1 --fh-q 0``)."""
+
+
+def named_test_weights(test: str) -> tuple[float, float]:
+    """The (fh_p, fh_q) the dashboard uses for a named test: FH(1, 0) for Fleming–Harrington, else unused zeros."""
+    return DASHBOARD_FH_WEIGHTS if test == "fleming-harrington" else (0.0, 0.0)
+
+
 def compare_survival(
     time: Iterable[float],
     event: Iterable[float],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.compare import named_test_weights
 from analysis.filters import FilterSpec
 from analysis.reproduce.bundle import Reproduction, Source
 from analysis.reproduce.cox import CoxSettings, cox_bundle
@@ -33,7 +34,8 @@ def survival(
     time_col, event_col, _ = ENDPOINTS[endpoint]
     data = _prepare(frame, endpoint, grouping)
     order = group_order(data, grouping) or ()
-    settings = SurvivalSettings(time_col, event_col, grouping, order, test, conf, pairwise, FIXED_TIMES)
+    fh_p, fh_q = named_test_weights(test)
+    settings = SurvivalSettings(time_col, event_col, grouping, order, test, conf, pairwise, FIXED_TIMES, fh_p, fh_q)
     return survival_bundle(data, settings, source)
 
 

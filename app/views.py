@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.caveats import POST_BASELINE, Caveat, caveats
-from analysis.compare import PairwiseResult, TestResult, compare_survival, pairwise_tests
+from analysis.compare import PairwiseResult, TestResult, compare_survival, named_test_weights, pairwise_tests
 from analysis.cox import CoxResult, CoxTerm, ScreenRow, ZphResult, cox_zph, fit_cox, univariate_screen
 from analysis.derived import with_derived_columns
 from analysis.errors import PPXError
@@ -134,12 +134,15 @@ def _tests(
     if grouping is None:
         return None, None, ()
     try:
-        result = compare_survival(data[time_col], data[event_col], data[grouping], test=test)
+        fh_p, fh_q = named_test_weights(test)
+        result = compare_survival(data[time_col], data[event_col], data[grouping], test=test, fh_p=fh_p, fh_q=fh_q)
     except PPXError as exc:
         return None, f"No p-value: {exc}", ()
     pairs: tuple[PairwiseResult, ...] = ()
     if pairwise and data[grouping].nunique() > 2:
-        pairs = pairwise_tests(data[time_col], data[event_col], data[grouping], test=test, adjust="holm")
+        pairs = pairwise_tests(
+            data[time_col], data[event_col], data[grouping], test=test, fh_p=fh_p, fh_q=fh_q, adjust="holm"
+        )
     return result, None, pairs
 
 

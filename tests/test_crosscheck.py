@@ -94,3 +94,20 @@ def test_cox_page_equals_ppx_cox(ppx_app: Any, tmp_path: Path, capsys: pytest.Ca
         assert page.p == pytest.approx(cli["p"], rel=1e-10)
     assert view.model.lr_test.statistic == pytest.approx(out["lr_test"]["statistic"], rel=1e-10)
     assert view.model.concordance == pytest.approx(out["concordance"], rel=1e-10)
+
+
+def test_the_pages_fleming_harrington_is_fh_1_0_as_its_label_and_command_say(ppx_app: Any) -> None:
+    """The page names the test "Fleming–Harrington (1, 0)" and prints ``--fh-p 1 --fh-q 0``: it computes FH(1, 0)."""
+    from analysis.compare import compare_survival
+
+    fingerprint = datasets.bundled().fingerprint
+    with ppx_app.server.app_context():
+        view = survival_view(fingerprint, SPEC, "os", "pp_received", "fleming-harrington", "log-log", False)
+    data = filtered(fingerprint, SPEC).frame
+    data = data[data["os_months"].notna()]
+    args = (data["os_months"], data["os_event"], data["pp_received"])
+    fh10 = compare_survival(*args, test="fleming-harrington", fh_p=1.0)
+    fh00 = compare_survival(*args, test="fleming-harrington")
+    assert view.test is not None
+    assert view.test.statistic == pytest.approx(fh10.statistic, rel=1e-10)
+    assert abs(fh10.statistic - fh00.statistic) > 1e-6  # the two weightings really differ here
