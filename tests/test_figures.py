@@ -382,3 +382,14 @@ def test_forest_labels_and_hr_texts_keep_their_room_at_print_size(context: str, 
     if not notes:  # a single column: each HR text under its label, the plot keeps a third of the width
         assert all("p " in t or "p <" in t for t in lay["yaxis"]["ticktext"])
     assert size.width_px - lay["margin"]["l"] - lay["margin"]["r"] >= size.width_px / 3
+
+
+def test_survival_ticks_thin_out_on_short_curves_so_their_labels_never_touch() -> None:
+    from app.components.km_figure import survival_ticks
+
+    assert survival_ticks(400, 14) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert survival_ticks(100, 14) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert survival_ticks(60, 14) == [0.0, 0.5, 1.0]
+    for px in (20, 60, 90, 130, 200, 400):
+        ticks = survival_ticks(px, 14)
+        assert (ticks[1] - ticks[0]) * px >= 14 * 1.6 or ticks == [0.0, 1.0]

@@ -314,6 +314,14 @@ def _thin_ticks(figure: dict[str, Any], plot_px: float, number_px: float) -> Non
             trace["y"] = trace["y"][: len(pairs)]
 
 
+def survival_ticks(curves_px: float, tick_font: float) -> list[float]:
+    """The survival axis' ticks: every 20% when the curves are tall enough for their labels, else fewer."""
+    for step in (0.2, 0.25, 0.5):
+        if curves_px * step >= tick_font * 1.6:
+            return [round(i * step, 2) for i in range(round(1 / step) + 1)]
+    return [0.0, 1.0]
+
+
 def layout_km(figure: dict[str, Any], height_px: int, font_px: float, width_px: int | None = None) -> dict[str, Any]:
     """Lay a KM figure out for a height (and, when known, a width) and a font size: the bands of the module
     docstring, margins from the labels. Idempotent: exports and the presenter call it again at their size.
@@ -395,6 +403,7 @@ def layout_km(figure: dict[str, Any], height_px: int, font_px: float, width_px: 
         "domain": [curves_bottom, 1],
         "automargin": False,
         "title": {**(y_title if isinstance(y_title, dict) else {}), "text": y_text},
+        "tickvals": survival_ticks(paper * (1 - curves_bottom), tick_font),
     }
     layout["yaxis2"] = {
         **layout["yaxis2"],
