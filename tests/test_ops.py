@@ -134,7 +134,7 @@ def test_one_json_log_line_per_request_with_callback_and_duration(client: Any, c
     assert len(requests) == len(steps) + 1
     names = [r["callback"] for r in requests]
     assert names[-1] is None and requests[-1]["path"] == "/healthz"
-    assert "n-badge.children+filter-warnings.children+nav.children" in names
+    assert "n-badge.children+filter-warnings.children+nav.children+lang-switch.children" in names
     assert any(name and name.startswith("surv-figure.figure+surv-figure.style") for name in names)
     for entry in requests:
         assert entry["status"] == 200 and isinstance(entry["duration_ms"], float) and entry["duration_ms"] >= 0

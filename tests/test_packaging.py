@@ -31,7 +31,7 @@ def test_the_cohort_path_override_still_wins(monkeypatch: pytest.MonkeyPatch, tm
 
 def test_the_wheel_declares_the_package_data() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'analysis = ["data/*.csv"]' in pyproject and 'app = ["assets/*"]' in pyproject
+    assert 'analysis = ["data/*.csv", "reproduce/templates/*"]' in pyproject and 'app = ["assets/*"]' in pyproject
 
 
 def test_lazy_help_lists_exactly_what_the_full_parser_lists() -> None:
