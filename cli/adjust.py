@@ -21,8 +21,8 @@ from analysis.adjusted import AdjustedComparison, adjusted_comparison
 from analysis.formatting import fmt_hr, fmt_p_eq
 from analysis.io import read_table
 from analysis.weights import BALANCE_THRESHOLD, ESTIMAND_LABELS, ESTIMANDS
+from cli.common import add_json_option, parse_times
 from cli.jsonout import dumps
-from cli.km import parse_times
 
 
 def register(subparsers: Any) -> None:
@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--trim", type=float, metavar="Q", help="trim weights above this quantile (e.g. 0.99)")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N", help="bootstrap resamples (default 0)")
     parser.add_argument("--seed", type=int, default=2022, metavar="S", help="bootstrap seed (default 2022)")
-    parser.add_argument("--json", action="store_true", help="print the stable JSON contract")
+    add_json_option(parser)
     parser.set_defaults(func=run)
 
 

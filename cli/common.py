@@ -10,6 +10,7 @@ which is then validated as the Data page does.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,31 @@ from analysis.io import read_table
 from analysis.schema import ENDPOINTS
 
 CANONICAL_NEEDED = ("first_line_start", "pp_start", "patient_id")
+
+
+def add_survival_columns(
+    parser: argparse.ArgumentParser, *, time_help: str = "follow-up time column (stop time)"
+) -> None:
+    """``--data``, ``--time`` and ``--event``: the file and the two columns every survival command reads."""
+    parser.add_argument("--data", required=True, metavar="FILE", help="CSV file (TSV if it ends in .tsv)")
+    parser.add_argument("--time", required=True, metavar="COL", help=time_help)
+    parser.add_argument("--event", required=True, metavar="COL", help="event column coded 0/1 or true/false")
+
+
+def add_json_option(parser: argparse.ArgumentParser, *, help: str = "print the stable JSON contract") -> None:
+    parser.add_argument("--json", action="store_true", help=help)
+
+
+def parse_times(text: str) -> tuple[float, ...]:
+    """``"180,365"`` → (180.0, 365.0); an empty string gives no times."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    try:
+        times = tuple(float(part) for part in parts)
+    except ValueError as exc:
+        raise DataError(f"--times must be numbers separated by commas, e.g. 180,365; got {text!r}") from exc
+    if any(not math.isfinite(t) or t < 0 for t in times):
+        raise DataError(f"--times must be numbers >= 0; got {text!r}")
+    return times
 
 
 def add_filter_option(parser: argparse.ArgumentParser) -> None:

@@ -20,7 +20,17 @@ from analysis.errors import DataError
 from analysis.formatting import estimable, fmt_hr, fmt_p, fmt_p_eq
 from analysis.postprog import time_varying_counterpart
 from analysis.sparse import Merge, merge_sparse_levels, sparse_levels
-from cli.common import add_filter_option, aligned, caveat_notes, cohort_frame, endpoint_of, load_frame, note
+from cli.common import (
+    add_filter_option,
+    add_json_option,
+    add_survival_columns,
+    aligned,
+    caveat_notes,
+    cohort_frame,
+    endpoint_of,
+    load_frame,
+    note,
+)
 from cli.jsonout import dumps
 
 
@@ -32,9 +42,7 @@ def register(subparsers: Any) -> None:
         "file. Times are in the file's own unit. Rows missing a needed value are excluded and counted. "
         "Text columns are categorical; the reference level is the first in natural order unless --reference.",
     )
-    parser.add_argument("--data", required=True, metavar="FILE", help="CSV file (TSV if it ends in .tsv)")
-    parser.add_argument("--time", required=True, metavar="COL", help="follow-up time column (stop time)")
-    parser.add_argument("--event", required=True, metavar="COL", help="event column coded 0/1 or true/false")
+    add_survival_columns(parser)
     parser.add_argument("--start", metavar="COL", help="start time column: (start, stop] counting-process rows")
     parser.add_argument("--covariates", required=True, metavar="A,B,C", help="covariate columns, comma-separated")
     parser.add_argument("--categorical", default="", metavar="C,D", help="numeric-coded columns to treat as categories")
@@ -70,7 +78,7 @@ def register(subparsers: Any) -> None:
         help="merge each level with < 5 patients or < 2 events into the adjacent level (as the Cox page's switch)",
     )
     add_filter_option(parser)
-    parser.add_argument("--json", action="store_true", help="print the stable JSON contract")
+    add_json_option(parser)
     parser.set_defaults(func=run)
 
 

@@ -16,9 +16,8 @@ from typing import Any
 
 from analysis.emulate import DEFAULT_BASELINE, THERAPIES, EmulationResult, emulate_trial, emulation_rows
 from analysis.ingest import neutralise_frame
-from cli.common import add_filter_option, cohort_frame, note, parse_filters
+from cli.common import add_filter_option, cohort_frame, note, parse_filters, parse_times
 from cli.jsonout import dumps
-from cli.km import parse_times
 
 
 def _names(text: str | None) -> list[str] | None:

@@ -11,7 +11,6 @@ change. Not-reached medians and bounds are null.
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
 from analysis.caveats import Caveat, caveats
@@ -25,12 +24,23 @@ from analysis.compare import (
     pairwise_tests,
 )
 from analysis.cox import CoxResult
-from analysis.errors import DataError, UndefinedComparisonError
+from analysis.errors import UndefinedComparisonError
 from analysis.formatting import UNDEFINED, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq, fmt_pct_ci, fmt_stat
 from analysis.km import CONF_TYPES, KMResult, km_by_group
 from analysis.postprog import time_varying_counterpart
 from analysis.survdata import survival_data
-from cli.common import add_filter_option, aligned, caveat_notes, cohort_frame, endpoint_of, load_frame, note
+from cli.common import (
+    add_filter_option,
+    add_json_option,
+    add_survival_columns,
+    aligned,
+    caveat_notes,
+    cohort_frame,
+    endpoint_of,
+    load_frame,
+    note,
+    parse_times,
+)
 from cli.jsonout import dumps
 
 
@@ -41,9 +51,7 @@ def register(subparsers: Any) -> None:
         description="Kaplan–Meier estimates (agreeing with R's survival package) for any CSV/TSV file. "
         "Times are in the file's own unit. Rows missing a needed value are excluded and counted.",
     )
-    parser.add_argument("--data", required=True, metavar="FILE", help="CSV file (TSV if it ends in .tsv)")
-    parser.add_argument("--time", required=True, metavar="COL", help="follow-up time column (stop time)")
-    parser.add_argument("--event", required=True, metavar="COL", help="event column coded 0/1 or true/false")
+    add_survival_columns(parser)
     parser.add_argument("--start", metavar="COL", help="entry time column for left truncation (delayed entry)")
     parser.add_argument(
         "--by",
@@ -63,20 +71,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--tau", type=float, metavar="T", help="horizon for the restricted mean survival time")
     add_filter_option(parser)
-    parser.add_argument("--json", action="store_true", help="print the stable JSON contract")
+    add_json_option(parser)
     parser.set_defaults(func=run)
-
-
-def parse_times(text: str) -> tuple[float, ...]:
-    """``"180,365"`` → (180.0, 365.0); an empty string gives no times."""
-    parts = [part.strip() for part in text.split(",") if part.strip()]
-    try:
-        times = tuple(float(part) for part in parts)
-    except ValueError as exc:
-        raise DataError(f"--times must be numbers separated by commas, e.g. 180,365; got {text!r}") from exc
-    if any(not math.isfinite(t) or t < 0 for t in times):
-        raise DataError(f"--times must be numbers >= 0; got {text!r}")
-    return times
 
 
 def _tests(

@@ -12,9 +12,8 @@ from typing import Any
 
 from analysis.formatting import NOT_ESTIMABLE, estimable, fmt_estimate_ci, fmt_hr, fmt_p_eq
 from analysis.postprog import EXPOSURES, LandmarkResult, landmark_analysis
-from cli.common import add_filter_option, aligned, cohort_frame, note, parse_filters
+from cli.common import add_filter_option, aligned, cohort_frame, note, parse_filters, parse_times
 from cli.jsonout import dumps
-from cli.km import parse_times
 
 
 def register(subparsers: Any) -> None:

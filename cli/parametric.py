@@ -15,9 +15,8 @@ import argparse
 from typing import Any
 
 from analysis.parametric import MODELS, AFTResult, Estimate, ParametricResult, aft_regression, parametric_fits
-from cli.common import add_filter_option, aligned, load_frame, note
+from cli.common import add_filter_option, add_json_option, add_survival_columns, aligned, load_frame, note, parse_times
 from cli.jsonout import dumps
-from cli.km import parse_times
 
 
 def register(subparsers: Any) -> None:
@@ -30,9 +29,7 @@ def register(subparsers: Any) -> None:
         "log-normal and log-logistic AFT regressions (time ratios; as R's survreg). A model that cannot be fitted "
         "is listed with the reason. Times are in the file's own unit.",
     )
-    parser.add_argument("--data", required=True, metavar="FILE", help="CSV file (TSV if it ends in .tsv)")
-    parser.add_argument("--time", required=True, metavar="COL", help="follow-up time column (times > 0)")
-    parser.add_argument("--event", required=True, metavar="COL", help="event column coded 0/1 or true/false")
+    add_survival_columns(parser, time_help="follow-up time column (times > 0)")
     parser.add_argument("--by", metavar="COL", help="group column (default: one group)")
     parser.add_argument(
         "--models", default=",".join(MODELS), metavar="M1,M2", help=f"models (default all: {','.join(MODELS)})"
@@ -45,7 +42,7 @@ def register(subparsers: Any) -> None:
         "--categorical", default="", metavar="C", help="numeric-coded covariates to treat as categories"
     )
     add_filter_option(parser)
-    parser.add_argument("--json", action="store_true", help="print the stable JSON contract")
+    add_json_option(parser)
     parser.set_defaults(func=run)
 
 
