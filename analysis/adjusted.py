@@ -36,6 +36,7 @@ import pandas as pd
 from analysis.bootstrap import CurveStats, curve_statistics, not_reached_as_inf, summarise_samples
 from analysis.cox import CoxTerm, fit_cox
 from analysis.errors import DataError, PPXError
+from analysis.jsonsafe import record
 from analysis.km import KMGroup, KMResult, check_conf_type, km_by_group
 from analysis.survdata import survival_data
 from analysis.weights import (
@@ -73,7 +74,7 @@ class AdjustedAt:
     ci: Interval
 
     def to_dict(self) -> dict[str, Any]:
-        return {"time": self.time, "survival": self.survival, "ci": list(self.ci)}
+        return record(self)
 
 
 @dataclass(frozen=True)
@@ -91,17 +92,7 @@ class AdjustedGroup:
     rmst_ci: Interval
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "group": self.group,
-            "n": self.n,
-            "events": self.events,
-            "ess": self.ess,
-            "median": self.median,
-            "median_ci": list(self.median_ci),
-            "at": [a.to_dict() for a in self.at],
-            "rmst": self.rmst,
-            "rmst_ci": list(self.rmst_ci),
-        }
+        return record(self)
 
 
 @dataclass(frozen=True)
@@ -114,7 +105,7 @@ class CurveBand:
     upper: tuple[float | None, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"group": self.group, "times": list(self.times), "lower": list(self.lower), "upper": list(self.upper)}
+        return record(self)
 
 
 @dataclass(frozen=True)
@@ -129,14 +120,7 @@ class HazardRatio:
     se_robust: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "coef": self.coef,
-            "hr": self.hr,
-            "ci": list(self.ci),
-            "p": self.p,
-            "se": self.se,
-            "se_robust": self.se_robust,
-        }
+        return record(self)
 
 
 @dataclass(frozen=True)
@@ -149,12 +133,7 @@ class RMSTDifference:
     naive_difference: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "tau": self.tau,
-            "difference": self.difference,
-            "ci": list(self.ci),
-            "naive_difference": self.naive_difference,
-        }
+        return record(self)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ import pandas as pd
 from analysis import emulate_engine as engine
 from analysis.cox import CoxResult, fit_cox
 from analysis.errors import ConvergenceError, DataError, PPXError
+from analysis.jsonsafe import record
 from analysis.schema import COLUMN_BY_NAME, DAYS_PER_MONTH, PROGRESSION_COLUMNS
 
 Therapy = Literal["any", "ici"]
@@ -71,7 +72,7 @@ class Exclusion:
     n: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reason": self.reason, "n": self.n}
+        return record(self)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Interval:
     ci: tuple[float | None, float | None]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"estimate": self.estimate, "ci": list(self.ci)}
+        return record(self)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class ArmPoint:
     ci: tuple[float | None, float | None]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"time": self.time, "survival": self.survival, "ci": list(self.ci)}
+        return record(self)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -52,3 +53,37 @@ def jsonable(payload: Mapping[str, Any]) -> dict[str, Any]:
 def dumps(payload: Mapping[str, Any]) -> str:
     """The command's JSON text (indented, strict JSON)."""
     return json.dumps(jsonable(payload), indent=2, allow_nan=False, ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as JSON-ready Python: nested results through their ``to_dict``, tuples as lists."""
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def record(
+    obj: Any,
+    *,
+    omit: Iterable[str] = (),
+    mappings: Iterable[str] = (),
+    rename: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A frozen result dataclass as a dict, its fields in declaration order: the one ``to_dict`` of the results.
+
+    Nested results go through their own ``to_dict`` and tuples become lists; the fields named in ``mappings``
+    hold ``(key, value)`` pairs and become objects; ``omit`` leaves fields out (per-patient or curve data
+    that the JSON contract does not carry); ``rename`` maps a field to its key in the contract.
+    """
+    skipped, as_objects, keys = set(omit), set(mappings), dict(rename or {})
+    out: dict[str, Any] = {}
+    for field in fields(obj):
+        if field.name in skipped:
+            continue
+        value = getattr(obj, field.name)
+        key = keys.get(field.name, field.name)
+        out[key] = {str(k): _plain(v) for k, v in value} if field.name in as_objects else _plain(value)
+    return out

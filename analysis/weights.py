@@ -50,6 +50,7 @@ from scipy.special import expit
 from scipy.stats import norm, rankdata
 
 from analysis.errors import DataError, EmptyGroupError
+from analysis.jsonsafe import record
 from analysis.km import encode_groups
 from analysis.survdata import require_columns, spreadsheet_row
 
@@ -95,7 +96,7 @@ class PropensityTerm:
     p: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"term": self.term, "coef": self.coef, "se": self.se, "z": self.z, "p": self.p}
+        return record(self)
 
 
 @dataclass(frozen=True)
@@ -109,13 +110,7 @@ class PropensityModel:
     references: tuple[tuple[str, str], ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "terms": [t.to_dict() for t in self.terms],
-            "auc": self.auc,
-            "deviance": self.deviance,
-            "iterations": self.iterations,
-            "categorical_reference": dict(self.references),
-        }
+        return record(self, mappings=("references",), rename={"references": "categorical_reference"})
 
 
 @dataclass(frozen=True)
@@ -132,16 +127,7 @@ class WeightSummary:
     trimmed: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "estimand": self.estimand,
-            "min": self.min,
-            "max": self.max,
-            "ess": dict(self.ess),
-            "n": dict(self.n),
-            "n_extreme": dict(self.n_extreme),
-            "trim": self.trim,
-            "trimmed": self.trimmed,
-        }
+        return record(self, mappings=("ess", "n", "n_extreme"))
 
 
 @dataclass(frozen=True)
@@ -158,16 +144,7 @@ class BalanceRow:
     smd_weighted: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "covariate": self.covariate,
-            "binary": self.binary,
-            "mean_treated": self.mean_treated,
-            "mean_reference": self.mean_reference,
-            "mean_treated_weighted": self.mean_treated_weighted,
-            "mean_reference_weighted": self.mean_reference_weighted,
-            "smd_unweighted": self.smd_unweighted,
-            "smd_weighted": self.smd_weighted,
-        }
+        return record(self)
 
 
 @dataclass(frozen=True)
@@ -178,7 +155,7 @@ class OverlapHistogram:
     shares: tuple[tuple[str, tuple[float, ...]], ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"edges": list(self.edges), "shares": {k: list(v) for k, v in self.shares}}
+        return record(self, mappings=("shares",))
 
 
 @dataclass(frozen=True)
@@ -203,19 +180,9 @@ class Weighting:
     is_treated: tuple[bool, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "treatment": self.treatment,
-            "reference": self.reference,
-            "treated": self.treated,
-            "estimand": self.estimand,
-            "n": self.n,
-            "n_excluded": self.n_excluded,
-            "propensity": self.propensity.to_dict(),
-            "weights": self.summary.to_dict(),
-            "balance": [b.to_dict() for b in self.balance],
-            "overlap": self.overlap.to_dict(),
-            "warnings": list(self.warnings),
-        }
+        return record(
+            self, omit=("excluded_rows", "rows", "weights", "is_treated"), rename={"summary": "weights"}
+        )
 
 
 @dataclass(frozen=True)
@@ -229,13 +196,7 @@ class EValue:
     method: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "point": self.point,
-            "ci_limit": self.ci_limit,
-            "rr": self.rr,
-            "common_outcome": self.common_outcome,
-            "method": self.method,
-        }
+        return record(self)
 
 
 # ----------------------------------------------------------------------------- design
