@@ -12,6 +12,7 @@ import pandas as pd
 from analysis.compare import named_test_weights
 from analysis.filters import FilterSpec
 from analysis.reproduce.bundle import Reproduction, Source
+from analysis.reproduce.cohort import cohort_bundle
 from analysis.reproduce.cox import CoxSettings, cox_bundle
 from analysis.reproduce.response import response_bundle
 from analysis.reproduce.survival import SurvivalSettings, survival_bundle
@@ -19,7 +20,7 @@ from analysis.schema import ENDPOINTS
 from analysis.sparse import merge_sparse_levels
 from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, FIXED_TIMES, _as_text, _prepare, group_order
 
-VIEWS: tuple[str, ...] = ("survival", "cox", "response")
+VIEWS: tuple[str, ...] = ("survival", "cox", "response", "cohort")
 """The views with a bundle."""
 
 
@@ -56,3 +57,9 @@ def response(frame: pd.DataFrame, source: Source, grouping: str | None) -> Repro
     """The Response page's bundle: ORR and DCR by the page's grouping (group values as the page's text labels)."""
     data = frame if grouping is None else frame.assign(**{grouping: _as_text(frame[grouping])})
     return response_bundle(data, grouping, group_order(data, grouping) or (), source)
+
+
+def cohort(frame: pd.DataFrame, source: Source, grouping: str) -> Reproduction:
+    """The Cohort page's bundle: Table 1 by the page's grouping (group values as the page's text labels)."""
+    data = frame.assign(**{grouping: _as_text(frame[grouping])})
+    return cohort_bundle(data, grouping, group_order(data, grouping), source)

@@ -20,7 +20,7 @@ from analysis.km import CONF_TYPES
 from analysis.schema import ENDPOINTS
 from cli.common import add_filter_option, note, parse_filters
 
-VIEWS = ("survival", "cox", "response")
+VIEWS = ("survival", "cox", "response", "cohort")
 
 
 def register(subparsers: Any) -> None:
@@ -33,7 +33,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--view", choices=VIEWS, required=True, help="the dashboard view")
     parser.add_argument("--data", required=True, metavar="FILE", help="canonical cohort CSV/TSV (see ppx dictionary)")
     parser.add_argument("--endpoint", choices=tuple(ENDPOINTS), default="os", help="endpoint (default os)")
-    parser.add_argument("--by", metavar="COL", help="grouping of the Survival or Response view (default: all patients)")
+    parser.add_argument(
+        "--by",
+        metavar="COL",
+        help="grouping of the Survival or Response view (default: all patients) or of Table 1 (default first_line)",
+    )
     parser.add_argument("--test", choices=TEST_NAMES, default="logrank", help="test between groups (default logrank)")
     parser.add_argument("--conf-type", choices=CONF_TYPES, default="log-log", help="KM 95%% CI (default log-log)")
     parser.add_argument("--pairwise", action="store_true", help="include the Holm-adjusted pairwise tests")
@@ -63,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         if unknown:
             raise DataError(f"--covariates: unknown {', '.join(unknown)}; choose from {', '.join(COX_CANDIDATES)}")
         bundle = bundles.cox(frame, source, args.endpoint, covariates, args.merge_sparse)
+    elif args.view == "cohort":
+        bundle = bundles.cohort(frame, source, args.by or "first_line")
     elif args.view == "response":
         bundle = bundles.response(frame, source, args.by)
     else:
