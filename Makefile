@@ -81,8 +81,8 @@ data: install
 # .po itself, so there is nothing to compile); then translate the new entries in app/i18n/ja/LC_MESSAGES/messages.po.
 I18N_KEYWORDS = -k t:2 -k tn:2,3 -k N_ -k tr:2
 i18n:
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header $(I18N_KEYWORDS) -o app/i18n/messages.pot .
-	$(BIN)/pybabel update -i app/i18n/messages.pot -d app/i18n -l ja --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -w 120 $(I18N_KEYWORDS) -o app/i18n/messages.pot .
+	$(BIN)/pybabel update -i app/i18n/messages.pot -d app/i18n -l ja --no-fuzzy-matching -w 120
 
 # Re-pin every dependency (needs the registries). Commit the result.
 lock:

@@ -43,6 +43,7 @@ from typing import Any, Protocol
 from flask import Flask, Response, g, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.i18n import N_
 from app.statedir import private_dir, state_dir, tree_size, write_private
 
 SESSION_COOKIE = "ppx_session"
@@ -248,6 +249,8 @@ def claim() -> Session:
     session = current()
     if session.has_data and store().exists(session.owner):
         return session
+    if session.has_data and g.get("ppx_in_job"):  # Forget (or expiry) came while the job ran: keep nothing
+        raise LostDataError(FORGOTTEN_IN_JOB_MESSAGE)
     session = _replace(_mint(True))
     store().put(session.owner, META_KEY, json.dumps({"created": time.time()}).encode(), session_ttl())
     return session
@@ -274,7 +277,11 @@ def get(key: str) -> bytes | None:
     return value
 
 
-LOST_MESSAGE = "Your uploaded cohort is no longer on the server; upload it again."
+LOST_MESSAGE = N_("Your uploaded cohort is no longer on the server; upload it again.")
+FORGOTTEN_IN_JOB_MESSAGE = N_(
+    "Your data was deleted (Forget my data, or the session expired) while this step was running, so its result "
+    "was not kept; upload the file again to continue."
+)
 
 
 def delete(key: str) -> None:

@@ -98,3 +98,27 @@ def test_files_are_created_0600_whatever_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "f").stat().st_mode) == 0o600
+
+
+# ----------------------------------------------------------------------------- Forget while a job runs
+
+
+def test_a_job_still_running_after_forget_stores_nothing_and_says_why(ppx_app: Any) -> None:
+    """Forget my data during a job that stores data (the upload read): the job, still holding the old cookie,
+    must not re-create the session (under a new id nobody holds, kept until expiry) nor store anything."""
+    from sessionkit import in_session, plant_cohort
+
+    from app import datasets, sessions
+
+    cookie = plant_cohort(ppx_app, datasets.bundled())
+    with in_session(ppx_app, cookie):
+        old_owner = sessions.owner()
+        datasets.forget_session_data()  # the Forget request
+    before = sessions.store().total_usage()
+    with in_session(ppx_app, cookie):  # the job's request context: the cookie it started with
+        g.ppx_in_job = True
+        with pytest.raises(sessions.LostDataError, match="Forget my data"):
+            sessions.put("pending", b"MARKER-AFTER-FORGET")
+        assert sessions.current().owner == old_owner  # no new session was minted for the job
+    assert not sessions.store().exists(old_owner)
+    assert sessions.store().total_usage() == before  # nothing stored under any owner
