@@ -10,7 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.compare import named_test_weights
+from analysis.errors import DataError
 from analysis.filters import FilterSpec
+from analysis.reproduce.adjusted import AdjustedSettings, adjusted_bundle
 from analysis.reproduce.bundle import Reproduction, Source
 from analysis.reproduce.cohort import cohort_bundle
 from analysis.reproduce.cox import CoxSettings, cox_bundle
@@ -18,9 +20,11 @@ from analysis.reproduce.response import response_bundle
 from analysis.reproduce.survival import SurvivalSettings, survival_bundle
 from analysis.schema import ENDPOINTS
 from analysis.sparse import merge_sparse_levels
+from app.adjusted_views import TIMES as ADJUSTED_TIMES
+from app.adjusted_views import AdjustedOptions, comparison_data, describe
 from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, FIXED_TIMES, _as_text, _prepare, group_order
 
-VIEWS: tuple[str, ...] = ("survival", "cox", "response", "cohort")
+VIEWS: tuple[str, ...] = ("survival", "cox", "response", "cohort", "adjusted", "emulation")
 """The views with a bundle."""
 
 
@@ -63,3 +67,23 @@ def cohort(frame: pd.DataFrame, source: Source, grouping: str) -> Reproduction:
     """The Cohort page's bundle: Table 1 by the page's grouping (group values as the page's text labels)."""
     data = frame.assign(**{grouping: _as_text(frame[grouping])})
     return cohort_bundle(data, grouping, group_order(data, grouping), source)
+
+
+def adjusted(frame: pd.DataFrame, source: Source, options: AdjustedOptions) -> Reproduction:
+    """The adjusted panel's bundle: the comparison's patients as the panel selects them (app.adjusted_views)."""
+    data = comparison_data(frame, options.comparison, options.endpoint, options.landmark)
+    if data.frame.empty:
+        raise DataError("no patients in this comparison with these filters")
+    _, description = describe(options)
+    settings = AdjustedSettings(
+        title=f"Adjusted comparison ({description.rstrip('.')})",
+        treatment=data.treatment,
+        reference=data.reference,
+        time_col=data.time_col,
+        event_col=data.event_col,
+        covariates=options.covariates,
+        estimand=options.estimand,
+        trim=options.trim,
+        times=ADJUSTED_TIMES,
+    )
+    return adjusted_bundle(data.frame, settings, source)

@@ -122,7 +122,14 @@ def data_csv(frame: pd.DataFrame) -> str:
     return str(neutralise_frame(frame.reset_index(drop=True)).to_csv(index=False, lineterminator="\n"))
 
 
-def readme(title: str, source: Source, settings: Mapping[str, Any], expected_json: str, columns: Sequence[str]) -> str:
+def readme(
+    title: str,
+    source: Source,
+    settings: Mapping[str, Any],
+    expected_json: str,
+    columns: Sequence[str],
+    notes: Sequence[str] = (),
+) -> str:
     data = "the bundled synthetic cohort (data/synthetic_klc.csv)" if source.synthetic else "a cohort file"
     lines = [
         f"Reproduce: {title}",
@@ -141,6 +148,7 @@ def readme(title: str, source: Source, settings: Mapping[str, Any], expected_jso
         f"Each prints the view's numbers as JSON; they should equal {EXPECTED_FILE} (below) to within",
         "1e-6 for survival probabilities, a relative 1e-4 for other statistics and 1e-3 for p-values.",
         "",
+        *(line for note in notes for line in (f"Note: {note}", "")),
         "Settings of the view:",
         *(f"  {key}: {value}" for key, value in settings.items()),
         "",
@@ -159,11 +167,13 @@ def assemble(
     expected: Mapping[str, Any],
     templates: tuple[str, str],
     source: Source,
+    notes: Sequence[str] = (),
 ) -> Reproduction:
-    """The bundle of one view: its data, README, expected JSON and the R and Python scripts."""
+    """The bundle of one view: its data, README (with ``notes``, e.g. what is not reproduced), expected JSON and
+    the R and Python scripts."""
     expected_json = dumps(expected)
     files = (
-        ("README.txt", readme(title, source, settings, expected_json, [str(c) for c in data.columns])),
+        ("README.txt", readme(title, source, settings, expected_json, [str(c) for c in data.columns], notes)),
         (DATA_FILE, data_csv(data)),
         (EXPECTED_FILE, expected_json + "\n"),
         (R_FILE, render(templates[0], settings, "R")),
