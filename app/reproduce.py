@@ -15,6 +15,7 @@ from analysis.filters import FilterSpec
 from analysis.reproduce.adjusted import AdjustedSettings, adjusted_bundle
 from analysis.reproduce.bundle import Reproduction, Source
 from analysis.reproduce.cohort import cohort_bundle
+from analysis.reproduce.emulation import EmulationSettings, emulation_bundle
 from analysis.reproduce.cox import CoxSettings, cox_bundle
 from analysis.reproduce.response import response_bundle
 from analysis.reproduce.survival import SurvivalSettings, survival_bundle
@@ -22,6 +23,8 @@ from analysis.schema import ENDPOINTS
 from analysis.sparse import merge_sparse_levels
 from app.adjusted_views import TIMES as ADJUSTED_TIMES
 from app.adjusted_views import AdjustedOptions, comparison_data, describe
+from app.emulation_views import TAU, EmulationOptions
+from app.emulation_views import TIMES as EMULATION_TIMES
 from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, FIXED_TIMES, _as_text, _prepare, group_order
 
 VIEWS: tuple[str, ...] = ("survival", "cox", "response", "cohort", "adjusted", "emulation")
@@ -87,3 +90,11 @@ def adjusted(frame: pd.DataFrame, source: Source, options: AdjustedOptions) -> R
         times=ADJUSTED_TIMES,
     )
     return adjusted_bundle(data.frame, settings, source)
+
+
+def emulation(frame: pd.DataFrame, source: Source, options: EmulationOptions) -> Reproduction:
+    """The target-trial panel's bundle for its grace period and therapy (the panel's times and RMST horizon)."""
+    if frame.empty:
+        raise DataError("no patients match these filters")
+    settings = EmulationSettings(options.grace, options.therapy, EMULATION_TIMES, TAU)
+    return emulation_bundle(frame, settings, source)
