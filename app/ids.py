@@ -194,5 +194,8 @@ class Ids(StrEnum):
     EXPORT_DOWNLOAD = "export-download"  # pattern-matching type: {"type": EXPORT_DOWNLOAD, "page": page}
     REPRODUCE_BUTTON = "reproduce-button"  # pattern-matching type: {"type": REPRODUCE_BUTTON, "view": view}
     REPRODUCE_DOWNLOAD = "reproduce-download"  # {"type": REPRODUCE_DOWNLOAD, "view": view}
+    REPRODUCE_CANCEL = "reproduce-cancel"  # {"type": REPRODUCE_CANCEL, "view": view}
+    REPRODUCE_PROGRESS = "reproduce-progress"  # {"type": REPRODUCE_PROGRESS, "view": view}
+    REPRODUCE_MESSAGE = "reproduce-message"  # {"type": REPRODUCE_MESSAGE, "view": view}
     DECK_ADD = "deck-add"  # pattern-matching type: {"type": DECK_ADD, "page": page}
     EXPORT_NOTE = "export-note"  # pattern-matching type: {"type": EXPORT_NOTE, "page": page}

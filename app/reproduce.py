@@ -15,8 +15,8 @@ from analysis.filters import FilterSpec
 from analysis.reproduce.adjusted import AdjustedSettings, adjusted_bundle
 from analysis.reproduce.bundle import Reproduction, Source
 from analysis.reproduce.cohort import cohort_bundle
-from analysis.reproduce.emulation import EmulationSettings, emulation_bundle
 from analysis.reproduce.cox import CoxSettings, cox_bundle
+from analysis.reproduce.emulation import EmulationSettings, emulation_bundle
 from analysis.reproduce.response import response_bundle
 from analysis.reproduce.survival import SurvivalSettings, survival_bundle
 from analysis.schema import ENDPOINTS

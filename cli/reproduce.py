@@ -14,13 +14,15 @@ from typing import Any
 
 from analysis.cohort import load_cohort
 from analysis.compare import TEST_NAMES
+from analysis.emulate import THERAPIES
 from analysis.errors import DataError
 from analysis.filters import apply_filters
 from analysis.km import CONF_TYPES
 from analysis.schema import ENDPOINTS
+from analysis.weights import ESTIMANDS
 from cli.common import add_filter_option, note, parse_filters
 
-VIEWS = ("survival", "cox", "response", "cohort")
+VIEWS = ("survival", "cox", "response", "cohort", "adjusted", "emulation")
 
 
 def register(subparsers: Any) -> None:
@@ -43,6 +45,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--pairwise", action="store_true", help="include the Holm-adjusted pairwise tests")
     parser.add_argument("--covariates", default="", metavar="A,B", help="the Cox view's model covariates")
     parser.add_argument("--merge-sparse", action="store_true", help="the Cox view's 'merge sparse levels'")
+    adjusted = parser.add_argument_group("the adjusted view (Survival page's propensity-weighted panel)")
+    adjusted.add_argument(
+        "--comparison", default="first_line", help="first_line (default), pp_landmark or ici_lenvatinib"
+    )
+    adjusted.add_argument("--estimand", choices=ESTIMANDS, default="ate", help="default ate")
+    adjusted.add_argument("--trim", default="none", help="weight trimming: none (default), 0.99 or 0.95")
+    adjusted.add_argument("--landmark", type=float, default=6.0, help="landmark in months (default 6)")
+    adjusted.add_argument("--ps-covariates", metavar="A,B", help="propensity-model covariates (default: the panel's)")
+    emulation = parser.add_argument_group("the emulation view (target-trial panel)")
+    emulation.add_argument("--grace", type=float, default=3.0, help="grace period in months (1, 2, 3 or 6)")
+    emulation.add_argument("--therapy", choices=THERAPIES, default="any", help="any therapy or an ICI")
     add_filter_option(parser)
     parser.add_argument("--out", required=True, metavar="ZIP", help="the zip file to write")
     parser.set_defaults(func=run)
@@ -69,6 +82,14 @@ def run(args: argparse.Namespace) -> int:
         bundle = bundles.cox(frame, source, args.endpoint, covariates, args.merge_sparse)
     elif args.view == "cohort":
         bundle = bundles.cohort(frame, source, args.by or "first_line")
+    elif args.view == "adjusted":
+        bundle = bundles.adjusted(frame, source, _adjusted_options(args))
+    elif args.view == "emulation":
+        from app.emulation_views import GRACE_CHOICES, options_of
+
+        if args.grace not in GRACE_CHOICES:
+            raise DataError(f"--grace: the panel offers {', '.join(f'{g:g}' for g in GRACE_CHOICES)} months")
+        bundle = bundles.emulation(frame, source, options_of(args.grace, args.therapy))
     elif args.view == "response":
         bundle = bundles.response(frame, source, args.by)
     else:
@@ -76,3 +97,20 @@ def run(args: argparse.Namespace) -> int:
     Path(args.out).write_bytes(bundle.to_zip())
     note("reproduce", f"wrote {args.out} ({spec.describe()}; {result.n} patients)")
     return 0
+
+
+def _adjusted_options(args: argparse.Namespace) -> Any:
+    from app.adjusted_views import comparison_key
+    from app.components.adjusted import COMPARISONS, COVARIATES, TRIM_CHOICES
+
+    for flag, value, allowed in (("--comparison", args.comparison, COMPARISONS), ("--trim", args.trim, TRIM_CHOICES)):
+        if value not in allowed:
+            raise DataError(f"{flag}: {value!r} is not offered; choose from {', '.join(allowed)}")
+    chosen = None
+    if args.ps_covariates is not None:
+        chosen = [c.strip() for c in args.ps_covariates.split(",") if c.strip()]
+        unknown = [c for c in chosen if c not in COVARIATES]
+        if unknown or not chosen:
+            raise DataError(f"--ps-covariates: unknown {', '.join(unknown) or '(none given)'}; "
+                            f"choose from {', '.join(COVARIATES)}")  # fmt: skip
+    return comparison_key(args.comparison, chosen, args.estimand, args.trim, args.landmark, args.endpoint)

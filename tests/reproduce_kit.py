@@ -12,9 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from analysis.reproduce.bundle import PY_FILE, R_FILE, Reproduction
+from app.reproduce_jobs import build_zip
 
 SURVIVAL_KEYS = frozenset({"survival", "lower", "upper"})
 P_KEYS = frozenset({"p", "p_adjusted"})
+
+
+def page_download(view: str, build: Any, *values: Any) -> dict[str, Any]:
+    """What the page's Reproduce job delivers (the dcc.Download payload) for its controls' values and URL search."""
+    steps: list[tuple[int, str]] = []
+    payload, message = build_zip(view, build, steps.append, values[:-1], values[-1])
+    assert message is None, message
+    assert [p for p, _ in steps] == [10, 80, 100], steps  # progress: recomputing, zipping, done
+    return dict(payload)
 
 
 def run_scripts(bundle: Reproduction, tmp_path: Path) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from analysis.filters import FilterSpec
 from app import datasets
 from app import reproduce as bundles
 from app.views import STUDY_COVARIATES, cox_view, filtered, response_view, survival_view
-from tests.reproduce_kit import assert_agrees, run_scripts
+from tests.reproduce_kit import assert_agrees, page_download, run_scripts
 
 SUBGROUP = FilterSpec.create(child_pugh=["A"], ecog=[0, 1])
 DATASETS = {"bundled": FilterSpec(), "child-pugh-A-ecog-0-1": SUBGROUP}
@@ -88,11 +88,13 @@ def _zip_texts(data: bytes) -> dict[str, str]:
 
 
 def test_page_download_and_cli_give_the_same_bundle(ppx_app: Any, tmp_path: Path) -> None:
-    from app.pages.survival import download_reproduction
+    from app.pages.survival import reproduction
     from cli import main
 
     with ppx_app.server.test_request_context("/"):
-        sent = download_reproduction(1, "pfs", "bclc", "wilcoxon", "log", ["pairwise"], "?child_pugh=A&ecog=0,1")
+        sent = page_download(
+            "survival", reproduction, "pfs", "bclc", "wilcoxon", "log", ["pairwise"], "?child_pugh=A&ecog=0,1"
+        )
     assert sent["filename"] == "ppx-survival-reproduce.zip"
     page = _zip_texts(base64.b64decode(sent["content"]))
     out = tmp_path / "view.zip"
@@ -138,11 +140,11 @@ def test_cox_scripts_print_the_page_numbers(ppx_app: Any, tmp_path: Path, data: 
 
 
 def test_cox_page_download_equals_cli(ppx_app: Any, tmp_path: Path) -> None:
-    from app.pages.cox import download_reproduction
+    from app.pages.cox import reproduction
     from cli import main
 
     with ppx_app.server.test_request_context("/"):
-        sent = download_reproduction(1, "os", ["fib4", "ecog"], False, "?child_pugh=A")
+        sent = page_download("cox", reproduction, "os", ["fib4", "ecog"], False, "?child_pugh=A")
     page = _zip_texts(base64.b64decode(sent["content"]))
     out = tmp_path / "cox.zip"
     argv = ["reproduce", "--view", "cox", "--data", "data/synthetic_klc.csv", "--covariates", "fib4,ecog"]
@@ -156,12 +158,12 @@ def test_cox_page_download_equals_cli(ppx_app: Any, tmp_path: Path) -> None:
 @pytest.mark.parametrize("grouping", ["first_line", "bclc"])
 @pytest.mark.parametrize("data", list(DATASETS))
 def test_response_scripts_print_the_page_numbers(ppx_app: Any, tmp_path: Path, data: str, grouping: str) -> None:
-    from app.pages.response import download_reproduction
+    from app.pages.response import reproduction
 
     spec = DATASETS[data]
     with ppx_app.server.test_request_context("/"):
         view = response_view(datasets.bundled().fingerprint, spec, grouping)
-        sent = download_reproduction(1, grouping, "?" + spec.to_query())
+        sent = page_download("response", reproduction, grouping, "?" + spec.to_query())
     assert view.result is not None
     page = _zip_texts(base64.b64decode(sent["content"]))
     expected = json.loads(page["expected.json"])

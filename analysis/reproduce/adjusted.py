@@ -67,8 +67,10 @@ def adjusted_expected(result: AdjustedComparison) -> dict[str, Any]:
         "n": result.n,
         "reference": result.reference,
         "treated": result.treated,
-        "propensity": {"terms": [{"term": t.term, "coef": t.coef, "se": t.se} for t in w.propensity.terms],
-                       "auc": w.propensity.auc},  # fmt: skip
+        "propensity": {
+            "terms": [{"term": t.term, "coef": t.coef, "se": t.se} for t in w.propensity.terms],
+            "auc": w.propensity.auc,
+        },
         "weights": {
             "min": w.summary.min,
             "max": w.summary.max,

@@ -96,8 +96,8 @@ def _bundle_frame(frame: pd.DataFrame, columns: list[str], flag: str) -> pd.Data
         progressed=frame["progression_date"].notna().astype("int64"),
         pp_start_days=days.astype("Int64"),
     )
-    return out[["progressed", "pps_months", "pps_event", flag, "pp_start_days", "os_months", "os_event",
-                *[c for c in columns if c not in {"pps_months", "pps_event", flag, "os_months", "os_event"}]]]  # fmt: skip
+    first = ["progressed", "pps_months", "pps_event", flag, "pp_start_days", "os_months", "os_event"]
+    return out[[*first, *[c for c in columns if c not in first]]]
 
 
 def emulation_bundle(frame: pd.DataFrame, settings: EmulationSettings, source: Source) -> Reproduction:

@@ -18,6 +18,7 @@ from analysis.weights import BALANCE_THRESHOLD, ESTIMAND_LABELS
 from app.components.export_tables import table_rows
 from app.components.km_figure import layout_curves, padded_range, template, tick_times
 from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO, group_colour, level_label
+from app.components.reproduce import reproduce_menu
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_num, fmt_p_eq, fmt_pct_ci, simple_table
 from app.exporting import ExportTable
 from app.i18n import N_
@@ -549,8 +550,16 @@ def export_controls() -> html.Div:
             dbc.Button(
                 N_("Figure (PNG)"), id=Ids.ADJ_EXPORT_PNG, size="sm", color="secondary", outline=True, className="me-2"
             ),
-            dbc.Button(N_("Tables (XLSX)"), id=Ids.ADJ_EXPORT_XLSX, size="sm", color="secondary", outline=True),
+            dbc.Button(
+                N_("Tables (XLSX)"),
+                id=Ids.ADJ_EXPORT_XLSX,
+                size="sm",
+                color="secondary",
+                outline=True,
+                className="me-2",
+            ),
             dcc.Download(id=Ids.ADJ_DOWNLOAD),
+            reproduce_menu("adjusted"),
         ],
-        className="mt-2",
+        className="mt-2 d-flex flex-wrap align-items-center",
     )

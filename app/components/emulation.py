@@ -12,6 +12,7 @@ from analysis.formatting import fmt_ci, fmt_num
 from app.components.command import command_block
 from app.components.km_figure import layout_curves, padded_range, small_figure, template, tick_times
 from app.components.palette import FONT_FAMILY, group_colour
+from app.components.reproduce import reproduce_menu
 from app.components.tables import simple_table
 from app.emulation_views import BOOTSTRAP_RESAMPLES, DEFAULT_GRACE, GRACE_CHOICES, TAU
 from app.i18n import N_
@@ -83,6 +84,7 @@ def panel() -> html.Div:
                 className="mt-2",
             ),
             html.Div(id=Ids.EMU_BOOT_OUTPUT),
+            html.Div(reproduce_menu("emulation"), className="mt-2"),
         ],
         id=Ids.EMU_PANEL,
         className="mt-3",

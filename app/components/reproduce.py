@@ -1,4 +1,8 @@
-"""The "Reproduce" menu of an analysis view: download a zip with the view's data and R and Python scripts."""
+"""The "Reproduce" menu of an analysis view: download a zip with the view's data and R and Python scripts.
+
+The zip is built by a background job (:mod:`app.reproduce_jobs`): the button is disabled while it runs,
+a progress bar says where it is, Cancel stops it, and a refusal (e.g. no patients) is said in words.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,28 @@ HELP = (
 )
 
 
+def _id(kind: str, view: str) -> dict[str, str]:
+    return {"type": kind, "view": view}
+
+
 def button_id(view: str) -> dict[str, str]:
-    return {"type": Ids.REPRODUCE_BUTTON, "view": view}
+    return _id(Ids.REPRODUCE_BUTTON, view)
 
 
 def download_id(view: str) -> dict[str, str]:
-    return {"type": Ids.REPRODUCE_DOWNLOAD, "view": view}
+    return _id(Ids.REPRODUCE_DOWNLOAD, view)
+
+
+def cancel_id(view: str) -> dict[str, str]:
+    return _id(Ids.REPRODUCE_CANCEL, view)
+
+
+def progress_id(view: str) -> dict[str, str]:
+    return _id(Ids.REPRODUCE_PROGRESS, view)
+
+
+def message_id(view: str) -> dict[str, str]:
+    return _id(Ids.REPRODUCE_MESSAGE, view)
 
 
 def zip_name(view: str) -> str:
@@ -29,13 +49,18 @@ def zip_name(view: str) -> str:
 
 
 def reproduce_menu(view: str) -> Any:
-    """'Reproduce (R + Python)' with its download; the page's callback builds the zip (:mod:`app.reproduce`)."""
+    """'Reproduce (R + Python)', its Cancel, progress and message, and the download the job fills."""
     return html.Div(
         [
             dbc.Button(
                 N_("Reproduce (R + Python)"), id=button_id(view), size="sm", color="secondary", outline=True, title=HELP
             ),
+            dbc.Button(N_("Cancel"), id=cancel_id(view), size="sm", color="link", disabled=True, className="py-0 px-1"),
+            dbc.Progress(
+                id=progress_id(view), value=0, className="d-inline-flex align-middle", style={"width": "8rem"}
+            ),
+            html.Span(id=message_id(view), className="small ms-1"),
             dcc.Download(id=download_id(view)),
         ],
-        className="d-inline-block me-2 mb-2",
+        className="d-inline-flex align-items-center gap-1 me-2 mb-2",
     )

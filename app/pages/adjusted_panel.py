@@ -16,7 +16,9 @@ from dash import Input, Output, State, callback, ctx
 from dash.dcc.express import send_bytes
 from dash.exceptions import PreventUpdate
 
-from app import datasets, exporting, urlstate
+from analysis.errors import DataError
+from analysis.reproduce.bundle import Reproduction
+from app import datasets, exporting, reproduce, urlstate
 from app.adjusted_views import (
     BOOTSTRAP_RESAMPLES,
     DEFAULT_LANDMARK,
@@ -29,6 +31,8 @@ from app.background import background_callback, log_job
 from app.components.adjusted import bootstrap_block, curves_figure, export_tables, method_text, result_block
 from app.i18n import N_
 from app.ids import Ids
+from app.reproduce_jobs import register_download
+from app.views import filtered
 
 _INPUTS = (Ids.ADJ_COMPARISON, Ids.ADJ_COVARIATES, Ids.ADJ_ESTIMAND, Ids.ADJ_TRIM, Ids.ADJ_LANDMARK)
 
@@ -153,4 +157,27 @@ def export_adjusted(
     return send_bytes(data, f"{stem}.xlsx")
 
 
-__all__ = ["DEFAULT_LANDMARK", "export_adjusted", "options_of", "render_adjusted", "run_adjusted_bootstrap"]
+def reproduction(
+    comparison: str | None,
+    covariates: list[str] | None,
+    estimand: str | None,
+    trim: str | None,
+    landmark: float | None,
+    endpoint: str | None,
+    search: str | None,
+) -> Reproduction:
+    """The panel's "Reproduce" zip (deterministic numbers; the README says why the bootstrap is not in it)."""
+    options = options_of(comparison, covariates, estimand, trim, landmark, endpoint)
+    if not options.covariates:
+        raise DataError("choose at least one covariate for the propensity model")
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    source = reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec)
+    return reproduce.adjusted(filtered(cohort.fingerprint, spec).frame, source, options)
+
+
+register_download("adjusted", [*[State(i, "value") for i in _INPUTS], State(Ids.SURV_ENDPOINT, "value")], reproduction)
+
+__all__ = [
+    "DEFAULT_LANDMARK", "export_adjusted", "options_of", "render_adjusted", "reproduction", "run_adjusted_bootstrap"
+]  # fmt: skip

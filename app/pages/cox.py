@@ -15,9 +15,9 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
-from dash.dcc.express import send_bytes
 
 from analysis.commands import cox_command
+from analysis.reproduce.bundle import Reproduction
 from analysis.schema import ENDPOINTS
 from analysis.sparse import MIN_EVENTS, MIN_PATIENTS
 from app import datasets, reproduce, urlstate
@@ -26,9 +26,10 @@ from app.components.command import command_block, data_argument
 from app.components.cox_tables import model_block, ph_block, screen_table, warnings_block
 from app.components.forest import forest_figure
 from app.components.presenter import export_bar
-from app.components.reproduce import button_id, download_id, reproduce_menu, zip_name
+from app.components.reproduce import reproduce_menu
 from app.i18n import N_
 from app.ids import Ids
+from app.reproduce_jobs import register_download
 from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, STUDY_COVARIATES, cox_view, filtered, term_label
 
 dash.register_page(__name__, path="/cox", name=N_("Cox"), title="Cox model · Post-Progression Explorer", order=2)
@@ -167,25 +168,20 @@ def render(endpoint: str, covariates: list[str] | None, merge: bool | None, sear
     return cox_outputs(endpoint, covariates, search, bool(merge))
 
 
-@callback(
-    Output(download_id("cox"), "data"),
-    Input(button_id("cox"), "n_clicks"),
-    State(Ids.COX_ENDPOINT, "value"),
-    State(Ids.COX_COVARIATES, "value"),
-    State(Ids.COX_MERGE_SPARSE, "value"),
-    State(Ids.URL, "search"),
-    prevent_initial_call=True,
-)
-def download_reproduction(
-    _clicks: int, endpoint: str, covariates: list[str] | None, merge: bool | None, search: str | None
-) -> Any:
+def reproduction(endpoint: str, covariates: list[str] | None, merge: bool | None, search: str | None) -> Reproduction:
     """The zip of this view (built in memory from the session's cohort; see app.reproduce)."""
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     source = reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec)
     frame = filtered(cohort.fingerprint, spec).frame
-    bundle = reproduce.cox(frame, source, endpoint, tuple(_covariates(",".join(covariates or []))), bool(merge))
-    return send_bytes(bundle.to_zip(), zip_name("cox"))
+    return reproduce.cox(frame, source, endpoint, tuple(_covariates(",".join(covariates or []))), bool(merge))
+
+
+register_download(
+    "cox",
+    [State(Ids.COX_ENDPOINT, "value"), State(Ids.COX_COVARIATES, "value"), State(Ids.COX_MERGE_SPARSE, "value")],
+    reproduction,
+)
 
 
 @background_callback(

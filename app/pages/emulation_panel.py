@@ -17,13 +17,16 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, no_update
 
 from analysis.commands import emulate_command
-from app import datasets, urlstate
+from analysis.reproduce.bundle import Reproduction
+from app import datasets, reproduce, urlstate
 from app.background import background_callback, log_job
 from app.components.command import data_argument
 from app.components.emulation import result_block
 from app.emulation_views import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, emulation_view, options_of
 from app.i18n import N_
 from app.ids import Ids
+from app.reproduce_jobs import register_download
+from app.views import filtered
 
 
 @callback(
@@ -91,4 +94,15 @@ def run_emulation_bootstrap(
     return dbc.Alert(done, color="info", className="small py-1 mt-2"), result_block(result, command)
 
 
-__all__ = ["render_emulation", "run_emulation_bootstrap"]
+def reproduction(grace: str | None, therapy: str | None, search: str | None) -> Reproduction:
+    """The panel's "Reproduce" zip (deterministic numbers; the README says why the bootstrap is not in it)."""
+    options = options_of(grace, therapy)
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    source = reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec)
+    return reproduce.emulation(filtered(cohort.fingerprint, spec).frame, source, options)
+
+
+register_download("emulation", [State(Ids.EMU_GRACE, "value"), State(Ids.EMU_THERAPY, "value")], reproduction)
+
+__all__ = ["render_emulation", "reproduction", "run_emulation_bootstrap"]

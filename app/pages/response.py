@@ -7,15 +7,16 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
-from dash.dcc.express import send_bytes
 
+from analysis.reproduce.bundle import Reproduction
 from app import datasets, reproduce, urlstate
 from app.components.palette import GROUPINGS
 from app.components.presenter import export_bar
-from app.components.reproduce import button_id, download_id, reproduce_menu, zip_name
+from app.components.reproduce import reproduce_menu
 from app.components.response_figures import response_bar, response_table, tests_block
 from app.i18n import N_
 from app.ids import Ids
+from app.reproduce_jobs import register_download
 from app.views import filtered, response_view
 
 dash.register_page(
@@ -89,18 +90,13 @@ def render(group: str, search: str | None) -> tuple[Any, ...]:
     return response_table(view.result), tests_block(view.result), response_bar(view.result), {"display": "block"}
 
 
-@callback(
-    Output(download_id("response"), "data"),
-    Input(button_id("response"), "n_clicks"),
-    State(Ids.RESP_GROUP, "value"),
-    State(Ids.URL, "search"),
-    prevent_initial_call=True,
-)
-def download_reproduction(_clicks: int, group: str, search: str | None) -> Any:
+def reproduction(group: str, search: str | None) -> Reproduction:
     """The zip of this view (built in memory from the session's cohort; see app.reproduce)."""
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     grouping = None if group in (None, NO_GROUPING) or group not in GROUPINGS else group
     source = reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec)
-    bundle = reproduce.response(filtered(cohort.fingerprint, spec).frame, source, grouping)
-    return send_bytes(bundle.to_zip(), zip_name("response"))
+    return reproduce.response(filtered(cohort.fingerprint, spec).frame, source, grouping)
+
+
+register_download("response", [State(Ids.RESP_GROUP, "value")], reproduction)

@@ -9,12 +9,12 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
-from dash.dcc.express import send_bytes
 
 from analysis.bootstrap import BootstrapResult, bootstrap_survival
 from analysis.commands import km_command, landmark_command
 from analysis.errors import PPXError
 from analysis.filters import FilterSpec
+from analysis.reproduce.bundle import Reproduction
 from analysis.schema import ENDPOINTS
 from app import datasets, i18n, reproduce, urlstate
 from app.background import background_callback, log_job
@@ -29,13 +29,14 @@ from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS
 from app.components.parametric_figures import panel as parametric_panel
 from app.components.presenter import export_bar, km_title
-from app.components.reproduce import button_id, download_id, reproduce_menu, zip_name
+from app.components.reproduce import reproduce_menu
 from app.components.tables import fmt_p_eq
 from app.i18n import N_
 from app.ids import Ids
 from app.pages import adjusted_panel as _adjusted_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.pages import emulation_panel as _emulation_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.pages import parametric_panel as _parametric_callbacks  # noqa: F401  (registers the section's callbacks)
+from app.reproduce_jobs import register_download
 from app.views import FIXED_TIMES, GUARD_EXPOSURE, LANDMARKS, _prepare, filtered, group_order, guard_view, survival_view
 
 dash.register_page(
@@ -303,24 +304,19 @@ def render(
     return (*outputs[:5], results, outputs[6])
 
 
-@callback(
-    Output(download_id("survival"), "data"),
-    Input(button_id("survival"), "n_clicks"),
-    *[State(c, "value") for c in _CONTROLS],
-    State(Ids.URL, "search"),
-    prevent_initial_call=True,
-)
-def download_reproduction(
-    _clicks: int, endpoint: str, group: str, test: str, conf: str, shown: list[str] | None, search: str | None
-) -> Any:
+def reproduction(
+    endpoint: str, group: str, test: str, conf: str, shown: list[str] | None, search: str | None
+) -> Reproduction:
     """The zip of this view (built in memory from the session's cohort; see app.reproduce)."""
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     grouping = None if group == NO_GROUPING else group
     source = reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec)
     frame = filtered(cohort.fingerprint, spec).frame
-    bundle = reproduce.survival(frame, source, endpoint, grouping, test, conf, "pairwise" in (shown or []))
-    return send_bytes(bundle.to_zip(), zip_name("survival"))
+    return reproduce.survival(frame, source, endpoint, grouping, test, conf, "pairwise" in (shown or []))
+
+
+register_download("survival", [State(c, "value") for c in _CONTROLS], reproduction)
 
 
 @cache.memoize()
