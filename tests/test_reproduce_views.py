@@ -17,7 +17,7 @@ from analysis.filters import FilterSpec
 from app import datasets
 from app import reproduce as bundles
 from app.views import cohort_view, filtered
-from tests.reproduce_kit import assert_agrees, run_scripts
+from tests.reproduce_kit import assert_agrees, page_download, run_scripts
 
 SUBGROUP = FilterSpec.create(child_pugh=["A"], ecog=[0, 1])
 DATASETS = {"bundled": FilterSpec(), "child-pugh-A-ecog-0-1": SUBGROUP}
@@ -82,7 +82,7 @@ def test_page_download_equals_cli(
 
     page = importlib.import_module(f"app.pages.{view}")
     with ppx_app.server.test_request_context("/"):
-        sent = page.download_reproduction(1, *page_args)
+        sent = page_download(view, page.reproduction, *page_args)
     assert sent["filename"] == f"ppx-{view}-reproduce.zip"
     shown = _zip_texts(base64.b64decode(sent["content"]))
     out = tmp_path / "view.zip"

@@ -7,16 +7,17 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
-from dash.dcc.express import send_bytes
 
+from analysis.reproduce.bundle import Reproduction
 from app import datasets, reproduce, urlstate
 from app.adjusted_views import WEIGHTED_SMD_NOTE, weighted_smd_view
 from app.components.cohort_tables import flow_table, table_one_table
 from app.components.palette import GROUPINGS
 from app.components.presenter import export_bar
-from app.components.reproduce import button_id, download_id, reproduce_menu, zip_name
+from app.components.reproduce import reproduce_menu
 from app.i18n import N_
 from app.ids import Ids
+from app.reproduce_jobs import register_download
 from app.views import cohort_view, filtered
 
 dash.register_page(__name__, path="/cohort", name=N_("Cohort"), title="Cohort · Post-Progression Explorer", order=0)
@@ -99,18 +100,13 @@ def render(group: str, weighted: bool | None, search: str | None) -> tuple[Any, 
     return table_one_table(view.table, smd, WEIGHTED_SMD_NOTE), flow
 
 
-@callback(
-    Output(download_id("cohort"), "data"),
-    Input(button_id("cohort"), "n_clicks"),
-    State(Ids.COHORT_GROUP, "value"),
-    State(Ids.URL, "search"),
-    prevent_initial_call=True,
-)
-def download_reproduction(_clicks: int, group: str, search: str | None) -> Any:
+def reproduction(group: str, search: str | None) -> Reproduction:
     """The zip of Table 1 (built in memory from the session's cohort; see app.reproduce)."""
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     grouping = group if group in GROUPINGS else DEFAULT_GROUP
     source = reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec)
-    bundle = reproduce.cohort(filtered(cohort.fingerprint, spec).frame, source, grouping)
-    return send_bytes(bundle.to_zip(), zip_name("cohort"))
+    return reproduce.cohort(filtered(cohort.fingerprint, spec).frame, source, grouping)
+
+
+register_download("cohort", [State(Ids.COHORT_GROUP, "value")], reproduction)
