@@ -17,17 +17,27 @@ from analysis.reproduce.bundle import Reproduction, Source
 from analysis.reproduce.cohort import cohort_bundle
 from analysis.reproduce.cox import CoxSettings, cox_bundle
 from analysis.reproduce.emulation import EmulationSettings, emulation_bundle
+from analysis.reproduce.guard import guard_bundle
 from analysis.reproduce.response import response_bundle
 from analysis.reproduce.survival import SurvivalSettings, survival_bundle
 from analysis.schema import ENDPOINTS
 from analysis.sparse import merge_sparse_levels
 from app.adjusted_views import TIMES as ADJUSTED_TIMES
 from app.adjusted_views import AdjustedOptions, comparison_data, describe
+from app.components.km_figure import tick_times
 from app.emulation_views import TAU, EmulationOptions
 from app.emulation_views import TIMES as EMULATION_TIMES
-from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, FIXED_TIMES, _as_text, _prepare, group_order
+from app.views import (
+    CATEGORICAL_COVARIATES,
+    COX_CANDIDATES,
+    FIXED_TIMES,
+    GUARD_EXPOSURE,
+    _as_text,
+    _prepare,
+    group_order,
+)
 
-VIEWS: tuple[str, ...] = ("survival", "cox", "response", "cohort", "adjusted", "emulation")
+VIEWS: tuple[str, ...] = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard")
 """The views with a bundle."""
 
 
@@ -98,3 +108,11 @@ def emulation(frame: pd.DataFrame, source: Source, options: EmulationOptions) ->
         raise DataError("no patients match these filters")
     settings = EmulationSettings(options.grace, options.therapy, EMULATION_TIMES, TAU)
     return emulation_bundle(frame, settings, source)
+
+
+def guard(frame: pd.DataFrame, source: Source, grouping: str, landmark: float) -> Reproduction:
+    """The Survival page's immortal-time guard for OS by ``grouping`` (a post-progression variable), as
+    :func:`app.views.guard_view` computes it: the grouping's exposure, the landmark, the page's time ticks."""
+    data = frame[frame["os_months"].notna()]
+    ticks = tick_times(float(data["os_months"].max())) if not data.empty else ()
+    return guard_bundle(data, GUARD_EXPOSURE[grouping], landmark, ticks, source)

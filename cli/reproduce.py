@@ -22,7 +22,7 @@ from analysis.schema import ENDPOINTS
 from analysis.weights import ESTIMANDS
 from cli.common import add_filter_option, note, parse_filters
 
-VIEWS = ("survival", "cox", "response", "cohort", "adjusted", "emulation")
+VIEWS = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard")
 
 
 def register(subparsers: Any) -> None:
@@ -38,7 +38,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--by",
         metavar="COL",
-        help="grouping of the Survival or Response view (default: all patients) or of Table 1 (default first_line)",
+        help="grouping of the Survival or Response view (default: all patients), of Table 1 (default first_line) "
+        "or of the immortal-time guard (a post-progression variable, default pp_received)",
     )
     parser.add_argument("--test", choices=TEST_NAMES, default="logrank", help="test between groups (default logrank)")
     parser.add_argument("--conf-type", choices=CONF_TYPES, default="log-log", help="KM 95%% CI (default log-log)")
@@ -51,7 +52,9 @@ def register(subparsers: Any) -> None:
     )
     adjusted.add_argument("--estimand", choices=ESTIMANDS, default="ate", help="default ate")
     adjusted.add_argument("--trim", default="none", help="weight trimming: none (default), 0.99 or 0.95")
-    adjusted.add_argument("--landmark", type=float, default=6.0, help="landmark in months (default 6)")
+    adjusted.add_argument(
+        "--landmark", type=float, default=6.0, help="landmark in months, here and in the guard view (default 6)"
+    )
     adjusted.add_argument("--ps-covariates", metavar="A,B", help="propensity-model covariates (default: the panel's)")
     emulation = parser.add_argument_group("the emulation view (target-trial panel)")
     emulation.add_argument("--grace", type=float, default=3.0, help="grace period in months (1, 2, 3 or 6)")
@@ -80,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         if unknown:
             raise DataError(f"--covariates: unknown {', '.join(unknown)}; choose from {', '.join(COX_CANDIDATES)}")
         bundle = bundles.cox(frame, source, args.endpoint, covariates, args.merge_sparse)
+    elif args.view == "guard":
+        bundle = _guard(args, frame, source)
     elif args.view == "cohort":
         bundle = bundles.cohort(frame, source, args.by or "first_line")
     elif args.view == "adjusted":
@@ -97,6 +102,19 @@ def run(args: argparse.Namespace) -> int:
     Path(args.out).write_bytes(bundle.to_zip())
     note("reproduce", f"wrote {args.out} ({spec.describe()}; {result.n} patients)")
     return 0
+
+
+def _guard(args: argparse.Namespace, frame: Any, source: Any) -> Any:
+    """The immortal-time guard's bundle for OS by --by (a post-progression variable) at --landmark."""
+    from app import reproduce as bundles
+    from app.views import GUARD_EXPOSURE
+
+    grouping = args.by or "pp_received"
+    if grouping not in GUARD_EXPOSURE:
+        raise DataError(f"--by: the guard is for OS by {', '.join(GUARD_EXPOSURE)}; got {grouping!r}")
+    if not 0 <= args.landmark < 1000:
+        raise DataError(f"--landmark: months from 0 to 1000; got {args.landmark:g}")
+    return bundles.guard(frame, source, grouping, args.landmark)
 
 
 def _adjusted_options(args: argparse.Namespace) -> Any:

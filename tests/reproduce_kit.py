@@ -15,7 +15,7 @@ from analysis.reproduce.bundle import PY_FILE, R_FILE, Reproduction
 from app.reproduce_jobs import build_zip
 
 SURVIVAL_KEYS = frozenset({"survival", "lower", "upper"})
-P_KEYS = frozenset({"p", "p_adjusted"})
+P_KEYS = frozenset({"p", "p_adjusted", "score_p"})
 
 
 def page_download(view: str, build: Any, *values: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pytest
 from analysis.filters import FilterSpec
 from app import datasets
 from app import reproduce as bundles
-from app.views import cohort_view, filtered
+from app.views import cohort_view, filtered, guard_view
 from tests.reproduce_kit import assert_agrees, page_download, run_scripts
 
 SUBGROUP = FilterSpec.create(child_pugh=["A"], ecog=[0, 1])
@@ -69,26 +69,64 @@ def test_cohort_scripts_print_the_table_one_numbers(ppx_app: Any, tmp_path: Path
     _scripts_agree(bundle, tmp_path)
 
 
+# ----------------------------------------------------------------------------- the immortal-time guard
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("grouping", "landmark"), [("pp_received", 6.0), ("pp_group", 3.0)])  # 3: HR not estimable
+@pytest.mark.parametrize("data", list(DATASETS))
+def test_guard_scripts_print_the_guard_numbers(
+    ppx_app: Any, tmp_path: Path, data: str, grouping: str, landmark: float
+) -> None:
+    spec = DATASETS[data]
+    with ppx_app.server.app_context():
+        frame, source = _frame(spec)
+        view = guard_view(source.fingerprint, spec, grouping, landmark)
+    bundle = bundles.guard(frame, source, grouping, landmark)
+    c, expected = view.comparison, bundle.expected
+    assert c is not None and c.landmark is not None and c.simon_makuch is not None and c.time_varying is not None
+    assert expected["time_varying"]["hr"] == c.time_varying.terms[0].hr
+    lm = expected["landmark"]
+    assert (lm["n_eligible"], lm["n_excluded"], lm["test"]["p"]) == (
+        c.landmark.n_eligible, c.landmark.n_excluded, c.landmark.test and c.landmark.test.p
+    )  # fmt: skip
+    assert [a["n_at_risk"] for g in lm["groups"] for a in g["at"]] == [
+        a.n_at_risk for g in c.landmark.km.groups for a in g.at
+    ]
+    assert expected["simon_makuch"]["test"]["p"] == (c.simon_makuch.test and c.simon_makuch.test.p)
+    assert expected["simon_makuch"]["groups"][1]["at"][0]["n_at_risk"] == 0  # the treated curve starts empty
+    assert lm["hr"]["estimable"] == (landmark == 6.0)
+    _scripts_agree(bundle, tmp_path)
+
+
+# ----------------------------------------------------------------------------- the page's zip is the CLI's
+
+
 @pytest.mark.parametrize(
-    ("view", "page_args", "cli_args"),
-    [("cohort", ("pp_group", "?child_pugh=A"), ["--by", "pp_group"])],
+    ("page", "callback", "page_args", "cli_args"),
+    [
+        ("cohort", "reproduction", ("pp_group",), ["--view", "cohort", "--by", "pp_group"]),
+        ("survival", "guard_reproduction", ("pp_group", 3), ["--view", "guard", "--by", "pp_group", "--landmark", "3"]),
+    ],
 )
 def test_page_download_equals_cli(
-    ppx_app: Any, tmp_path: Path, view: str, page_args: tuple[Any, ...], cli_args: list[str]
+    ppx_app: Any, tmp_path: Path, page: str, callback: str, page_args: tuple[Any, ...], cli_args: list[str]
 ) -> None:
     import importlib
 
     from cli import main
 
-    page = importlib.import_module(f"app.pages.{view}")
+    build = getattr(importlib.import_module(f"app.pages.{page}"), callback)
+    view = cli_args[1]
     with ppx_app.server.test_request_context("/"):
-        sent = page_download(view, page.reproduction, *page_args)
+        sent = page_download(view, build, *page_args, "?child_pugh=A")
     assert sent["filename"] == f"ppx-{view}-reproduce.zip"
     shown = _zip_texts(base64.b64decode(sent["content"]))
     out = tmp_path / "view.zip"
-    argv = ["reproduce", "--view", view, "--data", "data/synthetic_klc.csv", *cli_args, "--filters", "child_pugh=A"]
+    argv = ["reproduce", *cli_args, "--data", "data/synthetic_klc.csv", "--filters", "child_pugh=A"]
     assert main([*argv, "--out", str(out)]) == 0
     written = _zip_texts(out.read_bytes())
     assert json.loads(shown["expected.json"]) == json.loads(written["expected.json"])
     assert shown["data.csv"] == written["data.csv"] and shown["reproduce.R"] == written["reproduce.R"]
-    assert "patient_id" not in written["data.csv"].splitlines()[0]
+    header = written["data.csv"].splitlines()[0].split(",")
+    assert not {"patient_id", "first_line_start", "pp_start", "progression_date"} & set(header), header

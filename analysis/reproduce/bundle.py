@@ -141,6 +141,7 @@ def readme(
         f"Columns in {DATA_FILE}: {', '.join(columns)} (the ones this view needs; no identifying column).",
         "Text cells starting with = + - @ carry a leading ' so that a spreadsheet does not run them as formulas;",
         "both scripts remove it when they read the file.",
+        *notes,
         "",
         "Run, in this folder:",
         f"  Rscript {R_FILE}        # R >= 4 with the survival package (base R otherwise)",

@@ -12,7 +12,7 @@ import pandas as pd
 from analysis.compare import compare_survival, pairwise_tests
 from analysis.cox import fit_cox
 from analysis.errors import PPXError
-from analysis.km import km_by_group
+from analysis.km import KMResult, km_by_group
 from analysis.reproduce.bundle import Reproduction, Source, assemble
 
 
@@ -46,11 +46,9 @@ class SurvivalSettings:
         }
 
 
-def survival_expected(data: pd.DataFrame, s: SurvivalSettings) -> dict[str, Any]:
-    """The view's numbers from the product's analysis API (the same calls as the Survival page)."""
-    order: Sequence[str] | None = s.group_levels if s.grouping else None
-    km = km_by_group(data, s.time_col, s.event_col, s.grouping, conf_type=s.conf_type, times=s.times, group_order=order)
-    groups = [
+def km_groups(km: KMResult) -> list[dict[str, Any]]:
+    """Each Kaplan–Meier group as a bundle shows it: n, events, median and its CI, survival at the view's times."""
+    return [
         {
             "group": g.group,
             "n": g.n,
@@ -65,6 +63,13 @@ def survival_expected(data: pd.DataFrame, s: SurvivalSettings) -> dict[str, Any]
         }
         for g in km.groups
     ]
+
+
+def survival_expected(data: pd.DataFrame, s: SurvivalSettings) -> dict[str, Any]:
+    """The view's numbers from the product's analysis API (the same calls as the Survival page)."""
+    order: Sequence[str] | None = s.group_levels if s.grouping else None
+    km = km_by_group(data, s.time_col, s.event_col, s.grouping, conf_type=s.conf_type, times=s.times, group_order=order)
+    groups = km_groups(km)
     test: dict[str, Any] | None = None
     pairs: list[dict[str, Any]] = []
     hr: dict[str, Any] | None = None

@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from analysis.bootstrap import BootstrapResult, bootstrap_survival
 from analysis.commands import km_command, landmark_command
-from analysis.errors import PPXError
+from analysis.errors import DataError, PPXError
 from analysis.filters import FilterSpec
 from analysis.reproduce.bundle import Reproduction
 from analysis.schema import ENDPOINTS
@@ -200,6 +200,7 @@ def layout(
                         className="mt-2",
                     ),
                     html.Datalist(id="landmark-choices", children=[html.Option(value=f"{v:g}") for v in LANDMARKS]),
+                    html.Div(reproduce_menu("guard"), className="mt-2"),
                     dcc.Loading(html.Div(id=Ids.SURV_GUARD), delay_show=150),
                     emulation_panel(),
                 ],
@@ -317,6 +318,20 @@ def reproduction(
 
 
 register_download("survival", [State(c, "value") for c in _CONTROLS], reproduction)
+
+
+def guard_reproduction(group: str, landmark: float | None, search: str | None) -> Reproduction:
+    """The zip of the immortal-time guard (naive, time-varying, landmark, Simon–Makuch; see app.reproduce)."""
+    if group not in GUARD_EXPOSURE:
+        raise DataError(f"the immortal-time guard is for OS by {', '.join(GUARD_EXPOSURE)}")
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    source = reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec)
+    frame = filtered(cohort.fingerprint, spec).frame
+    return reproduce.guard(frame, source, group, parse_landmark(landmark))
+
+
+register_download("guard", [State(Ids.SURV_GROUP, "value"), State(Ids.SURV_LANDMARK, "value")], guard_reproduction)
 
 
 @cache.memoize()
