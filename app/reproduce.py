@@ -19,6 +19,7 @@ from analysis.reproduce.cox import CoxSettings, cox_bundle
 from analysis.reproduce.emulation import EmulationSettings, emulation_bundle
 from analysis.reproduce.guard import guard_bundle
 from analysis.reproduce.response import response_bundle
+from analysis.reproduce.sequences import sequences_bundle
 from analysis.reproduce.survival import SurvivalSettings, survival_bundle
 from analysis.schema import ENDPOINTS
 from analysis.sparse import merge_sparse_levels
@@ -37,7 +38,7 @@ from app.views import (
     group_order,
 )
 
-VIEWS: tuple[str, ...] = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard")
+VIEWS: tuple[str, ...] = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard", "sequences")
 """The views with a bundle."""
 
 
@@ -116,3 +117,10 @@ def guard(frame: pd.DataFrame, source: Source, grouping: str, landmark: float) -
     data = frame[frame["os_months"].notna()]
     ticks = tick_times(float(data["os_months"].max())) if not data.empty else ()
     return guard_bundle(data, GUARD_EXPOSURE[grouping], landmark, ticks, source)
+
+
+def sequences(frame: pd.DataFrame, source: Source) -> Reproduction:
+    """The Sequences page's time to therapy (:func:`app.views.sequences_view`) on the filtered frame."""
+    if frame.empty:
+        raise DataError("no patients match these filters")
+    return sequences_bundle(frame, source)

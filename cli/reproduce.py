@@ -22,7 +22,7 @@ from analysis.schema import ENDPOINTS
 from analysis.weights import ESTIMANDS
 from cli.common import add_filter_option, note, parse_filters
 
-VIEWS = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard")
+VIEWS = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard", "sequences")
 
 
 def register(subparsers: Any) -> None:
@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         if unknown:
             raise DataError(f"--covariates: unknown {', '.join(unknown)}; choose from {', '.join(COX_CANDIDATES)}")
         bundle = bundles.cox(frame, source, args.endpoint, covariates, args.merge_sparse)
+    elif args.view == "sequences":
+        bundle = bundles.sequences(frame, source)
     elif args.view == "guard":
         bundle = _guard(args, frame, source)
     elif args.view == "cohort":

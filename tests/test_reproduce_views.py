@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import zipfile
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from analysis.filters import FilterSpec
 from app import datasets
 from app import reproduce as bundles
-from app.views import cohort_view, filtered, guard_view
+from app.views import cohort_view, filtered, guard_view, sequences_view
 from tests.reproduce_kit import assert_agrees, page_download, run_scripts
 
 SUBGROUP = FilterSpec.create(child_pugh=["A"], ecog=[0, 1])
@@ -99,6 +100,30 @@ def test_guard_scripts_print_the_guard_numbers(
     _scripts_agree(bundle, tmp_path)
 
 
+# ----------------------------------------------------------------------------- Sequences: time to therapy
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data", list(DATASETS))
+def test_sequences_scripts_print_the_time_to_therapy(ppx_app: Any, tmp_path: Path, data: str) -> None:
+    spec = DATASETS[data]
+    with ppx_app.server.app_context():
+        frame, source = _frame(spec)
+        shown = sequences_view(source.fingerprint, spec).time_to_therapy
+    bundle = bundles.sequences(frame, source)
+    assert shown is not None
+    expected = bundle.expected
+    assert (expected["n_treated"], expected["n_progressed"], expected["median_months_treated"]) == (
+        shown.n_treated, shown.n_progressed, shown.median_months_treated
+    )  # fmt: skip
+    assert (expected["times"], expected["cumulative_incidence"]) == (
+        list(shown.times), list(shown.cumulative_incidence)
+    )  # fmt: skip
+    curve = expected["cumulative_incidence"]
+    assert all(a <= b for a, b in pairwise(curve)) and 0 < curve[-1] < 1
+    _scripts_agree(bundle, tmp_path)
+
+
 # ----------------------------------------------------------------------------- the page's zip is the CLI's
 
 
@@ -107,6 +132,7 @@ def test_guard_scripts_print_the_guard_numbers(
     [
         ("cohort", "reproduction", ("pp_group",), ["--view", "cohort", "--by", "pp_group"]),
         ("survival", "guard_reproduction", ("pp_group", 3), ["--view", "guard", "--by", "pp_group", "--landmark", "3"]),
+        ("sequences", "reproduction", (), ["--view", "sequences"]),
     ],
 )
 def test_page_download_equals_cli(

@@ -9,12 +9,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from app import datasets, urlstate
+from analysis.reproduce.bundle import Reproduction
+from app import datasets, reproduce, urlstate
+from app.components.reproduce import reproduce_menu
 from app.components.sequences import sankey_figure, time_to_therapy_figure
 from app.components.tables import fmt_num
 from app.i18n import N_
 from app.ids import Ids
-from app.views import sequences_view
+from app.reproduce_jobs import register_download
+from app.views import filtered, sequences_view
 
 dash.register_page(
     __name__, path="/sequences", name=N_("Sequences"), title="Treatment sequences · Post-Progression Explorer", order=4
@@ -40,6 +43,7 @@ def layout(**_: Any) -> html.Div:
                 ],
                 delay_show=150,
             ),
+            reproduce_menu("sequences"),
         ]
     )
 
@@ -88,3 +92,14 @@ def apply_flow(click: dict[str, Any] | None, search: str | None) -> str:
     if new_search == (search or ""):
         raise PreventUpdate
     return new_search
+
+
+def reproduction(search: str | None) -> Reproduction:
+    """The zip of the time to therapy (built in memory from the session's cohort; see app.reproduce)."""
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    source = reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec)
+    return reproduce.sequences(filtered(cohort.fingerprint, spec).frame, source)
+
+
+register_download("sequences", [], reproduction)
