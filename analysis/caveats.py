@@ -29,8 +29,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+CounterpartKind = Literal["time_varying", "os_only", "undated"]
+"""Which corrected counterpart a caveat names: the time-varying Cox model (OS, a dated exposure); none for this
+endpoint (read it beside the OS model); none at all (the data have no date for the variable)."""
 ENDPOINT_TIME_ZERO: dict[str, str] = {"os": "first-line start", "pfs": "first-line start", "pps": "progression"}
 """Endpoint key -> its time zero, in words."""
 
@@ -80,6 +83,11 @@ class Caveat:
     known_at: str = ""
     """When the variable becomes known, in words ("post-progression therapy starts")."""
 
+    @property
+    def kind(self) -> CounterpartKind:
+        """The corrected counterpart's kind (:func:`counterpart_kind`); the app words it from this code."""
+        return counterpart_kind(self.exposure, self.endpoint)
+
     def warning(self) -> str:
         """The caveat as one line of text (a JSON ``warnings`` entry, a stderr note)."""
         return f"{self.text} {self.counterpart[0].upper()}{self.counterpart[1:]}."
@@ -100,13 +108,21 @@ def post_baseline(variable: str | None) -> PostBaseline | None:
     return None if variable is None else POST_BASELINE.get(variable)
 
 
+def counterpart_kind(exposure: str | None, endpoint: str) -> CounterpartKind:
+    """The corrected counterpart available for a variable with time-varying ``exposure`` (or None) in ``endpoint``."""
+    if exposure is not None and endpoint == "os":
+        return "time_varying"
+    return "os_only" if exposure is not None else "undated"
+
+
 def _counterpart(entry: PostBaseline, endpoint: str) -> str:
-    if entry.exposure is not None and endpoint == "os":
+    kind = counterpart_kind(entry.exposure, endpoint)
+    if kind == "time_varying":
         return (
             f"corrected counterpart: a Cox model with {entry.exposure} as a time-varying covariate "
             "(switched on at pp_start), and landmark and Simon–Makuch analyses"
         )
-    if entry.exposure is not None:
+    if kind == "os_only":
         return (
             "no time-varying counterpart for this endpoint here; read it beside the time-varying Cox model for OS "
             "and do not read the difference as an effect of the therapy"

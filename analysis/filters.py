@@ -193,20 +193,25 @@ class FilterSpec:
 
     # ------------------------------------------------------------------ description
 
-    def describe(self) -> str:
-        """Plain-words summary, e.g. ``first-line drug: lenvatinib; BCLC stage: C``; "all patients" if empty."""
-        parts: list[str] = []
+    def terms(self) -> tuple[FilterTerm, ...]:
+        """The restricting filters, in field order, as codes and English values (the app words them)."""
+        out: list[FilterTerm] = []
         for f in fields(self):
             value = getattr(self, f.name)
             if value == f.default:
                 continue
             if f.name in ("start_year", "age"):
-                text = f"{value[0]:g}–{value[1]:g}"
+                values: tuple[str, ...] = (f"{value[0]:g}–{value[1]:g}",)
             elif isinstance(value, tuple):
-                text = ", ".join(str(v) for v in value)
+                values = tuple(str(v) for v in value)
             else:
-                text = str(value)
-            parts.append(f"{_LABEL_OF[f.name]}: {text}")
+                values = (str(value),)
+            out.append(FilterTerm(f.name, _LABEL_OF[f.name], _COLUMN_OF.get(f.name), values))
+        return tuple(out)
+
+    def describe(self) -> str:
+        """Plain-words summary, e.g. ``first-line drug: lenvatinib; BCLC stage: C``; "all patients" if empty."""
+        parts = [f"{term.label}: {', '.join(term.values)}" for term in self.terms()]
         return "; ".join(parts) if parts else "all patients"
 
     def without(self, name: str) -> FilterSpec:
@@ -250,12 +255,23 @@ def _parse_value(key: str, text: str) -> Any:
 
 
 @dataclass(frozen=True)
+class FilterTerm:
+    """One restricting filter: its URL key, English label, data column (None for derived ones) and values."""
+
+    key: str
+    label: str
+    column: str | None
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FilterStep:
-    """One step of the patient flow: ``n_before`` patients, ``n_after`` kept by ``label``."""
+    """One step of the patient flow: ``n_before`` patients, ``n_after`` kept by ``label`` (``term``, in codes)."""
 
     label: str
     n_before: int
     n_after: int
+    term: FilterTerm | None = None
 
     @property
     def excluded(self) -> int:
@@ -314,8 +330,9 @@ def apply_filters(frame: pd.DataFrame, spec: FilterSpec) -> FilterResult:
             continue
         before = len(current)
         current = current[_mask(current, f.name, value).to_numpy(dtype=bool)]
-        label = FilterSpec.create(**{f.name: value}).describe()
-        steps.append(FilterStep(label=label, n_before=before, n_after=len(current)))
+        single = FilterSpec.create(**{f.name: value})
+        term = single.terms()[0]
+        steps.append(FilterStep(label=single.describe(), n_before=before, n_after=len(current), term=term))
     return FilterResult(frame=current, spec=spec, steps=tuple(steps), n_total=len(frame))
 
 

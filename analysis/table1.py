@@ -56,6 +56,10 @@ _MAX_ROWS_SHOWN = 10
 _GINV_TOLERANCE = math.sqrt(float(np.finfo(np.float64).eps))
 
 
+SUMMARIES: tuple[str, ...] = ("median [IQR]", "mean (SD)", "n (%)")
+"""How a row is summarised, the end of its label (the app translates the variable and the summary apart)."""
+
+
 @dataclass(frozen=True)
 class Table1Row:
     """One line of Table 1; ``cells``, ``values`` and ``missing`` have one entry per column (Overall first).
@@ -82,6 +86,16 @@ class Table1Row:
     smd: float | None
     single: bool = False
     """A yes/no variable's only row (level "yes"): shown as the variable's line, not as a bare "yes"."""
+
+    @property
+    def summary(self) -> str:
+        """How the row is summarised: "median [IQR]", "mean (SD)" or "n (%)" (one of :data:`SUMMARIES`)."""
+        return next((s for s in SUMMARIES if self.label.endswith(f", {s}")), "")
+
+    @property
+    def variable_label(self) -> str:
+        """The variable's own label (``label`` is "{variable_label}, {summary}"): the app translates each part."""
+        return self.label.removesuffix(f", {self.summary}") if self.summary else self.label
 
     def to_dict(self) -> dict[str, Any]:
         return {

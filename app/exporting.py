@@ -37,6 +37,7 @@ from app.components.measure import longest_word_px, text_width_in, text_width_px
 from app.components.palette import FONT_FAMILY, PPTX_EAST_ASIAN_FONT, PPTX_LATIN_FONT
 from app.components.text import plain
 from app.i18n import Lang, t, tr
+from app.i18n.filters import describe as describe_filters
 
 Cell = str | int | float | None
 FigureFormat = Literal["png", "svg", "pdf"]
@@ -129,7 +130,7 @@ class Provenance:
         return cls(
             dataset=cohort.name,
             short_fingerprint=cohort.short_fingerprint,
-            filters=spec.describe(),
+            filters=describe_filters(spec, lang),
             n=n,
             day=(today or date.today()).isoformat(),
             version=__version__,

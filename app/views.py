@@ -38,7 +38,8 @@ from analysis.table1 import Table1, table_one
 from app import datasets
 from app.cache import cache
 from app.components.km_figure import tick_times
-from app.i18n import N_
+from app.components.palette import level_name
+from app.i18n import N_, Lang, t, tr
 
 FIXED_TIMES: tuple[float, ...] = (6.0, 12.0, 24.0)
 SMALL_GROUP = 10
@@ -220,12 +221,18 @@ CATEGORICAL_COVARIATES: tuple[str, ...] = ("ecog",)
 """Numeric-coded columns treated as categories in Cox models."""
 
 
-def term_label(term: CoxTerm) -> str:
-    """Display label of a model term: 'FIB-4 index', 'ECOG PS: 2 vs 0'."""
-    label = COX_CANDIDATES.get(term.covariate, term.covariate)
+def term_label(term: CoxTerm, lang: Lang = "en") -> str:
+    """Display label of a model term in ``lang``: 'FIB-4 index', 'ECOG PS: 2 vs 0' / 'ECOG PS：2 対 0'."""
+    label = tr(lang, COX_CANDIDATES.get(term.covariate, term.covariate))
     if term.level is None:
         return label
-    return f"{label}: {term.level} vs {term.reference}"
+    return t(
+        lang,
+        "{covariate}: {level} vs {reference}",
+        covariate=label,
+        level=level_name(term.covariate, term.level, lang),
+        reference=level_name(term.covariate, term.reference or "", lang),
+    )
 
 
 @dataclass(frozen=True)

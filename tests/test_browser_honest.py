@@ -92,7 +92,7 @@ def test_guard_landmark_row_has_no_wald_p_when_not_estimable(dash_duo: Any, ppx_
     until(lambda: any(r.startswith("Landmark at 3 months") for r in _rows(dash_duo, "#guard-table")), timeout=60)
     row = next(r for r in _rows(dash_duo, "#guard-table") if r.startswith("Landmark at 3 months"))
     assert "not estimable" in row and "log-rank p" in row
-    dash_duo.wait_for_contains_text("#immortal-time-warning", "pp_ici", timeout=20)
+    dash_duo.wait_for_contains_text("#immortal-time-warning", "ICI after progression is known only", timeout=20)
     command = dash_duo.wait_for_element("#survival-command-line-text", timeout=20).text
     assert command.startswith("ppx km --data data/synthetic_klc.csv --time os_months --event os_event --by pp_ici")
     assert dash_duo.wait_for_element("#landmark-command-line-text", timeout=20).text.startswith(

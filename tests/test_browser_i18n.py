@@ -1,68 +1,18 @@
-"""The interface in Japanese, in a real browser (``lang=ja``): the shell on every page, and the filter/survival flow."""
+"""The main flows in Japanese, in a real browser (``lang=ja``): filter/survival, upload, Cox and the presenter.
+
+Every page swept for English: ``test_browser_i18n_sweep.py``."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from dash.testing.wait import until
-from screenshots import screenshot_path
 
 from app.ids import Ids
 
 pytestmark = pytest.mark.browser
-
-PAGES = {
-    "/survival": "#" + Ids.SURV_FIGURE,
-    "/cohort": "#table-one",
-    "/cox": "#cox-model-table",
-    "/response": "#response-table",
-    "/sequences": "#seq-sankey .js-plotly-plot",
-    "/study": "#study-5",
-    "/methods": "#methods-text",
-    "/data": "#" + Ids.N_BADGE,
-}
-ALLOWED = frozenset(
-    [
-        "OS",
-        "PFS",
-        "PPS",
-        "HR",
-        "BCLC",
-        "ALBI",
-        "FIB",
-        "AFP",
-        "ECOG",
-        "ICI",
-        "TKI",
-        "MTA",
-        "SMD",
-        "Child",
-        "Pugh",
-        "Cox",
-        "English",
-        "PS",
-        "JGH",
-        "Open",
-    ]
-)
-"""Words kept in Latin letters in the Japanese shell: internationally used abbreviations and names (and the
-language switch's "English", named in itself; the journal "JGH Open")."""
-SHELL = "nav, .ppx-filter-column, .ppx-page-column h2, #" + Ids.SYNTHETIC_BANNER
-
-
-def _english_words(text: str) -> list[str]:
-    return sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED and w.upper() != w})
-
-
-def _shell_text(dash_duo: Any) -> str:
-    return str(
-        dash_duo.driver.execute_script(
-            f"return Array.from(document.querySelectorAll('{SHELL}')).map(e => e.innerText).join('\\n');"
-        )
-    )
 
 
 def _curve_names(dash_duo: Any) -> list[str]:
@@ -73,22 +23,6 @@ def _curve_names(dash_duo: Any) -> list[str]:
             ".map(t => t.name) : [];"
         )
     )
-
-
-@pytest.mark.screenshot
-def test_every_page_in_japanese_has_a_japanese_shell(dash_duo: Any, ppx_app: Any) -> None:
-    """Navbar, filter panel, page heading and banner of every page: no untranslated English word.
-    The pages' screenshots go to the docs gallery (``make screenshots``)."""
-    dash_duo.start_server(ppx_app)
-    for path, selector in PAGES.items():
-        dash_duo.wait_for_page(url=dash_duo.server_url + path + "?lang=ja", timeout=30)
-        dash_duo.wait_for_element(selector, timeout=60)
-        dash_duo.wait_for_contains_text("#" + Ids.N_BADGE, "例中", timeout=30)
-        text = _shell_text(dash_duo)
-        assert "合成データ" in text and "フィルタをリセット" in text, path
-        assert _english_words(text) == [], (path, _english_words(text))
-        dash_duo.driver.set_window_size(1280, 800)
-        dash_duo.driver.save_screenshot(str(screenshot_path(f"gallery/ja{path.replace('/', '-')}.png")))
 
 
 def test_filter_and_survival_in_japanese_keep_the_language(dash_duo: Any, ppx_app: Any) -> None:

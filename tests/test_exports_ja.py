@@ -67,7 +67,7 @@ def test_japanese_slides_are_in_japanese(tmp_path: Path) -> None:
     ]
     assert ppx(by_therapy) == 0  # a view exposed to immortal-time bias: its caveat in Japanese on the slide
     caveat = exporting.slide_texts((tmp_path / "pp.pptx").read_bytes())[0]
-    assert "注意：pp_received は時間ゼロより後に定まる変数です（不死時間バイアス）" in caveat, caveat
+    assert "注意：後治療は起点より後に定まる変数です（不死時間バイアス）" in caveat, caveat
     for text in slides:
         assert "合成データ（実在の患者ではありません）" in text
         assert "Overall survival" not in text and "Median, months" not in text

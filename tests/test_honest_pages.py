@@ -72,8 +72,10 @@ def test_one_rule_names_every_post_baseline_grouping_and_only_those() -> None:
 def test_survival_page_warns_for_pp_group_from_the_rule(fingerprint: str) -> None:
     view = survival_view(fingerprint, LENVATINIB, "os", "pp_group", "logrank", "log-log", False)
     text = _text(survival_tables.notes(view))
-    assert "Immortal-time bias" in text and "pp_group" in text
+    assert "Immortal-time bias" in text and "Post-progression: ICI, other therapy, none is known only" in text
     assert "time-varying" in text
+    japanese = _text(survival_tables.notes(view, "ja"))
+    assert "不死時間バイアス" in japanese and "時間依存性共変量" in japanese and "pp_" not in japanese
     first_line = survival_view(fingerprint, LENVATINIB, "os", "first_line", "logrank", "log-log", False)
     assert "Immortal-time" not in _text(survival_tables.notes(first_line))
 

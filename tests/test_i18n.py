@@ -153,3 +153,51 @@ def test_analysis_vocabulary_shown_by_the_app_is_in_the_catalog() -> None:
     assert BUNDLED_NAME == BUNDLED_COHORT_NAME and i18n.t("ja", BUNDLED_NAME) != BUNDLED_NAME
     assert {label for _, _, label in ENDPOINTS.values()} <= set(ENDPOINT_LABELS)
     assert all(i18n.t("ja", label) != label for label in ENDPOINT_LABELS)
+
+
+def test_the_rules_phrases_and_filter_labels_of_the_analysis_layer_are_in_the_catalog() -> None:
+    """Caveats, filter descriptions and Table 1 come from analysis in English codes; the app words them."""
+    from analysis.caveats import ENDPOINT_TIME_ZERO, POST_BASELINE
+    from analysis.filters import _LABEL_OF
+    from analysis.table1 import SUMMARIES
+    from app.components.cohort_tables import SUMMARY_NAMES
+    from app.i18n.caveats import RULE_PHRASES
+    from app.i18n.filters import FILTER_LABELS
+
+    phrases = {e.known_at for e in POST_BASELINE.values()} | set(ENDPOINT_TIME_ZERO.values()) | {"time zero"}
+    assert phrases <= set(RULE_PHRASES)
+    assert set(_LABEL_OF.values()) <= set(FILTER_LABELS)
+    assert set(SUMMARIES) <= set(SUMMARY_NAMES)
+    japanese = i18n.catalog("ja")
+    assert japanese is not None
+    missing = [p for p in (*RULE_PHRASES, *FILTER_LABELS, *SUMMARIES) if not getattr(japanese.get(p), "string", "")]
+    assert missing == []
+
+
+def test_caveats_filters_and_table_one_rows_are_worded_in_japanese() -> None:
+    """Whole Japanese sentences from the analysis layer's codes: labels, never the variable's code."""
+    from analysis.caveats import caveat
+    from analysis.filters import FilterSpec
+    from analysis.table1 import Table1Row
+    from app.components.cohort_tables import row_label
+    from app.i18n.caveats import caveat_text, counterpart_text, footer, known_when
+    from app.i18n.filters import describe
+
+    found = caveat("pp_ici", "os")
+    assert found is not None and found.kind == "time_varying"
+    text = caveat_text(found, "ja") + counterpart_text(found, "ja") + known_when(found, "ja")
+    assert "増悪後の免疫チェックポイント阻害薬" in text or "ICI" in text
+    assert "pp_ici" not in text and "known only" not in text and "一次治療開始" in text
+    assert caveat_text(found, "en").startswith("ICI after progression is known only when an ICI starts")
+    assert footer([found], "ja") is not None and "pp_ici" not in (footer([found], "ja") or "")
+    undated = caveat("disease_control", "pfs")
+    assert undated is not None and undated.kind == "undated"
+    assert "ランドマーク解析" in counterpart_text(undated, "ja")
+    spec = FilterSpec.create(first_line=("lenvatinib",), bclc=("B", "C"), age=(40, 80))
+    assert describe(spec, "en") == spec.describe() == "first-line drug: lenvatinib; BCLC stage: B, C; age: 40–80"
+    assert describe(spec, "ja") == "一次治療薬：レンバチニブ；BCLC 病期：B、C；年齢：40–80"
+    assert describe(FilterSpec(), "ja") == i18n.t("ja", "all patients") != "all patients"
+    row = Table1Row("age", "Age (years), median [IQR]", None, "continuous", (), (), (), None, None, None)
+    assert (row.variable_label, row.summary) == ("Age (years)", "median [IQR]")
+    assert row_label(row, "ja") == f"{i18n.t('ja', 'Age (years)')}、中央値［四分位範囲］"
+    assert row_label(row, "en") == row.label

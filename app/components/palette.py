@@ -97,6 +97,12 @@ _PREFIXES: dict[str, str] = {
 }
 
 
+def level_name(grouping: str, level: str, lang: Lang = "en") -> str:
+    """One level's own name in ``lang``, without the grouping's prefix (a filter's value: "BCLC stage: B, C")."""
+    known = _LEVEL_LABELS.get(grouping, {}).get(level)
+    return t(lang, known if known is not None else level)
+
+
 def level_label(grouping: str | None, level: str, lang: Lang = "en") -> str:
     """Plain-words label of one group in ``lang``, ('first_line', 'lenvatinib') -> 'Lenvatinib' / 'レンバチニブ'."""
     if grouping is None:

@@ -30,8 +30,9 @@ from app.components.km_figure import KMFigureOptions, arrange_curves, km_figure_
 from app.components.palette import GROUPINGS, INK, grouping_label, grouping_phrase, level_label
 from app.components.tables import estimable, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
-from app.i18n import N_, Lang, t, tr
+from app.i18n import N_, Lang, join_list, t, tr
 from app.i18n.caveats import footer as caveat_footer
+from app.i18n.filters import describe as describe_filters
 from app.i18n.render import localized_figure
 from app.views import (
     COX_CANDIDATES,
@@ -293,7 +294,7 @@ def view_figure(
         model = cox_view(fingerprint, spec, ref.endpoint, ref.covariates).model
         if model is None:
             return None
-        labels = [term_label(t) for t in model.terms]
+        labels = [term_label(term, lang) for term in model.terms]
         if not presenter:
             return localized_figure(
                 lang, dict(forest_figure(model.terms, labels, title=_cox_title(ref, lang)).to_plotly_json())
@@ -336,12 +337,12 @@ def view_subtitle(ref: ViewRef, spec: FilterSpec, lang: Lang = "en") -> str:
     if ref.kind in ("km", "cox"):
         parts.append(t(lang, "Endpoint: {endpoint}", endpoint=t(lang, ENDPOINTS[ref.endpoint][2])))
     if ref.kind == "cox":
-        names = ", ".join(tr(lang, COX_CANDIDATES.get(c, c)) for c in ref.covariates)
+        names = join_list(lang, (tr(lang, COX_CANDIDATES.get(c, c)) for c in ref.covariates))
         parts.append(t(lang, "Covariates: {names}", names=names))
     else:
         grouping = grouping_label(ref.grouping, lang) if ref.grouping else t(lang, "all patients")
         parts.append(t(lang, "Grouping: {grouping}", grouping=grouping))
-    parts.append(t(lang, "Filters: {filters}", filters=spec.describe()))
+    parts.append(t(lang, "Filters: {filters}", filters=describe_filters(spec, lang)))
     return " · ".join(parts)
 
 
@@ -406,7 +407,7 @@ def _slide_table(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | N
             return None
         terms = [
             (
-                tr(lang, term_label(term)),
+                term_label(term, lang),
                 fmt_hr(term.hr, term.ci),
                 fmt_p(term.p) if estimable(term.hr, term.ci) else "–",
             )

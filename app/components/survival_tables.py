@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from analysis.caveats import caveat
+from app import i18n
 from app.components.palette import level_label
 from app.components.tables import (
     UNDEFINED,
@@ -19,7 +20,8 @@ from app.components.tables import (
     fmt_pct_ci,
     simple_table,
 )
-from app.i18n import N_
+from app.i18n import N_, Lang, t, tr
+from app.i18n.caveats import caveat_text, counterpart_text
 from app.views import FIXED_TIMES, SMALL_GROUP, SurvivalView
 
 CONF_NOTES: dict[str, str] = {
@@ -37,8 +39,8 @@ def medians_rows(view: SurvivalView) -> list[list[str]]:
     for group in view.km.groups:
         by_time = {a.time: a for a in group.at}
         fixed = []
-        for t in FIXED_TIMES:
-            at = by_time.get(t)
+        for month in FIXED_TIMES:
+            at = by_time.get(month)
             fixed.append("–" if at is None or at.survival is None else fmt_pct_ci(at.survival, *at.ci))
         lower, upper = group.median_ci
         rows.append(
@@ -53,25 +55,33 @@ def medians_rows(view: SurvivalView) -> list[list[str]]:
     return rows
 
 
-def medians_table(view: SurvivalView) -> html.Div:
+def medians_table(view: SurvivalView, lang: Lang = "en") -> html.Div:
     header = [
         N_("Group"),
         "n",
         N_("Events"),
         N_("Median, months (95% CI)"),
-        *(f"{t:g}-month survival" for t in FIXED_TIMES),
+        *(t(lang, "{months}-month survival", months=f"{month:g}") for month in FIXED_TIMES),
     ]
     conf = view.km.conf_type if view.km else "log-log"
-    caption = (
-        f"95% CIs: {CONF_NOTES.get(conf, conf)}. NR = not reached. Months = days / 30.4375. "
-        "Number at risk at t counts patients with follow-up ≥ t (R's summary(survfit, times=))."
+    caption = t(
+        lang,
+        "95% CIs: {conf}. NR = not reached. Months = days / 30.4375. Number at risk at t counts patients with "
+        "follow-up ≥ t (R's summary(survfit, times=)).",
+        conf=tr(lang, CONF_NOTES.get(conf, conf)),
     )
     if view.km and view.km.n_excluded:
-        caption += f" {view.km.n_excluded} patients without data for this endpoint were excluded."
+        excluded = i18n.tn(
+            lang,
+            "{n} patient without data for this endpoint was excluded.",
+            "{n} patients without data for this endpoint were excluded.",
+            view.km.n_excluded,
+        )
+        caption = i18n.join_sentences(lang, [caption, excluded])
     return simple_table(header, medians_rows(view), id_="medians-table", caption=caption)
 
 
-def tests_block(view: SurvivalView, test_label: str) -> Any:
+def tests_block(view: SurvivalView, test_label: str, lang: Lang = "en") -> Any:
     if view.grouping is None:
         return None
     if view.test is None:
@@ -79,8 +89,14 @@ def tests_block(view: SurvivalView, test_label: str) -> Any:
     parts: list[Any] = [
         html.P(
             [
-                html.Strong(f"{test_label} test: "),
-                f"χ² = {view.test.statistic:.2f} on {view.test.df} df, {fmt_p_eq(view.test.p)}",
+                html.Strong(t(lang, "{test} test: ", test=tr(lang, test_label))),
+                t(
+                    lang,
+                    "χ² = {chi2} on {df} df, {p}",
+                    chi2=f"{view.test.statistic:.2f}",
+                    df=view.test.df,
+                    p=fmt_p_eq(view.test.p),
+                ),
             ],
             className="mb-1",
             id="test-line",
@@ -89,7 +105,12 @@ def tests_block(view: SurvivalView, test_label: str) -> Any:
     if view.pairwise:
         rows = [
             [
-                f"{level_label(view.grouping, a)} vs {level_label(view.grouping, b)}",
+                t(
+                    lang,
+                    "{a} vs {b}",
+                    a=level_label(view.grouping, a, lang),
+                    b=level_label(view.grouping, b, lang),
+                ),
                 UNDEFINED if p.statistic is None else f"{p.statistic:.2f}",
                 UNDEFINED if p.p is None else fmt_p(p.p),
                 UNDEFINED if p.p_adjusted is None else fmt_p(p.p_adjusted),
@@ -101,46 +122,49 @@ def tests_block(view: SurvivalView, test_label: str) -> Any:
             simple_table(
                 [N_("Comparison"), "χ²", "p", N_("p (Holm)")],
                 rows,
-                caption="A significant overall test with no significant pairwise test is possible: the overall "
-                "test pools evidence across all groups, and the Holm adjustment makes each pairwise test stricter. "
-                "An undefined comparison (no events or no variance) is left out of the adjustment, as R's p.adjust "
-                "leaves out NA.",
+                caption=N_(
+                    "A significant overall test with no significant pairwise test is possible: the overall test "
+                    "pools evidence across all groups, and the Holm adjustment makes each pairwise test stricter. "
+                    "An undefined comparison (no events or no variance) is left out of the adjustment, as R's "
+                    "p.adjust leaves out NA."
+                ),
             )
         )
     return html.Div(parts)
 
 
-def hr_block(view: SurvivalView) -> Any:
+def hr_block(view: SurvivalView, lang: Lang = "en") -> Any:
     if view.cox is None:
         return html.Small(view.cox_note, className="text-muted") if view.cox_note else None
     term = view.cox.terms[0]
-    reference = level_label(view.grouping, term.reference or "")
-    level = level_label(view.grouping, term.level or "")
+    names = {
+        "level": level_label(view.grouping, term.level or "", lang),
+        "reference": level_label(view.grouping, term.reference or "", lang),
+        "hr": fmt_hr(term.hr, term.ci),
+    }
     if estimable(term.hr, term.ci):
-        p_text = f"Wald {fmt_p_eq(term.p)}"
+        line = t(lang, "{level} vs {reference}: HR (95% CI) {hr}, Wald {p}", p=fmt_p_eq(term.p), **names)
     else:  # a Wald p beside "not estimable" contradicts the figure's test: show the score (log-rank) test, named
-        p_text = f"no Wald p; score (log-rank) test {fmt_p_eq(view.cox.score_test.p)}"
-    return html.P(
-        [
-            html.Strong(N_("Hazard ratio (Cox, Efron ties): ")),
-            f"{level} vs {reference}: HR (95% CI) {fmt_hr(term.hr, term.ci)}, {p_text}",
-        ],
-        id="hr-line",
-    )
+        line = t(
+            lang,
+            "{level} vs {reference}: HR (95% CI) {hr}, no Wald p; score (log-rank) test {p}",
+            p=fmt_p_eq(view.cox.score_test.p),
+            **names,
+        )
+    return html.P([html.Strong(N_("Hazard ratio (Cox, Efron ties): ")), line], id="hr-line")
 
 
-def notes(view: SurvivalView) -> list[Any]:
+def notes(view: SurvivalView, lang: Lang = "en") -> list[Any]:
     out: list[Any] = []
     found = caveat(view.grouping, view.endpoint)
     if found is not None:
         out.append(
             dbc.Alert(
                 [
-                    html.Strong(N_("Immortal-time bias. ")),
-                    found.text.removeprefix(N_("Immortal-time bias: ")),
+                    html.Strong(t(lang, "Immortal-time bias. ")),
+                    caveat_text(found, lang),
                     " ",
-                    f"{found.counterpart[0].upper()}{found.counterpart[1:]}"
-                    + (" (below)." if view.endpoint == "os" and found.exposure else "."),
+                    counterpart_text(found, lang, below=view.endpoint == "os" and found.exposure is not None),
                 ],
                 color="danger",
                 className="small py-2",
@@ -148,10 +172,15 @@ def notes(view: SurvivalView) -> list[Any]:
             )
         )
     if view.small_groups:
-        names = ", ".join(level_label(view.grouping, g) for g in view.small_groups)
+        names = i18n.join_list(lang, (level_label(view.grouping, g, lang) for g in view.small_groups))
         out.append(
             dbc.Alert(
-                f"Small groups (fewer than {SMALL_GROUP} patients): {names}. Estimates are unstable.",
+                t(
+                    lang,
+                    "Small groups (fewer than {n} patients): {names}. Estimates are unstable.",
+                    n=SMALL_GROUP,
+                    names=names,
+                ),
                 color="warning",
                 className="small py-2",
             )

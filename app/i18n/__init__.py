@@ -14,6 +14,7 @@ keywords ``t:2``, ``tn:2,3`` and the no-op marker ``N_`` for module-level consta
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from functools import cache
 from gettext import c2py
 from pathlib import Path
@@ -167,3 +168,17 @@ def request_lang() -> Lang:
         if from_page is not None:
             return from_page
     return from_accept_language(request.headers.get("Accept-Language"))
+
+
+_LIST_SEPARATOR: Final[dict[Lang, str]] = {"en": ", ", "ja": "、"}
+_SENTENCE_SEPARATOR: Final[dict[Lang, str]] = {"en": " ", "ja": ""}
+
+
+def join_list(lang: Lang, items: Iterable[str]) -> str:
+    """Items of an enumeration as ``lang`` separates them ("a, b" / "a、b")."""
+    return _LIST_SEPARATOR[lang].join(items)
+
+
+def join_sentences(lang: Lang, sentences: Iterable[str | None]) -> str:
+    """Whole sentences, each already translated, one after another (a space in English, none in Japanese)."""
+    return _SENTENCE_SEPARATOR[lang].join(s for s in sentences if s)

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from analysis.reproduce.bundle import Reproduction
-from app import datasets, reproduce, urlstate
+from app import datasets, i18n, reproduce, urlstate
 from app.adjusted_views import WEIGHTED_SMD_NOTE, weighted_smd_view
 from app.components.cohort_tables import flow_table, table_one_table
 from app.components.palette import GROUPINGS
@@ -86,18 +86,19 @@ def render(group: str, weighted: bool | None, search: str | None) -> tuple[Any, 
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     view = cohort_view(cohort.fingerprint, spec, group if group in GROUPINGS else DEFAULT_GROUP)
-    flow = flow_table(view.flow, view.n_total)
+    lang = i18n.request_lang()
+    flow = flow_table(view.flow, view.n_total, lang)
     if view.table is None:
         return dbc.Alert(view.message, color="secondary"), flow
     if not weighted:
-        return table_one_table(view.table), flow
+        return table_one_table(view.table, lang=lang), flow
     if view.table.grouping != "first_line":
         note = dbc.Alert(N_("The weighted SMD column is for Table 1 by first-line drug."), color="secondary")
-        return [note, table_one_table(view.table)], flow
+        return [note, table_one_table(view.table, lang=lang)], flow
     smd = weighted_smd_view(cohort.fingerprint, spec)
     if isinstance(smd, str):
-        return [dbc.Alert(smd, color="warning"), table_one_table(view.table)], flow
-    return table_one_table(view.table, smd, WEIGHTED_SMD_NOTE), flow
+        return [dbc.Alert(smd, color="warning"), table_one_table(view.table, lang=lang)], flow
+    return table_one_table(view.table, smd, WEIGHTED_SMD_NOTE, lang), flow
 
 
 def reproduction(group: str, search: str | None) -> Reproduction:

@@ -20,7 +20,7 @@ from analysis.commands import cox_command
 from analysis.reproduce.bundle import Reproduction
 from analysis.schema import ENDPOINTS
 from analysis.sparse import MIN_EVENTS, MIN_PATIENTS
-from app import datasets, reproduce, urlstate
+from app import datasets, i18n, reproduce, urlstate
 from app.background import background_callback, log_job
 from app.components.command import command_block, data_argument
 from app.components.cox_tables import model_block, ph_block, screen_table, warnings_block
@@ -232,13 +232,14 @@ def cox_outputs(
     chosen = tuple(c for c in (covariates or []) if c in COX_CANDIDATES)
     endpoint = endpoint if endpoint in ENDPOINTS else "os"
     view = cox_view(cohort.fingerprint, spec, endpoint, chosen, merge)
+    lang = i18n.lang_of(search)
     hidden = {"display": "none"}
     if view.message:
         return dbc.Alert(view.message, color="secondary"), {}, hidden, None, None, None, None
     figure: Any = {}
     style = hidden
     if view.model is not None:
-        figure = forest_figure(view.model.terms, [term_label(t) for t in view.model.terms])
+        figure = forest_figure(view.model.terms, [term_label(term, lang) for term in view.model.terms])
         style = {"display": "block"}
     command = None
     if chosen:
@@ -247,11 +248,11 @@ def cox_outputs(
         )
         command = command_block(text, "cox-command-line", N_("(the multivariable model; --json for every number)"))
     return (
-        model_block(view),
+        model_block(view, lang),
         figure,
         style,
-        ph_block(view),
-        screen_table(view),
-        warnings_block(view),
+        ph_block(view, lang),
+        screen_table(view, lang),
+        warnings_block(view, lang),
         command,
     )

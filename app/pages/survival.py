@@ -347,7 +347,7 @@ def survival_outputs(
 ) -> tuple[Any, ...]:
     """Every output of the page for one normalised key and language (memoized: a repeated view costs a cache read)."""
     view = survival_view(fingerprint, spec, endpoint, grouping, test, conf, "pairwise" in shown)
-    notes = survival_tables.notes(view)
+    notes = survival_tables.notes(view, lang)
     hidden = {"display": "none"}
     if view.km is None:
         message = dbc.Alert(view.message, color="secondary", className="my-3")
@@ -366,9 +366,9 @@ def survival_outputs(
         figure,
         {"display": "block"},
         None,
-        survival_tables.medians_table(view),
-        survival_tables.tests_block(view, TESTS[test]),
-        survival_tables.hr_block(view),
+        survival_tables.medians_table(view, lang),
+        survival_tables.tests_block(view, TESTS[test], lang),
+        survival_tables.hr_block(view, lang),
         notes,
     )
 
