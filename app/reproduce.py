@@ -20,7 +20,9 @@ from analysis.reproduce.emulation import EmulationSettings, emulation_bundle
 from analysis.reproduce.guard import guard_bundle
 from analysis.reproduce.response import response_bundle
 from analysis.reproduce.sequences import sequences_bundle
+from analysis.reproduce.study import study_bundle
 from analysis.reproduce.survival import SurvivalSettings, survival_bundle
+from analysis.reproduce.time_varying import time_varying_bundle
 from analysis.schema import ENDPOINTS
 from analysis.sparse import merge_sparse_levels
 from app.adjusted_views import TIMES as ADJUSTED_TIMES
@@ -33,12 +35,24 @@ from app.views import (
     COX_CANDIDATES,
     FIXED_TIMES,
     GUARD_EXPOSURE,
+    STUDY_COVARIATES,
+    STUDY_LANDMARK,
     _as_text,
     _prepare,
     group_order,
 )
 
-VIEWS: tuple[str, ...] = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard", "sequences")
+VIEWS: tuple[str, ...] = (
+    "survival",
+    "cox",
+    "response",
+    "cohort",
+    "adjusted",
+    "emulation",
+    "guard",
+    "sequences",
+    "study",
+)
 """The views with a bundle."""
 
 
@@ -124,3 +138,53 @@ def sequences(frame: pd.DataFrame, source: Source) -> Reproduction:
     if frame.empty:
         raise DataError("no patients match these filters")
     return sequences_bundle(frame, source)
+
+
+def study(frame: pd.DataFrame, lenvatinib: pd.DataFrame, source: Source, lenvatinib_source: Source) -> Reproduction:
+    """The Study page's cards as :func:`app.views.study_view` computes them, one folder per analysis.
+
+    ``lenvatinib`` is the filtered frame with the first-line filter set to lenvatinib (card 5's curves); the
+    card's time-varying model is on ``frame``'s lenvatinib patients, as on the page.
+    """
+    if frame.empty:
+        raise DataError("no patients match these filters")
+    os_data = frame[frame["os_months"].notna()]
+    cox_settings = CoxSettings("os_months", "os_event", (), STUDY_COVARIATES, ())
+    exposures, baseline = ("pp_received", "pp_ici"), ("fib4", "disease_control")
+    in_lenvatinib = os_data[os_data["first_line"] == "lenvatinib"]
+
+    def os_by(data: pd.DataFrame, grouping: str, at: Source = source) -> Reproduction:
+        return survival(data, at, "os", grouping, "logrank", "log-log", False)
+
+    parts = [
+        ("1-response", "ORR and DCR by first-line drug (card 1)", response(frame, source, "first_line")),
+        (
+            "2-pfs",
+            "PFS by first-line drug (card 2)",
+            survival(frame, source, "pfs", "first_line", "logrank", "log-log", False),
+        ),
+        ("2-os", "OS by first-line drug (card 2)", os_by(frame, "first_line")),
+        ("3-cox", "the multivariable Cox model for OS (card 3)", cox_bundle(os_data, cox_settings, source)),
+        (
+            "3-time-varying",
+            "its corrected counterpart, therapy and ICI as time-varying covariates (card 3)",
+            time_varying_bundle(os_data, exposures, baseline, "Time-varying Cox for OS (card 3)", source),
+        ),
+        ("4-os-by-therapy", "OS by post-progression therapy, naive (card 4)", os_by(frame, "pp_received")),
+        (
+            "4-guard",
+            f"its corrected counterparts, landmark at {STUDY_LANDMARK:g} months (card 4)",
+            guard(frame, source, "pp_received", STUDY_LANDMARK),
+        ),
+        (
+            "5-lenvatinib",
+            "OS among lenvatinib patients by ICI, other therapy or none (card 5)",
+            os_by(lenvatinib, "pp_group", lenvatinib_source),
+        ),
+        (
+            "5-time-varying",
+            "its corrected counterpart, time-varying Cox among lenvatinib patients (card 5)",
+            time_varying_bundle(in_lenvatinib, exposures, (), "Time-varying Cox among lenvatinib (card 5)", source),
+        ),
+    ]
+    return study_bundle(parts, source)

@@ -22,7 +22,7 @@ from analysis.schema import ENDPOINTS
 from analysis.weights import ESTIMANDS
 from cli.common import add_filter_option, note, parse_filters
 
-VIEWS = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard", "sequences")
+VIEWS = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard", "sequences", "study")
 
 
 def register(subparsers: Any) -> None:
@@ -83,10 +83,8 @@ def run(args: argparse.Namespace) -> int:
         if unknown:
             raise DataError(f"--covariates: unknown {', '.join(unknown)}; choose from {', '.join(COX_CANDIDATES)}")
         bundle = bundles.cox(frame, source, args.endpoint, covariates, args.merge_sparse)
-    elif args.view == "sequences":
-        bundle = bundles.sequences(frame, source)
-    elif args.view == "guard":
-        bundle = _guard(args, frame, source)
+    elif args.view in _PAGE_VIEWS:
+        bundle = _PAGE_VIEWS[args.view](args, cohort, spec, frame, source)
     elif args.view == "cohort":
         bundle = bundles.cohort(frame, source, args.by or "first_line")
     elif args.view == "adjusted":
@@ -106,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guard(args: argparse.Namespace, frame: Any, source: Any) -> Any:
+def _guard(args: argparse.Namespace, _cohort: Any, _spec: Any, frame: Any, source: Any) -> Any:
     """The immortal-time guard's bundle for OS by --by (a post-progression variable) at --landmark."""
     from app import reproduce as bundles
     from app.views import GUARD_EXPOSURE
@@ -117,6 +115,29 @@ def _guard(args: argparse.Namespace, frame: Any, source: Any) -> Any:
     if not 0 <= args.landmark < 1000:
         raise DataError(f"--landmark: months from 0 to 1000; got {args.landmark:g}")
     return bundles.guard(frame, source, grouping, args.landmark)
+
+
+def _sequences(_args: argparse.Namespace, _cohort: Any, _spec: Any, frame: Any, source: Any) -> Any:
+    from app import reproduce as bundles
+
+    return bundles.sequences(frame, source)
+
+
+def _study(_args: argparse.Namespace, cohort: Any, spec: Any, frame: Any, source: Any) -> Any:
+    """The Study page's cards; card 5's curves are on the filters with first line = lenvatinib, as on the page."""
+    from dataclasses import replace
+
+    from app import reproduce as bundles
+    from app.views import analysis_frame
+
+    lenvatinib = replace(spec, first_line=("lenvatinib",))
+    lenvatinib_frame = analysis_frame(apply_filters(cohort.frame, lenvatinib).frame)
+    lenvatinib_source = bundles.source_of(cohort.fingerprint, False, lenvatinib)
+    return bundles.study(frame, lenvatinib_frame, source, lenvatinib_source)
+
+
+_PAGE_VIEWS = {"guard": _guard, "sequences": _sequences, "study": _study}
+"""Views whose bundle needs nothing but the filters (and, for the guard, --by and --landmark)."""
 
 
 def _adjusted_options(args: argparse.Namespace) -> Any:

@@ -17,7 +17,7 @@ import pytest
 from analysis.filters import FilterSpec
 from app import datasets
 from app import reproduce as bundles
-from app.views import cohort_view, filtered, guard_view, sequences_view
+from app.views import cohort_view, filtered, guard_view, sequences_view, study_view
 from tests.reproduce_kit import assert_agrees, page_download, run_scripts
 
 SUBGROUP = FilterSpec.create(child_pugh=["A"], ecog=[0, 1])
@@ -124,6 +124,38 @@ def test_sequences_scripts_print_the_time_to_therapy(ppx_app: Any, tmp_path: Pat
     _scripts_agree(bundle, tmp_path)
 
 
+# ----------------------------------------------------------------------------- Study page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data", list(DATASETS))
+def test_study_scripts_print_every_card_number(ppx_app: Any, tmp_path: Path, data: str) -> None:
+    from app.pages.study import reproduction
+
+    spec = DATASETS[data]
+    with ppx_app.server.test_request_context("/"):
+        view = study_view(datasets.bundled().fingerprint, spec)
+        bundle = reproduction("?" + spec.to_query())
+    e = bundle.expected
+    assert view.response.result is not None and view.cox is not None and view.cox_time_varying is not None
+    assert [g["orr"]["estimate"] for g in e["1-response"]["groups"]] == [
+        g.orr.estimate for g in view.response.result.groups
+    ]
+    for folder, shown in (("2-pfs", view.pfs_by_drug), ("2-os", view.os_by_drug), ("4-os-by-therapy", view.os_by_pp),
+                          ("5-lenvatinib", view.lenvatinib_by_pp)):  # fmt: skip
+        assert shown.km is not None and shown.test is not None
+        assert [g["median"] for g in e[folder]["groups"]] == [g.median for g in shown.km.groups]
+        assert (e[folder]["test"]["statistic"], e[folder]["test"]["p"]) == (shown.test.statistic, shown.test.p)
+    assert [t["hr"] for t in e["3-cox"]["model"]["terms"]] == [t.hr for t in view.cox.terms]
+    assert [t.get("hr") for t in e["3-time-varying"]["model"]["terms"]] == [t.hr for t in view.cox_time_varying.terms]
+    assert view.pp_guard is not None and view.pp_guard.comparison is not None
+    assert e["4-guard"]["time_varying"]["hr"] == view.pp_guard.comparison.time_varying.terms[0].hr
+    varying = view.lenvatinib_ici_time_varying
+    assert varying is not None
+    assert [t["covariate"] for t in e["5-time-varying"]["model"]["terms"]] == [t.covariate for t in varying.terms]
+    _scripts_agree(bundle, tmp_path)
+
+
 # ----------------------------------------------------------------------------- the page's zip is the CLI's
 
 
@@ -133,6 +165,7 @@ def test_sequences_scripts_print_the_time_to_therapy(ppx_app: Any, tmp_path: Pat
         ("cohort", "reproduction", ("pp_group",), ["--view", "cohort", "--by", "pp_group"]),
         ("survival", "guard_reproduction", ("pp_group", 3), ["--view", "guard", "--by", "pp_group", "--landmark", "3"]),
         ("sequences", "reproduction", (), ["--view", "sequences"]),
+        ("study", "reproduction", (), ["--view", "study"]),
     ],
 )
 def test_page_download_equals_cli(
@@ -153,6 +186,8 @@ def test_page_download_equals_cli(
     assert main([*argv, "--out", str(out)]) == 0
     written = _zip_texts(out.read_bytes())
     assert json.loads(shown["expected.json"]) == json.loads(written["expected.json"])
-    assert shown["data.csv"] == written["data.csv"] and shown["reproduce.R"] == written["reproduce.R"]
-    header = written["data.csv"].splitlines()[0].split(",")
-    assert not {"patient_id", "first_line_start", "pp_start", "progression_date"} & set(header), header
+    assert shown.keys() == written.keys()
+    assert all(text == written[name] for name, text in shown.items() if not name.endswith("README.txt"))
+    for name in (n for n in written if n.endswith("data.csv")):
+        header = written[name].splitlines()[0].split(",")
+        assert not {"patient_id", "first_line_start", "pp_start", "progression_date"} & set(header), (name, header)

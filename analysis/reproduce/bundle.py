@@ -127,9 +127,10 @@ def readme(
     source: Source,
     settings: Mapping[str, Any],
     expected_json: str,
-    columns: Sequence[str],
+    columns: Sequence[str] | None,
     notes: Sequence[str] = (),
 ) -> str:
+    """The README; ``columns`` None for a bundle of bundles (each folder has its own data and README)."""
     data = "the bundled synthetic cohort (data/synthetic_klc.csv)" if source.synthetic else "a cohort file"
     lines = [
         f"Reproduce: {title}",
@@ -138,10 +139,16 @@ def readme(
         f"Post-Progression Explorer (ppx) version {__version__}.",
         f"Data: {data}; fingerprint {source.fingerprint}.",
         f"Filters: {source.filters_text}" + (f" (URL query: {source.filters_query})" if source.filters_query else ""),
-        f"Columns in {DATA_FILE}: {', '.join(columns)} (the ones this view needs; no identifying column).",
-        "Text cells starting with = + - @ carry a leading ' so that a spreadsheet does not run them as formulas;",
-        "both scripts remove it when they read the file.",
-        *notes,
+        *(
+            [
+                f"Columns in {DATA_FILE}: {', '.join(columns)} (the ones this view needs; no identifying column).",
+                "Text cells starting with = + - @ carry a leading ' so that a spreadsheet does not run them as "
+                "formulas;",
+                "both scripts remove it when they read the file.",
+            ]
+            if columns is not None
+            else [f"Data: each folder's {DATA_FILE} (the columns its analysis needs; no identifying column)."]
+        ),
         "",
         "Run, in this folder:",
         f"  Rscript {R_FILE}        # R >= 4 with the survival package (base R otherwise)",
@@ -181,3 +188,25 @@ def assemble(
         (PY_FILE, render(templates[1], settings, "Python")),
     )
     return Reproduction(view, files, json.loads(expected_json))
+
+
+def assemble_parts(
+    view: str,
+    title: str,
+    settings: Mapping[str, Any],
+    expected: Mapping[str, Any],
+    templates: tuple[str, str],
+    source: Source,
+    notes: Sequence[str],
+    parts: Sequence[tuple[str, Reproduction]],
+) -> Reproduction:
+    """A bundle of bundles: each part's files in its own folder, and top-level scripts that run them all."""
+    expected_json = dumps(expected)
+    files = [
+        ("README.txt", readme(title, source, settings, expected_json, None, notes)),
+        (EXPECTED_FILE, expected_json + "\n"),
+        (R_FILE, render(templates[0], settings, "R")),
+        (PY_FILE, render(templates[1], settings, "Python")),
+    ]
+    files += [(f"{folder}/{name}", text) for folder, part in parts for name, text in part.files]
+    return Reproduction(view, tuple(files), json.loads(expected_json))

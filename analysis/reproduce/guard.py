@@ -23,13 +23,12 @@ THERAPY_DAY = "pp_start_day"
 
 
 NOTES = (
-    f"{THERAPY_DAY} is the number of days from the first-line start to the start of the therapy (the dates",
+    f"{THERAPY_DAY} is the number of days from the first-line start to the start of the therapy (the dates "
     "themselves are not included); months are days / 30.4375.",
-    "",
-    "Caveat: the naive hazard ratio compares patients by a therapy given after progression, so it credits the",
-    "time they had to survive to receive it to the treated group (immortal-time bias). The time-varying Cox",
-    "model, the landmark analysis and the Simon-Makuch curves are its corrected counterparts; read them, not",
-    "the naive one. Confounding (fitter patients are the ones treated) remains in all four.",
+    "The naive hazard ratio compares patients by a therapy given after progression, so it credits the time "
+    "they had to survive to receive it to the treated group (immortal-time bias). The time-varying Cox model, "
+    "the landmark analysis and the Simon-Makuch curves are its corrected counterparts; read them, not the naive "
+    "one. Confounding (fitter patients are the ones treated) remains in all four.",
 )
 
 

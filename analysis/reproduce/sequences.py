@@ -16,8 +16,8 @@ WAIT_DAY = "pp_wait_day"
 """Days from progression to the start of post-progression therapy (the dates themselves stay out of the bundle)."""
 
 NOTES = (
-    f"{WAIT_DAY} is the number of days from progression to the start of post-progression therapy and progressed",
-    "is 1 for patients with a progression date (the dates themselves are not included); months are",
+    f"{WAIT_DAY} is the number of days from progression to the start of post-progression therapy and "
+    "progressed is 1 for patients with a progression date (the dates themselves are not included); months are "
     "days / 30.4375.",
 )
 

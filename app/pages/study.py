@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from app import datasets, urlstate
+from analysis.reproduce.bundle import Reproduction
+from app import datasets, reproduce, urlstate
 from app.components.emulation import panel as emulation_panel
+from app.components.reproduce import reproduce_menu
 from app.components.study_cards import CITATION, study_cards
 from app.i18n import N_
 from app.ids import Ids
 from app.pages import emulation_panel as _emulation_callbacks  # noqa: F401  (registers the panel's callbacks)
-from app.views import study_view
+from app.reproduce_jobs import register_download
+from app.views import filtered, study_view
 
 dash.register_page(
     __name__,
@@ -41,6 +45,7 @@ def layout(**_: Any) -> html.Div:
                 ],
                 className="small",
             ),
+            reproduce_menu("study"),
             dcc.Loading(html.Div(id=Ids.STUDY_CARDS), delay_show=150),
             html.H3(N_("Analyses 4 and 5 as an emulated trial"), className="h5 mt-4"),
             html.P(
@@ -63,3 +68,19 @@ def render(search: str | None) -> Any:
     if view.n == 0:
         return dbc.Alert(N_("No patients match these filters."), color="secondary")
     return study_cards(view)
+
+
+def reproduction(search: str | None) -> Reproduction:
+    """The zip of every card's analysis (built in memory from the session's cohort; see app.reproduce)."""
+    spec, _ = urlstate.filters_of(search)
+    cohort = datasets.active_cohort()
+    lenvatinib = replace(spec, first_line=("lenvatinib",))  # card 5's curves, as study_view
+    return reproduce.study(
+        filtered(cohort.fingerprint, spec).frame,
+        filtered(cohort.fingerprint, lenvatinib).frame,
+        reproduce.source_of(cohort.fingerprint, cohort.synthetic, spec),
+        reproduce.source_of(cohort.fingerprint, cohort.synthetic, lenvatinib),
+    )
+
+
+register_download("study", [], reproduction)
