@@ -139,62 +139,74 @@ def later_pairs(
     """:func:`dominance` when every row is a point with ``key`` and the events are the queries with the
     same key (as in the pairs "event i, row j at risk after it" of right-censored data).
 
-    One item per row instead of a point and a query per event, so about half the work, and the merge
-    sort starts from the key groups (each sorted by value) as its first blocks, so it has log2(distinct
-    keys) levels and never compares two items of one key; the equal-value counts leave out the item's
-    own key group.
-    Query arrays are per event in row order; point arrays per row.
+    One item per row instead of a point and a query per event, and the merge sort's first blocks are
+    the key groups, so it has log2(distinct keys) levels and never compares two items of one key.
+    The merge sort runs top-down: the top level's merged order is by value (at equal values the later
+    key group first, so comparisons are strict), and each level's order is a stable partition of the
+    one above by one bit of the key group, computed with cumulative sums and one scatter (no sort per
+    level). At each level the items carry their counts with them. The equal-value counts leave out the
+    item's own key group. Query arrays are per event in row order; point arrays per row.
     """
     n = len(key)
-    mass = np.ones(n) if weight is None else weight
-    query_mass = mass * is_event
-    order = np.lexsort((value, key))  # key groups, each by value: the merge sort's first blocks
-    value_sorted = value[order].astype(np.int64)
-    point_m, query_m = mass[order], query_mass[order]
-    is_query = is_event[order]
+    order = np.argsort(key, kind="stable")  # key groups (within a group the order does not matter)
     key_sorted = key[order]
     new_key = np.ones(n, dtype=bool)
     new_key[1:] = key_sorted[1:] != key_sorted[:-1]
     group = np.cumsum(new_key) - 1
     n_groups = int(group[-1]) + 1 if n else 0
     bounds = np.append(np.flatnonzero(new_key), n)
-    span = 2 * (int(value_sorted.max(initial=0)) + 1)
-    below = np.zeros(n)
-    above = np.zeros(n)
-    perm = np.arange(n)
-    # the items' attributes in the current (block, value) order, permuted along with it
-    group_p, twice_value, point_p, query_p, is_query_p = group, 2 * value_sorted, point_m, query_m, is_query
-    level = 0
-    while (1 << level) < n_groups:  # log2(distinct keys) levels: few with heavily tied times
-        block = group_p >> level
-        right = (block & 1) == 1
-        # by pair, then value; at equal values the right block's items first (strict comparisons)
-        merged = np.argsort((block >> 1) * span + twice_value + ~right, kind="stable")
-        perm, right, block = perm[merged], right[merged], block[merged]
-        group_p, twice_value, point_p, query_p, is_query_p = (
-            group_p[merged],
-            twice_value[merged],
-            point_p[merged],
-            query_p[merged],
-            is_query_p[merged],
-        )
-        left_points = np.concatenate([[0], np.cumsum(point_p * ~right)])
-        right_queries = np.concatenate([[0], np.cumsum(query_p * right)])
-        at = np.flatnonzero(is_query_p & right)
-        pair_start = bounds[np.minimum((block[at] >> 1) << (level + 1), n_groups)]
-        below[perm[at]] += left_points[at] - left_points[pair_start]
-        at = np.flatnonzero(~right)
-        pair_end = bounds[np.minimum(((block[at] >> 1) + 1) << (level + 1), n_groups)]
-        above[perm[at]] += right_queries[pair_end] - right_queries[at + 1]
-        level += 1
-    key_start = bounds[group]
-    key_end = bounds[group + 1]
+    value_sorted = value[order].astype(np.int64)
+    point_m = np.ones(n) if weight is None else weight[order]
+    query_m = point_m * is_event[order]
+    # the top level's order: by value, at equal values by key group descending
+    by_value = np.argsort(value_sorted * max(n_groups, 1) + (n_groups - 1 - group))
+    perm = by_value
+    g = group[perm]
+    query_c = query_m[perm]
+    point_c = None if weight is None else point_m[perm]
+    below_c = np.zeros(n)  # per item in the current order: points in earlier key groups with a smaller value
+    above_c = np.zeros(n)  # queries in later key groups with a larger value
+    position = np.arange(n)
+    left_points = np.zeros(n + 1)
+    right_queries = np.zeros(n + 1)
+    right_before = np.zeros(n + 1, dtype=np.int64)
+    for level in range(max(n_groups - 1, 0).bit_length() - 1, -1, -1):
+        # blocks of 2**level key groups, merged in pairs: (left, right) = (earlier, later) keys
+        bit = (g >> level) & 1
+        right = bit.astype(np.float64)
+        left = 1.0 - right
+        pair_lo = (g >> (level + 1)) << (level + 1)
+        pair_start = bounds[pair_lo]
+        pair_end = bounds[np.minimum(pair_lo + (2 << level), n_groups)]
+        np.cumsum(left if point_c is None else left * point_c, out=left_points[1:])
+        np.cumsum(query_c * right, out=right_queries[1:])
+        below_c += (left_points[:-1] - left_points[pair_start]) * right
+        above_c += (right_queries[pair_end] - right_queries[1:]) * left
+        if level == 0:
+            break
+        # the next level's order: each pair's left block, then its right block, each still by value
+        np.cumsum(bit, out=right_before[1:])
+        ones = right_before[:-1] - right_before[pair_start]
+        zeros = (position - pair_start) - ones
+        to = bounds[(g >> level) << level] + zeros + bit * (ones - zeros)
+        carried = [perm, g, query_c, below_c, above_c, *([] if point_c is None else [point_c])]
+        moved = []
+        for values in carried:
+            out = np.empty_like(values)
+            out[to] = values
+            moved.append(out)
+        perm, g, query_c, below_c, above_c = moved[:5]
+        point_c = None if point_c is None else moved[5]
+    below = np.empty(n)
+    below[perm] = below_c
+    above = np.empty(n)
+    above[perm] = above_c
     points_through = np.concatenate([[0], np.cumsum(point_m)])
     queries_through = np.concatenate([[0], np.cumsum(query_m)])
-    total_before = points_through[key_start]  # points with a smaller key
-    total_after = queries_through[-1] - queries_through[key_end]  # queries with a larger key
-    by_value = np.argsort(value_sorted, kind="stable")  # value, then key order (equal keys contiguous)
-    v, k = value_sorted[by_value], key_sorted[by_value]
+    total_before = points_through[bounds[group]]  # points with a smaller key
+    total_after = queries_through[-1] - queries_through[bounds[group + 1]]  # queries with a larger key
+    # equal values: the top level's order (by value, key groups descending), each (value, key) a run
+    v, k = value_sorted[by_value], group[by_value]
     p_through = np.concatenate([[0], np.cumsum(point_m[by_value])])
     q_through = np.concatenate([[0], np.cumsum(query_m[by_value])])
     value_start = np.searchsorted(v, v, side="left")
@@ -207,8 +219,8 @@ def later_pairs(
     run_last = np.minimum.accumulate(np.where(run_stop, np.arange(n), n - 1)[::-1])[::-1] + 1
     equal_query = np.empty(n)
     equal_point = np.empty(n)
-    equal_query[by_value] = p_through[run_first] - p_through[value_start]
-    equal_point[by_value] = q_through[value_end] - q_through[run_last]
+    equal_query[by_value] = p_through[value_end] - p_through[run_last]  # same value, earlier key
+    equal_point[by_value] = q_through[run_first] - q_through[value_start]  # same value, later key
 
     def rows(sorted_values: FloatArray) -> FloatArray:
         out = np.empty(n)

@@ -575,3 +575,53 @@ def test_dominance_counts_equal_brute_force() -> None:
         assert np.array_equal(counts.point_total, before.sum(axis=0))
         assert np.array_equal(counts.point_greater, (before & lower).sum(axis=0))
         assert np.array_equal(counts.point_equal, (before & same).sum(axis=0))
+
+
+@pytest.mark.parametrize(("distinct_keys", "weighted"), [(37, False), (None, False), (300, True)])
+def test_later_pairs_over_many_merge_levels_equal_brute_force(distinct_keys: int | None, weighted: bool) -> None:
+    """The top-down merge (a stable partition per level) over 6-10 levels and key-group counts that are
+    not powers of two, with ties in risk; None: untied times (one row per key, the most levels)."""
+    from analysis.concordance import later_pairs
+
+    rng = np.random.default_rng(23)
+    n = 700
+    event = rng.random(n) < 0.7
+    times = rng.permutation(n) if distinct_keys is None else rng.integers(0, distinct_keys, n)
+    key = (-2 * times - (~event)).astype(float)
+    value = rng.integers(0, 60, n)  # ties in risk
+    w = rng.uniform(0.3, 2, n) if weighted else np.ones(n)
+    counts = later_pairs(key, value, event, w if weighted else None)
+    q = np.flatnonzero(event)
+    before = key[None, :] < key[q][:, None]  # [event, row]
+    lower = value[None, :] < value[q][:, None]
+    same = value[None, :] == value[q][:, None]
+    assert counts.query_less == pytest.approx((before & lower) @ w, rel=1e-12)
+    assert counts.query_equal == pytest.approx((before & same) @ w, rel=1e-12)
+    assert counts.query_total == pytest.approx(before @ w, rel=1e-12)
+    assert counts.point_greater == pytest.approx(w[q] @ (before & lower), rel=1e-12)
+    assert counts.point_equal == pytest.approx(w[q] @ (before & same), rel=1e-12)
+    assert counts.point_total == pytest.approx(w[q] @ before, rel=1e-12)
+
+
+def test_concordance_equals_an_all_pairs_count() -> None:
+    """C of a fit equals Harrell's C counted over all pairs (ties in time and in the risk score count as R:
+    pairs tied on an event time are not comparable, a tie in risk counts 1/2)."""
+    rng = np.random.default_rng(31)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "time": rng.integers(1, 40, n).astype(float),
+            "status": (rng.random(n) < 0.65).astype(int),
+            "x": rng.integers(0, 4, n).astype(float),  # few levels: many ties in the risk score
+            "z": rng.integers(0, 2, n).astype(float),
+        }
+    )
+    result = fit_cox(frame, "time", "status", ["x", "z"])
+    beta = np.array([t.coef for t in result.terms])
+    eta = frame[["x", "z"]].to_numpy() @ beta
+    t, d = frame["time"].to_numpy(), frame["status"].to_numpy() > 0
+    # comparable: i had the event and j was still at risk after t_i (later, or censored at t_i)
+    comparable = d[:, None] & ((t[None, :] > t[:, None]) | ((t[None, :] == t[:, None]) & ~d[None, :]))
+    concordant = (comparable & (eta[:, None] > eta[None, :] + 1e-12)).sum()
+    tied = (comparable & (np.abs(eta[:, None] - eta[None, :]) <= 1e-12)).sum()
+    assert result.concordance == pytest.approx((concordant + tied / 2) / comparable.sum(), rel=1e-12)
