@@ -75,6 +75,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.stats import chi2, norm
+from threadpoolctl import threadpool_limits
 
 from analysis import cholesky
 from analysis.concordance import collapse, concordance
@@ -94,6 +95,16 @@ MAX_ITER = 20
 TOLER_INF = math.sqrt(EPS)
 """R ``coxph.control(toler.inf)``: the rule that flags a possibly infinite coefficient."""
 MIN_EPV = 10.0
+
+
+def one_blas_thread() -> Any:
+    """BLAS limited to one thread while a model is fitted (threadpoolctl; restored on exit).
+
+    The products here are tall and thin (n × p with p ≈ 10): memory-bound, so extra BLAS threads do
+    not make them faster, and OpenBLAS's waiting threads spin: on a busy 2-core machine a 200,000 × 9
+    matrix-vector product took 7.5 ms of CPU with its default threads against 0.7 ms with one.
+    """
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 # ----------------------------------------------------------------------------- results
@@ -307,11 +318,23 @@ class _RiskSets:
                 self.before[lo:hi] = glo
             else:
                 self.before[lo:hi] = glo + np.searchsorted(times, start[lo:hi], side="right")
+        self.single = start is None and len(stratum_bounds) == 2
+        """One stratum, no delayed entry: every risk set runs to the last row and every row is at risk
+        from the first group (so those subtractions are skipped)."""
+        # The reverse cumulative sum is only read at these rows: with many ties in time, sum the rows
+        # between them (one pass, few outputs) and accumulate those block sums instead.
+        needed = [self.risk_from, self.stratum_end, *([] if self.untied else [self.death_from, self.death_to])]
+        cuts = np.unique(np.concatenate([*needed, [0, n]]))
+        self.cuts: IntArray | None = cuts if len(cuts) < n // 4 else None
+        self.at_cut: list[IntArray] = [np.searchsorted(cuts, at) for at in needed] if self.cuts is not None else needed
 
     def over_groups(self, per_group: FloatArray) -> FloatArray:
         """Per row: the sum of ``per_group`` (groups × k) over the event groups the row is at risk in."""
         cumulative = np.zeros((per_group.shape[0] + 1, *per_group.shape[1:]))
         np.cumsum(per_group, axis=0, out=cumulative[1:])
+        if self.single:  # before == 0 for every row
+            through: FloatArray = cumulative[self.upto]
+            return through
         result: FloatArray = cumulative[self.upto] - cumulative[self.before]
         return result
 
@@ -331,11 +354,16 @@ class _RiskSets:
         np.cumsum(values[::-1], axis=0, out=out[-2::-1])
         return out
 
-    def sums(self, values: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Sums of ``values`` rows over the risk set (start < t <= stop) and over the deaths of each event group."""
-        tail = self._reverse_cumsum(values)
-        risk: FloatArray = tail[self.risk_from] - tail[self.stratum_end]
-        death: FloatArray = values[self.death_rows] if self.untied else tail[self.death_from] - tail[self.death_to]
+    def sums(self, values: FloatArray) -> tuple[FloatArray, FloatArray | None]:
+        """Sums of ``values`` rows over the risk set (start < t <= stop) and over the deaths of each event
+        group; the death sums are None when untied (one death per group: they are that row's values)."""
+        if self.cuts is None:
+            tail = self._reverse_cumsum(values)
+        else:
+            tail = self._reverse_cumsum(np.add.reduceat(values, self.cuts[:-1], axis=0))
+        at = self.at_cut
+        risk: FloatArray = tail[at[0]] if self.single else tail[at[0]] - tail[at[1]]
+        death: FloatArray | None = None if self.untied else tail[at[2]] - tail[at[3]]
         if self.start_order is not None:
             entered = self._reverse_cumsum(values[self.start_order])
             risk -= entered[self.start_from] - entered[self.stratum_end]
@@ -369,14 +397,11 @@ class _Efron:
 def _scale(x: FloatArray, weight: FloatArray) -> FloatArray:
     """R's coxfit6/agfit4 scaling: a column not all in {-1, 0, 1} is multiplied by
     Σw / Σ w|x − mean|, so that the Cholesky tolerance means the same for every covariate."""
-    scale = np.ones(x.shape[1])
     total = weight.sum()
-    for k in range(x.shape[1]):
-        column = x[:, k]
-        if np.all((column == 0.0) | (np.abs(column) == 1.0)):
-            continue
-        spread = float(weight @ np.abs(column - (weight @ column) / total))
-        scale[k] = total / spread if spread > 0 else 1.0
+    binary = np.all((x == 0.0) | (np.abs(x) == 1.0), axis=0)
+    spread = weight @ np.abs(x - (weight @ x) / total)
+    with np.errstate(divide="ignore"):
+        scale: FloatArray = np.where(binary | ~(spread > 0), 1.0, total / spread)
     return scale
 
 
@@ -386,15 +411,20 @@ class _Model:
     def __init__(self, design: Design) -> None:
         self.design = design
         self.scale = _scale(design.x, design.weight)
-        x = (design.x - design.x.mean(axis=0)) * self.scale
+        n, p = design.x.shape
+        # [1, x] column by column (Fortran order: the cumulative sums run down contiguous columns)
+        self.ones_x = np.empty((n, p + 1), order="F")
+        self.ones_x[:, 0] = 1.0
+        self.ones_x[:, 1:] = (design.x - design.x.mean(axis=0)) * self.scale
+        x = self.ones_x[:, 1:]
         self.x = x
-        self.p = x.shape[1]
+        self.p = p
         self.risk = _RiskSets(design.time, design.event, design.start, design.strata)
         rs = self.risk
         self.weight = design.weight
-        self.ones_x = np.asfortranarray(np.column_stack([np.ones(len(x)), x]))
         dead_weight = self.weight[rs.death_rows]
         self.dead_x = np.add.reduceat(dead_weight[:, None] * x[rs.death_rows], rs.group_starts, axis=0)
+        self.dead_x_total: FloatArray = self.dead_x.sum(axis=0)
         self.dead_weight: FloatArray = np.add.reduceat(dead_weight, rs.group_starts)
         """Per event group: the deaths' total case weight."""
         self.mean_weight: FloatArray = self.dead_weight / rs.deaths
@@ -417,18 +447,23 @@ class _Model:
             # overflow when a late risk set is tiny against exp(max eta); ratios are unchanged.
             risk0 = risk[:, 0].copy()
             risk /= risk0[:, None]
-            death /= risk0[:, None]
-            if rs.untied:  # one death per group: f = 0 and den = R0, so the Efron sums are 1, 0, 1, 0, 0
+            if death is None:  # one death per group: f = 0 and den = R0, so the Efron sums are 1, 0, 1, 0, 0
                 log_den = np.log(risk0)
-                ones, zeros = np.ones(len(risk0)), np.zeros(len(risk0))
-                sums = np.column_stack([ones, zeros, ones, zeros, zeros])
+                sums = np.zeros((len(risk0), 5))
+                sums[:, 0] = sums[:, 2] = 1.0
+                death1 = np.zeros((len(risk0), p))  # never read: it enters only through the zero sums
             else:
+                death /= risk0[:, None]
                 den = risk[g, 0] - rs.frac * death[g, 0]
                 inverse = 1.0 / den
                 log_den = np.log(den) + np.log(risk0)[g]
                 frac_inverse = rs.frac * inverse
-                terms = np.column_stack([inverse, frac_inverse, inverse**2, frac_inverse * inverse, frac_inverse**2])
-                sums = np.add.reduceat(terms, rs.group_starts, axis=0)
+                sums = np.empty((len(risk0), 5))
+                for k, term in enumerate(
+                    (inverse, frac_inverse, inverse * inverse, frac_inverse * inverse, frac_inverse * frac_inverse)
+                ):
+                    sums[:, k] = np.add.reduceat(term, rs.group_starts)
+                death1 = death[:, 1:]
         if self.design.weighted:
             sums *= self.mean_weight[:, None]
             dead_weight = self.weight[rs.death_rows]
@@ -436,10 +471,13 @@ class _Model:
             loglik = float(dead_weight @ eta[rs.death_rows] - log_terms.sum())
         else:
             loglik = float(eta[rs.death_rows].sum() - log_den.sum() - shift * len(log_den))
-        risk1, death1 = risk[:, 1:], death[:, 1:]
+        risk1 = risk[:, 1:]
         state = _Efron(loglik, np.zeros(p), np.zeros((p, p)), risk1, death1, sums, shift, risk0, risk_score)
-        score = (self.dead_x - self.xbar_sums(state)).sum(axis=0)
-        information = self.weighted_information(state, np.ones(len(sums)))
+        xbar_total = risk1.T @ sums[:, 0]
+        if not rs.untied:
+            xbar_total -= death1.T @ sums[:, 1]
+        score = self.dead_x_total - xbar_total
+        information = self.weighted_information(state, None)
         return replace(state, score=score, information=information)
 
     @staticmethod
@@ -449,21 +487,25 @@ class _Model:
         result: FloatArray = state.risk1 * sums[:, [0]] - state.death1 * sums[:, [1]]
         return result
 
-    def weighted_information(self, state: _Efron, weight: FloatArray) -> FloatArray:
-        """Σ over groups of weight × (Efron information: Σ_k [second moment_k − mean_k mean_kᵀ]).
+    def weighted_information(self, state: _Efron, weight: FloatArray | None) -> FloatArray:
+        """Σ over groups of weight × (Efron information: Σ_k [second moment_k − mean_k mean_kᵀ]); None: weight 1.
 
         The second-moment part Σ_g c_g Σ_{i at risk in g} r_i x_i x_iᵀ is summed per row instead,
         Σ_i r_i (Σ_{g ∋ i} c_g) x_i x_iᵀ = Xᵀ diag(r C) X, one matrix product (no p² columns per row).
+        Untied, the Efron sums in columns 1, 3 and 4 are zero and their terms are skipped.
         """
-        w = weight[:, None] * state.sums
+        w = state.sums if weight is None else weight[:, None] * state.sums
         r1, d1 = state.risk1, state.death1
         rs = self.risk
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging step: not finite, rejected
             per_row = state.row_risk * rs.over_groups(w[:, 0] / state.risk0)
-            per_row[rs.death_rows] -= state.row_risk[rs.death_rows] * (w[:, 1] / state.risk0)[rs.group_of_event]
+            if not rs.untied:
+                per_row[rs.death_rows] -= state.row_risk[rs.death_rows] * (w[:, 1] / state.risk0)[rs.group_of_event]
             second = (self.x * per_row[:, None]).T @ self.x
-            cross = (r1 * w[:, [3]]).T @ d1
-            means = (r1 * w[:, [2]]).T @ r1 - cross - cross.T + (d1 * w[:, [4]]).T @ d1
+            means = (r1 * w[:, [2]]).T @ r1
+            if not rs.untied:
+                cross = (r1 * w[:, [3]]).T @ d1
+                means += (d1 * w[:, [4]]).T @ d1 - cross - cross.T
             result: FloatArray = second - means
         return result
 
@@ -676,13 +718,23 @@ ROBUST_NOTE = (
 )
 
 
+def _linear_predictor(x: FloatArray, beta: FloatArray) -> FloatArray:
+    """x @ beta summed column by column, so that identical rows get identical values: a BLAS product
+    may round a row differently by its position (vector blocks and remainders), and the concordance
+    counts ties in the risk score exactly."""
+    eta: FloatArray = x[:, 0] * beta[0]
+    for k in range(1, len(beta)):
+        eta += x[:, k] * beta[k]
+    return eta
+
+
 def _result(fit: _Fit, strata: str | None, options: _Options) -> CoxResult:
     design = fit.model.design
     p = fit.model.p - int(fit.singular.sum())  # R's df: the coefficients that are not NA
     score = float(fit.null.score @ cholesky.solve(fit.null.information, fit.null.score))
     robust = _robust(fit) if options.robust else None
     wald = float(fit.beta @ cholesky.solve(fit.variance if robust is None else robust.variance, fit.beta))
-    eta = fit.model.x @ fit.internal_beta
+    eta = _linear_predictor(fit.model.x, fit.internal_beta)
     c_index, concordance_se = concordance(design, eta, design.cluster if robust is not None else None)
     events = int(design.event.sum())
     return CoxResult(
@@ -795,7 +847,8 @@ def fit_cox(
         categorical=categorical, reference=reference, strata=strata, start_col=start_col,
         weights=weights, cluster=options.cluster,
     )  # fmt: skip
-    return _result(_fit(design), strata, options)
+    with one_blas_thread():
+        return _result(_fit(design), strata, options)
 
 
 # ----------------------------------------------------------------------------- cox.zph
@@ -868,7 +921,8 @@ def cox_zph(
         categorical=categorical, reference=reference, strata=strata, start_col=start_col,
     )  # fmt: skip
     try:
-        return _zph(_fit(design))
+        with one_blas_thread():
+            return _zph(_fit(design))
     except np.linalg.LinAlgError as exc:
         raise ConvergenceError("the proportional-hazards test could not be computed (singular information)") from exc
 
