@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from analysis.cox_design import Design
+from analysis.cox_design import Design, sorted_distinct
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -277,17 +277,20 @@ def concordance(design: Design, eta: FloatArray, cluster: IntArray | None = None
     (case-weighted, the influence summed within clusters for a robust clustered fit, as R's coxph)."""
     weight = design.weight if design.weighted else None
     risk = np.unique(eta, return_inverse=True)[1].astype(np.intp)
-    totals = np.zeros(3)
-    influence = np.zeros((len(eta), 3))
-    for s in np.unique(design.strata):
-        rows = np.flatnonzero(design.strata == s)
-        start = None if design.start is None else design.start[rows]
-        stratum_weight = None if weight is None else weight[rows]
-        stratum_totals, stratum_influence = pair_counts(
-            design.time[rows], design.event[rows], start, risk[rows], stratum_weight
-        )
-        totals += stratum_totals
-        influence[rows] = stratum_influence
+    if design.strata.max(initial=0) == 0:  # one stratum: no row selection
+        totals, influence = pair_counts(design.time, design.event, design.start, risk, weight)
+    else:
+        totals = np.zeros(3)
+        influence = np.zeros((len(eta), 3))
+        for s in sorted_distinct(design.strata):
+            rows = np.flatnonzero(design.strata == s)
+            start = None if design.start is None else design.start[rows]
+            stratum_weight = None if weight is None else weight[rows]
+            stratum_totals, stratum_influence = pair_counts(
+                design.time[rows], design.event[rows], start, risk[rows], stratum_weight
+            )
+            totals += stratum_totals
+            influence[rows] = stratum_influence
     pairs = totals.sum()
     if pairs == 0:
         return math.nan, None

@@ -79,7 +79,7 @@ from threadpoolctl import threadpool_limits
 
 from analysis import cholesky
 from analysis.concordance import collapse, concordance
-from analysis.cox_design import Design, build_design
+from analysis.cox_design import Design, build_design, sorted_distinct
 from analysis.errors import ConvergenceError, DataError, PPXError
 from analysis.km import Z_95
 from analysis.survdata import require_columns, survival_data
@@ -324,9 +324,11 @@ class _RiskSets:
         # The reverse cumulative sum is only read at these rows: with many ties in time, sum the rows
         # between them (one pass, few outputs) and accumulate those block sums instead.
         needed = [self.risk_from, self.stratum_end, *([] if self.untied else [self.death_from, self.death_to])]
-        cuts = np.unique(np.concatenate([*needed, [0, n]]))
-        self.cuts: IntArray | None = cuts if len(cuts) < n // 4 else None
-        self.at_cut: list[IntArray] = [np.searchsorted(cuts, at) for at in needed] if self.cuts is not None else needed
+        self.cuts: IntArray | None = None
+        self.at_cut: list[IntArray] = needed
+        if len(self.group_starts) < n // 8:
+            self.cuts = sorted_distinct(np.concatenate([*needed, [0, n]]))
+            self.at_cut = [np.searchsorted(self.cuts, at) for at in needed]
 
     def over_groups(self, per_group: FloatArray) -> FloatArray:
         """Per row: the sum of ``per_group`` (groups × k) over the event groups the row is at risk in."""
@@ -341,7 +343,7 @@ class _RiskSets:
     def _first_at_or_after(self, values: FloatArray, strata: IntArray, bounds: IntArray) -> IntArray:
         """Per event group: the first row (sorted by stratum, value) of its stratum with value >= t."""
         first = np.empty(len(self.group_time), dtype=np.intp)
-        for s in np.unique(self.group_stratum):
+        for s in sorted_distinct(self.group_stratum):
             lo, hi = bounds[s], bounds[s + 1]
             in_stratum = self.group_stratum == s
             first[in_stratum] = lo + np.searchsorted(values[lo:hi], self.group_time[in_stratum], side="left")
@@ -423,7 +425,8 @@ class _Model:
         rs = self.risk
         self.weight = design.weight
         dead_weight = self.weight[rs.death_rows]
-        self.dead_x = np.add.reduceat(dead_weight[:, None] * x[rs.death_rows], rs.group_starts, axis=0)
+        dead_x = dead_weight[:, None] * x[rs.death_rows]
+        self.dead_x = dead_x if rs.untied else np.add.reduceat(dead_x, rs.group_starts, axis=0)
         self.dead_x_total: FloatArray = self.dead_x.sum(axis=0)
         self.dead_weight: FloatArray = np.add.reduceat(dead_weight, rs.group_starts)
         """Per event group: the deaths' total case weight."""

@@ -49,6 +49,16 @@ class Design:
     cluster: IntArray | None
 
 
+def sorted_distinct(values: IntArray) -> IntArray:
+    """The distinct values of an integer array, ascending (by one sort: ``np.unique`` on integers here
+    goes through a hash table that took 0.37 s for 10⁶ already sorted row numbers)."""
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    distinct: IntArray = ordered[keep]
+    return distinct
+
+
 def numeric_values(values: pd.Series, column: str) -> FloatArray | None:
     """The column as numbers if it is numeric or boolean (also "true"/"false" text), else None."""
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
@@ -108,9 +118,12 @@ def drop_collinear(
     x: FloatArray, strata: IntArray, columns: list[Column], warnings: list[str]
 ) -> tuple[FloatArray, list[Column]]:
     """Drop columns that are (numerically) linear combinations of earlier ones or of the strata (R's NA)."""
-    counts = np.bincount(strata)
-    means = np.stack([np.bincount(strata, weights=column) for column in x.T], axis=1) / counts[:, None]
-    centred = x - means[strata]
+    if strata.max(initial=0) == 0:
+        centred = x - x.mean(axis=0)
+    else:
+        counts = np.bincount(strata)
+        means = np.stack([np.bincount(strata, weights=column) for column in x.T], axis=1) / counts[:, None]
+        centred = x - means[strata]
     gram = centred.T @ centred
     scale = np.sqrt(np.diag(gram))
     keep = _pivots_above(gram, (_COLLINEAR_TOLERANCE * np.maximum(scale, 1.0)) ** 2)
@@ -119,7 +132,7 @@ def drop_collinear(
             f"{columns[k].term!r} is constant within strata or a linear combination of other covariates "
             "in these patients and was left out."
         )
-    return x[:, keep], [c for c, k in zip(columns, keep, strict=True) if k]
+    return x if keep.all() else x[:, keep], [c for c, k in zip(columns, keep, strict=True) if k]
 
 
 def build_design(
@@ -179,7 +192,7 @@ def build_design(
             f"no covariate varies among these patients ({', '.join(map(repr, covariates))}), so there is nothing to fit"
         )
     strata_codes = encode_groups(source[strata])[0] if strata else np.zeros(len(clean), dtype=np.intp)
-    x, columns = drop_collinear(np.column_stack(arrays), strata_codes, columns, warnings)
+    x, columns = drop_collinear(np.array(arrays).T, strata_codes, columns, warnings)  # column by column (Fortran order)
     if not columns:
         raise DataError("no covariate varies within strata among these patients, so there is nothing to fit")
     return Design(
