@@ -133,6 +133,19 @@ def dominance(
     )
 
 
+def _runs(changes: npt.NDArray[np.bool_], n: int) -> tuple[IntArray, IntArray]:
+    """For n sorted items and ``changes[i]`` (item i + 1 starts a new run): each item's run as
+    [first, end) positions, by running maxima and minima (no binary search)."""
+    position = np.arange(n)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = changes
+    first = np.maximum.accumulate(np.where(starts, position, 0))
+    stops = np.ones(n, dtype=bool)
+    stops[:-1] = changes
+    end = np.minimum.accumulate(np.where(stops, position, n - 1)[::-1])[::-1] + 1
+    return first, end
+
+
 def later_pairs(
     key: FloatArray, value: IntArray, is_event: npt.NDArray[np.bool_], weight: FloatArray | None
 ) -> Dominance:
@@ -209,14 +222,8 @@ def later_pairs(
     v, k = value_sorted[by_value], group[by_value]
     p_through = np.concatenate([[0], np.cumsum(point_m[by_value])])
     q_through = np.concatenate([[0], np.cumsum(query_m[by_value])])
-    value_start = np.searchsorted(v, v, side="left")
-    value_end = np.searchsorted(v, v, side="right")
-    run_start = np.ones(n, dtype=bool)
-    run_start[1:] = (v[1:] != v[:-1]) | (k[1:] != k[:-1])
-    run_first = np.maximum.accumulate(np.where(run_start, np.arange(n), 0))
-    run_stop = np.ones(n, dtype=bool)
-    run_stop[:-1] = run_start[1:]
-    run_last = np.minimum.accumulate(np.where(run_stop, np.arange(n), n - 1)[::-1])[::-1] + 1
+    value_start, value_end = _runs(v[1:] != v[:-1], n)
+    run_first, run_last = _runs((v[1:] != v[:-1]) | (k[1:] != k[:-1]), n)
     equal_query = np.empty(n)
     equal_point = np.empty(n)
     equal_query[by_value] = p_through[value_end] - p_through[run_last]  # same value, earlier key
@@ -249,8 +256,9 @@ def pair_counts(
     With case weights a pair counts w_i w_j and a row's influence sums the other rows' weights (R's
     concordance3/4); the caller multiplies the influence by the row's own weight.
     """
-    times = np.unique(np.concatenate([time, start if start is not None else []]))
-    rank = np.searchsorted(times, time).astype(np.float64)
+    # ranks of the stop (and start) times among all of them, by one sort
+    ranks = np.unique(np.concatenate([time, start if start is not None else []]), return_inverse=True)[1]
+    rank = ranks[: len(time)].astype(np.float64)
     dead = np.flatnonzero(event > 0)
     query_key = -2 * rank[dead]
     dead_weight = None if weight is None else weight[dead]
@@ -260,7 +268,7 @@ def pair_counts(
     rows = np.column_stack([later.point_greater, later.point_equal, later.point_total])
     if start is not None:  # rows that enter at or after t are not at risk at t
         entered = dominance(
-            -2 * np.searchsorted(times, start).astype(np.float64), risk, query_key + 1, risk[dead], weight, dead_weight
+            -2 * ranks[len(time) :].astype(np.float64), risk, query_key + 1, risk[dead], weight, dead_weight
         )
         events -= np.column_stack([entered.query_less, entered.query_equal, entered.query_total])
         rows -= np.column_stack([entered.point_greater, entered.point_equal, entered.point_total])
