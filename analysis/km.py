@@ -70,7 +70,10 @@ def _optional(value: float) -> float | None:
 
 
 def _optional_tuple(values: FloatArray) -> tuple[float | None, ...]:
-    return tuple(None if math.isnan(v) else v for v in values.tolist())
+    out: list[float | None] = list(values.tolist())
+    for i in np.flatnonzero(np.isnan(values)).tolist():  # only the missing ones visited in Python
+        out[i] = None
+    return tuple(out)
 
 
 # ----------------------------------------------------------------------------- results
@@ -565,7 +568,7 @@ def _curve(table: _Table, steps: _Steps) -> KMCurve:
         survival=tuple(survival.tolist()),
         ci_lower=_optional_tuple(lower),
         ci_upper=_optional_tuple(upper),
-        n_at_risk=tuple(int(n) for n in n_at_risk.tolist()),
+        n_at_risk=tuple(n_at_risk.tolist()),
         censor_times=tuple(censored_at.tolist()),
         censor_survival=tuple(censor_survival.tolist()),
     )

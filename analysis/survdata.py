@@ -153,7 +153,8 @@ def survival_data(
     for column in extra:
         if column not in (time, event, start):
             out[column] = blank_as_missing(frame[column])
-    empty = [c for c in dict.fromkeys(needed) if not frame[c].pipe(blank_as_missing).notna().any()]
+    as_read = {time: "time", event: "event", **({start: "start"} if start else {})}  # columns of ``out``
+    empty = [c for c in dict.fromkeys(needed) if not out[as_read.get(c, c)].notna().any()]
     if empty:
         raise EmptyGroupError(f"column {empty[0]!r} has no values (every cell is empty)")
     for column, name in (("time", time), ("start", start)):
