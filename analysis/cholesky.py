@@ -51,8 +51,9 @@ def cholesky2(matrix: FloatArray, toler: float = TOLER_CHOL) -> Cholesky:
         column = a[i + 1 :, i].copy()
         ratio = column / pivot
         a[i + 1 :, i] = ratio
-        # for j > i, k >= j: a[k, j] -= ratio_j * a[k, i] (a[k, i] not yet divided)
-        a[i + 1 :, i + 1 :] -= np.tril(np.outer(column, ratio))
+        # for j > i, k >= j: a[k, j] -= ratio_j * a[k, i] (a[k, i] not yet divided); the whole block is
+        # updated, its upper triangle is never read
+        a[i + 1 :, i + 1 :] -= np.outer(column, ratio)
     lower = np.tril(a, -1)
     return Cholesky(lower=lower, diagonal=np.diag(a).copy(), rank=rank * nonneg)
 

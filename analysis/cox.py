@@ -68,13 +68,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import chi2, norm
+from scipy import special
 from threadpoolctl import threadpool_limits
 
 from analysis import cholesky
@@ -97,14 +98,27 @@ TOLER_INF = math.sqrt(EPS)
 MIN_EPV = 10.0
 
 
-def one_blas_thread() -> Any:
+def _chi2_sf(statistic: float, df: int) -> float:
+    """``scipy.stats.chi2.sf`` (NaN for df < 1, 1 below 0) through its special function, without the
+    distribution object's per-call argument handling (a twelfth of a small fit's time)."""
+    if df <= 0:
+        return math.nan
+    return 1.0 if statistic < 0 else float(special.chdtrc(df, statistic))
+
+
+BLAS_LIMIT_MIN_ROWS = 10_000
+"""Below this many rows BLAS runs its products on one thread anyway and the limit's cost (finding the
+loaded libraries, about 2 ms) would be a tenth of the fit."""
+
+
+def one_blas_thread(rows: int) -> Any:
     """BLAS limited to one thread while a model is fitted (threadpoolctl; restored on exit).
 
     The products here are tall and thin (n × p with p ≈ 10): memory-bound, so extra BLAS threads do
     not make them faster, and OpenBLAS's waiting threads spin: on a busy 2-core machine a 200,000 × 9
     matrix-vector product took 7.5 ms of CPU with its default threads against 0.7 ms with one.
     """
-    return threadpool_limits(limits=1, user_api="blas")
+    return threadpool_limits(limits=1, user_api="blas") if rows >= BLAS_LIMIT_MIN_ROWS else nullcontext()
 
 
 # ----------------------------------------------------------------------------- results
@@ -680,7 +694,7 @@ def _fit_warnings(fit: _Fit) -> list[str]:
 
 
 def _test(name: str, statistic: float, df: int) -> TestStat:
-    return TestStat(name=name, statistic=float(statistic), df=df, p=float(chi2.sf(statistic, df)))
+    return TestStat(name=name, statistic=float(statistic), df=df, p=_chi2_sf(statistic, df))
 
 
 def _exp(value: float) -> float:
@@ -708,7 +722,7 @@ def _terms(fit: _Fit, robust: _Robust | None) -> tuple[CoxTerm, ...]:
                 hr=_exp(coef),
                 ci=(_exp(coef - Z_95 * se_test), _exp(coef + Z_95 * se_test)),
                 z=z,
-                p=float(2 * norm.sf(abs(z))),
+                p=float(2 * special.ndtr(-abs(z))),  # 2·norm.sf(|z|)
                 se_robust=se_robust,
             )
         )
@@ -850,7 +864,7 @@ def fit_cox(
         categorical=categorical, reference=reference, strata=strata, start_col=start_col,
         weights=weights, cluster=options.cluster,
     )  # fmt: skip
-    with one_blas_thread():
+    with one_blas_thread(len(design.time)):
         return _result(_fit(design), strata, options)
 
 
@@ -896,7 +910,7 @@ def _zph(fit: _Fit) -> ZphResult:
         keep = [*range(p), *(p + k for k in columns)]
         sub = score[keep]
         chisq = float(sub @ np.linalg.solve(info[np.ix_(keep, keep)], sub))
-        return ZphTerm(term=name, chisq=chisq, df=len(columns), p=float(chi2.sf(chisq, len(columns))))
+        return ZphTerm(term=name, chisq=chisq, df=len(columns), p=_chi2_sf(chisq, len(columns)))
 
     terms = tuple(test(name, columns) for name, columns in assign.items())
     return ZphResult(terms=terms, global_test=test("GLOBAL", list(range(p))))
@@ -924,7 +938,7 @@ def cox_zph(
         categorical=categorical, reference=reference, strata=strata, start_col=start_col,
     )  # fmt: skip
     try:
-        with one_blas_thread():
+        with one_blas_thread(len(design.time)):
             return _zph(_fit(design))
     except np.linalg.LinAlgError as exc:
         raise ConvergenceError("the proportional-hazards test could not be computed (singular information)") from exc
