@@ -170,7 +170,8 @@ def build_design(
             f"there are no events in {event_col!r} among the {len(clean)} patients analysed, "
             "so no hazard ratio can be estimated"
         )
-    source = frame.loc[clean.index, list(dict.fromkeys([*covariates, *grouping]))]
+    used = list(dict.fromkeys([*covariates, *grouping]))
+    source = frame[used] if data.n_excluded == 0 else frame.loc[clean.index, used]
     warnings: list[str] = []
     arrays: list[FloatArray] = []
     columns: list[Column] = []

@@ -145,33 +145,39 @@ def survival_data(
     """
     needed = [time, event, *([start] if start else []), *extra]
     require_columns(frame, dict.fromkeys(needed))
-    out = pd.DataFrame(index=frame.index)
-    out["time"] = coerce_numeric(frame[time], time)
-    out["event"] = coerce_event(frame[event], event)
+    # the columns as series first, one frame at the end (inserting columns one by one into a frame
+    # was most of a small model's time)
+    columns: dict[str, pd.Series] = {
+        "time": coerce_numeric(frame[time], time),
+        "event": coerce_event(frame[event], event),
+    }
     if start:
-        out["start"] = coerce_numeric(frame[start], start)
+        columns["start"] = coerce_numeric(frame[start], start)
     for column in extra:
         if column not in (time, event, start):
-            out[column] = blank_as_missing(frame[column])
-    as_read = {time: "time", event: "event", **({start: "start"} if start else {})}  # columns of ``out``
-    empty = [c for c in dict.fromkeys(needed) if not out[as_read.get(c, c)].notna().any()]
+            columns[column] = blank_as_missing(frame[column])
+    as_read = {time: "time", event: "event", **({start: "start"} if start else {})}
+    missing = {name: values.isna().to_numpy() for name, values in columns.items()}
+    empty = [c for c in dict.fromkeys(needed) if missing[as_read.get(c, c)].all()]
     if empty:
         raise EmptyGroupError(f"column {empty[0]!r} has no values (every cell is empty)")
     for column, name in (("time", time), ("start", start)):
-        if column in out and np.isinf(out[column]).any():
-            bad = out[column][np.isinf(out[column])]
+        if column in columns and np.isinf(columns[column].to_numpy()).any():
+            bad = columns[column][np.isinf(columns[column].to_numpy())]
             raise DataError(f"column {name!r} must hold finite times; infinite values at {_examples(bad)}")
-    complete = out.notna().all(axis=1)
-    excluded = tuple(spreadsheet_row(i) for i in out.index[~complete])
-    out = out[complete]
-    negative = out["time"][out["time"] < 0]
-    if len(negative):
-        raise DataError(f"column {time!r} has negative times at {_examples(negative)}")
+    incomplete = np.logical_or.reduce(list(missing.values()))
+    excluded = tuple(spreadsheet_row(i) for i in frame.index[incomplete])
+    out = pd.DataFrame(columns, index=frame.index, copy=False)
+    if incomplete.any():
+        out = out[~incomplete]
+    stop = out["time"].to_numpy()
+    if (stop < 0).any():
+        raise DataError(f"column {time!r} has negative times at {_examples(out['time'][stop < 0])}")
     if start:
-        bad = out["start"][out["start"] >= out["time"]]
-        if len(bad):
+        entry = out["start"].to_numpy()
+        if (entry >= stop).any():
+            bad = out["start"][entry >= stop]
             raise DataError(f"start column {start!r} is not before {time!r} (start >= stop) at {_examples(bad)}")
-        negative_start = out["start"][out["start"] < 0]
-        if len(negative_start):
-            raise DataError(f"column {start!r} has negative times at {_examples(negative_start)}")
+        if (entry < 0).any():
+            raise DataError(f"column {start!r} has negative times at {_examples(out['start'][entry < 0])}")
     return SurvivalData(frame=out, n_read=len(frame), n_excluded=len(excluded), excluded_rows=excluded)
