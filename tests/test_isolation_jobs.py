@@ -4,8 +4,8 @@ Two browsers (requests sessions with separate cookie jars) against a real
 gunicorn app: A has an upload whose centres carry a marker, B the bundled
 cohort. Both start the SAME background callback with the same inputs (Dash's
 own key would be identical) and poll with their own signed handles. B must
-never receive A's result, and A must receive its own. Run for the three
-background callbacks (Survival bootstrap, Cox Compute, slide deck) under
+never receive A's result, and A must receive its own. Run for the
+background callbacks Survival bootstrap, Cox Compute, the Survival view's Reproduce zip and the slide deck under
 DiskcacheManager, and for the bootstrap under CeleryManager with a real
 redis-server and a real Celery worker.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import time
 import zipfile
@@ -64,6 +65,19 @@ JOBS = {
             "url.search": "",
         },
     ),
+    "reproduce": (  # the Reproduce zip of the Survival view: data.csv carries the centres
+        "/survival",
+        '{"type":"reproduce-download","view":"survival"}.data',
+        {
+            '{"type":"reproduce-button","view":"survival"}.n_clicks': 1,
+            "surv-endpoint.value": "os",
+            "surv-group.value": "center",
+            "surv-test.value": "logrank",
+            "surv-conf.value": "log-log",
+            "surv-options.value": [],
+            "url.search": "",
+        },
+    ),
     "deck": (
         "/present",
         "present-download.data",
@@ -76,6 +90,9 @@ def start(client: DashClient, output: str, values: dict[str, Any]) -> tuple[dict
     body = client.deps.body(output, values)
     if output == "cox-model.children":  # the Compute callback's first output is the model block too
         body = client.deps.body("cox-compute.n_clicks", values)
+    outputs = body["outputs"] if isinstance(body["outputs"], list) else [body["outputs"]]
+    for item in (*outputs, *body["inputs"], *body["state"]):  # pattern ids go as objects, as the renderer sends them
+        item["id"] = json.loads(item["id"]) if item["id"].startswith("{") else item["id"]
     response = client.post(body)
     assert response.status_code == 200, response.text[:500]
     handles = response.json()
@@ -92,14 +109,16 @@ def poll(client: DashClient, body: dict[str, Any], handles: dict[str, str]) -> s
 
 
 def readable(text: str) -> str:
-    """The text of a callback response, with a downloaded PPTX's slide XML unpacked."""
+    """The text of a callback response, with a downloaded zip's text members (a PPTX's slide XML) unpacked."""
     if '"base64": true' not in text.replace('"base64":true', '"base64": true'):
         return text
-    import json
-
-    data = json.loads(text)["response"]["present-download"]["data"]
-    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(data["content"])))
-    return text + "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist() if n.endswith(".xml"))
+    for output in json.loads(text)["response"].values():
+        data = output.get("data")
+        if isinstance(data, dict) and data.get("base64"):
+            archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(data["content"])))
+            members = [n for n in archive.namelist() if n.endswith((".xml", ".csv", ".json", ".txt"))]
+            text += "".join(archive.read(n).decode("utf-8", "replace") for n in members)
+    return text
 
 
 def race(a: DashClient, b: DashClient, output: str, values: dict[str, Any], timeout_s: float = 150) -> tuple[str, str]:
@@ -120,6 +139,20 @@ def race(a: DashClient, b: DashClient, output: str, values: dict[str, Any], time
         time.sleep(0.3)
     assert got_a and got_b, "a job did not finish"
     return got_a, got_b
+
+
+def replayed(a: DashClient, b: DashClient, output: str, values: dict[str, Any], timeout_s: float = 120) -> str:
+    """A starts the job; B polls with A's cacheKey and job until A has read its result; A's result."""
+    body, handles = start(a, output, values)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        stolen = poll(b, body, handles)
+        assert MARKER not in stolen and '"response"' not in stolen, "B read A's job with A's handles"
+        mine = poll(a, body, handles)
+        if '"response"' in mine:
+            return readable(mine)
+        time.sleep(0.3)
+    raise AssertionError("A's job did not finish")
 
 
 @pytest.fixture()
@@ -145,6 +178,8 @@ def test_two_sessions_never_share_a_background_result_diskcache(
             assert mine_a in got_a and mine_b not in got_a, f"{name}: A did not get its own result"
             assert mine_b in got_b and mine_a not in got_b, f"{name}: B did not get its own result"
             assert MARKER not in got_b, f"{name}: B got A's data"
+            if name == "reproduce":  # B replays A's own signed handles: it still gets nothing of A's zip
+                assert MARKER in replayed(a, b, output, values), "A did not get its zip"
         log = process.output()
         assert MARKER not in log and "Traceback" not in log
     finally:
