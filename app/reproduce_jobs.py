@@ -22,7 +22,16 @@ from analysis.errors import PPXError
 from analysis.reproduce.bundle import Reproduction
 from app import i18n
 from app.background import background_callback, log_job
-from app.components.reproduce import button_id, cancel_id, download_id, message_id, progress_id, zip_name
+from app.components.reproduce import (
+    HIDDEN,
+    PROGRESS_STYLE,
+    button_id,
+    cancel_id,
+    download_id,
+    message_id,
+    progress_id,
+    zip_name,
+)
 from app.i18n import N_, t
 from app.ids import Ids
 
@@ -64,6 +73,8 @@ def register_download(view: str, states: Sequence[State], build: Callable[..., R
         running=[
             (Output(button_id(view), "disabled"), True, False),
             (Output(cancel_id(view), "disabled"), False, True),
+            (Output(cancel_id(view), "style"), {}, HIDDEN),
+            (Output(progress_id(view), "style"), PROGRESS_STYLE, {**PROGRESS_STYLE, **HIDDEN}),
         ],
         cancel=[Input(cancel_id(view), "n_clicks")],
         progress=[Output(progress_id(view), "value"), Output(progress_id(view), "label")],

@@ -20,6 +20,11 @@ HELP = (
 )
 
 
+HIDDEN: dict[str, str] = {"display": "none"}
+"""Cancel and the progress bar are shown only while the zip is being built."""
+PROGRESS_STYLE: dict[str, str] = {"width": "8rem"}
+
+
 def _id(kind: str, view: str) -> dict[str, str]:
     return {"type": kind, "view": view}
 
@@ -55,10 +60,8 @@ def reproduce_menu(view: str) -> Any:
             dbc.Button(
                 N_("Reproduce (R + Python)"), id=button_id(view), size="sm", color="secondary", outline=True, title=HELP
             ),
-            dbc.Button(N_("Cancel"), id=cancel_id(view), size="sm", color="link", disabled=True, className="py-0 px-1"),
-            dbc.Progress(
-                id=progress_id(view), value=0, className="d-inline-flex align-middle", style={"width": "8rem"}
-            ),
+            dbc.Button(N_("Cancel"), id=cancel_id(view), size="sm", color="link", disabled=True, style=HIDDEN),
+            dbc.Progress(id=progress_id(view), value=0, style={**PROGRESS_STYLE, **HIDDEN}),
             html.Span(id=message_id(view), className="small ms-1"),
             dcc.Download(id=download_id(view)),
         ],
