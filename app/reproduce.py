@@ -13,7 +13,7 @@ from analysis.compare import named_test_weights
 from analysis.errors import DataError
 from analysis.filters import FilterSpec
 from analysis.reproduce.adjusted import AdjustedSettings, adjusted_bundle
-from analysis.reproduce.bundle import Reproduction, Source
+from analysis.reproduce.bundle import DATA_FILE, Reproduction, Source
 from analysis.reproduce.cohort import cohort_bundle
 from analysis.reproduce.cox import CoxSettings, cox_bundle
 from analysis.reproduce.emulation import EmulationSettings, emulation_bundle
@@ -113,6 +113,13 @@ def adjusted(frame: pd.DataFrame, source: Source, options: AdjustedOptions) -> R
         estimand=options.estimand,
         trim=options.trim,
         times=ADJUSTED_TIMES,
+        notes=()
+        if options.comparison == "first_line"
+        else (
+            f"{DATA_FILE} holds the landmark cohort as the panel selects it: patients alive at the "
+            f"{options.landmark:g}-month landmark who had progressed by then; {data.time_col} and {data.event_col} "
+            f"are overall survival from the landmark; {data.treatment} is 1 if the therapy started by the landmark.",
+        ),
     )
     return adjusted_bundle(data.frame, settings, source)
 

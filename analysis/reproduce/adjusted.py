@@ -40,6 +40,8 @@ class AdjustedSettings:
     estimand: str
     trim: float | None
     times: tuple[float, ...]
+    notes: tuple[str, ...] = ()
+    """What the README should say about the data (e.g. how a landmark cohort was selected)."""
 
 
 def _km(result: KMResult) -> list[dict[str, Any]]:
@@ -128,4 +130,4 @@ def adjusted_bundle(data: pd.DataFrame, settings: AdjustedSettings, source: Sour
         "times": list(s.times),
     }
     return assemble("adjusted", s.title, frame, values, expected, ("adjusted.R.tmpl", "adjusted.py.tmpl"), source,
-                    notes=(BOOTSTRAP_NOTE,))  # fmt: skip
+                    notes=(*s.notes, BOOTSTRAP_NOTE))  # fmt: skip
