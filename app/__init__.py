@@ -16,7 +16,7 @@ from app.auth import init_auth
 from app.background import backend_name, background_manager
 from app.cache import cache_ready, init_cache
 from app.components.banner import dataset_banners
-from app.delivery import init_delivery
+from app.delivery import init_delivery, serialise_setup
 from app.i18n.render import install as install_translation
 from app.ids import Ids
 from app.limits import BodyLimit
@@ -170,6 +170,7 @@ def create_app() -> Dash:
     start_sweeper(server)
     _security_headers(app)
     _component_suites_404(server)
+    serialise_setup(app)
     server.register_error_handler(StoreUnavailableError, _store_unavailable)
     server.register_error_handler(DataError, _data_error)
     server.add_url_rule("/healthz", "healthz", _healthz)

@@ -14,6 +14,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+from dash import Dash
 from dash.fingerprint import check_fingerprint
 from flask import Flask, Request, Response, request
 from flask_compress import Compress
@@ -45,3 +49,29 @@ def init_delivery(server: Flask) -> None:
         return compress.after_request(response)
 
     server.after_request(deliver)
+
+
+def serialise_setup(app: Dash) -> None:
+    """Make Dash's one-time set-up before a worker's first request complete before any request is served.
+
+    Dash marks the set-up done before doing it (it registers the component-suite files a worker may serve), so
+    with threaded workers a request arriving meanwhile skipped it and got a 404 for plotly.min.js and the other
+    scripts: a cold page load failed. Here the set-up runs under a lock; later requests only read a flag.
+    """
+    hooks = app.server.before_request_funcs.setdefault(None, [])
+    lock = threading.Lock()
+    done = threading.Event()
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__func__", None) is Dash._setup_server:
+
+            def setup(_original: Callable[[], None] = hook) -> None:
+                if done.is_set():
+                    return
+                with lock:
+                    if not done.is_set():
+                        _original()
+                        done.set()
+
+            hooks[index] = setup
+            return
+    raise RuntimeError("Dash's set-up hook was not found: check app.delivery.serialise_setup against this Dash")

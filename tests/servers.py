@@ -91,8 +91,12 @@ def start_redis(tmp: Path, port: int | None = None, extra: tuple[str, ...] = ())
     return process, url
 
 
-def start_app(tmp: Path, name: str, env: Mapping[str, str], workers: int = 1) -> tuple[Process, str]:
-    """``gunicorn -c gunicorn.conf.py app.wsgi:server`` on a free loopback port; returns (process, base url)."""
+def start_app(
+    tmp: Path, name: str, env: Mapping[str, str], workers: int = 1, untouched: bool = False
+) -> tuple[Process, str]:
+    """``gunicorn -c gunicorn.conf.py app.wsgi:server`` on a free loopback port; returns (process, base url).
+
+    ``untouched``: wait for the port to accept connections only, so the app has served no request yet."""
     port = free_port()
     scratch = tmp / name
     scratch.mkdir(exist_ok=True)
@@ -109,8 +113,15 @@ def start_app(tmp: Path, name: str, env: Mapping[str, str], workers: int = 1) ->
     argv = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "app.wsgi:server"]
     process = Process(argv, full_env, scratch / "gunicorn.log")
     base = f"http://127.0.0.1:{port}"
+    def listening() -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+
     try:
-        wait_until(lambda: requests.get(f"{base}/healthz", timeout=2).status_code == 200, 60, f"app {name}")
+        if untouched:
+            wait_until(listening, 60, f"app {name} listening")
+        else:
+            wait_until(lambda: requests.get(f"{base}/healthz", timeout=2).status_code == 200, 60, f"app {name}")
     except TimeoutError:
         process.stop()
         raise AssertionError(f"app {name} did not start:\n{process.output()[-3000:]}") from None

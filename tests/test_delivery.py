@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import brotli
 import plotly
@@ -93,3 +97,28 @@ def test_callback_responses_are_not_compressed(base: str) -> None:
     assert answer.status_code == 200 and "n = 513 of 513" in answer.text
     assert "Content-Encoding" not in answer.headers
 
+
+
+def test_a_fresh_worker_serves_its_first_concurrent_requests(tmp_path: pytest.TempPathFactory, ppx_app: Any) -> None:
+    """A worker's first requests arrive together (the browser fetches every script at once): none may fail.
+
+    Dash registers the component-suite files a worker may serve during its one-time set-up before the first
+    request; a second thread arriving meanwhile used to skip the set-up and get a 404 for plotly.min.js."""
+    index = ppx_app.server.test_client().get("/survival").get_data(as_text=True)
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', index)
+    assert len(scripts) >= 5
+    for attempt in range(2):
+        process, base = start_app(Path(str(tmp_path)), f"fresh{attempt}", {}, untouched=True)
+        try:
+            urls = [f"{base}/survival", *(base + s for s in scripts)]
+            barrier = threading.Barrier(len(urls))
+
+            def get(url: str) -> tuple[str, int]:
+                barrier.wait()
+                return url, requests.get(url, timeout=60).status_code
+
+            with ThreadPoolExecutor(len(urls)) as pool:
+                failed = [(u, code) for u, code in pool.map(get, urls) if code != 200]
+        finally:
+            process.stop()
+        assert failed == [], f"first requests of a fresh worker failed: {failed}"
