@@ -44,6 +44,7 @@ class Ids(StrEnum):
     SURV_LANDMARK = "surv-landmark"
     SURV_GUARD = "surv-guard"
     SURV_GUARD_PANEL = "surv-guard-panel"
+    SURV_DEFAULTS = "surv-defaults"
     # bootstrap (survival page)
     BOOT_PANEL = "bootstrap-panel"
     BOOT_RUN = "bootstrap-run"

@@ -100,7 +100,9 @@ def shell() -> html.Div:
     first_lines = tuple(d for d in FIRST_LINE_DRUGS if d in options.get("first_line", FIRST_LINE_DRUGS))
     return html.Div(
         [
-            dcc.Location(id=Ids.URL, refresh="callback-nav"),
+            # The URL is the view's state: writing its query (a filter, a view option, the slide) renders no page; the
+            # callbacks that read it redraw their part. A new path goes through the pages router's own location.
+            dcc.Location(id=Ids.URL, refresh=False),
             dbc.Toast(  # in the shell: a page re-rendered by the new deck= in the URL keeps it on screen
                 id=Ids.DECK_TOAST,
                 header=t(lang, "Presenter deck"),

@@ -37,7 +37,8 @@ def parse(search: str | None) -> dict[str, str]:
     return dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=False))
 
 
-def _encode(pairs: Mapping[str, str]) -> str:
+def encode(pairs: Mapping[str, str]) -> str:
+    """Ordered pairs to a query string with '?' (empty for none), as app/assets/urlstate.js writes it too."""
     text = urlencode(list(pairs.items()), safe=",-")
     return f"?{text}" if text else ""
 
@@ -46,7 +47,7 @@ def with_filters(search: str | None, spec: FilterSpec) -> str:
     """Replace the filter part of ``search`` by ``spec``, keeping the view options."""
     view = {k: v for k, v in parse(search).items() if k in VIEW_KEYS}
     merged = {**parse(spec.to_query()), **view}
-    return _encode(merged)
+    return encode(merged)
 
 
 def with_view(search: str | None, updates: Mapping[str, str | None]) -> str:
@@ -59,7 +60,7 @@ def with_view(search: str | None, updates: Mapping[str, str | None]) -> str:
             pairs.pop(key, None)
         else:
             pairs[key] = value
-    return _encode(pairs)
+    return encode(pairs)
 
 
 def view_change(search: str | None, updates: Mapping[str, str | None]) -> str:
@@ -81,5 +82,5 @@ def filters_of(search: str | None) -> tuple[FilterSpec, tuple[str, ...]]:
 def narrow_filters(current: FilterSpec, query: str) -> FilterSpec:
     """``current`` narrowed by a filter query such as ``first_line=lenvatinib&response=PR`` (query values win)."""
     merged = {**parse(current.to_query()), **parse(query)}
-    spec, _ = FilterSpec.parse_query(_encode(merged))
+    spec, _ = FilterSpec.parse_query(encode(merged))
     return spec

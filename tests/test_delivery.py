@@ -98,7 +98,6 @@ def test_callback_responses_are_not_compressed(base: str) -> None:
     assert "Content-Encoding" not in answer.headers
 
 
-
 def test_a_fresh_worker_serves_its_first_concurrent_requests(tmp_path: pytest.TempPathFactory, ppx_app: Any) -> None:
     """A worker's first requests arrive together (the browser fetches every script at once): none may fail.
 
@@ -113,7 +112,7 @@ def test_a_fresh_worker_serves_its_first_concurrent_requests(tmp_path: pytest.Te
             urls = [f"{base}/survival", *(base + s for s in scripts)]
             barrier = threading.Barrier(len(urls))
 
-            def get(url: str) -> tuple[str, int]:
+            def get(url: str, barrier: threading.Barrier = barrier) -> tuple[str, int]:
                 barrier.wait()
                 return url, requests.get(url, timeout=60).status_code
 

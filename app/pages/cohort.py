@@ -80,7 +80,7 @@ def remember_view(group: str, search: str | None) -> str:
     Output(Ids.COHORT_FLOW, "children"),
     Input(Ids.COHORT_GROUP, "value"),
     Input(Ids.COHORT_WEIGHTED, "value"),
-    State(Ids.URL, "search"),
+    Input(Ids.URL, "search"),  # the filters: a filter change renders no page, it changes the URL
 )
 def render(group: str, weighted: bool | None, search: str | None) -> tuple[Any, Any]:
     spec, _ = urlstate.filters_of(search)

@@ -158,7 +158,7 @@ def remember_view(endpoint: str, covariates: list[str] | None, merge: bool | Non
     Input(Ids.COX_ENDPOINT, "value"),
     Input(Ids.COX_COVARIATES, "value"),
     Input(Ids.COX_MERGE_SPARSE, "value"),
-    State(Ids.URL, "search"),
+    Input(Ids.URL, "search"),  # the filters: a filter change renders no page, it changes the URL
 )
 def render(endpoint: str, covariates: list[str] | None, merge: bool | None, search: str | None) -> tuple[Any, ...]:
     cohort = datasets.active_cohort()

@@ -30,7 +30,8 @@ dash.register_page(
 )
 
 PRESENT_PATH = "/present"
-LEAVE_PATH = "/survival"
+PAGES_LOCATION = "_pages_location"
+"""The pages router's own dcc.Location (in ``dash.page_container``): a new path written there renders the page."""
 MASK = exporting.DEFAULT_MASK
 
 
@@ -241,8 +242,10 @@ def download_deck(
     return send_bytes(data, name)
 
 
-@callback(
-    Output(Ids.URL, "pathname", allow_duplicate=True),
+clientside_callback(  # no server round trip: it reads and writes the URL only (app/assets/urlstate.js)
+    dash.ClientsideFunction(namespace="ppxUrl", function_name="presenterSwitch"),
+    Output(PAGES_LOCATION, "pathname", allow_duplicate=True),
+    Output(PAGES_LOCATION, "search", allow_duplicate=True),
     Output(Ids.URL, "search", allow_duplicate=True),
     Output(Ids.PRESENT_SWITCH, "value"),
     Input(Ids.PRESENT_SWITCH, "value"),
@@ -250,19 +253,7 @@ def download_deck(
     State(Ids.URL, "pathname"),
     prevent_initial_call="initial_duplicate",
 )
-def presenter_switch(on: bool | None, search: str | None, pathname: str | None) -> tuple[Any, Any, Any]:
-    """The navbar switch and ``present=1`` in the URL follow each other; switching moves to or from /present."""
-    in_url = urlstate.parse(search).get("present") == "1"
-    if ctx.triggered_id != Ids.PRESENT_SWITCH:
-        if pathname == PRESENT_PATH and not in_url:  # /present is presenter mode, with or without present=1
-            return no_update, urlstate.with_view(search, {"present": "1"}), True
-        return no_update, no_update, in_url if bool(on) != in_url else no_update
-    if bool(on) == in_url and (pathname == PRESENT_PATH) == bool(on):
-        raise PreventUpdate
-    if on:
-        return PRESENT_PATH, urlstate.with_view(search, {"present": "1"}), no_update
-    new_path = LEAVE_PATH if pathname == PRESENT_PATH else no_update
-    return new_path, urlstate.with_view(search, {"present": None, "slide": None}), no_update
+"""The navbar switch and ``present=1`` in the URL follow each other; switching moves to or from /present."""
 
 
 clientside_callback(

@@ -78,7 +78,7 @@ def remember_view(group: str, search: str | None) -> str:
     Output(Ids.RESP_BAR, "figure"),
     Output(Ids.RESP_BAR, "style"),
     Input(Ids.RESP_GROUP, "value"),
-    State(Ids.URL, "search"),
+    Input(Ids.URL, "search"),  # the filters: a filter change renders no page, it changes the URL
 )
 def render(group: str, search: str | None) -> tuple[Any, ...]:
     spec, _ = urlstate.filters_of(search)

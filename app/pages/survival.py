@@ -8,7 +8,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from analysis.bootstrap import BootstrapResult, bootstrap_survival
 from analysis.commands import km_command, landmark_command
@@ -85,17 +85,24 @@ def view_options(
     )
 
 
-def layout(
-    endpoint: str | None = None,
-    group: str | None = None,
-    test: str | None = None,
-    conf: str | None = None,
-    show: str | None = None,
-    landmark: str | None = None,
-    **_: Any,
-) -> html.Div:
-    endpoint, group, test, conf, shown = view_options(endpoint, group, test, conf, show)
-    landmark_value = parse_landmark(landmark)
+DEFAULT_VIEW: dict[str, str] = {
+    "endpoint": "os",
+    "group": "first_line",
+    "test": "logrank",
+    "conf": "log-log",
+    "show": ",".join(DEFAULT_SHOW),
+    "landmark": f"{DEFAULT_LANDMARK:g}",
+}
+"""What an absent URL key means: the page writes a key into the URL only once the view departs from it."""
+
+
+def layout(**query: Any) -> html.Div:
+    """The page for the URL's query (Dash Pages passes its parameters): controls, KM view and guard drawn here,
+    server-side, so the first paint needs no callback round trip (the callbacks run on later URL changes)."""
+    search = urlstate.encode({k: v for k, v in query.items() if isinstance(v, str)})
+    endpoint, group, test, conf, shown, landmark_value = view_of(search)
+    figure, figure_style, message, medians, tests, hr, notes = km_outputs(search)
+    guard, guard_style = guard_outputs(search)
     controls = dbc.Row(
         [
             dbc.Col(
@@ -164,18 +171,20 @@ def layout(
                 switch=True,
                 className="mb-2 small",
             ),
-            html.Div(id=Ids.SURV_NOTES),
+            dcc.Store(id=Ids.SURV_DEFAULTS, data=DEFAULT_VIEW),
+            html.Div(notes, id=Ids.SURV_NOTES),
             dcc.Loading(
                 [
-                    html.Div(id=Ids.SURV_MESSAGE),
+                    html.Div(message, id=Ids.SURV_MESSAGE),
                     dcc.Graph(
                         id=Ids.SURV_FIGURE,
+                        figure=figure,
                         config={"displaylogo": False, "toImageButtonOptions": {"format": "svg"}},
-                        style={"display": "none"},
+                        style=figure_style,
                     ),
-                    html.Div(id=Ids.SURV_MEDIANS),
-                    html.Div(id=Ids.SURV_TESTS),
-                    html.Div(id=Ids.SURV_HR),
+                    html.Div(medians, id=Ids.SURV_MEDIANS),
+                    html.Div(tests, id=Ids.SURV_TESTS),
+                    html.Div(hr, id=Ids.SURV_HR),
                 ],
                 delay_show=150,
             ),
@@ -201,11 +210,11 @@ def layout(
                     ),
                     html.Datalist(id="landmark-choices", children=[html.Option(value=f"{v:g}") for v in LANDMARKS]),
                     html.Div(reproduce_menu("guard"), className="mt-2"),
-                    dcc.Loading(html.Div(id=Ids.SURV_GUARD), delay_show=150),
+                    dcc.Loading(html.Div(guard, id=Ids.SURV_GUARD), delay_show=150),
                     emulation_panel(),
                 ],
                 id=Ids.SURV_GUARD_PANEL,
-                style={"display": "block" if guarded(endpoint, group) else "none"},
+                style=guard_style,
             ),
             adjusted_panel(),
             parametric_panel(),
@@ -230,49 +239,43 @@ def guarded(endpoint: str, group: str | None) -> bool:
 _CONTROLS = (Ids.SURV_ENDPOINT, Ids.SURV_GROUP, Ids.SURV_TEST, Ids.SURV_CONF, Ids.SURV_OPTIONS)
 
 
-@callback(
+clientside_callback(  # no server round trip: a pending callback that writes the URL holds back all that read it
+    dash.ClientsideFunction(namespace="ppxUrl", function_name="survivalView"),
     Output(Ids.URL, "search", allow_duplicate=True),
     *[Input(c, "value") for c in _CONTROLS],
     Input(Ids.SURV_LANDMARK, "value"),
     State(Ids.URL, "search"),
+    State(Ids.SURV_DEFAULTS, "data"),
     prevent_initial_call=True,
 )
-def remember_view(
-    endpoint: str,
-    group: str,
-    test: str,
-    conf: str,
-    shown: list[str] | None,
-    landmark: float | None,
-    search: str | None,
-) -> str:
-    """Keep the page's view options in the URL so a copied link reopens this exact view."""
-    updates: dict[str, str | None] = {
-        "endpoint": endpoint,
-        "group": group,
-        "test": test,
-        "conf": conf,
-        "show": ",".join(shown or []),
-    }
-    updates["landmark"] = None if landmark is None else f"{parse_landmark(landmark):g}"
-    return urlstate.view_change(search, updates)
+"""Keep the page's view options in the URL so a copied link reopens this exact view (app/assets/urlstate.js)."""
+
+
+def view_of(search: str | None) -> tuple[str, str, str, str, tuple[str, ...], float]:
+    """The page's view in the URL, normalised: endpoint, grouping, test, CI type, shown options, landmark."""
+    query = urlstate.parse(search)
+    keys = ("endpoint", "group", "test", "conf", "show")
+    return (*view_options(*(query.get(k) for k in keys)), parse_landmark(query.get("landmark")))
 
 
 @callback(
     Output(Ids.SURV_GUARD, "children"),
     Output(Ids.SURV_GUARD_PANEL, "style"),
-    Input(Ids.SURV_ENDPOINT, "value"),
-    Input(Ids.SURV_GROUP, "value"),
-    Input(Ids.SURV_LANDMARK, "value"),
-    State(Ids.URL, "search"),
+    Input(Ids.URL, "search"),
+    prevent_initial_call=True,  # the layout draws it for the URL it opens with
 )
-def render_guard(endpoint: str, group: str, landmark: float | None, search: str | None) -> tuple[Any, Any]:
-    """Landmark, time-varying Cox and Simon–Makuch beside the naive comparison."""
+def render_guard(search: str | None) -> tuple[Any, Any]:
+    return guard_outputs(search)
+
+
+def guard_outputs(search: str | None) -> tuple[Any, Any]:
+    """Landmark, time-varying Cox and Simon–Makuch beside the naive comparison (when the view needs them)."""
+    endpoint, group, _, _, _, landmark = view_of(search)
     if not guarded(endpoint, group):
         return None, {"display": "none"}
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
-    view = guard_view(cohort.fingerprint, spec, group, parse_landmark(landmark))
+    view = guard_view(cohort.fingerprint, spec, group, landmark)
     command = landmark_command(data_argument(cohort), spec, view.landmark, view.exposure)
     return guard_block(view, command), {"display": "block"}
 
@@ -285,17 +288,21 @@ def render_guard(endpoint: str, group: str, landmark: float | None, search: str 
     Output(Ids.SURV_TESTS, "children"),
     Output(Ids.SURV_HR, "children"),
     Output(Ids.SURV_NOTES, "children"),
-    *[Input(c, "value") for c in _CONTROLS],
-    State(Ids.URL, "search"),
+    Input(Ids.URL, "search"),
+    prevent_initial_call=True,  # the layout draws it for the URL it opens with
 )
-def render(
-    endpoint: str, group: str, test: str, conf: str, shown: list[str] | None, search: str | None
-) -> tuple[Any, ...]:
+def render(search: str | None) -> tuple[Any, ...]:
+    return km_outputs(search)
+
+
+def km_outputs(search: str | None) -> tuple[Any, ...]:
+    """Every output of the KM view from the URL alone (filters, options, language): one round trip per change."""
+    endpoint, group, test, conf, shown, _ = view_of(search)
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     grouping = None if group == NO_GROUPING else group
-    shown_key = tuple(sorted(set(shown or [])))
-    lang = i18n.request_lang()
+    shown_key = tuple(sorted(set(shown)))
+    lang = i18n.lang_of(search)
     outputs = survival_outputs(cohort.fingerprint, spec, endpoint, grouping, test, conf, shown_key, lang)
     command = km_command(
         data_argument(cohort), spec, endpoint, grouping, test=test, conf_type=conf, times=FIXED_TIMES,
@@ -404,17 +411,13 @@ def bootstrap_panel(group: str | None) -> html.Div:
     )
 
 
-@callback(
+clientside_callback(  # a new endpoint, grouping or filter makes an earlier bootstrap result stale: clear it
+    dash.ClientsideFunction(namespace="ppxUrl", function_name="resetBootstrap"),
     Output(Ids.BOOT_PANEL, "style"),
     Output(Ids.BOOT_OUTPUT, "children", allow_duplicate=True),
-    Input(Ids.SURV_ENDPOINT, "value"),
-    Input(Ids.SURV_GROUP, "value"),
     Input(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def reset_bootstrap(_endpoint: str, group: str, _search: str | None) -> tuple[Any, Any]:
-    """A new endpoint, grouping or filter makes an earlier bootstrap result stale: clear it."""
-    return {"display": "block" if group != NO_GROUPING else "none"}, None
 
 
 @cache.memoize(args_to_ignore=["progress"])
