@@ -11,7 +11,7 @@ from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request
 
 from analysis.errors import DataError
-from app import datasets, sessions
+from app import datasets, exporting, sessions
 from app.auth import init_auth
 from app.background import backend_name, background_manager
 from app.cache import cache_ready, init_cache
@@ -171,6 +171,9 @@ def create_app() -> Dash:
     _security_headers(app)
     _component_suites_404(server)
     serialise_setup(app)
+    # Figures for exports and decks: one export browser for the host (app/export_service.py), not one per worker
+    # and per background job; PPX_EXPORT_SERVICE=0 keeps one per process.
+    exporting.use_host_export_service(os.environ.get("PPX_EXPORT_SERVICE", "1") != "0")
     server.register_error_handler(StoreUnavailableError, _store_unavailable)
     server.register_error_handler(DataError, _data_error)
     server.add_url_rule("/healthz", "healthz", _healthz)

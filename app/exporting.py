@@ -289,13 +289,27 @@ def stop_export_browser() -> None:
         _browser_pid.clear()
 
 
+_HOST_SERVICE: list[bool] = []
+"""Set (by the web app, :func:`use_host_export_service`): figures go to the host's one export browser."""
+
+
+def use_host_export_service(enabled: bool = True) -> None:
+    """Draw figures through :mod:`app.export_service` (one Chromium per host) instead of one per process."""
+    _HOST_SERVICE[:] = [True] if enabled else []
+
+
 def render_figure(figure: dict[str, Any], fmt: str, width: int, height: int, scale: float = 1.0) -> bytes:
-    """Static image bytes of a plotly figure dict through the warm export browser (started if needed)."""
+    """Static image bytes of a plotly figure dict through the warm export browser (started if needed): the
+    host's export service in the web app, else this process's own browser (CLI, tests)."""
     import kaleido
 
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"figure format must be one of {', '.join(FIGURE_FORMATS)}; got {fmt!r}")
     options = {"format": fmt, "width": width, "height": height, "scale": scale}
+    if _HOST_SERVICE:
+        from app import export_service
+
+        return export_service.render(figure, options)
     with _LOCK:
         _ensure_browser(kaleido)
         try:

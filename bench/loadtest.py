@@ -62,6 +62,7 @@ def start_gunicorn(
         "PPX_CACHE_DIR": str(scratch / "cache"),
         "PPX_SESSION_DIR": str(scratch / "sessions"),
         "PPX_JOBS_DIR": str(scratch / "jobs"),
+        "PPX_EXPORT_DIR": str(scratch / "export"),
         **(extra_env or {}),
     }
     env.pop("PPX_CACHE_TYPE", None)

@@ -107,6 +107,7 @@ def start_app(
         "PPX_CACHE_DIR": str(scratch / "cache"),
         "PPX_JOBS_DIR": str(scratch / "jobs"),
         "PPX_SESSION_DIR": str(scratch / "sessions"),
+        "PPX_EXPORT_DIR": str(scratch / "export"),  # this server's own export service (app/export_service.py)
         **env,
     }
     full_env.pop("PPX_CACHE_TYPE", None)
