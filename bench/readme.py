@@ -1,8 +1,9 @@
-"""Regenerate the README's "ppx vs R" performance table from bench/results.json.
+"""Regenerate the README's "ppx vs R" performance table from bench/results.json, and its browser table from
+bench/browser.json (``python -m bench.browser``) when that file exists.
 
-    python -m bench.readme [--results bench/results.json] [--readme README.md]
+    python -m bench.readme [--results bench/results.json] [--browser bench/browser.json] [--readme README.md]
 
-Only the text between the two marker comments is replaced; the rest of the README is untouched.
+Only the text between each pair of marker comments is replaced; the rest of the README is untouched.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 START = "<!-- bench:vs-r:start (python -m bench.readme) -->"
 END = "<!-- bench:vs-r:end -->"
+BROWSER_START = "<!-- bench:browser:start (python -m bench.readme) -->"
+BROWSER_END = "<!-- bench:browser:end -->"
 STEPS = {
     "km": "KM by group + medians + survival at 3 times",
     "logrank": "log-rank",
@@ -99,16 +102,43 @@ def update(readme: str, block: dict[str, Any]) -> str:
     return f"{head}{START}\n{table(block)}\n{END}{tail}"
 
 
+def browser_table(results: dict[str, Any]) -> str:
+    """The browser timings (:func:`bench.browser.markdown_table`) with when and under what load they were taken."""
+    from bench.browser import markdown_table
+
+    loads = [f"{size['n']:,}: {size['load_average_before']:.1f} → {size['load_average_after']:.1f}" for size in
+             results["sizes"]]  # fmt: skip
+    caption = (
+        f"Run of {results['date']} ({results['setup']['gunicorn_workers']} gunicorn workers, medians of "
+        f"{results['setup']['repeats']}); 1-minute load average before → after, by cohort size: {'; '.join(loads)}."
+    )
+    return f"{markdown_table(results)}\n\n{caption}"
+
+
+def update_browser(readme: str, results: dict[str, Any]) -> str:
+    """``readme`` with the text between the browser markers replaced by :func:`browser_table`."""
+    if BROWSER_START not in readme or BROWSER_END not in readme:
+        raise SystemExit(f"README has no {BROWSER_START} … {BROWSER_END} markers")
+    head, rest = readme.split(BROWSER_START, 1)
+    _, tail = rest.split(BROWSER_END, 1)
+    return f"{head}{BROWSER_START}\n{browser_table(results)}\n{BROWSER_END}{tail}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--results", default="bench/results.json")
+    parser.add_argument("--browser", default="bench/browser.json")
     parser.add_argument("--readme", default="README.md")
     args = parser.parse_args(argv)
     block = json.loads(Path(args.results).read_text(encoding="utf-8")).get("vs_r")
     if block is None:
         raise SystemExit(f"{args.results} has no 'vs_r' section: run make bench first")
     path = Path(args.readme)
-    path.write_text(update(path.read_text(encoding="utf-8"), block), encoding="utf-8")
+    text = update(path.read_text(encoding="utf-8"), block)
+    if Path(args.browser).exists():
+        text = update_browser(text, json.loads(Path(args.browser).read_text(encoding="utf-8")))
+        print(f"{args.readme}: browser table regenerated from {args.browser}")
+    path.write_text(text, encoding="utf-8")
     print(f"{args.readme}: performance table regenerated from {args.results}")
     return 0
 

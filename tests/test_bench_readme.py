@@ -1,10 +1,10 @@
-"""bench/readme.py regenerates only the README's ppx-vs-R table, from the bench JSON."""
+"""bench/readme.py regenerates only the README's ppx-vs-R and browser tables, from the bench JSON."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench.readme import END, START, table, update
+from bench.readme import BROWSER_END, BROWSER_START, END, START, table, update, update_browser
 
 BLOCK = {
     "date": "2026-12-01T12:00:00+00:00",
@@ -56,3 +56,24 @@ def test_targets_are_judged_from_the_ratios() -> None:
     assert "KM, log-rank and the weighted test ≤ 0.6 of R: not measured in this run." in lines
     slow = {**BLOCK, "rows": [{**BLOCK["rows"][0], "ppx_over_r": 0.9}]}
     assert "Cox ≤ 0.5 of R at n ≥ 50,000: not met by wall-clock time (worst 0.90)" in table(slow)
+
+
+BROWSER = {
+    "date": "2026-12-01T15:30:00+00:00",
+    "setup": {"gunicorn_workers": 4, "repeats": 7},
+    "sizes": [
+        {"n": 513, "load_average_before": 1.5, "load_average_after": 2.25,
+         "page_load_cold": {"median_settled_ms": 2100.0}, "page_load_warm": {"median_settled_ms": 950.0},
+         "filter_click": {"median_km_redrawn_ms": 180.0, "median_settled_ms": 230.0},
+         "deck_download": {"median_warm_s": 1.8, "first_s": 4.2}},
+    ],
+}  # fmt: skip
+
+
+def test_browser_table_comes_from_its_json_between_its_own_markers() -> None:
+    readme = f"{START}\nvs r\n{END}\n{BROWSER_START}\nstale figures\n{BROWSER_END}\nafter\n"
+    new = update_browser(readme, BROWSER)
+    assert new.startswith(f"{START}\nvs r\n{END}\n{BROWSER_START}\n") and new.endswith(f"{BROWSER_END}\nafter\n")
+    assert "| 513 | 2.10 s | 0.95 s | 180 ms | 230 ms | 1.80 s (first 4.20 s) |" in new and "stale figures" not in new
+    assert "load average before → after, by cohort size: 513: 1.5 → 2.2" in new
+    assert update_browser(new, BROWSER) == new

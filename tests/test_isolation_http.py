@@ -37,7 +37,7 @@ SURVIVAL_BY_CENTRE = {
     "surv-test.value": "logrank",
     "surv-conf.value": "log-log",
     "surv-options.value": ["ci"],
-    "url.search": "",
+    "url.search": "?group=center",  # the KM view reads its options from the URL
 }
 
 

@@ -228,7 +228,7 @@ def test_a_restarted_redis_tells_the_owner_and_forget_leaves_no_trace(
         token = _upload(ppx_app, monkeypatch, url, cohort, ttl=None)
         owner = DashClient(base, cookie=token)
         assert "n = 120 of 120" in owner.n_badge().text
-        figure = owner.callback("surv-figure.figure", {**SURVIVAL, "surv-group.value": "center", "url.search": ""})
+        figure = owner.callback("surv-figure.figure", {**SURVIVAL, "url.search": "?group=center"})
         assert "MARKER-REDIS-CENTRE" in figure.text
         databases = [redis.Redis.from_url(sessions.with_db(url, db)) for db in (0, 1, 2)]
         assert any(b"MARKER-REDIS-CENTRE" in v for db in databases for v in _values(db))

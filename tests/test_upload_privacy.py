@@ -279,8 +279,8 @@ def test_every_callback_of_every_page_keeps_an_upload_to_its_session(ppx_app: An
     def value(prop: str) -> Any:
         if prop.endswith(".n_clicks"):
             return 1
-        if prop == f"{Ids.URL}.search":
-            return ""
+        if prop == f"{Ids.URL}.search":  # the Survival view reads its grouping from the URL
+            return "?group=center"
         if prop.endswith(".pathname"):
             return "/survival"
         for suffix, default in SUFFIX_DEFAULTS.items():
