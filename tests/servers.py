@@ -114,6 +114,7 @@ def start_app(
     argv = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "app.wsgi:server"]
     process = Process(argv, full_env, scratch / "gunicorn.log")
     base = f"http://127.0.0.1:{port}"
+
     def listening() -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
             return True
