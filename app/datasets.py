@@ -90,15 +90,19 @@ UPLOAD_KEY = "upload"
 class PendingUpload:
     """A file received on the Data page and how it was last read (``raw``; None: unreadable as chosen).
 
-    ``data`` holds the bytes as received only until the read job has read them once; from then on they are
-    empty and ``kept`` holds the file without its identifying columns (:class:`analysis.ingest.KeptFile`),
-    which an encoding or sheet choice re-reads. Kept per browser session only.
+    ``kept`` holds the file without its identifying columns (:class:`analysis.ingest.KeptFile`), which an
+    encoding or sheet choice re-reads. A text file is kept so from the receiving request on; a workbook (whose
+    columns are known only once its zip is parsed) has ``kept`` None and ``data`` holding the received bytes
+    *sealed* (encrypted, :mod:`app.upload_flow`) until the first read job replaces them by ``kept``.
+    ``unread``: no read of this file has succeeded yet (a failed or cancelled read then drops it all).
+    Kept per browser session only.
     """
 
     filename: str
     data: bytes
     raw: RawTable | None
     kept: KeptFile | None = None
+    unread: bool = False
 
 
 def set_pending_upload(upload: PendingUpload) -> None:

@@ -4,13 +4,21 @@ Called by the page's callbacks (reading and validating run in background
 jobs, :mod:`app.pages.data`); everything is stored for the caller's session
 only (:mod:`app.datasets`). Nothing here logs a cell, a column name or a file name.
 
-- :func:`receive` keeps the file's bytes (nothing is parsed in the request);
-- :func:`read` parses them within the server's bounds
-  (:func:`app.components.upload.upload_limits`), with progress, and replaces
-  the bytes by the file without its identifying columns
-  (:func:`analysis.ingest.read_and_keep`): names and birth dates are stored
-  only from the receiving request to the end of the first read (a refused,
-  failed or cancelled first read drops the bytes);
+- :func:`receive` stores the file without its identifying columns (names,
+  birth dates), so they are never written anywhere: a text file's header is
+  decoded in the receiving request and those columns are cut from it there
+  (:func:`analysis.ingest.keep_received`). A workbook's columns are known only
+  once its zip is parsed, which is the read job's work: its bytes are stored
+  *sealed* with Fernet (AES-128-CBC with HMAC-SHA256, the ``cryptography``
+  package) under a fresh key that is returned to the page, travels in the read
+  request (the browser's memory and the job's arguments) and is never stored
+  with the data; the job opens them, reads them, and stores only the file
+  without those columns. A refused, failed or cancelled first read drops the
+  sealed bytes; a key lost with the page leaves them unreadable, and they
+  expire with the session.
+- :func:`read` parses the file within the server's bounds
+  (:func:`app.components.upload.upload_limits`), with progress
+  (:func:`analysis.ingest.read_and_keep` / :func:`analysis.ingest.read_kept`);
 - :func:`validate` maps and validates; the result is kept under the file's
   digest and the mapping, so the same mapping is never validated twice
   ("Use this cohort" and the excluded-rows download reuse it).
@@ -21,19 +29,56 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from cryptography.fernet import Fernet, InvalidToken
+
 from analysis.cohort import ValidatedCohort
 from analysis.errors import DataError
-from analysis.ingest import MappingSpec, RawTable, excluded_rows, prepare_cohort, read_and_keep, read_kept
+from analysis.ingest import (
+    MappingSpec,
+    RawTable,
+    excluded_rows,
+    keep_received,
+    prepare_cohort,
+    read_and_keep,
+    read_kept,
+)
 from app import datasets
 from app.components.upload import upload_limits
+from app.i18n import N_
 
 Progress = Callable[[float, str], None]
 
 
-def receive(filename: str, data: bytes) -> None:
-    """Keep a new file for this session (unread yet); the previous file and its validation are dropped."""
+def receive(filename: str, data: bytes) -> str | None:
+    """Keep a new file for this session (unread yet); the previous file and its validation are dropped.
+
+    Returns the key that opens the sealed bytes (a workbook), for the read request; None when the file is
+    already kept without its identifying columns (a text file).
+    """
     datasets.clear_validated()
-    datasets.set_pending_upload(datasets.PendingUpload(filename, data, None))
+    kept = keep_received(data, filename)
+    if kept is not None:
+        datasets.set_pending_upload(datasets.PendingUpload(filename, b"", None, kept, unread=True))
+        return None
+    key = Fernet.generate_key()
+    sealed = Fernet(key).encrypt(data)
+    del data
+    datasets.set_pending_upload(datasets.PendingUpload(filename, sealed, None, None, unread=True))
+    return key.decode("ascii")
+
+
+SEAL_LOST = N_(
+    "The file cannot be read any more (the page that received it was reloaded or closed before reading it); "
+    "upload it again."
+)
+
+
+def _opened(upload: datasets.PendingUpload, key: str | None) -> bytes:
+    """The sealed bytes of a workbook not yet read, opened with the read request's key."""
+    try:
+        return Fernet(key.encode("ascii")).decrypt(upload.data) if key else b""
+    except (InvalidToken, ValueError):
+        return b""
 
 
 def discard() -> None:
@@ -49,19 +94,26 @@ def require_pending() -> datasets.PendingUpload:
     return upload
 
 
-def read(encoding: str | None, sheet: str | None, progress: Progress | None = None) -> RawTable:
+def read(
+    encoding: str | None, sheet: str | None, progress: Progress | None = None, key: str | None = None
+) -> RawTable:
     """Read this session's file as chosen and keep the result; DataError if it cannot be read (a file never
-    read before is then dropped: nothing is stored for a rejected file)."""
+    read before is then dropped: nothing is stored for a rejected file). ``key``: the read request's key for a
+    sealed workbook (:func:`receive`)."""
     upload = require_pending()
     try:
-        if upload.kept is None:  # the bytes as received: read once, then only the kept file remains
-            raw, kept = read_and_keep(upload.data, upload.filename, encoding=encoding, sheet=sheet,
+        if upload.kept is None:  # a sealed workbook: read once, then only the kept file remains
+            data = _opened(upload, key)
+            if not data:
+                raise DataError(SEAL_LOST)
+            raw, kept = read_and_keep(data, upload.filename, encoding=encoding, sheet=sheet,
                                       limits=upload_limits(), progress=progress)  # fmt: skip
+            del data
         else:
             raw, kept = read_kept(upload.kept, upload.filename, encoding=encoding, sheet=sheet,
                                   limits=upload_limits(), progress=progress)  # fmt: skip
     except Exception:
-        if upload.kept is None:  # a new file that cannot be read is refused: nothing of it is kept (issue 12)
+        if upload.unread:  # a new file that cannot be read is refused: nothing of it is kept (issue 12)
             discard()
         else:  # a readable file re-read with another encoding or sheet stays, unreadable as chosen
             datasets.set_pending_upload(datasets.PendingUpload(upload.filename, b"", None, upload.kept))
@@ -71,9 +123,9 @@ def read(encoding: str | None, sheet: str | None, progress: Progress | None = No
 
 
 def drop_unread() -> None:
-    """A first read was cancelled: the bytes as received (identifying columns included) are not kept."""
+    """A first read was cancelled: nothing of a file never read is kept (sealed bytes included)."""
     upload = datasets.pending_upload()
-    if upload is not None and upload.kept is None:
+    if upload is not None and upload.unread:
         discard()
 
 

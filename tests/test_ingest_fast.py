@@ -31,7 +31,7 @@ def messy_csv(n: int = 300) -> str:
         for column in dates:
             value = frame.at[k, column]
             if value and k % 2:
-                frame.at[k, column] = pd.Timestamp(value).strftime(fmt)
+                frame.at[k, column] = pd.Timestamp(str(value)).strftime(fmt)
     frame.loc[3, "patient_id"] = frame.loc[4, "patient_id"]
     frame.loc[7, "first_line_start"] = "2099-01-01"
     frame.loc[11, "age"] = "abc"

@@ -153,16 +153,18 @@ def test_names_and_birth_dates_are_nowhere_after_upload_rereads_and_use(ppx_app:
     values = {f"{Ids.DATA_GATE}.data": __import__("test_upload_privacy").gate(data, filename),
               f"{Ids.DATA_ENCODING}.value": "detect"}  # fmt: skip
     received = browser.post(f"{Ids.DATA_UPLOAD_MESSAGE}.children", values, [f"{Ids.DATA_GATE}.data"])
-    if kind == "csv":  # the scan can see it: the bytes as received are stored until the read job has run
-        assert _state_files_with(NAME.encode()) and NAME in _stored_upload(browser)
-    answer = browser.read(received["response"][Ids.DATA_READ_REQUEST]["data"])
-    assert NAME not in str(answer) and BIRTH not in str(answer)
 
     def nowhere() -> None:
         stored = _stored_upload(browser)
         assert NAME not in stored and BIRTH not in stored
         assert not _state_files_with(NAME.encode()) and not _state_files_with(BIRTH.encode())
 
+    nowhere()  # from the receiving request on: a text file without those columns, a workbook sealed
+    assert _state_files_with(b"marked.csv" if kind == "csv" else b"marked.xlsx")  # the scan sees the store
+    request = received["response"][Ids.DATA_READ_REQUEST]["data"]
+    assert (request["key"] is None) == (kind == "csv")
+    answer = browser.read(request)
+    assert NAME not in str(answer) and BIRTH not in str(answer)
     nowhere()
     choices = ((Ids.DATA_ENCODING, "utf-8"), (Ids.DATA_SHEET, "notes"), (Ids.DATA_SHEET, "cohort"))
     for trigger, value in (*choices, (Ids.DATA_ENCODING, "detect")):

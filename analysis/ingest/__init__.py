@@ -61,7 +61,7 @@ from analysis.ingest.bounds import (
 from analysis.ingest.cells import NA_TEXT
 from analysis.ingest.dates import DATE_ORDERS, EXCEL_EPOCH, EXCEL_SERIAL_RANGE, DateOrder, DateOrderDecision
 from analysis.ingest.encodings import ENCODINGS, decode_text
-from analysis.ingest.kept import KeptFile, read_and_keep, read_kept
+from analysis.ingest.kept import KeptFile, keep_received, read_and_keep, read_kept
 from analysis.ingest.mapping import MappedTable, apply_mapping
 from analysis.ingest.neutralise import neutralise_formula, neutralise_frame
 from analysis.ingest.reader import read_upload
@@ -122,6 +122,7 @@ __all__ = [
     "distinct_values",
     "excluded_rows",
     "excluded_rows_table",
+    "keep_received",
     "neutralise_formula",
     "neutralise_frame",
     "prepare_cohort",

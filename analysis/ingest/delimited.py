@@ -19,7 +19,7 @@ from analysis.ingest.cells import clean_cell, row_issue
 from analysis.ingest.table import CHUNK_ROWS, DELIMITER_NAMES, Rows, TableBuilder, header_names
 
 
-def _sniff_delimiter(header_line: str, source: str) -> tuple[str, str | None]:
+def sniff_delimiter(header_line: str, source: str) -> tuple[str, str | None]:
     """The delimiter of the header line, and a note when it is not the file name's."""
     counts = {d: _unquoted_count(header_line, d) for d in (",", "\t", ";", "|")}
     best = max(counts, key=lambda d: counts[d])
@@ -42,7 +42,7 @@ def _unquoted_count(line: str, delimiter: str) -> int:
     return count
 
 
-def _first_line(text: str) -> str:
+def first_text_line(text: str) -> str:
     """The first line with something on it, without splitting the whole text."""
     position = 0
     while position < len(text):
@@ -63,10 +63,10 @@ def read_delimited(
     A regular file is parsed by pyarrow (:func:`analysis.ingest.arrowcsv.read_regular`); any other, or
     ``fast=False``, by the csv module, a chunk of records at a time. Both give the same frame and rows.
     """
-    first_line = _first_line(text)
+    first_line = first_text_line(text)
     if not first_line:
         raise DataError(f"file {source!r} is empty")
-    delimiter, note = _sniff_delimiter(first_line[:65_536], source)
+    delimiter, note = sniff_delimiter(first_line[:65_536], source)
     if first_line.count(delimiter) + 1 > limits.max_columns:
         check_columns(source, _unquoted_count(first_line, delimiter) + 1, limits)
     if limits.max_rows is not None and text.count("\n") > limits.max_rows + 1:

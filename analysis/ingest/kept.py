@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -33,7 +34,8 @@ import pandas as pd
 
 from analysis.errors import DataError
 from analysis.ingest.bounds import DEFAULT_MAX_ROWS, Deadline, Progress, ReadLimits
-from analysis.ingest.encodings import utf16_without_bom
+from analysis.ingest.delimited import first_text_line, sniff_delimiter
+from analysis.ingest.encodings import decode_text, utf16_without_bom
 from analysis.ingest.reader import read_upload
 from analysis.ingest.synonyms import NOT_NEEDED_KEYS, column_key
 from analysis.ingest.table import RawTable, header_names
@@ -132,13 +134,19 @@ def _kept_text(kept: KeptFile, table: RawTable) -> KeptFile:
     """``kept`` without the columns ``table`` dropped (its bytes re-written only when there are any)."""
     if not table.dropped or table.encoding is None or table.delimiter is None:
         return kept
-    codec, bom, errors = _codec(kept.data, table.encoding)
+    return _without_columns(kept, table.encoding, table.delimiter, table.dropped)
+
+
+def _without_columns(kept: KeptFile, encoding: str, delimiter: str, dropped: Sequence[tuple[str, str]]) -> KeptFile:
+    """``kept``'s text, read as ``encoding`` and split at ``delimiter``, re-written without the ``dropped``
+    columns (by header name), record by record."""
+    codec, bom, errors = _codec(kept.data, encoding)
     text = kept.data[len(bom) :].decode(codec, errors=errors)
-    names = {name for name, _ in table.dropped}
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter)
+    names = {name for name, _ in dropped}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out = io.StringIO(newline="")
     ending = "\r\n" if "\r\n" in text[: text.find("\n") + 1] else "\n"
-    writer = csv.writer(out, delimiter=table.delimiter, lineterminator=ending)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=ending)
     positions: set[int] | None = None
     for record in reader:
         if positions is None and any(value.strip() for value in record):
@@ -151,8 +159,41 @@ def _kept_text(kept: KeptFile, table: RawTable) -> KeptFile:
     if not text.endswith(("\n", "\r")) and written.endswith(ending):
         written = written[: -len(ending)]
     data = bom + written.encode(codec, errors=errors)
-    dropped = (*kept.dropped, *(("", name, why) for name, why in table.dropped))
-    return replace(kept, data=data, dropped=dropped)
+    return replace(kept, data=data, dropped=(*kept.dropped, *(("", name, why) for name, why in dropped)))
+
+
+def keep_received(data: bytes, source: str) -> KeptFile | None:
+    """In the receiving request, before any reading: a text file without its identifying columns.
+
+    Only the header is parsed (the text is decoded as detected, the delimiter
+    sniffed, the first non-blank record split); the rest is re-written record
+    by record only when the header has such a column. None when the columns
+    cannot be known this cheaply: a workbook (its zip must be parsed) or bytes
+    that do not decode as detected. The caller then keeps the bytes sealed
+    until the read job (:mod:`app.upload_flow`).
+    """
+    if data.startswith(_ZIP_MAGIC):
+        return None
+    try:
+        text, used, _ = decode_text(data, source)
+    except DataError:
+        return None
+    kept = KeptFile("text", hashlib.sha256(data).hexdigest(), data)
+    first = first_text_line(text)
+    if not first:
+        return kept
+    delimiter, _ = sniff_delimiter(first[:65_536], source)
+    header: list[str] = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if any(value.strip() for value in record):
+                header, _ = header_names(record)
+                break
+    except csv.Error:
+        return None  # the read job refuses it with its message; until then it stays sealed
+    del text
+    dropped = [(name, NOT_NEEDED_KEYS[column_key(name)]) for name in header if column_key(name) in NOT_NEEDED_KEYS]
+    return _without_columns(kept, used, delimiter, dropped) if dropped else kept
 
 
 # --- workbooks -------------------------------------------------------------------------

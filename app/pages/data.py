@@ -3,7 +3,8 @@
 The received file is kept server-side for this browser session only
 (:mod:`app.upload_flow`), never in the browser beyond the upload itself: the
 gate clears the upload's contents as soon as the server has them. The request
-that receives a file only keeps its bytes; reading them (within the server's
+that receives a file keeps it without its identifying columns (a workbook:
+sealed until the read job); reading it (within the server's
 bounds) and validating a mapping run as background jobs with progress and
 Cancel (:func:`app.background.background_callback`), so no request runs long
 and the page always says what is happening. A validation is kept under the
@@ -256,7 +257,8 @@ def receive(
 ) -> tuple[Any, ...]:
     """A new file, encoding, sheet or saved mapping: keep what arrived, clear the page, and start the read job.
 
-    Nothing is parsed here: the request only decodes and stores the bytes.
+    Nothing is read here: the request stores the file without its identifying columns (a text file's header is
+    parsed for that) or sealed (a workbook), :func:`app.upload_flow.receive`.
     """
     trigger = ctx.triggered_id
     loaded: Any = no_update
@@ -265,8 +267,8 @@ def receive(
         if trigger == Ids.DATA_GATE:
             if not gate:
                 raise PreventUpdate
-            filename, data = _received(gate)
-            request: dict[str, Any] = {"encoding": None, "sheet": None}
+            filename, data, key = _received(gate)
+            request: dict[str, Any] = {"encoding": None, "sheet": None, "key": key}
             loaded, encoding = None, "detect"
             note = f"Received {filename!r} ({megabytes(len(data))}); reading it…"
         elif trigger == Ids.DATA_MAPPING_LOAD:
@@ -286,15 +288,15 @@ def receive(
     return (message(note, "secondary"), *_CLEARED, loaded, encoding or "detect", order, request, None, None)
 
 
-def _received(gate: dict[str, Any]) -> tuple[str, bytes]:
-    """The gate's file, kept for this session; a refused one also drops the previous file from the page."""
+def _received(gate: dict[str, Any]) -> tuple[str, bytes, str | None]:
+    """The gate's file, kept for this session, and the key of its sealed bytes (a workbook, for the read job);
+    a refused one also drops the previous file from the page."""
     try:
         filename, data = decode_upload(gate, max_upload_bytes())  # the server's limit, never the browser's
     except DataError:
         upload_flow.discard()
         raise
-    upload_flow.receive(filename, data)
-    return filename, data
+    return filename, data, upload_flow.receive(filename, data)
 
 
 def _reread_request(trigger: Any, encoding: str | None, sheet: str | None) -> dict[str, Any]:
@@ -334,7 +336,7 @@ def read_file(
         set_progress((round(100 * fraction), text))
 
     try:
-        raw = upload_flow.read(request.get("encoding"), request.get("sheet"), progress)
+        raw = upload_flow.read(request.get("encoding"), request.get("sheet"), progress, request.get("key"))
     except DataError as exc:
         log_job("read_upload", started, "refused")
         return message(str(exc)), None, None, None, [], None
