@@ -94,9 +94,7 @@ def require_pending() -> datasets.PendingUpload:
     return upload
 
 
-def read(
-    encoding: str | None, sheet: str | None, progress: Progress | None = None, key: str | None = None
-) -> RawTable:
+def read(encoding: str | None, sheet: str | None, progress: Progress | None = None, key: str | None = None) -> RawTable:
     """Read this session's file as chosen and keep the result; DataError if it cannot be read (a file never
     read before is then dropped: nothing is stored for a rejected file). ``key``: the read request's key for a
     sealed workbook (:func:`receive`)."""
