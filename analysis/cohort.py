@@ -28,8 +28,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from analysis import messages as M
 from analysis.errors import DataError
 from analysis.io import read_table
+from analysis.messages import Message
 from analysis.schema import (
     COLUMN_BY_NAME,
     DATE_COLUMNS,
@@ -143,6 +145,10 @@ class Issue:
     value: str | None
     message: str
     reason: str = ""
+    text: Message | None = None
+    """``message`` as a template and parameters (:mod:`analysis.messages`), for the app to word; None: English only."""
+    why: Message | None = None
+    """``reason`` likewise."""
 
     def describe(self) -> str:
         """One line: ``row 14 (patient P-013), column death_date: <message> [error]``."""
@@ -251,16 +257,28 @@ class _Issues:
     def file(self, severity: Severity, column: str | None, message: str, reason: str) -> None:
         self.items.append((-1, Issue(severity, None, None, column, None, message, reason)))
 
-    def row(self, severity: Severity, label: Any, column: str | None, value: object, message: str, reason: str) -> None:
+    def row(
+        self,
+        severity: Severity,
+        label: Any,
+        column: str | None,
+        value: object,
+        message: str | Message,
+        reason: str | Message,
+    ) -> None:
         patient = self.ids.get(label)
+        text = message if isinstance(message, Message) else None
+        why = reason if isinstance(reason, Message) else None
         issue = Issue(
             severity,
             f"row {spreadsheet_row(label)}",
             None if patient is None or patient != patient else str(patient),
             column,
             None if value is None else str(value),
-            message,
-            reason,
+            message.text() if isinstance(message, Message) else message,
+            reason.text() if isinstance(reason, Message) else reason,
+            text,
+            why,
         )
         self.items.append((self.position[label], issue))
         if severity == "error":
@@ -385,7 +403,8 @@ def _check_missing(column: Column, text: pd.Series, issues: _Issues) -> None:
     if not empty.any():
         return
     for label in text.index[empty]:
-        issues.row("error", label, column.name, None, f"{column.name} is empty but required", f"missing {column.name}")
+        issues.row("error", label, column.name, None, Message.of(M.MISSING, column=column.name),
+                   Message.of(M.MISSING_REASON, column=column.name))  # fmt: skip
 
 
 def _check_category(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
@@ -394,10 +413,12 @@ def _check_category(column: Column, text: pd.Series, issues: _Issues) -> pd.Seri
     wrong = text.notna() & ~text.isin(allowed)
     for label, value in text[wrong].items():
         hint = by_case.get(str(value).casefold())
-        message = f"{column.name} {value!r} is not an allowed value; allowed: {_quote_allowed(column)}"
+        allowed_text = _quote_allowed(column)
+        where = {"column": column.name, "value": repr(value), "allowed": allowed_text}
+        message = Message.of(M.NOT_ALLOWED, **where)
         if hint is not None:
-            message += f" (did you mean {hint!r}?)"
-        issues.row("error", label, column.name, value, message, f"{column.name} not allowed")
+            message = Message.of(M.NOT_ALLOWED_HINT, hint=repr(hint), **where)
+        issues.row("error", label, column.name, value, message, Message.of(M.NOT_ALLOWED_REASON, column=column.name))
     return _none_where(text, wrong)
 
 
@@ -422,22 +443,25 @@ def _parse_dates(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
     dates = _by_distinct(text, _iso_dates)
     bad = text.notna() & dates.isna()
     for label, value in text[bad].items():
-        message = f"{column.name} {value!r} is not a valid date; write dates as YYYY-MM-DD (e.g. 2019-04-25)"
-        issues.row("error", label, column.name, value, message, f"unreadable {column.name}")
+        message = Message.of(M.NOT_A_DATE, column=column.name, value=repr(value))
+        issues.row("error", label, column.name, value, message, Message.of(M.UNREADABLE_REASON, column=column.name))
     return pd.Series(dates, index=text.index).astype("datetime64[ns]")
 
 
-def _number_problem(column: Column, number: float) -> str | None:
+def _number_problem(column: Column, number: float, value: str) -> Message | None:
+    where = {"column": column.name, "value": value}
     if not math.isfinite(number):
-        return "is not a finite number"
+        return Message.of(M.NOT_FINITE, **where)
     if column.kind == "int" and not float(number).is_integer():
-        return "is not a whole number"
+        return Message.of(M.NOT_WHOLE, **where)
     too_low = column.minimum is not None and number < column.minimum
     too_high = column.maximum is not None and number > column.maximum
     if too_low or too_high:
-        lo = "" if column.minimum is None else f"{column.minimum:g}"
-        hi = "" if column.maximum is None else f"{column.maximum:g}"
-        return f"is outside the allowed range {lo} to {hi}".replace("range  to", "range up to").rstrip(" to")
+        if column.minimum is None:
+            return Message.of(M.OUT_OF_RANGE_HIGH, high=f"{column.maximum:g}", **where)
+        if column.maximum is None:
+            return Message.of(M.OUT_OF_RANGE_LOW, low=f"{column.minimum:g}", **where)
+        return Message.of(M.OUT_OF_RANGE, low=f"{column.minimum:g}", high=f"{column.maximum:g}", **where)
     return None
 
 
@@ -445,15 +469,9 @@ def _parse_numbers(column: Column, text: pd.Series, issues: _Issues) -> pd.Serie
     numbers = _by_distinct(text, _text_numbers)
     unreadable = text.notna() & numbers.isna()
     for label, value in text[unreadable].items():
-        hint = " (use a point as the decimal separator)" if "," in str(value) else ""
-        issues.row(
-            "error",
-            label,
-            column.name,
-            value,
-            f"{column.name} {value!r} is not a number{hint}",
-            f"unreadable {column.name}",
-        )
+        template = M.NOT_A_NUMBER_COMMA if "," in str(value) else M.NOT_A_NUMBER
+        message = Message.of(template, column=column.name, value=repr(value))
+        issues.row("error", label, column.name, value, message, Message.of(M.UNREADABLE_REASON, column=column.name))
     values = numbers.to_numpy()
     low = -np.inf if column.minimum is None else column.minimum
     high = np.inf if column.maximum is None else column.maximum
@@ -463,10 +481,10 @@ def _parse_numbers(column: Column, text: pd.Series, issues: _Issues) -> pd.Serie
             suspect |= np.floor(values) != values
     suspect &= numbers.notna().to_numpy()
     for label, number, value in zip(text.index[suspect], values[suspect], text.to_numpy()[suspect], strict=True):
-        problem = _number_problem(column, float(number))
+        problem = _number_problem(column, float(number), str(value))
         if problem is not None:
-            reason = f"{column.name} out of range" if "range" in problem else f"unreadable {column.name}"
-            issues.row("error", label, column.name, value, f"{column.name} {value} {problem}", reason)
+            template = M.OUT_OF_RANGE_REASON if "range" in problem.template else M.UNREADABLE_REASON
+            issues.row("error", label, column.name, value, problem, Message.of(template, column=column.name))
     return numbers.mask(suspect)
 
 
@@ -474,8 +492,8 @@ def _parse_bools(column: Column, text: pd.Series, issues: _Issues) -> pd.Series:
     codes = _by_distinct(text, _text_bools)
     bad = text.notna() & codes.isna()
     for label, value in text[bad].items():
-        message = f"{column.name} {value!r} must be 0 or 1 (also accepted: true/false, yes/no)"
-        issues.row("error", label, column.name, value, message, f"unreadable {column.name}")
+        message = Message.of(M.NOT_A_BOOL, column=column.name, value=repr(value))
+        issues.row("error", label, column.name, value, message, Message.of(M.UNREADABLE_REASON, column=column.name))
     return pd.Series(codes, index=text.index, dtype="float64")
 
 
@@ -534,7 +552,9 @@ def _check_date_order(values: dict[str, pd.Series], issues: _Issues) -> None:
         wrong = first < second if relation == "before" else first > second
         for label in first.index[wrong.fillna(False).astype(bool)]:
             a, b = _iso(first[label]), _iso(second[label])
-            issues.row(severity, label, column, a, f"{column} {a} is {relation} {other} {b}{note}", reason)
+            template = (M.DATE_BEFORE if relation == "before" else M.DATE_AFTER) + note
+            message = Message.of(template, column=column, value=a, other=other, other_value=b)
+            issues.row(severity, label, column, a, message, Message(reason))
 
 
 def _check_course(values: dict[str, pd.Series], issues: _Issues) -> None:
@@ -590,24 +610,19 @@ def _check_plausible_dates(values: dict[str, pd.Series], issues: _Issues, today:
         dates = values[column]
         for label in dates.index[(dates < earliest).fillna(False).astype(bool)]:
             value = _iso(dates[label])
-            message = (
-                f"{column} {value} is before {_iso(earliest)}, earlier than any first-line sorafenib or lenvatinib "
-                "for HCC; check the year (or whether a birth date is in this column)"
-            )
-            issues.row("error", label, column, value, message, f"date before {earliest.year}")
+            message = Message.of(M.DATE_TOO_EARLY, column=column, value=value, earliest=_iso(earliest))
+            issues.row("error", label, column, value, message, Message.of(M.DATE_TOO_EARLY_REASON, year=earliest.year))
         for label in dates.index[(dates > latest).fillna(False).astype(bool)]:
             value = _iso(dates[label])
-            message = f"{column} {value} is after today ({_iso(latest)}); check the year"
-            issues.row("error", label, column, value, message, "date after today")
+            message = Message.of(M.DATE_AFTER_TODAY, column=column, value=value, today=_iso(latest))
+            issues.row("error", label, column, value, message, Message.of(M.DATE_AFTER_TODAY_REASON))
     start = values["first_line_start"]
     end = values["death_date"].fillna(values["last_contact_date"])
     years = (end - start).dt.days / 365.25
     for label in years.index[(years > MAX_PLAUSIBLE_FOLLOW_UP_YEARS).fillna(False).astype(bool)]:
-        message = (
-            f"follow-up of {years[label]:.1f} years (first_line_start {_iso(start[label])} to {_iso(end[label])}) "
-            f"is longer than {MAX_PLAUSIBLE_FOLLOW_UP_YEARS} years; check the dates"
-        )
-        issues.row("warning", label, "last_contact_date", _iso(end[label]), message, "follow-up over 20 years")
+        long = Message.of(M.LONG_FOLLOW_UP, years=f"{years[label]:.1f}", start=_iso(start[label]), end=_iso(end[label]),
+                          limit=MAX_PLAUSIBLE_FOLLOW_UP_YEARS)  # fmt: skip
+        issues.row("warning", label, "last_contact_date", _iso(end[label]), long, Message.of(M.LONG_FOLLOW_UP_REASON))
 
 
 def _check_duplicates(ids: pd.Series, issues: _Issues) -> None:
@@ -617,11 +632,8 @@ def _check_duplicates(ids: pd.Series, issues: _Issues) -> None:
         return
     first_row: dict[str, Any] = dict(zip(present[~repeated].to_numpy(), present.index[~repeated], strict=True))
     for label, patient in present[repeated].items():
-        message = (
-            f"patient_id {patient} also appears in row {spreadsheet_row(first_row[patient])}; "
-            "the first row is kept and this one excluded"
-        )
-        issues.row("error", label, "patient_id", patient, message, "duplicate patient_id")
+        message = Message.of(M.DUPLICATE_ID, value=str(patient), row=spreadsheet_row(first_row[patient]))
+        issues.row("error", label, "patient_id", patient, message, Message.of(M.DUPLICATE_ID_REASON))
 
 
 # --- derived columns ----------------------------------------------------------

@@ -38,8 +38,9 @@ def _registry(types: Sequence[type[Any]]) -> dict[str, type[Any]]:
     the modules that store values, so they name their types rather than the codec importing them)."""
     from analysis.cohort import Issue, ValidatedCohort, ValidationReport
     from analysis.ingest import RawTable
+    from analysis.messages import Message
 
-    return {cls.__name__: cls for cls in (ValidatedCohort, ValidationReport, Issue, RawTable, *types)}
+    return {cls.__name__: cls for cls in (ValidatedCohort, ValidationReport, Issue, Message, RawTable, *types)}
 
 
 def _frame_bytes(frame: pd.DataFrame) -> bytes:

@@ -56,7 +56,7 @@ def receive(filename: str, data: bytes) -> str | None:
     already kept without its identifying columns (a text file).
     """
     datasets.clear_validated()
-    kept = keep_received(data, filename)
+    kept = keep_received(data, filename, upload_limits())
     if kept is not None:
         datasets.set_pending_upload(datasets.PendingUpload(filename, b"", None, kept, unread=True))
         return None

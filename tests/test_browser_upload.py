@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from dash.testing.wait import until
+from test_i18n_report import bad_rows, english_words
 from test_ingest import csv_bytes, japanese_frame
 
 from app.ids import Ids
@@ -71,4 +72,19 @@ def test_template_download_and_forget_button(dash_duo: Any, ppx_app: Any) -> Non
     dash_duo.wait_for_element("#" + Ids.DATA_TEMPLATE_SAVE, timeout=20)
     _click(dash_duo, "#" + Ids.DATA_FORGET)
     dash_duo.wait_for_contains_text("#" + Ids.DATA_STATUS, "bundled SYNTHETIC cohort", timeout=20)
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_the_report_of_a_shift_jis_file_with_bad_rows_is_japanese(dash_duo: Any, ppx_app: Any, tmp_path: Path) -> None:
+    """lang=ja: the summary and every issue line are worded in Japanese (values and column names as in the file)."""
+    path = tmp_path / "病院データ.csv"
+    path.write_bytes(csv_bytes(bad_rows(), encoding="cp932"))
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/data?lang=ja", timeout=20)
+    dash_duo.find_element(f"#{Ids.DATA_UPLOAD} input[type=file]").send_keys(str(path))
+    dash_duo.wait_for_contains_text("#data-summary", "40 行を読み込み、34 行を使用、6 行を除外しました", timeout=60)
+    summary = dash_duo.find_element("#data-summary").text
+    issues = dash_duo.find_element("#data-issues").text
+    assert english_words(summary) == [] and english_words(issues) == [], (summary, issues)
+    assert "は数値ではありません" in issues and "エラー" in issues and "行目" in issues
     assert _severe(dash_duo.get_logs()) == []

@@ -162,16 +162,18 @@ def _without_columns(kept: KeptFile, encoding: str, delimiter: str, dropped: Seq
     return replace(kept, data=data, dropped=(*kept.dropped, *(("", name, why) for name, why in dropped)))
 
 
-def keep_received(data: bytes, source: str) -> KeptFile | None:
+def keep_received(data: bytes, source: str, limits: ReadLimits | None = None) -> KeptFile | None:
     """In the receiving request, before any reading: a text file without its identifying columns.
 
     Only the header is parsed (the text is decoded as detected, the delimiter
     sniffed, the first non-blank record split); the rest is re-written record
     by record only when the header has such a column. None when the columns
-    cannot be known this cheaply: a workbook (its zip must be parsed) or bytes
-    that do not decode as detected. The caller then keeps the bytes sealed
-    until the read job (:mod:`app.upload_flow`).
+    cannot be known this cheaply: a workbook (its zip must be parsed), bytes
+    that do not decode as detected, or a header wider than ``limits`` allow
+    (the read job refuses it). The caller then keeps the bytes sealed until
+    the read job (:mod:`app.upload_flow`).
     """
+    limits = limits if limits is not None else ReadLimits(max_rows=DEFAULT_MAX_ROWS)
     if data.startswith(_ZIP_MAGIC):
         return None
     try:
@@ -183,6 +185,8 @@ def keep_received(data: bytes, source: str) -> KeptFile | None:
     if not first:
         return kept
     delimiter, _ = sniff_delimiter(first[:65_536], source)
+    if first.count(delimiter) + 1 > limits.max_columns or len(first) > limits.max_cell_chars * limits.max_columns:
+        return None
     header: list[str] = []
     try:
         for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):

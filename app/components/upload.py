@@ -27,7 +27,8 @@ from analysis.ingest import (
 )
 from analysis.schema import COLUMN_BY_NAME, COLUMNS
 from app.components.tables import simple_table
-from app.i18n import N_
+from app.i18n import N_, Lang, t
+from app.i18n.report import SEVERITY, headers, issue_text, row_label, summary
 from app.ids import Ids
 from app.sessions import SESSION_TTL_SECONDS
 
@@ -310,26 +311,30 @@ def _summary_color(report: ValidationReport) -> str:
     return "warning" if report.n_excluded or report.warnings() else "success"
 
 
-def report_view(report: ValidationReport, notes: Sequence[str]) -> html.Div:
-    """The validation report: "n rows read, n used, n excluded, because …", the notes, and every issue."""
+def report_view(report: ValidationReport, notes: Sequence[str], lang: Lang = "en") -> html.Div:
+    """The validation report: "n rows read, n used, n excluded, because …", the notes, and every issue, in
+    ``lang`` (:mod:`app.i18n.report`)."""
     rows = [
-        [i.row or "file", i.patient_id or "", i.column or "", i.severity, i.message]
+        [row_label(i, lang), i.patient_id or "", i.column or "", t(lang, SEVERITY.get(i.severity, i.severity)),
+         issue_text(i, lang)]
         for i in report.issues[:MAX_ISSUES_SHOWN]
-    ]
+    ]  # fmt: skip
     more = len(report.issues) - MAX_ISSUES_SHOWN
     caption = (
-        f"{more} more issues are not shown; the excluded-rows download lists every excluded row." if more > 0 else None
+        t(lang, "{more} more issues are not shown; the excluded-rows download lists every excluded row.", more=more)
+        if more > 0
+        else None
     )
     parts: list[Any] = [
         html.H3(N_("Validation report"), className="h6 mt-3"),
-        dbc.Alert(report.summary(), color=_summary_color(report), className="small py-2", id="data-summary"),
+        dbc.Alert(summary(report, lang), color=_summary_color(report), className="small py-2", id="data-summary"),
     ]
     if notes:
         parts.append(html.Ul([html.Li(n) for n in notes], className="small"))
     if rows:
         parts.append(
             html.Div(
-                simple_table(["row", "patient_id", "column", "severity", "problem"], rows, caption=caption),
+                simple_table(headers(lang), rows, caption=caption),
                 style={"maxHeight": "28rem", "overflowY": "auto"},
                 id="data-issues",
             )

@@ -381,6 +381,7 @@ def value_panel(sources: list[str | None], ids: list[dict[str, str]], loaded: di
     State({"type": Ids.DATA_VALUE, "column": ALL, "value": ALL}, "id"),
     State(Ids.DATA_ENCODING, "value"),
     State(Ids.DATA_SHEET, "value"),
+    State(Ids.URL, "search"),
     running=[(Output(Ids.DATA_CHECK_BOX, "style"), SHOWN, HIDDEN)],
     cancel=[Input(Ids.DATA_CHECK_CANCEL, "n_clicks")],
     progress=[Output(Ids.DATA_CHECK_PROGRESS, "value"), Output(Ids.DATA_CHECK_PROGRESS, "label")],
@@ -397,6 +398,7 @@ def validate(
     value_ids: list[dict[str, str]],
     encoding: str | None,
     sheet: str | None,
+    search: str | None = None,
 ) -> tuple[Any, Any, bool]:
     """The validation job: map and validate this session's file (kept per file digest and mapping)."""
     if not column_ids:
@@ -410,7 +412,7 @@ def validate(
         return None, None, True
     cohort, notes = result
     set_progress((100, N_("Done")))
-    return report_view(cohort.report, notes), spec.to_dict(), not cohort.report.usable
+    return report_view(cohort.report, notes, i18n.lang_of(search)), spec.to_dict(), not cohort.report.usable
 
 
 READ_CANCELLED = (

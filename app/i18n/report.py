@@ -1,0 +1,125 @@
+"""The Data page's validation report in the interface language.
+
+:mod:`analysis.messages` gives each report line an English template and parameters
+(:attr:`analysis.cohort.Issue.text`, ``.why``); here the template is looked up as the message id, so the
+English msgid *is* the template, and filled with the same parameters. :data:`TEMPLATES` marks every analysis
+template for extraction (``tests/test_i18n_report.py`` keeps it equal to :data:`analysis.messages.TEMPLATES`).
+A line without a template (not yet converted) is shown in English, as the CLI prints it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analysis.cohort import Issue, ValidationReport
+from analysis.messages import Message
+from app.i18n import N_, Lang, t, tn
+
+TEMPLATES: tuple[str, ...] = (
+    N_("{column} is empty but required"),
+    N_("missing {column}"),
+    N_("{column} {value} is not an allowed value; allowed: {allowed}"),
+    N_("{column} {value} is not an allowed value; allowed: {allowed} (did you mean {hint}?)"),
+    N_("{column} not allowed"),
+    N_("{column} {value} is not a valid date; write dates as YYYY-MM-DD (e.g. 2019-04-25)"),
+    N_("unreadable {column}"),
+    N_("{column} {value} is not a number"),
+    N_("{column} {value} is not a number (use a point as the decimal separator)"),
+    N_("{column} {value} is not a finite number"),
+    N_("{column} {value} is not a whole number"),
+    N_("{column} {value} is outside the allowed range {low} to {high}"),
+    N_("{column} {value} is outside the allowed range {low}"),
+    N_("{column} {value} is outside the allowed range up to {high}"),
+    N_("{column} out of range"),
+    N_("{column} {value} must be 0 or 1 (also accepted: true/false, yes/no)"),
+    N_(
+        "{column} {value} is before {earliest}, earlier than any first-line sorafenib or lenvatinib for HCC; check the "
+        "year (or whether a birth date is in this column)"
+    ),
+    N_("date before {year}"),
+    N_("{column} {value} is after today ({today}); check the year"),
+    N_("date after today"),
+    N_("follow-up of {years} years (first_line_start {start} to {end}) is longer than {limit} years; check the dates"),
+    N_("follow-up over 20 years"),
+    N_("patient_id {value} also appears in row {row}; the first row is kept and this one excluded"),
+    N_("duplicate patient_id"),
+    N_("{column} {value} is before {other} {other_value}"),
+    N_("{column} {value} is after {other} {other_value}"),
+    N_(
+        "{column} {value} is after {other} {other_value}; last_contact_date is the last date known alive, or the "
+        "date of death"
+    ),
+    N_("{column} {value} is after {other} {other_value}; death_date is used for survival"),
+    N_("death before start"),
+    N_("last contact before start"),
+    N_("progression before start"),
+    N_("death after last contact"),
+    N_("progression after death"),
+    N_("progression after last contact"),
+    N_("pp_start before progression"),
+    N_("pp_start after death"),
+    N_("pp_start after last contact"),
+    N_("last contact after death"),
+)
+"""Every template of :data:`analysis.messages.TEMPLATES`, as literal strings pybabel extracts."""
+
+HEADERS: tuple[str, ...] = (N_("row"), N_("patient ID"), N_("column"), N_("severity"), N_("problem"))
+"""The issue table's column headers (English: the CLI's JSON keys)."""
+
+
+def headers(lang: Lang) -> list[str]:
+    if lang == "en":
+        return ["row", "patient_id", "column", "severity", "problem"]
+    return [t(lang, h) for h in HEADERS]
+
+
+SEVERITY: dict[str, str] = {"error": N_("error"), "warning": N_("warning")}
+
+
+def worded(message: Message | None, english: str, lang: Lang) -> str:
+    """``message`` in ``lang`` (``english`` when there is no template)."""
+    if message is None or lang == "en":
+        return english if message is None else message.text()
+    return t(lang, message.template, **message.mapping)
+
+
+def issue_text(issue: Issue, lang: Lang) -> str:
+    return worded(issue.text, issue.message, lang)
+
+
+def row_label(issue: Issue, lang: Lang) -> str:
+    """``row 14`` (or ``file``) in ``lang``."""
+    if issue.row is None:
+        return t(lang, "file")
+    found = re.fullmatch(r"row (\d+)", issue.row)
+    return t(lang, "row {n}", n=int(found.group(1))) if found else issue.row
+
+
+def _reason_counts(issues: tuple[Issue, ...], lang: Lang) -> str:
+    """As :func:`analysis.cohort._reason_counts`, with each reason worded in ``lang``."""
+    seen: dict[str, set[str | None]] = {}
+    for issue in issues:
+        key = worded(issue.why, issue.reason or issue.message, lang) if issue.reason else issue_text(issue, lang)
+        seen.setdefault(key, set()).add(issue.row if issue.row is not None else f"file:{issue.column}")
+    return t(lang, ", ").join(t(lang, "{reason} ({n})", reason=r, n=len(rows)) for r, rows in seen.items())
+
+
+def summary(report: ValidationReport, lang: Lang) -> str:
+    """:meth:`analysis.cohort.ValidationReport.summary` in ``lang`` (English: exactly that)."""
+    if lang == "en":
+        return report.summary()
+    errors, warnings = report.errors(), report.warnings()
+    if not report.usable:
+        text = t(lang, "{n_read} rows read, none used: the file cannot be used, because: {reasons}.",
+                 n_read=report.n_read, reasons=_reason_counts(errors, lang))  # fmt: skip
+    elif errors:
+        text = t(lang, "{n_read} rows read, {n_used} used, {n_excluded} excluded, because: {reasons}.",
+                 n_read=report.n_read, n_used=report.n_used, n_excluded=report.n_excluded,
+                 reasons=_reason_counts(errors, lang))  # fmt: skip
+    else:
+        text = t(lang, "{n_read} rows read, {n_used} used, {n_excluded} excluded.",
+                 n_read=report.n_read, n_used=report.n_used, n_excluded=report.n_excluded)  # fmt: skip
+    if warnings:
+        text += " " + tn(lang, "{n} warning: {reasons}.", "{n} warnings: {reasons}.", len(warnings),
+                         reasons=_reason_counts(warnings, lang))  # fmt: skip
+    return text
