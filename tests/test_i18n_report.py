@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from test_browser_i18n import ALLOWED
+from test_browser_i18n_sweep import ALLOWED
 from test_ingest import csv_bytes, japanese_frame
 
 from analysis import messages
