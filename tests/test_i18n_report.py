@@ -9,25 +9,20 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from test_browser_i18n_sweep import ALLOWED
+from test_browser_i18n_sweep import english_words as sweep_english_words
 from test_ingest import csv_bytes, japanese_frame
 
 from analysis import messages
 from analysis.ingest import PreparedUpload, prepare_cohort, read_upload, suggest_mapping
-from analysis.schema import COLUMNS
 from app import codec
 from app.i18n import catalog
 from app.i18n.report import TEMPLATES, issue_text, summary
 
-IDENTIFIERS = frozenset(c.name for c in COLUMNS)
-"""The file format's column names (``first_line_start``): identifiers the user's file may use, shown as they are."""
-
 
 def english_words(text: str) -> list[str]:
-    """Latin words of three or more letters that are not allowed abbreviations or column names."""
-    text = re.sub(r"\b(" + "|".join(sorted(IDENTIFIERS, key=len, reverse=True)) + r")\b", " ", text)
-    text = re.sub(r"\bYYYY-MM-DD\b", " ", text)
-    return sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED and w.upper() != w})
+    """:func:`test_browser_i18n_sweep.english_words` of a report, without its user data (the file's patient ids)
+    and the date notation ``YYYY-MM-DD`` that the messages teach."""
+    return sweep_english_words(re.sub(r"SYN-\d+|YYYY-MM-DD", " ", text))
 
 
 def bad_rows() -> pd.DataFrame:

@@ -28,7 +28,7 @@ from analysis.ingest import (
 from analysis.schema import COLUMN_BY_NAME, COLUMNS
 from app.components.tables import simple_table
 from app.i18n import N_, Lang, t
-from app.i18n.report import SEVERITY, headers, issue_text, row_label, summary
+from app.i18n.report import SEVERITY, column_name, headers, issue_text, row_label, summary
 from app.ids import Ids
 from app.sessions import SESSION_TTL_SECONDS
 
@@ -315,8 +315,8 @@ def report_view(report: ValidationReport, notes: Sequence[str], lang: Lang = "en
     """The validation report: "n rows read, n used, n excluded, because …", the notes, and every issue, in
     ``lang`` (:mod:`app.i18n.report`)."""
     rows = [
-        [row_label(i, lang), i.patient_id or "", i.column or "", t(lang, SEVERITY.get(i.severity, i.severity)),
-         issue_text(i, lang)]
+        [row_label(i, lang), i.patient_id or "", column_name(i.column, lang),
+         t(lang, SEVERITY.get(i.severity, i.severity)), issue_text(i, lang)]
         for i in report.issues[:MAX_ISSUES_SHOWN]
     ]  # fmt: skip
     more = len(report.issues) - MAX_ISSUES_SHOWN

@@ -75,12 +75,50 @@ def headers(lang: Lang) -> list[str]:
 
 SEVERITY: dict[str, str] = {"error": N_("error"), "warning": N_("warning")}
 
+COLUMN_NAMES: dict[str, str] = {
+    "patient_id": N_("Patient ID"),
+    "center": N_("Centre"),
+    "first_line": N_("First-line drug"),
+    "first_line_start": N_("First-line start date"),
+    "age": N_("Age (years)"),
+    "sex": N_("Sex"),
+    "etiology": N_("Etiology"),
+    "bclc": N_("BCLC stage"),
+    "child_pugh_score": N_("Child-Pugh score"),
+    "albi_score": N_("ALBI score"),
+    "fib4": N_("FIB-4 index"),
+    "afp": N_("AFP"),
+    "ecog": N_("ECOG PS"),
+    "mvi": N_("Macrovascular invasion"),
+    "ehs": N_("Extrahepatic spread"),
+    "best_response": N_("Best response (first line)"),
+    "response_criteria": N_("Response criteria"),
+    "progression_date": N_("Progression date"),
+    "pp_therapy": N_("Post-progression therapy"),
+    "pp_start": N_("Post-progression therapy start date"),
+    "last_contact_date": N_("Last contact date"),
+    "death_date": N_("Date of death"),
+    "child_pugh_score_pd": N_("Child-Pugh score at progression"),
+    "albi_score_pd": N_("ALBI score at progression"),
+    "ecog_pd": N_("ECOG PS at progression"),
+    "afp_pd": N_("AFP at progression"),
+}
+"""The canonical columns named in a translated report (English keeps the file format's column names)."""
+
+
+def column_name(name: str | None, lang: Lang) -> str:
+    """A canonical column as a translated report names it; the name itself in English or for a file's own column."""
+    if name is None:
+        return ""
+    return t(lang, COLUMN_NAMES[name]) if lang != "en" and name in COLUMN_NAMES else name
+
 
 def worded(message: Message | None, english: str, lang: Lang) -> str:
     """``message`` in ``lang`` (``english`` when there is no template)."""
     if message is None or lang == "en":
         return english if message is None else message.text()
-    return t(lang, message.template, **message.mapping)
+    params = {k: column_name(str(v), lang) if k in ("column", "other") else v for k, v in message.params}
+    return t(lang, message.template, **params)
 
 
 def issue_text(issue: Issue, lang: Lang) -> str:
