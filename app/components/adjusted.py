@@ -559,7 +559,7 @@ def export_controls() -> html.Div:
                 className="me-2",
             ),
             dcc.Download(id=Ids.ADJ_DOWNLOAD),
-            reproduce_menu("adjusted"),
+            reproduce_menu("adjusted", class_name=""),
         ],
         className="mt-2 d-flex flex-wrap align-items-center",
     )

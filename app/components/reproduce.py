@@ -53,7 +53,7 @@ def zip_name(view: str) -> str:
     return f"ppx-{view}-reproduce.zip"
 
 
-def reproduce_menu(view: str) -> Any:
+def reproduce_menu(view: str, class_name: str = "me-2 mb-2") -> Any:
     """'Reproduce (R + Python)', its Cancel, progress and message, and the download the job fills."""
     return html.Div(
         [
@@ -65,5 +65,5 @@ def reproduce_menu(view: str) -> Any:
             html.Span(id=message_id(view), className="small ms-1"),
             dcc.Download(id=download_id(view)),
         ],
-        className="d-inline-flex align-items-center gap-1 me-2 mb-2",
+        className=f"d-inline-flex align-items-center gap-1 {class_name}",
     )
