@@ -191,25 +191,30 @@ def layout(**query: Any) -> html.Div:
             bootstrap_panel(group),
             html.Div(
                 [
-                    dbc.InputGroup(
+                    html.Div(  # the landmark and the guard's own Reproduce (its analyses), on one line
                         [
-                            dbc.InputGroupText(N_("Landmark (months)")),
-                            dbc.Input(
-                                id=Ids.SURV_LANDMARK,
-                                type="number",
-                                min=0,
-                                step=0.5,
-                                value=landmark_value,
-                                debounce=True,
-                                list="landmark-choices",
+                            dbc.InputGroup(
+                                [
+                                    dbc.InputGroupText(N_("Landmark (months)")),
+                                    dbc.Input(
+                                        id=Ids.SURV_LANDMARK,
+                                        type="number",
+                                        min=0,
+                                        step=0.5,
+                                        value=landmark_value,
+                                        debounce=True,
+                                        list="landmark-choices",
+                                    ),
+                                ],
+                                size="sm",
+                                style={"maxWidth": "260px"},
+                                className="mb-2",
                             ),
+                            reproduce_menu("guard"),
                         ],
-                        size="sm",
-                        style={"maxWidth": "260px"},
-                        className="mt-2",
+                        className="d-flex flex-wrap align-items-center gap-2 mt-2",
                     ),
                     html.Datalist(id="landmark-choices", children=[html.Option(value=f"{v:g}") for v in LANDMARKS]),
-                    html.Div(reproduce_menu("guard"), className="mt-2"),
                     dcc.Loading(html.Div(guard, id=Ids.SURV_GUARD), delay_show=150),
                     emulation_panel(),
                 ],
