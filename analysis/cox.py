@@ -289,7 +289,9 @@ class _RiskSets:
     are the last rows of its block. Event "groups" are the distinct (stratum,
     event time) pairs. Sums use one reverse cumulative sum over the rows (the
     risk set accumulated backwards in time, as R does), so no row is visited
-    per group; Efron's k/d terms are only expanded for scalar quantities.
+    per group; Efron's k/d terms are only expanded for scalar quantities. With
+    few distinct event times the rows between the positions that sum is read at
+    are added first (``cuts``), and only those block sums are accumulated.
     """
 
     def __init__(self, time: FloatArray, event: FloatArray, start: FloatArray | None, strata: IntArray) -> None:
