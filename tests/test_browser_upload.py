@@ -81,10 +81,11 @@ def test_the_report_of_a_shift_jis_file_with_bad_rows_is_japanese(dash_duo: Any,
     path.write_bytes(csv_bytes(bad_rows(), encoding="cp932"))
     dash_duo.start_server(ppx_app)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/data?lang=ja", timeout=20)
-    dash_duo.find_element(f"#{Ids.DATA_UPLOAD} input[type=file]").send_keys(str(path))
+    dash_duo.wait_for_element(f"#{Ids.DATA_UPLOAD} input[type=file]", timeout=30).send_keys(str(path))
     dash_duo.wait_for_contains_text("#data-summary", "40 行を読み込み、34 行を使用、6 行を除外しました", timeout=60)
     summary = dash_duo.find_element("#data-summary").text
     issues = dash_duo.find_element("#data-issues").text
     assert english_words(summary) == [] and english_words(issues) == [], (summary, issues)
     assert "は数値ではありません" in issues and "エラー" in issues and "行目" in issues
+    assert "（自動判定）、カンマ区切り、データ 40 行" in dash_duo.find_element("#" + Ids.DATA_FILE_INFO).text
     assert _severe(dash_duo.get_logs()) == []

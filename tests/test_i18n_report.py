@@ -16,7 +16,7 @@ from analysis import messages
 from analysis.ingest import PreparedUpload, prepare_cohort, read_upload, suggest_mapping
 from app import codec
 from app.i18n import catalog
-from app.i18n.report import TEMPLATES, issue_text, summary
+from app.i18n.report import TEMPLATES, describe, issue_text, summary
 
 
 def english_words(text: str) -> list[str]:
@@ -69,3 +69,10 @@ def test_a_report_with_templates_survives_the_session_store() -> None:
     report = prepared().report
     again = codec.decode(codec.encode(report))
     assert again == report and again.issues[0].text == report.issues[0].text
+
+
+def test_how_the_file_was_read_is_said_in_japanese() -> None:
+    raw = prepared().raw
+    assert describe(raw, "en") == raw.describe()
+    text = describe(raw, "ja")
+    assert text == "病院.csv: CSV、Shift_JIS (CP932)（自動判定）、カンマ区切り、データ 40 行、26 列", text

@@ -28,7 +28,7 @@ from analysis.ingest import (
 from analysis.schema import COLUMN_BY_NAME, COLUMNS
 from app.components.tables import simple_table
 from app.i18n import N_, Lang, t
-from app.i18n.report import SEVERITY, column_name, headers, issue_text, row_label, summary
+from app.i18n.report import SEVERITY, column_name, describe, headers, issue_text, row_label, summary
 from app.ids import Ids
 from app.sessions import SESSION_TTL_SECONDS
 
@@ -122,9 +122,9 @@ def message(text: str, color: str = "danger") -> dbc.Alert:
     return dbc.Alert(text, color=color, className="small py-2 mb-2")
 
 
-def file_report(raw: RawTable, not_needed: Sequence[tuple[str, str]] = ()) -> html.Div:
+def file_report(raw: RawTable, not_needed: Sequence[tuple[str, str]] = (), lang: Lang = "en") -> html.Div:
     """How the file was read: kind, encoding (detected or chosen), delimiter, sheet, rows, and the reader's notes."""
-    items: list[Any] = [html.Li(raw.describe())]
+    items: list[Any] = [html.Li(describe(raw, lang))]
     items.extend(html.Li(note) for note in raw.notes)
     dropped = {name for name, _ in raw.dropped}
     items.extend(

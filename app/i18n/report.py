@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from analysis.cohort import Issue, ValidationReport
+from analysis.ingest import RawTable
 from analysis.messages import Message
 from app.i18n import N_, Lang, t, tn
 
@@ -161,3 +162,28 @@ def summary(report: ValidationReport, lang: Lang) -> str:
         text += " " + tn(lang, "{n} warning: {reasons}.", "{n} warnings: {reasons}.", len(warnings),
                          reasons=_reason_counts(warnings, lang))  # fmt: skip
     return text
+
+
+DELIMITERS: dict[str, str] = {
+    ",": N_("comma-separated"),
+    "\t": N_("tab-separated"),
+    ";": N_("semicolon-separated"),
+    "|": N_("pipe-separated"),
+}
+
+
+def describe(raw: RawTable, lang: Lang) -> str:
+    """:meth:`analysis.ingest.RawTable.describe` in ``lang`` (English: exactly that)."""
+    if lang == "en":
+        return raw.describe()
+    parts = [raw.kind.upper()]
+    if raw.encoding is not None:
+        how = N_("{encoding} (detected)") if raw.encoding_detected else N_("{encoding} (chosen)")
+        parts.append(t(lang, how, encoding=raw.encoding_label))
+    if raw.delimiter is not None:
+        parts.append(t(lang, DELIMITERS[raw.delimiter]) if raw.delimiter in DELIMITERS else repr(raw.delimiter))
+    if raw.sheet is not None:
+        parts.append(t(lang, "sheet {sheet}", sheet=repr(raw.sheet)))
+    parts.append(tn(lang, "{n} data row, {columns} columns", "{n} data rows, {columns} columns", raw.n_rows,
+                    columns=raw.frame.shape[1]))  # fmt: skip
+    return t(lang, "{source}: {parts}", source=raw.source, parts=t(lang, ", ").join(parts))

@@ -119,15 +119,17 @@ def _pending_parts(upload: datasets.PendingUpload | None) -> tuple[Any, Any, Any
     """File report, mapping table, preview, sheet options and sheet for a session's received file."""
     if upload is None or upload.raw is None:
         return None, None, None, [], None
-    return _file_parts(upload.raw, None)
+    return _file_parts(upload.raw, None, i18n.request_lang())
 
 
-def _file_parts(raw: RawTable, loaded: MappingSpec | None) -> tuple[Any, Any, Any, list[dict[str, str]], str | None]:
+def _file_parts(
+    raw: RawTable, loaded: MappingSpec | None, lang: i18n.Lang = "en"
+) -> tuple[Any, Any, Any, list[dict[str, str]], str | None]:
     suggestion = suggest_mapping(raw)
     columns = loaded.column_map() if loaded is not None else suggestion.spec.column_map()
     how = {c: "saved" for c in columns} if loaded is not None else how_matched(suggestion.columns)
     return (
-        file_report(raw, suggestion.not_needed),
+        file_report(raw, suggestion.not_needed, lang),
         mapping_table(raw, columns, how),
         preview_table(raw),
         [{"label": s, "value": s} for s in raw.sheets],
@@ -270,7 +272,8 @@ def receive(
             filename, data, key = _received(gate)
             request: dict[str, Any] = {"encoding": None, "sheet": None, "key": key}
             loaded, encoding = None, "detect"
-            note = f"Received {filename!r} ({megabytes(len(data))}); reading it…"
+            note = i18n.t(i18n.request_lang(), "Received {filename} ({size}); reading it…", filename=repr(filename),
+                          size=megabytes(len(data)))  # fmt: skip
         elif trigger == Ids.DATA_MAPPING_LOAD:
             if not mapping_file:
                 raise PreventUpdate
@@ -316,6 +319,7 @@ def _reread_request(trigger: Any, encoding: str | None, sheet: str | None) -> di
     Output(Ids.DATA_SHEET, "value"),
     Input(Ids.DATA_READ_REQUEST, "data"),
     State(Ids.DATA_LOADED_SPEC, "data"),
+    State(Ids.URL, "search"),
     running=[(Output(Ids.DATA_READ_BOX, "style"), SHOWN, HIDDEN)],
     cancel=[Input(Ids.DATA_READ_CANCEL, "n_clicks")],
     progress=[Output(Ids.DATA_READ_PROGRESS, "value"), Output(Ids.DATA_READ_PROGRESS, "label")],
@@ -324,7 +328,10 @@ def _reread_request(trigger: Any, encoding: str | None, sheet: str | None) -> di
     prevent_initial_call=True,
 )
 def read_file(
-    set_progress: Callable[[tuple[int, str]], None], request: dict[str, Any] | None, loaded: dict[str, Any] | None
+    set_progress: Callable[[tuple[int, str]], None],
+    request: dict[str, Any] | None,
+    loaded: dict[str, Any] | None,
+    search: str | None = None,
 ) -> tuple[Any, ...]:
     """The read job: parse this session's file within the server's bounds, then show the mapping."""
     if not request:
@@ -341,7 +348,7 @@ def read_file(
         log_job("read_upload", started, "refused")
         return message(str(exc)), None, None, None, [], None
     set_progress((95, N_("Suggesting the mapping…")))
-    info, mapping, preview, sheets, sheet = _file_parts(raw, _spec_or_none(loaded))
+    info, mapping, preview, sheets, sheet = _file_parts(raw, _spec_or_none(loaded), i18n.lang_of(search))
     log_job("read_upload", started, "done")
     return None, info, mapping, preview, sheets, sheet
 
