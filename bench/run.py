@@ -261,7 +261,7 @@ def print_ingest(block: dict[str, Any]) -> None:
         r = block[kind]
         print(
             f"upload n={block['n']} {kind.upper()} ({r['file_mb']} MB): read {r['read_median_s']:.2f} s, read and "
-            f"validate {r['median_s']:.2f} s (target <= {r['target_s']:g} s; CPU {r.get('cpu_median_s', float('nan')):.2f} s)"
+            f"validate {r['median_s']:.2f} s (target <= {r['target_s']:g} s; CPU {r.get('cpu_median_s', 0.0):.2f} s)"
         )
     print(f"  load average (1 min) before / after: {block['load_average_1min']}")
 
