@@ -76,6 +76,8 @@ _TIGHT: dict[str, dict[str, float]] = {
     "SLSQP": {"ftol": 1e-12, "maxiter": 1000},
     "BFGS": {"gtol": 1e-9, "maxiter": 1000},
 }
+_RESCALED = frozenset({"gompertz"})
+"""Models fitted in units of the median time (their parameters are rates, see :func:`_fit_one`)."""
 _INFINITE = "infinite under this model (its survival levels off or its tail is too heavy)"
 _Z = float(stats.norm.ppf(0.975))
 
@@ -380,19 +382,24 @@ def _fit_one(
     horizon: float,
 ) -> ModelFit:
     fitter = _fitter(model)
+    # Gompertz's rate and shape are both per unit of time and badly scaled against each other (about 1e-3 in days):
+    # lifelines' optimiser stops 1e-2 short of the maximum. It is fitted in units of the median time and converted
+    # back (rate and shape divide by the unit, log L loses events * log(unit)).
+    unit = float(np.median(time)) if model in _RESCALED else 1.0
+    scaled = time / unit
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fitter.fit(time, event, initial_point=_initial_point(model, time, event))
+            fitter.fit(scaled, event, initial_point=_initial_point(model, scaled, event))
         except Exception as exc:  # lifelines raises ConvergenceError, ValueError, LinAlgError...
             return _not_fitted(model, _failure(exc), _caught(caught))
     notes = _caught(caught)
-    params = fitter.params_.to_numpy(dtype=np.float64)
-    loglik = float(fitter.log_likelihood_)
+    params = fitter.params_.to_numpy(dtype=np.float64) / unit
+    loglik = float(fitter.log_likelihood_) - float(event.sum()) * math.log(unit)
     if not math.isfinite(loglik) or not np.all(np.isfinite(params)):
         return _not_fitted(model, "the fit did not converge to finite parameters (log-likelihood not finite)", notes)
     try:
-        cov: FloatArray | None = fitter.variance_matrix_.to_numpy(dtype=np.float64)
+        cov: FloatArray | None = fitter.variance_matrix_.to_numpy(dtype=np.float64) / unit**2
     except Exception:  # a singular Hessian: the estimates stand, their CIs do not
         cov = None
     if cov is not None and (not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0)):
@@ -406,7 +413,7 @@ def _fit_one(
     survival = _survival_fn(fitter, params)
     with np.errstate(all="ignore"):
         cumhaz = np.asarray(fitter._cumulative_hazard(params, grid), dtype=np.float64)
-        hazard = np.asarray(fitter.hazard_at_times(grid).to_numpy(), dtype=np.float64)
+        hazard = np.asarray(fitter._hazard(params, grid), dtype=np.float64)
     median = _median(survival, time)
     return ModelFit(
         model=model,

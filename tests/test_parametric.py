@@ -68,6 +68,45 @@ def test_univariate_fits_match_survreg(name: str) -> None:
     assert [f.model for f in fitted if f.chosen] == [min(fitted, key=lambda f: f.aic or 0).model]
 
 
+# Gompertz without flexsurv (not in Debian): its log-likelihood in base R, maximised with optim then nlm.
+# h(t) = b exp(a t), S(t) = exp(-b/a (exp(a t) - 1)); lifelines' GompertzFitter (analysis/parametric.py) has
+# rate_ = b and shape_ = a, so the parameters compare directly.
+#
+#     options(digits = 12)
+#     gompertz <- function(d) {
+#       nll <- function(p) {                       # p = (log b, a)
+#         b <- exp(p[1]); a <- p[2]
+#         -sum(d$status * (log(b) + a * d$time) - b / a * (exp(a * d$time) - 1))
+#       }
+#       f <- optim(c(log(1 / mean(d$time)), 1e-4), nll, method = "BFGS",
+#                  control = list(reltol = 1e-14, maxit = 1000, parscale = c(1, 1e-3)))
+#       f <- optim(f$par, nll, method = "Nelder-Mead", control = list(reltol = 1e-15, maxit = 5000))
+#       f <- nlm(nll, f$par, gradtol = 1e-12, steptol = 1e-14, iterlim = 1000)
+#       c(rate = exp(f$estimate[1]), shape = f$estimate[2], loglik = -f$minimum)
+#     }
+#     g <- gompertz(read.csv("tests/data/lung.csv"))                          # (veteran.csv)
+#     g; log(1 + g[["shape"]] / g[["rate"]] * log(2)) / g[["shape"]]         # median
+GOMPERTZ_R = {
+    "lung": (1.66973383995e-03, 1.38847031729e-03, -1155.35538830, 327.796747622),
+    "veteran": (9.43799901964e-03, -1.46672523511e-03, -747.793295918, 77.7069368094),
+}
+
+
+@pytest.mark.parametrize("name", ["lung", "veteran"])
+def test_gompertz_matches_its_likelihood_maximised_in_base_r(name: str) -> None:
+    rate, shape, loglik, median = GOMPERTZ_R[name]
+    group = parametric_fits(_data(name), "time", "status", models=["gompertz"]).groups[0]
+    fit = group.fit("gompertz")
+    assert fit is not None and fit.fitted, fit
+    params = {p.name: p.value for p in fit.parameters}
+    assert params["rate"] == pytest.approx(rate, rel=REL)
+    assert params["shape"] == pytest.approx(shape, rel=REL)
+    assert fit.log_likelihood == pytest.approx(loglik, rel=REL)
+    assert fit.median == pytest.approx(median, rel=REL)
+    # the fitted hazard is b exp(a t), in the data's time unit
+    assert fit.hazard[10] == pytest.approx(rate * math.exp(shape * group.grid[10]), rel=REL)
+
+
 def test_weibull_rmst_and_mean_match_r_and_cis_cover() -> None:
     # S <- function(t) 1 - psurvreg(t, coef(f)[1], f$scale, "weibull")    (lung, weibull fit above)
     # integrate(S, 0, 365, rel.tol = 1e-12)$value    -> 262.149572022
