@@ -610,12 +610,17 @@ def parametric_fits(
 
 @dataclass(frozen=True)
 class AFTTerm:
+    """One coefficient; ``covariate``, ``level`` and ``reference`` as the Cox model's term of the same design."""
+
     term: str
     coef: float
     se: float
     time_ratio: float
     ci: tuple[float, float]
     p: float
+    covariate: str = ""
+    level: str | None = None
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -683,6 +688,52 @@ class AFTResult:
         }
 
 
+@dataclass(frozen=True)
+class AFTReading:
+    """One term's plain-language check: the direction of its time ratios against the Cox hazard ratio.
+
+    ``direction``: ``longer`` (every fitted model's time ratio > 1), ``shorter`` (every one < 1), ``mixed``, or
+    ``none`` (no model fitted). ``agreement``: ``consistent`` (longer with HR < 1, shorter with HR > 1),
+    ``opposite``, ``mixed`` (the AFT models disagree) or ``no_cox`` (no Cox estimate for the term).
+    """
+
+    term: str
+    direction: str
+    low: float | None
+    high: float | None
+    hazard_ratio: float | None
+    agreement: str
+
+
+def aft_readings(result: AFTResult, hazard_ratios: Mapping[str, float]) -> tuple[AFTReading, ...]:
+    """Per term of the fitted AFT models, whether they agree with each other and with the Cox HR (by term name)."""
+    fitted = [m for m in result.models if m.fitted]
+    names = list(dict.fromkeys(t.term for m in result.models for t in m.terms))
+    out = []
+    for name in names:
+        ratios = [t.time_ratio for m in fitted for t in m.terms if t.term == name and math.isfinite(t.time_ratio)]
+        if not ratios:
+            direction = "none"
+        elif all(r > 1 for r in ratios):
+            direction = "longer"
+        elif all(r < 1 for r in ratios):
+            direction = "shorter"
+        else:
+            direction = "mixed"
+        hr = hazard_ratios.get(name)
+        hr = hr if hr is not None and math.isfinite(hr) and hr > 0 else None
+        if direction in ("none", "mixed"):
+            agreement = "mixed" if direction == "mixed" else "no_cox"
+        elif hr is None:
+            agreement = "no_cox"
+        else:
+            agreement = "consistent" if (direction == "longer") == (hr < 1) else "opposite"
+        out.append(
+            AFTReading(name, direction, min(ratios) if ratios else None, max(ratios) if ratios else None, hr, agreement)
+        )
+    return tuple(out)
+
+
 _AFT_PARAMS: dict[str, tuple[str, str, int]] = {
     # model: (location parameter, ancillary parameter, sign of its log giving log(scale))
     "weibull": ("lambda_", "rho_", -1),  # rho = 1/scale
@@ -736,7 +787,13 @@ def aft_regression(
     data = pd.DataFrame(design.x, columns=names)
     data["_T"], data["_E"] = design.time, design.event
     out: list[AFTModel] = []
+    distinct = np.unique(design.time[design.event == 1])
     for model in wanted:
+        if len(distinct) == 1:
+            events = int(design.event.sum())
+            reason = f"all {events} events are at one time ({distinct[0]:g}), so the shape cannot be estimated"
+            out.append(AFTModel(model, MODEL_LABELS[model], False, reason))
+            continue
         location, ancillary, sign = _AFT_PARAMS[model]
         fitter = _aft_fitter(model)
         with warnings.catch_warnings(record=True) as caught:
@@ -760,15 +817,23 @@ def aft_regression(
                     time_ratio=math.exp(coef),
                     ci=(math.exp(coef - _Z * s), math.exp(coef + _Z * s)),
                     p=float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else math.nan,
+                    covariate=column.covariate,
+                    level=column.level,
+                    reference=column.reference,
                 )
             )
         loglik = float(fitter.log_likelihood_)
+        failure: str | None = None
+        if not math.isfinite(loglik):
+            failure = "did not converge (log-likelihood not finite)"
+        elif not all(math.isfinite(t.se) and t.se > 0 for t in terms):
+            failure = "did not converge (the standard errors are not finite: a coefficient runs off to infinity)"
         out.append(
             AFTModel(
                 model=model,
                 label=MODEL_LABELS[model],
-                fitted=math.isfinite(loglik),
-                reason=None if math.isfinite(loglik) else "log-likelihood not finite",
+                fitted=failure is None,
+                reason=failure,
                 intercept=float(params[(location, "Intercept")]),
                 scale=math.exp(sign * float(params[(ancillary, "Intercept")])),
                 log_likelihood=loglik,
@@ -795,12 +860,14 @@ __all__ = [
     "MODEL_LABELS",
     "SELECTION_RULE",
     "AFTModel",
+    "AFTReading",
     "AFTResult",
     "AFTTerm",
     "Estimate",
     "GroupFits",
     "ModelFit",
     "ParametricResult",
+    "aft_readings",
     "aft_regression",
     "check_models",
     "default_bandwidth",

@@ -119,6 +119,11 @@ class Ids(StrEnum):
     COX_JOB_NOTE = "cox-job-note"
     COX_MERGE_SPARSE = "cox-merge-sparse"
     COX_COMMAND = "cox-command"
+    # the Cox page's AFT check (app/components/aft_check.py, callbacks in app/pages/aft_panel.py)
+    COX_AFT_SECTION = "cox-aft-section"
+    COX_AFT = "cox-aft"
+    COX_AFT_TABLE = "cox-aft-table"
+    COX_AFT_MODELS = "cox-aft-models"
     # sequences page
     SEQ_SANKEY = "seq-sankey"
     SEQ_TTT = "seq-time-to-therapy"

@@ -20,6 +20,7 @@ from analysis.derived import with_derived_columns
 from analysis.errors import PPXError
 from analysis.filters import FilterResult, FilterSpec, FilterStep, apply_filters
 from analysis.km import KMResult, km_by_group
+from analysis.parametric import AFTTerm
 from analysis.postprog import (
     PP_GROUPS,
     ImmortalTimeComparison,
@@ -221,7 +222,7 @@ CATEGORICAL_COVARIATES: tuple[str, ...] = ("ecog",)
 """Numeric-coded columns treated as categories in Cox models."""
 
 
-def term_label(term: CoxTerm, lang: Lang = "en") -> str:
+def term_label(term: CoxTerm | AFTTerm, lang: Lang = "en") -> str:
     """Display label of a model term in ``lang``: 'FIB-4 index', 'ECOG PS: 2 vs 0' / 'ECOG PS：2 対 0'."""
     label = tr(lang, COX_CANDIDATES.get(term.covariate, term.covariate))
     if term.level is None:
@@ -256,21 +257,31 @@ class CoxView:
     time_varying_note: str | None = None
 
 
+def cox_data(
+    fingerprint: str, spec: FilterSpec, endpoint: str, merge_sparse: bool = False
+) -> tuple[pd.DataFrame, list[str], tuple[Merge, ...]]:
+    """The Cox page's data for its filters and endpoint (sparse levels merged when asked), its categorical
+    covariates and the merges made; the Cox models and the AFT check on that page both fit this."""
+    time_col, event_col, _ = ENDPOINTS[endpoint]
+    subset = filtered(fingerprint, spec).frame
+    data = subset[subset[time_col].notna()]
+    categorical = [c for c in CATEGORICAL_COVARIATES if c in COX_CANDIDATES]
+    merges: tuple[Merge, ...] = ()
+    if merge_sparse and not data.empty:
+        data, merges = merge_sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
+    return data, categorical, merges
+
+
 @cache.memoize()
 def cox_view(
     fingerprint: str, spec: FilterSpec, endpoint: str, covariates: tuple[str, ...], merge_sparse: bool = False
 ) -> CoxView:
     time_col, event_col, label = ENDPOINTS[endpoint]
-    subset = filtered(fingerprint, spec).frame
-    data = subset[subset[time_col].notna()]
+    data, categorical, merges = cox_data(fingerprint, spec, endpoint, merge_sparse)
     empty = CoxView(endpoint, covariates, (), None, None, None, None, None)
     if data.empty:
         return replace(empty, message=f"No patients in this subgroup have {label.lower()} data.")
-    categorical = [c for c in CATEGORICAL_COVARIATES if c in COX_CANDIDATES]
     options: dict[str, Any] = {"categorical": categorical}
-    merges: tuple[Merge, ...] = ()
-    if merge_sparse:
-        data, merges = merge_sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
     sparse = sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
     screen: tuple[ScreenRow, ...] = ()
     screen_note: str | None = None

@@ -22,6 +22,7 @@ from analysis.schema import ENDPOINTS
 from analysis.sparse import MIN_EVENTS, MIN_PATIENTS
 from app import datasets, i18n, reproduce, urlstate
 from app.background import background_callback, log_job
+from app.components.aft_check import section as aft_section
 from app.components.command import command_block, data_argument
 from app.components.cox_tables import model_block, ph_block, screen_table, warnings_block
 from app.components.forest import forest_figure
@@ -29,6 +30,7 @@ from app.components.presenter import export_bar
 from app.components.reproduce import reproduce_menu
 from app.i18n import N_
 from app.ids import Ids
+from app.pages import aft_panel as _aft_callbacks  # noqa: F401  (registers the AFT check's callbacks)
 from app.reproduce_jobs import register_download
 from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, STUDY_COVARIATES, cox_view, filtered, term_label
 
@@ -126,6 +128,7 @@ def layout(endpoint: str | None = None, covariates: str | None = None, merge: st
                 ],
                 delay_show=150,
             ),
+            aft_section(),
         ]
     )
 

@@ -1,0 +1,69 @@
+"""Callbacks of the Cox page's AFT check (registered by importing this module from the Cox page).
+
+Thin: read the Cox page's controls, call the memoized seam :func:`app.parametric_views.aft_view`, lay out with
+:mod:`app.components.aft_check`. Like the Cox models: on the page's inputs for a small cohort, and as a background
+job started by the same Compute button (with the same Cancel) for a cohort that runs the Cox models in the background.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback
+
+from analysis.schema import ENDPOINTS
+from app import datasets, i18n, urlstate
+from app.background import background_callback, log_job
+from app.components.aft_check import result_block
+from app.i18n import N_
+from app.ids import Ids
+from app.pages import cox as cox_page
+from app.parametric_views import aft_view
+from app.views import COX_CANDIDATES
+
+
+def aft_output(endpoint: str | None, covariates: list[str] | None, merge: bool | None, search: str | None) -> Any:
+    """The AFT check for the Cox page's settings (endpoint, covariates, merging, the URL's filters and language)."""
+    spec, _ = urlstate.filters_of(search)
+    chosen = tuple(c for c in (covariates or []) if c in COX_CANDIDATES)
+    endpoint = endpoint if endpoint in ENDPOINTS else "os"
+    view = aft_view(datasets.active_cohort().fingerprint, spec, endpoint, chosen, bool(merge))
+    return result_block(view, i18n.lang_of(search))
+
+
+@callback(
+    Output(Ids.COX_AFT, "children"),
+    Input(Ids.COX_ENDPOINT, "value"),
+    Input(Ids.COX_COVARIATES, "value"),
+    Input(Ids.COX_MERGE_SPARSE, "value"),
+    State(Ids.URL, "search"),
+)
+def render_aft(endpoint: str | None, covariates: list[str] | None, merge: bool | None, search: str | None) -> Any:
+    if cox_page.runs_in_background(len(datasets.active_cohort().frame)):
+        return dbc.Alert(N_("Press Compute to fit the models for these settings."), color="info", className="small")
+    return aft_output(endpoint, covariates, merge, search)
+
+
+@background_callback(
+    Output(Ids.COX_AFT, "children", allow_duplicate=True),
+    Input(Ids.COX_COMPUTE, "n_clicks"),
+    State(Ids.COX_ENDPOINT, "value"),
+    State(Ids.COX_COVARIATES, "value"),
+    State(Ids.COX_MERGE_SPARSE, "value"),
+    State(Ids.URL, "search"),
+    cancel=[Input(Ids.COX_CANCEL, "n_clicks")],
+    prevent_initial_call=True,
+)
+def compute_aft(
+    _clicks: int | None, endpoint: str | None, covariates: list[str] | None, merge: bool | None, search: str | None
+) -> Any:
+    """The AFT check as a background job (large cohorts), beside the Cox page's own Compute job."""
+    started = time.perf_counter()
+    output = aft_output(endpoint, covariates, merge, search)  # the caller's session (background_callback)
+    log_job("cox-aft-compute", started, "done")
+    return output
+
+
+__all__ = ["aft_output", "compute_aft", "render_aft"]
