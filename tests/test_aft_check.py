@@ -103,3 +103,12 @@ def test_a_model_that_does_not_converge_is_not_fitted_and_the_others_are_shown(c
     table = rows(view)
     assert all(r[3] == "not fitted" and r[2] != "not fitted" and r[4] != "not fitted" for r in table)
     assert "Log-normal: not fitted: did not converge (ConvergenceError" in " ".join(model_lines(view))
+
+
+def test_model_labels_are_in_the_catalog() -> None:
+    from analysis.parametric import MODEL_LABELS
+    from app.i18n import t
+    from app.i18n.vocabulary import PARAMETRIC_MODEL_LABELS
+
+    assert set(MODEL_LABELS.values()) == set(PARAMETRIC_MODEL_LABELS)
+    assert t("ja", "Log-logistic") == "対数ロジスティック" and t("ja", "Generalised gamma") == "一般化ガンマ"

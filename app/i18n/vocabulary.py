@@ -13,3 +13,13 @@ ENDPOINT_LABELS: tuple[str, ...] = (
     N_("Progression-free survival"),
     N_("Post-progression survival"),
 )
+
+PARAMETRIC_MODEL_LABELS: tuple[str, ...] = (
+    N_("Exponential"),
+    N_("Weibull"),
+    N_("Gompertz"),
+    N_("Log-normal"),
+    N_("Log-logistic"),
+    N_("Generalised gamma"),
+)
+""":data:`analysis.parametric.MODEL_LABELS` (the Parametric section, the Cox page's AFT check, their exports)."""
