@@ -196,6 +196,9 @@ class Ids(StrEnum):
     PRESENT_SLOT = "present-figure-slot"
     PRESENT_BODY = "present-body"
     EXPORT_BUTTON = "export-button"  # pattern-matching type: {"type": EXPORT_BUTTON, "page": page, "fmt": format}
+    EXPORT_OPTIONS = (
+        "export-options"  # pattern-matching type: {"type": EXPORT_OPTIONS, "page": page}: a panel's settings
+    )
     EXPORT_MASK = "export-mask"  # pattern-matching type: {"type": EXPORT_MASK, "page": page}
     EXPORT_DOWNLOAD = "export-download"  # pattern-matching type: {"type": EXPORT_DOWNLOAD, "page": page}
     REPRODUCE_BUTTON = "reproduce-button"  # pattern-matching type: {"type": REPRODUCE_BUTTON, "view": view}

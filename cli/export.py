@@ -14,7 +14,7 @@ from typing import Any
 from analysis.errors import DataError
 
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "pptx", "xlsx", "csv")
-VIEWS: tuple[str, ...] = ("survival", "response", "cox", "cohort")
+VIEWS: tuple[str, ...] = ("survival", "response", "cox", "cohort", "parametric")
 
 
 def register(subparsers: Any) -> None:

@@ -96,3 +96,52 @@ def test_figure_exports_carry_method_and_caveat(context: None) -> None:
         text = " ".join(re.findall(r">([^<>]+)<", svg.decode("utf-8")))
         assert "Method:" in text and method in text, text[-800:]
         assert "Caveat:" in text
+
+
+# ----------------------------------------------------------------------------- the Survival page's Parametric section
+
+
+def test_parametric_tokens_carry_the_horizon_and_bandwidth() -> None:
+    from app.components.parametric_slides import option_of, settings_of
+
+    assert option_of(24, 3.5) == "h24-b3p5" and option_of(None, None) == "" and option_of(12, None) == "h12"
+    assert settings_of("h24-b3p5") == (24, 3.5) and settings_of("") == (None, None) and settings_of("b2") == (None, 2)
+    for token in ("parametric.os.first_line", "parametric.pfs.none.h24-b3p5", "parametric.os.bclc.b2"):
+        ref = ViewRef.from_token(token)
+        assert ref is not None and ref.token() == token, token
+    assert ViewRef.from_token("parametric.os.first_line.h-x") is None  # a hand-edited URL never raises
+    # the page's export bar hands its settings to the same view reference as the deck token
+    ref = presenter.ref_for_page("parametric", {"group": "first_line", "endpoint": "pfs"}, {"option": "h12-b2"})
+    assert ref.token() == "parametric.pfs.first_line.h12-b2"
+    assert presenter.ref_for_page("parametric", {}, {"option": "=cmd()"}).option == ""
+
+
+def test_parametric_slide_and_pdf_state_that_extrapolation_is_an_assumption(context: None) -> None:
+    from analysis.parametric import EXTRAPOLATION_STATEMENT
+    from app.i18n import t
+
+    ref = ViewRef.from_token("parametric.os.first_line.h24")
+    assert ref is not None
+    BUILD.mkdir(exist_ok=True)
+    for lang in ("en", "ja"):
+        _, pptx = presenter.export_view(ref, FilterSpec(), "pptx", lang=lang)
+        (BUILD / f"parametric-slide-{lang}.pptx").write_bytes(pptx)
+        slide = next(iter(Presentation(io.BytesIO(pptx)).slides))
+        texts = [_texts(s) for s in slide.shapes]
+        statement = t(lang, EXTRAPOLATION_STATEMENT)
+        assert statement in texts[-1], texts[-1]  # the slide's note, in its footer
+        table = next(x for x in texts if " | " in x)
+        assert ("RMST, 24 months" if lang == "en" else "RMST・24 か月") in table, table
+        assert ("Lenvatinib" if lang == "en" else "レンバチニブ") in table
+        assert len([s for s in slide.shapes if s.shape_type == 13]) == 1  # the fitted curves, one picture
+        if lang == "ja":
+            assert slide.shapes.title.text_frame.text == "パラメトリック生存モデル：一次治療薬別の全生存期間"
+    name, svg = presenter.export_view(ref, FilterSpec(), "svg", lang="en")
+    assert name.startswith("ppx-parametric-os-first_line-h24-") and name.endswith("-double.svg")
+    text = " ".join(re.findall(r">([^<>]+)<", svg.decode("utf-8")))
+    assert "Beyond the end of follow-up" in text and "Method: parametric survival models" in text, text[-600:]
+    assert "Kaplan–Meier" in text and "(chosen)" in text
+    _, csv = presenter.export_view(ref, FilterSpec(), "csv")
+    body = csv.decode("utf-8-sig")
+    assert "Parametric models: fit and choice" in body and "Restricted mean and extrapolated mean survival" in body
+    assert body.count("Gompertz") == 4  # every model of both groups, in both tables

@@ -1,4 +1,6 @@
-"""The adjusted-comparison and target-trial views as exports and slides (kinds ``adjusted`` and ``emulation``).
+"""The panels' views as exports and slides: the adjusted comparison and the target trial (kinds ``adjusted`` and
+``emulation``, here) and the Survival page's Parametric section (kind ``parametric``, in
+:mod:`app.components.parametric_slides`).
 
 :mod:`app.components.presenter` dispatches to these for a :class:`~app.components.presenter.ViewRef` of these
 kinds: the panel's figure (drawn by the panel's own builder, in the KM grammar), its headline numbers as the
@@ -15,13 +17,14 @@ from analysis.adjusted import AdjustedComparison
 from analysis.emulate import EmulationResult
 from analysis.filters import FilterSpec
 from app.adjusted_views import adjusted_view, comparison_key, describe
-from app.components import adjusted, emulation
+from app.components import adjusted, emulation, parametric_slides
 from app.components.km_figure import arrange_curves
 from app.emulation_views import emulation_view
 from app.emulation_views import options_of as emulation_options
 from app.exporting import ExportTable, SlideTable
+from app.i18n import Lang
 
-KINDS: tuple[str, ...] = ("adjusted", "emulation")
+KINDS: tuple[str, ...] = ("adjusted", "emulation", "parametric")
 THERAPIES: dict[str, str] = {"any": "post-progression therapy", "ici": "an immune checkpoint inhibitor"}
 FOOTER_EXTRA_IN = 0.5
 """How much taller these slides' footers are (the caveat and the method paragraph): their figure is that much
@@ -43,13 +46,25 @@ def _emulation(fingerprint: str, spec: FilterSpec, therapy: str) -> EmulationRes
     return emulation_view(fingerprint, spec, emulation_options(None, therapy))
 
 
-def title(kind: str, option: str) -> str:
+def title(kind: str, option: str, *, endpoint: str = "os", grouping: str | None = None, lang: Lang = "en") -> str:
+    if kind == "parametric":
+        return parametric_slides.title(endpoint, grouping, lang)
     if kind == "adjusted":
         return f"Adjusted comparison: {adjusted.COMPARISONS.get(option, adjusted.COMPARISONS['first_line'])}"
     return f"Target-trial emulation: starting {THERAPIES.get(option, THERAPIES['any'])} after progression"
 
 
-def subtitle(kind: str, option: str, endpoint: str, spec: FilterSpec) -> str:
+def subtitle(
+    kind: str,
+    option: str,
+    endpoint: str,
+    spec: FilterSpec,
+    *,
+    grouping: str | None = None,
+    lang: Lang = "en",
+) -> str:
+    if kind == "parametric":
+        return parametric_slides.subtitle(option, grouping, spec, lang)
     if kind == "adjusted":
         _, description = describe(comparison_key(option, None, None, None, None, endpoint))
         head = description.rstrip(".")
@@ -68,9 +83,15 @@ def figure(
     size: tuple[int, int] | None = None,
     font_size: int | None = None,
     contrast: Any = None,
+    grouping: str | None = None,
+    lang: Lang = "en",
 ) -> dict[str, Any] | None:
     """The view's curves (None when there is no result); laid out for ``size`` at ``font_size`` when given,
     through ``contrast`` (the presenter theme) first."""
+    if kind == "parametric":
+        return parametric_slides.figure(
+            option, endpoint, grouping, fingerprint, spec, lang, size=size, font_size=font_size, contrast=contrast
+        )
     if kind == "adjusted":
         result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
         if not isinstance(result, AdjustedComparison):
@@ -89,8 +110,20 @@ def figure(
     return arrange_curves(drawn, height, float(font_size), width or None)
 
 
-def table(kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec) -> SlideTable | None:
-    """The headline numbers: unweighted and weighted HR, RMST difference, E-value; or the emulation's HRs."""
+def table(
+    kind: str,
+    option: str,
+    endpoint: str,
+    fingerprint: str,
+    spec: FilterSpec,
+    *,
+    grouping: str | None = None,
+    lang: Lang = "en",
+) -> SlideTable | None:
+    """The headline numbers: unweighted and weighted HR, RMST difference, E-value; or the emulation's HRs; or
+    each group's chosen parametric model."""
+    if kind == "parametric":
+        return parametric_slides.table(option, endpoint, grouping, fingerprint, spec, lang)
     if kind == "adjusted":
         result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
         if not isinstance(result, AdjustedComparison):
@@ -104,8 +137,19 @@ def table(kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterS
     return SlideTable(("Analysis", "HR (95% CI)", ""), tuple((r[0], r[1], r[2]) for r in (rows[0], *rows[2:4])))
 
 
-def method(kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec) -> str | None:
+def method(
+    kind: str,
+    option: str,
+    endpoint: str,
+    fingerprint: str,
+    spec: FilterSpec,
+    *,
+    grouping: str | None = None,
+    lang: Lang = "en",
+) -> str | None:
     """The footer's method line (None when there is no result)."""
+    if kind == "parametric":
+        return parametric_slides.method(option, endpoint, grouping, fingerprint, spec, lang)
     if kind == "adjusted":
         result, _, _ = _adjusted(fingerprint, spec, option, endpoint)
         return adjusted.method_text(result) if isinstance(result, AdjustedComparison) else None
@@ -119,15 +163,22 @@ def method(kind: str, option: str, endpoint: str, fingerprint: str, spec: Filter
     )
 
 
-def caveat(kind: str, endpoint: str) -> str:
-    """What the adjustment cannot remove, in plain words (the slide's note and the export's lead)."""
+def caveat(kind: str, endpoint: str, *, lang: Lang = "en") -> str:
+    """What the adjustment cannot remove, or that extrapolation is an assumption, in plain words (the slide's note
+    and the export's lead)."""
+    if kind == "parametric":
+        return parametric_slides.caveat(lang)
     if kind == "adjusted":
         return f"Caveat: {adjusted.CAVEAT}"
     return EMULATION_CAVEAT
 
 
-def export_tables(kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec) -> list[ExportTable]:
+def export_tables(
+    kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec, *, grouping: str | None = None
+) -> list[ExportTable]:
     """The panel's own export tables (empty when there is no result)."""
+    if kind == "parametric":
+        return parametric_slides.export_tables(option, endpoint, grouping, fingerprint, spec)
     if kind == "adjusted":
         result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
         return adjusted.export_tables(result, grouping) if isinstance(result, AdjustedComparison) else []

@@ -16,11 +16,12 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from analysis.km import KMResult
-from analysis.parametric import BANDWIDTH_RULE, CI_METHOD, MODEL_LABELS, Estimate, GroupFits, ParametricResult
+from analysis.parametric import MODEL_LABELS, Estimate, GroupFits, ParametricResult
 from app.components.km_figure import template, tick_times
 from app.components.palette import group_colour, level_label
 from app.components.tables import simple_table
 from app.components.text import plain
+from app.i18n import N_, Lang, t, tr
 from app.ids import Ids
 
 DASHES: dict[str, str] = {
@@ -31,39 +32,44 @@ DASHES: dict[str, str] = {
     "loglogistic": "longdashdot",
     "gengamma": "5px,2px,1px,2px",
 }
-INTRO = (
+INTRO = N_(
     "Parametric models describe the whole curve with a few parameters, so they can estimate how the risk of death "
     "changes over time and the mean survival beyond follow-up. The model with the lowest AIC is marked; check it "
     "against the Kaplan–Meier (steps) before trusting its tail."
 )
+EXPORT_PAGE = "parametric"
+"""The export bar's page key (:func:`app.components.presenter.export_bar`): exports and slides of the section."""
 
 
 def panel(switched_on: bool = False) -> html.Div:
-    """The switch and, while it is on, the controls and output."""
+    """The switch and, while it is on, the controls, the export bar and the output."""
+    from app.components.presenter import export_bar  # the presenter dispatches to this module's views
+
     return html.Div(
         [
             dbc.Switch(
                 id=Ids.PAR_SWITCH,
-                label="Parametric models (fitted curves, hazard over time, mean survival)",
+                label=N_("Parametric models (fitted curves, hazard over time, mean survival)"),
                 value=switched_on,
                 className="mt-3 small fw-semibold",
             ),
             html.Div(
                 [
                     html.P(INTRO, className="small text-muted mb-1"),
+                    export_bar(EXPORT_PAGE),
                     dbc.Row(
                         [
                             dbc.Col(
                                 dbc.InputGroup(
                                     [
-                                        dbc.InputGroupText("Hazard bandwidth (months)"),
+                                        dbc.InputGroupText(N_("Hazard bandwidth (months)")),
                                         dbc.Input(
                                             id=Ids.PAR_BANDWIDTH,
                                             type="number",
                                             min=0.1,
                                             step="any",
                                             debounce=True,
-                                            placeholder="default",
+                                            placeholder=N_("default"),
                                         ),
                                     ],
                                     size="sm",
@@ -73,14 +79,14 @@ def panel(switched_on: bool = False) -> html.Div:
                             dbc.Col(
                                 dbc.InputGroup(
                                     [
-                                        dbc.InputGroupText("RMST horizon (months)"),
+                                        dbc.InputGroupText(N_("RMST horizon (months)")),
                                         dbc.Input(
                                             id=Ids.PAR_HORIZON,
                                             type="number",
                                             min=1,
                                             step=1,
                                             debounce=True,
-                                            placeholder="default",
+                                            placeholder=N_("default"),
                                         ),
                                     ],
                                     size="sm",
@@ -100,8 +106,13 @@ def panel(switched_on: bool = False) -> html.Div:
     )
 
 
-def _name(grouping: str | None, group: str) -> str:
-    return plain(level_label(grouping, group))
+def _name(grouping: str | None, group: str, lang: Lang = "en") -> str:
+    return plain(level_label(grouping, group, lang))
+
+
+def model_label(model: str, lang: Lang = "en") -> str:
+    """A model's name in ``lang`` (the names are in :mod:`app.i18n.vocabulary`)."""
+    return t(lang, MODEL_LABELS[model])
 
 
 def _layout(title: str, x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
@@ -120,13 +131,22 @@ def _layout(title: str, x_title: str, y_title: str, **extra: Any) -> dict[str, A
 
 
 def _model_traces(
-    g: GroupFits, colour: str, name: str, values: str, *, x_log: bool = False, chosen_only: bool = False
+    g: GroupFits,
+    colour: str,
+    name: str,
+    values: str,
+    *,
+    x_log: bool = False,
+    chosen_only: bool = False,
+    lang: Lang = "en",
 ) -> list[dict[str, Any]]:
     """One line per fitted model (the chosen one solid and shown, the others a legend click away)."""
     traces = []
     for fit in g.fits:
         if not fit.fitted or (chosen_only and not fit.chosen):
             continue
+        label = model_label(fit.model, lang)
+        entry = t(lang, "{group}: {model} (chosen)", group=name, model=label) if fit.chosen else f"{name}: {label}"
         y: Sequence[float] = getattr(fit, values)
         x: Sequence[float] = g.grid
         if x_log:
@@ -138,7 +158,7 @@ def _model_traces(
                 "mode": "lines",
                 "x": list(x),
                 "y": list(y),
-                "name": f"{name}: {fit.label}" + (" (chosen)" if fit.chosen else ""),
+                "name": entry,
                 "legendgroup": name,
                 "line": {
                     "color": colour,
@@ -152,33 +172,60 @@ def _model_traces(
     return traces
 
 
-def overlay_figure(result: ParametricResult, km: KMResult, grouping: str | None) -> dict[str, Any]:
-    """KM steps with the fitted survival curves; beyond the last follow-up (grey) the curves are extrapolation."""
+def _visible(traces: list[dict[str, Any]], static: bool) -> list[dict[str, Any]]:
+    """On a page every model is a legend click away; a static export or slide keeps only what is shown."""
+    return [tr_ for tr_ in traces if tr_.get("visible", True) is True] if static else traces
+
+
+def overlay_figure(
+    result: ParametricResult, km: KMResult, grouping: str | None, lang: Lang = "en", *, static: bool = False
+) -> dict[str, Any]:
+    """KM steps with the fitted survival curves; beyond the last follow-up (grey) the curves are extrapolation.
+
+    ``static`` (exports, slides): only the KM and each group's chosen model, and no "click a legend entry" hint.
+    """
     traces: list[dict[str, Any]] = []
     follow_up = max(g.max_time for g in result.groups)
     for position, (g, k) in enumerate(zip(result.groups, km.groups, strict=True)):
-        colour, name = group_colour(grouping, g.group, position), _name(grouping, g.group)
+        colour, name = group_colour(grouping, g.group, position), _name(grouping, g.group, lang)
         traces.append(
             {
                 "type": "scatter",
                 "mode": "lines",
                 "x": list(k.curve.times),
                 "y": list(k.curve.survival),
-                "name": f"{name}: Kaplan–Meier",
+                "name": t(lang, "{group}: Kaplan–Meier", group=name),
                 "legendgroup": name,
                 "line": {"color": colour, "shape": "hv", "width": 1.5},
                 "opacity": 0.6,
             }
         )
-        traces += _model_traces(g, colour, name, "survival")
+        traces += _model_traces(g, colour, name, "survival", lang=lang)
     end = max(result.groups[0].grid)
     ticks = tick_times(end)
+    months = t(lang, "Months")
+    title = (
+        t(lang, "Fitted survival over the Kaplan–Meier")
+        if static
+        else t(lang, "Fitted survival over the Kaplan–Meier (click a legend entry to show another model)")
+    )
+    inside = {  # an image has room below the axis only for the footer: the legend goes where the curves are low
+        "legend": {
+            "orientation": "v",
+            "x": 0.98,
+            "xanchor": "right",
+            "y": 0.86,
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "font": {"size": 11},
+        }
+    }
     return {
-        "data": traces,
+        "data": _visible(traces, static),
         "layout": _layout(
-            "Fitted survival over the Kaplan–Meier (click a legend entry to show another model)",
-            "Months",
-            "Survival probability",
+            title,
+            months,
+            t(lang, "Survival probability"),
             shapes=[
                 {
                     "type": "rect",
@@ -199,28 +246,30 @@ def overlay_figure(result: ParametricResult, km: KMResult, grouping: str | None)
                     "y": 0.98,
                     "xref": "x",
                     "yref": "paper",
+                    "yanchor": "top",
                     "showarrow": False,
-                    "text": "beyond follow-up:<br>an assumption",
+                    "text": t(lang, "beyond follow-up:<br>an assumption"),
                     "font": {"size": 11, "color": "#555"},
                 }
             ],
         )
         | {
-            "xaxis": {"title": {"text": "Months"}, "tickvals": list(ticks), "range": [0, end]},
-            "yaxis": {"title": {"text": "Survival probability"}, "tickformat": ".0%", "range": [0, 1.02]},
-        },
+            "xaxis": {"title": {"text": months}, "tickvals": list(ticks), "range": [0, end]},
+            "yaxis": {"title": {"text": t(lang, "Survival probability")}, "tickformat": ".0%", "range": [0, 1.02]},
+        }
+        | (inside if static else {}),
     }
 
 
-def log_cumulative_hazard_figure(result: ParametricResult, grouping: str | None) -> dict[str, Any]:
+def log_cumulative_hazard_figure(result: ParametricResult, grouping: str | None, lang: Lang = "en") -> dict[str, Any]:
     """log H(t) against log t: Weibull fits are straight lines; parallel groups mean proportional hazards."""
     traces: list[dict[str, Any]] = []
     for position, g in enumerate(result.groups):
-        colour, name = group_colour(grouping, g.group, position), _name(grouping, g.group)
+        colour, name = group_colour(grouping, g.group, position), _name(grouping, g.group, lang)
         pairs = [
-            (math.log(t), math.log(h))
-            for t, h in zip(g.observed_times, g.observed_cumulative_hazard, strict=True)
-            if t > 0 and h > 0
+            (math.log(x), math.log(h))
+            for x, h in zip(g.observed_times, g.observed_cumulative_hazard, strict=True)
+            if x > 0 and h > 0
         ]
         traces.append(
             {
@@ -228,115 +277,149 @@ def log_cumulative_hazard_figure(result: ParametricResult, grouping: str | None)
                 "mode": "markers",
                 "x": [p[0] for p in pairs],
                 "y": [p[1] for p in pairs],
-                "name": f"{name}: Nelson–Aalen",
+                "name": t(lang, "{group}: Nelson–Aalen", group=name),
                 "legendgroup": name,
                 "marker": {"color": colour, "size": 4},
             }
         )
-        traces += _model_traces(g, colour, name, "cumulative_hazard", x_log=True, chosen_only=True)
+        traces += _model_traces(g, colour, name, "cumulative_hazard", x_log=True, chosen_only=True, lang=lang)
     return {
         "data": traces,
         "layout": _layout(
-            "Log cumulative hazard against log time",
-            "log(months)",
-            "log(cumulative hazard)",
+            t(lang, "Log cumulative hazard against log time"),
+            t(lang, "log(months)"),
+            t(lang, "log(cumulative hazard)"),
         ),
     }
 
 
-def hazard_figure(result: ParametricResult, grouping: str | None) -> dict[str, Any]:
+def hazard_figure(result: ParametricResult, grouping: str | None, lang: Lang = "en") -> dict[str, Any]:
     """The kernel-smoothed Nelson–Aalen hazard (thick, light) and the fitted hazards, per month."""
     traces: list[dict[str, Any]] = []
     follow_up = max(g.max_time for g in result.groups)
     for position, g in enumerate(result.groups):
-        colour, name = group_colour(grouping, g.group, position), _name(grouping, g.group)
+        colour, name = group_colour(grouping, g.group, position), _name(grouping, g.group, lang)
         traces.append(
             {
                 "type": "scatter",
                 "mode": "lines",
                 "x": list(g.smoothed_times),
                 "y": list(g.smoothed_hazard),
-                "name": f"{name}: smoothed (observed)",
+                "name": t(lang, "{group}: smoothed (observed)", group=name),
                 "legendgroup": name,
                 "line": {"color": colour, "width": 5},
                 "opacity": 0.35,
             }
         )
-        for trace in _model_traces(g, colour, name, "hazard", chosen_only=True):  # within follow-up only
+        for trace in _model_traces(g, colour, name, "hazard", chosen_only=True, lang=lang):  # within follow-up
             kept = [i for i, x in enumerate(trace["x"]) if x <= follow_up]
             traces.append(trace | {"x": [trace["x"][i] for i in kept], "y": [trace["y"][i] for i in kept]})
     return {
         "data": traces,
         "layout": _layout(
-            f"Hazard over time (bandwidth {result.bandwidth:g} months)",
-            "Months",
-            "Deaths per patient-month",
+            t(lang, "Hazard over time (bandwidth {bandwidth} months)", bandwidth=f"{result.bandwidth:g}"),
+            t(lang, "Months"),
+            t(lang, "Deaths per patient-month"),
         ),
     }
 
 
-def _estimate(e: Estimate | None) -> str:
+def estimate_text(e: Estimate | None, lang: Lang = "en") -> str:
     if e is None:
         return "–"
     if e.value is None:
-        return e.reason or "not estimable"
+        return tr(lang, e.reason or "not estimable under this model")
     low, high = e.ci
     return f"{e.value:.1f} ({low:.1f}–{high:.1f})" if low is not None and high is not None else f"{e.value:.1f}"
 
 
-def aic_rows(result: ParametricResult, grouping: str | None) -> list[list[str]]:
+def aic_header(lang: Lang = "en") -> tuple[str, ...]:
+    return (t(lang, "Group"), t(lang, "Model"), "log L", "AIC", "BIC", t(lang, "Median"))
+
+
+def aic_rows(result: ParametricResult, grouping: str | None, lang: Lang = "en") -> list[list[str]]:
     rows = []
     for g in result.groups:
         for f in g.fits:
-            name = level_label(grouping, g.group)
+            name = level_label(grouping, g.group, lang)
+            label = model_label(f.model, lang)
             if not f.fitted:
-                rows.append([name, MODEL_LABELS[f.model], "–", "–", "–", f"not fitted: {f.reason}"])
+                reason = t(lang, "not fitted: {reason}", reason=tr(lang, f.reason or "–"))
+                rows.append([name, label, "–", "–", "–", reason])
             else:
                 rows.append(
                     [
                         name,
-                        f.label + (" ✓ chosen" if f.chosen else ""),
+                        t(lang, "{model} ✓ chosen", model=label) if f.chosen else label,
                         f"{f.log_likelihood:.2f}",
                         f"{f.aic:.1f}",
                         f"{f.bic:.1f}",
-                        f"{f.median:.1f}" if f.median is not None else "NR",
+                        f"{f.median:.1f}" if f.median is not None else t(lang, "NR"),
                     ]
                 )
     return rows
 
 
-def rmst_rows(result: ParametricResult, grouping: str | None) -> list[list[str]]:
+def rmst_header(result: ParametricResult, lang: Lang = "en") -> tuple[str, ...]:
+    return (
+        t(lang, "Group"),
+        t(lang, "Model"),
+        t(lang, "RMST to {horizon} months (95% CI)", horizon=f"{result.horizon:.3g}"),
+        t(lang, "Mean survival, extrapolated (95% CI)"),
+    )
+
+
+def rmst_rows(result: ParametricResult, grouping: str | None, lang: Lang = "en") -> list[list[str]]:
     return [
-        [level_label(grouping, g.group), f.label + (" ✓" if f.chosen else ""), _estimate(f.rmst), _estimate(f.mean)]
+        [
+            level_label(grouping, g.group, lang),
+            model_label(f.model, lang) + (" ✓" if f.chosen else ""),
+            estimate_text(f.rmst, lang),
+            estimate_text(f.mean, lang),
+        ]
         for g in result.groups
         for f in g.fits
         if f.fitted
     ]
 
 
+def notes(result: ParametricResult, grouping: str | None, lang: Lang = "en") -> list[str]:
+    """Each group's notes and each fit's caught warnings, labelled (English: they are the analysis' words)."""
+    out = [f"{level_label(grouping, g.group, lang)}: {n}" for g in result.groups for n in g.notes]
+    out += [
+        f"{level_label(grouping, g.group, lang)}, {model_label(f.model, lang)}: {n}"
+        for g in result.groups
+        for f in g.fits
+        for n in f.notes
+    ]
+    return out
+
+
 def result_block(
-    result: ParametricResult | None, km: KMResult | None, grouping: str | None, message: str | None
+    result: ParametricResult | None,
+    km: KMResult | None,
+    grouping: str | None,
+    message: str | None,
+    lang: Lang = "en",
 ) -> Any:
     if result is None or km is None:
-        return dbc.Alert(message or "Nothing to fit.", color="secondary", className="my-2")
+        return dbc.Alert(tr(lang, message or "Nothing to fit."), color="secondary", className="my-2")
     config: Any = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
-    notes = [f"{level_label(grouping, g.group)}: {n}" for g in result.groups for n in g.notes]
-    notes += [
-        f"{level_label(grouping, g.group)}, {f.label}: {n}" for g in result.groups for f in g.fits for n in f.notes
-    ]
+    figure = {"config": config}
     return html.Div(
         [
             dbc.Row(
                 [
                     dbc.Col(
-                        dcc.Graph(id=Ids.PAR_OVERLAY, figure=overlay_figure(result, km, grouping), config=config), xxl=7
+                        dcc.Graph(id=Ids.PAR_OVERLAY, figure=overlay_figure(result, km, grouping, lang), **figure),
+                        xxl=7,
                     ),
                     dbc.Col(
                         simple_table(
-                            ("Group", "Model", "log L", "AIC", "BIC", "Median"),
-                            aic_rows(result, grouping),
+                            aic_header(lang),
+                            aic_rows(result, grouping, lang),
                             id_=Ids.PAR_AIC,
-                            caption=result.selection_rule,
+                            caption=tr(lang, result.selection_rule),
                         ),
                         xxl=5,
                     ),
@@ -345,10 +428,10 @@ def result_block(
             ),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Graph(id=Ids.PAR_HAZARD, figure=hazard_figure(result, grouping), config=config), lg=6),
+                    dbc.Col(dcc.Graph(id=Ids.PAR_HAZARD, figure=hazard_figure(result, grouping, lang), **figure), lg=6),
                     dbc.Col(
                         dcc.Graph(
-                            id=Ids.PAR_LOGCUMHAZ, figure=log_cumulative_hazard_figure(result, grouping), config=config
+                            id=Ids.PAR_LOGCUMHAZ, figure=log_cumulative_hazard_figure(result, grouping, lang), **figure
                         ),
                         lg=6,
                     ),
@@ -356,26 +439,24 @@ def result_block(
                 className="g-2",
             ),
             html.P(
-                "Both plots: the observed (thick line, dots) and each group's chosen model. Log cumulative hazard: "
-                "straight "
-                "lines fit a Weibull model; parallel lines between groups mean proportional hazards. "
-                f"Smoothed hazard: Epanechnikov kernel over the Nelson–Aalen increments, bandwidth "
-                f"{result.bandwidth:g} months (default: {BANDWIDTH_RULE}); it is biased near 0 and the end of "
-                "follow-up.",
+                t(
+                    lang,
+                    "Both plots: the observed (thick line, dots) and each group's chosen model. Log cumulative hazard: "
+                    "straight lines fit a Weibull model; parallel lines between groups mean proportional hazards. "
+                    "Smoothed hazard: Epanechnikov kernel over the Nelson–Aalen increments, bandwidth {bandwidth} "
+                    "months (default: {rule}); it is biased near 0 and the end of follow-up.",
+                    bandwidth=f"{result.bandwidth:g}",
+                    rule=tr(lang, result.bandwidth_rule),
+                ),
                 className="small text-muted mb-1",
             ),
             simple_table(
-                (
-                    "Group",
-                    "Model",
-                    f"RMST to {result.horizon:.3g} months (95% CI)",
-                    "Mean survival, extrapolated (95% CI)",
-                ),
-                rmst_rows(result, grouping),
+                rmst_header(result, lang),
+                rmst_rows(result, grouping, lang),
                 id_=Ids.PAR_RMST,
-                caption=f"CIs: {CI_METHOD}.",
+                caption=t(lang, "CIs: {method}.", method=tr(lang, result.ci_method)),
             ),
-            dbc.Alert(result.extrapolation, color="warning", className="py-1 px-2 small mt-1"),
-            *[html.P(n, className="small text-muted mb-0") for n in notes],
+            dbc.Alert(tr(lang, result.extrapolation), color="warning", className="py-1 px-2 small mt-1"),
+            *[html.P(n, className="small text-muted mb-0") for n in notes(result, grouping, lang)],
         ]
     )

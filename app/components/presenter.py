@@ -23,7 +23,7 @@ from analysis.compare import TEST_LABELS
 from analysis.filters import FilterSpec
 from analysis.schema import ENDPOINTS
 from app import exporting
-from app.components import export_tables, panel_slides
+from app.components import export_tables, panel_slides, parametric_slides
 from app.components.adjusted import COMPARISONS
 from app.components.forest import layout_forest
 from app.components.km_figure import KMFigureOptions, arrange_curves, km_figure_dict, layout_km
@@ -46,7 +46,13 @@ from app.views import (
 )
 
 KINDS: tuple[str, ...] = ("km", "response", "cox", "table1", *panel_slides.KINDS)
-VIEW_OF_PAGE: dict[str, str] = {"survival": "km", "response": "response", "cox": "cox", "cohort": "table1"}
+VIEW_OF_PAGE: dict[str, str] = {
+    "survival": "km",
+    "response": "response",
+    "cox": "cox",
+    "cohort": "table1",
+    "parametric": "parametric",
+}
 """``ppx export --view`` / page name -> view kind."""
 NO_GROUPING = "none"
 PRESENTER_FONT = 22
@@ -79,6 +85,8 @@ class ViewRef:
             return f"adjusted.{self.endpoint}.{self.option or 'first_line'}"
         if self.kind == "emulation":
             return f"emulation.{self.option or 'any'}"
+        if self.kind == "parametric":
+            return f"parametric.{self.endpoint}.{group}" + (f".{self.option}" if self.option else "")
         return f"{self.kind}.{group}"
 
     @classmethod
@@ -100,6 +108,11 @@ class ViewRef:
             return cls("adjusted", parts[1], None, option=parts[2])
         if kind == "emulation" and len(parts) == 2 and parts[1] in panel_slides.THERAPIES:
             return cls("emulation", "os", None, option=parts[1])
+        if kind == "parametric" and len(parts) in (3, 4) and parts[1] in ENDPOINTS and _grouping_ok(parts[2]):
+            option = parts[3] if len(parts) == 4 else ""
+            if parametric_slides.settings_of(option) is None:
+                return None
+            return cls("parametric", parts[1], _grouping(parts[2]), option=option)
         return None
 
 
@@ -260,7 +273,9 @@ def view_figure(
     height = None if size is None else size[1]
     if ref.kind in panel_slides.KINDS:
         if not presenter:
-            return panel_slides.figure(ref.kind, ref.option, ref.endpoint, fingerprint, spec)
+            return panel_slides.figure(
+                ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping, lang=lang
+            )
         return panel_slides.figure(
             ref.kind,
             ref.option,
@@ -270,6 +285,8 @@ def view_figure(
             size=size,
             font_size=font_size,
             contrast=high_contrast,
+            grouping=ref.grouping,
+            lang=lang,
         )
     if ref.kind == "km":
         view = _survival(fingerprint, spec, ref)
@@ -323,7 +340,7 @@ def view_title(ref: ViewRef, lang: Lang = "en") -> str:
     if ref.kind == "cox":
         return _cox_title(ref, lang)
     if ref.kind in panel_slides.KINDS:
-        return panel_slides.title(ref.kind, ref.option)
+        return panel_slides.title(ref.kind, ref.option, endpoint=ref.endpoint, grouping=ref.grouping, lang=lang)
     if ref.grouping:
         return t(lang, "Table 1 by {grouping}", grouping=grouping_phrase(ref.grouping, lang))
     return t(lang, "Table 1 by group")
@@ -332,7 +349,7 @@ def view_title(ref: ViewRef, lang: Lang = "en") -> str:
 def view_subtitle(ref: ViewRef, spec: FilterSpec, lang: Lang = "en") -> str:
     """Endpoint, grouping and filters in plain words."""
     if ref.kind in panel_slides.KINDS:
-        return panel_slides.subtitle(ref.kind, ref.option, ref.endpoint, spec)
+        return panel_slides.subtitle(ref.kind, ref.option, ref.endpoint, spec, grouping=ref.grouping, lang=lang)
     parts: list[str] = []
     if ref.kind in ("km", "cox"):
         parts.append(t(lang, "Endpoint: {endpoint}", endpoint=t(lang, ENDPOINTS[ref.endpoint][2])))
@@ -357,7 +374,7 @@ def view_tables(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | No
         view = cox_view(fingerprint, spec, ref.endpoint, ref.covariates)
         return [export_tables.cox_export(view, mask), export_tables.cox_screen_export(view, mask)]
     if ref.kind in panel_slides.KINDS:
-        return panel_slides.export_tables(ref.kind, ref.option, ref.endpoint, fingerprint, spec)
+        return panel_slides.export_tables(ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping)
     grouping = ref.grouping if ref.grouping in GROUPINGS else "first_line"
     return [export_tables.table_one_export(cohort_view(fingerprint, spec, grouping), mask)]
 
@@ -367,7 +384,9 @@ def slide_table(
 ) -> SlideTable | None:
     """The compact numbers beside a slide's figure (masked like the exported tables), headers in ``lang``."""
     if ref.kind in panel_slides.KINDS:
-        return panel_slides.table(ref.kind, ref.option, ref.endpoint, fingerprint, spec)
+        return panel_slides.table(
+            ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping, lang=lang
+        )
     table = _slide_table(ref, fingerprint, spec, mask, lang)
     if table is None:
         return None
@@ -452,8 +471,11 @@ def view_slide(
         note = caveat_line
     method = ""
     if ref.kind in panel_slides.KINDS:
-        note = panel_slides.caveat(ref.kind, ref.endpoint) if not empty else note
-        method = panel_slides.method(ref.kind, ref.option, ref.endpoint, fingerprint, spec) or ""
+        note = panel_slides.caveat(ref.kind, ref.endpoint, lang=lang) if not empty else note
+        method = (
+            panel_slides.method(ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping, lang=lang)
+            or ""
+        )
     return Slide(view_title(ref, lang), view_subtitle(ref, spec, lang), figure, table, tr(lang, note), method)
 
 
@@ -479,8 +501,10 @@ def provenance(
     method = None
     if len(refs) == 1 and refs[0].kind in panel_slides.KINDS:  # one adjusted view's export: its caveat and method
         ref = refs[0]
-        lines = (*lines, panel_slides.caveat(ref.kind, ref.endpoint))
-        method = panel_slides.method(ref.kind, ref.option, ref.endpoint, cohort.fingerprint, spec)
+        lines = (*lines, panel_slides.caveat(ref.kind, ref.endpoint, lang=lang))
+        method = panel_slides.method(
+            ref.kind, ref.option, ref.endpoint, cohort.fingerprint, spec, grouping=ref.grouping, lang=lang
+        )
     n = filtered(cohort.fingerprint, spec).n
     return Provenance.of(cohort, spec, n, mask=mask, caveats=lines, method=method, lang=lang)
 
@@ -580,14 +604,20 @@ def export_bar(page: str, *, figure: bool = True) -> Any:
     parts += [
         html.Span(id={"type": Ids.EXPORT_NOTE, "page": page}, className="small text-muted ms-2"),
         dcc.Download(id={"type": Ids.EXPORT_DOWNLOAD, "page": page}),
+        dcc.Store(id={"type": Ids.EXPORT_OPTIONS, "page": page}, data={}),
     ]
     return html.Div(parts, className="d-flex align-items-center flex-wrap mb-2 ppx-export-bar")
 
 
-def ref_for_page(page: str, query: dict[str, str]) -> ViewRef:
-    """The view a page shows for the URL's view keys (the same defaults as the pages)."""
+def ref_for_page(page: str, query: dict[str, str], options: dict[str, Any] | None = None) -> ViewRef:
+    """The view a page shows for the URL's view keys (the same defaults as the pages); ``options`` are what its
+    export bar's store holds (a panel's settings that are not in the URL, e.g. the Parametric section's)."""
     endpoint = query.get("endpoint", "os")
     endpoint = endpoint if endpoint in ENDPOINTS else "os"
+    if page == "parametric":
+        option = str((options or {}).get("option", ""))
+        option = option if parametric_slides.settings_of(option) is not None else ""
+        return ViewRef("parametric", endpoint, _grouping(query.get("group", "first_line")), option=option)
     if page == "survival":
         show = tuple(s for s in query.get("show", "ci,censor").split(",") if s)
         test = query.get("test", "logrank")

@@ -23,3 +23,31 @@ PARAMETRIC_MODEL_LABELS: tuple[str, ...] = (
     N_("Generalised gamma"),
 )
 """:data:`analysis.parametric.MODEL_LABELS` (the Parametric section, the Cox page's AFT check, their exports)."""
+
+PARAMETRIC_STATEMENTS: tuple[str, ...] = (
+    N_(
+        "Beyond the end of follow-up the curves, and the mean survival computed from them, are not data but "
+        "the assumption that the chosen model's shape continues; different models that fit the observed data "
+        "equally well can give very different means."
+    ),
+    N_(
+        "The chosen model has the lowest AIC (AIC = 2k − 2 log L, k parameters); BIC = k log(n) − 2 log L "
+        "with n patients is shown beside it. A difference in AIC under 2 is not a meaningful preference: "
+        "check the curves against the Kaplan–Meier and the clinical plausibility of the tail (NICE DSU TSD "
+        "14)."
+    ),
+    N_(
+        "one tenth of the span of the event times, to two significant figures; the smoothed hazard is shown "
+        "up to one bandwidth before the last event time, where the kernel runs out of data"
+    ),
+    N_(
+        "delta method through the fit's variance matrix (numerical gradient), on the log scale; not "
+        "lifelines' RMST variance, which is known to be wrong"
+    ),
+    N_("infinite under this model (its survival levels off or its tail is too heavy)"),
+    N_("not estimable under this model"),
+    N_("the fit's variance matrix is not available"),
+    N_("the delta-method variance is not finite"),
+)
+""":mod:`analysis.parametric`'s statements and reasons shown by the Parametric section and its exports (the
+extrapolation statement, the model choice, the bandwidth rule, the CI method, why an estimate is missing)."""

@@ -13,8 +13,9 @@ from dash import Input, Output, callback
 from dash.exceptions import PreventUpdate
 
 from analysis.schema import ENDPOINTS
-from app import datasets, urlstate
-from app.components.parametric_figures import result_block
+from app import datasets, i18n, urlstate
+from app.components.parametric_figures import EXPORT_PAGE, result_block
+from app.components.parametric_slides import option_of
 from app.ids import Ids
 from app.parametric_views import parametric_view
 
@@ -36,6 +37,7 @@ def show_panel(on: bool | None) -> dict[str, str]:
 
 @callback(
     Output(Ids.PAR_OUTPUT, "children"),
+    Output({"type": Ids.EXPORT_OPTIONS, "page": EXPORT_PAGE}, "data"),
     Input(Ids.PAR_SWITCH, "value"),
     Input(Ids.PAR_BANDWIDTH, "value"),
     Input(Ids.PAR_HORIZON, "value"),
@@ -45,13 +47,15 @@ def show_panel(on: bool | None) -> dict[str, str]:
 )
 def render_parametric(
     on: bool | None, bandwidth: Any, horizon: Any, endpoint: str | None, group: str | None, search: str | None
-) -> Any:
+) -> tuple[Any, dict[str, str]]:
+    """The section for the page's endpoint, grouping and filters; its settings go to the export bar's store, so
+    the exports and the deck's slide show what the page shows."""
     if not on:
         raise PreventUpdate
     endpoint = endpoint if endpoint in ENDPOINTS else "os"
     grouping = None if not group or group == NO_GROUPING else group
     spec, _ = urlstate.filters_of(search)
-    view = parametric_view(
-        datasets.active_cohort().fingerprint, spec, endpoint, grouping, _positive(bandwidth), _positive(horizon)
-    )
-    return result_block(view.result, view.km, grouping, view.message)
+    bw, tau = _positive(bandwidth), _positive(horizon)
+    view = parametric_view(datasets.active_cohort().fingerprint, spec, endpoint, grouping, bw, tau)
+    block = result_block(view.result, view.km, grouping, view.message, i18n.lang_of(search))
+    return block, {"option": option_of(tau, bw)}

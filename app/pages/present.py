@@ -272,16 +272,19 @@ clientside_callback(
     Output({"type": Ids.EXPORT_NOTE, "page": MATCH}, "children"),
     Input({"type": Ids.EXPORT_BUTTON, "page": MATCH, "fmt": ALL}, "n_clicks"),
     State({"type": Ids.EXPORT_MASK, "page": MATCH}, "value"),
+    State({"type": Ids.EXPORT_OPTIONS, "page": MATCH}, "data"),
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def download_view(clicks: list[int | None], mask_on: bool | None, search: str | None) -> tuple[Any, Any]:
+def download_view(
+    clicks: list[int | None], mask_on: bool | None, options: dict[str, Any] | None, search: str | None
+) -> tuple[Any, Any]:
     """One export of the page's current view, with the same builders as ``ppx export``."""
     trigger = ctx.triggered_id
     if not any(clicks) or not isinstance(trigger, dict):
         raise PreventUpdate
     fmt, _, column = str(trigger["fmt"]).partition("-")
-    ref = presenter.ref_for_page(str(trigger["page"]), urlstate.parse(search))
+    ref = presenter.ref_for_page(str(trigger["page"]), urlstate.parse(search), options)
     spec, _ = urlstate.filters_of(search)
     try:
         name, data = presenter.export_view(
@@ -297,10 +300,14 @@ def download_view(clicks: list[int | None], mask_on: bool | None, search: str | 
     Output(Ids.DECK_TOAST, "children"),
     Output(Ids.DECK_TOAST, "is_open"),
     Input({"type": Ids.DECK_ADD, "page": ALL}, "n_clicks"),
+    State({"type": Ids.EXPORT_OPTIONS, "page": ALL}, "data"),
+    State({"type": Ids.EXPORT_OPTIONS, "page": ALL}, "id"),
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[Any, str, bool]:
+def add_to_deck(
+    clicks: list[int | None], options: list[Any], option_ids: list[dict[str, str]], search: str | None
+) -> tuple[Any, str, bool]:
     """Append the page's current view to the presenter's deck in the URL, and say so in a toast."""
     trigger = ctx.triggered_id
     if not any(clicks) or not isinstance(trigger, dict):
@@ -308,7 +315,9 @@ def add_to_deck(clicks: list[int | None], search: str | None) -> tuple[Any, str,
     query = urlstate.parse(search)
     lang = i18n.lang_of(search)
     deck = list(presenter.parse_deck(query.get("deck")))
-    ref = presenter.ref_for_page(str(trigger["page"]), query)
+    page = str(trigger["page"])
+    settings = next((o for o, i in zip(options, option_ids, strict=False) if i.get("page") == page), None)
+    ref = presenter.ref_for_page(page, query, settings)
     if len(deck) >= presenter.MAX_DECK:
         return no_update, t(lang, "The deck is full ({n} slides).", n=presenter.MAX_DECK), True
     deck.append(ref)
