@@ -795,14 +795,28 @@ def aft_regression(
             out.append(AFTModel(model, MODEL_LABELS[model], False, reason))
             continue
         location, ancillary, sign = _AFT_PARAMS[model]
-        fitter = _aft_fitter(model)
+        fitter, failure_exc, fallback = None, None, False
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            try:
-                fitter.fit(data, "_T", "_E", fit_options=_TIGHT.get(fitter._scipy_fit_method, {}))
-            except Exception as exc:
-                out.append(AFTModel(model, MODEL_LABELS[model], False, _failure(exc), notes=_caught(caught)))
-                continue
+            # The tight tolerance first (survreg's answer to 1e-4); BFGS can stop short of it with "precision loss"
+            # although the fit is there, so lifelines' own tolerance is the fallback, said in the notes.
+            for tight in (True, False):
+                candidate = _aft_fitter(model)
+                options = _TIGHT.get(candidate._scipy_fit_method, {}) if tight else {}
+                try:
+                    candidate.fit(data, "_T", "_E", fit_options=options)
+                except Exception as exc:
+                    failure_exc = exc
+                    continue
+                fitter, fallback = candidate, not tight
+                break
+        notes = _caught(caught)
+        if fitter is None:
+            reason = _failure(failure_exc) if failure_exc is not None else "did not converge"
+            out.append(AFTModel(model, MODEL_LABELS[model], False, reason, notes=notes))
+            continue
+        if fallback:
+            notes += ("fitted at lifelines' default tolerance (the tight one stopped short: precision loss)",)
         params = fitter.params_
         se = fitter.standard_errors_
         terms = []
@@ -839,7 +853,7 @@ def aft_regression(
                 log_likelihood=loglik,
                 aic=float(fitter.AIC_),
                 terms=tuple(terms),
-                notes=_caught(caught),
+                notes=notes,
             )
         )
     return AFTResult(
