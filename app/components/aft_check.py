@@ -96,7 +96,7 @@ def rows(view: AFTView, lang: Lang = "en") -> list[list[str]]:
     first = next((m for m in view.result.models if m.terms), None)
     out = []
     for term in first.terms if first else ():
-        cells = [tr(lang, term_label(term)), fmt_hr(*cox[term.term]) if term.term in cox else "–"]
+        cells = [term_label(term, lang), fmt_hr(*cox[term.term]) if term.term in cox else "–"]
         for model in AFT_MODELS:
             fit = models.get(model)
             found = next((x for x in fit.terms if x.term == term.term), None) if fit and fit.fitted else None
