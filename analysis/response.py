@@ -103,6 +103,8 @@ class AssociationTest:
     p: float
     reason: str
     replicates: int | None = None
+    smallest_expected: float | None = None
+    """The smallest expected count of the table, which chose the test (the app words the reason from it)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -412,6 +414,7 @@ def association_test(
             df=chi.df,
             p=chi.p,
             reason=f"all expected counts >= {MIN_EXPECTED:g} (smallest {smallest:.1f}); {chi.reason.split(';')[0]}",
+            smallest_expected=smallest,
         )
     try:
         p = fisher_exact_p(counts, max_work=max_work)
@@ -428,6 +431,7 @@ def association_test(
                 "enumeration of this table takes too long"
             ),
             replicates=replicates,
+            smallest_expected=smallest,
         )
     return AssociationTest(
         name="Fisher exact",
@@ -435,6 +439,7 @@ def association_test(
         df=None,
         p=p,
         reason=f"an expected count < {MIN_EXPECTED:g} ({smallest:.1f}); Fisher's exact test, two-sided",
+        smallest_expected=smallest,
     )
 
 

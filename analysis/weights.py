@@ -180,9 +180,7 @@ class Weighting:
     is_treated: tuple[bool, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return record(
-            self, omit=("excluded_rows", "rows", "weights", "is_treated"), rename={"summary": "weights"}
-        )
+        return record(self, omit=("excluded_rows", "rows", "weights", "is_treated"), rename={"summary": "weights"})
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from analysis.table1 import BASELINE_VARIABLES
 from analysis.weights import balance_for, weigh
 from app.cache import cache
 from app.components.adjusted import COMPARISONS, COVARIATES, DEFAULT_COVARIATES, ESTIMAND_CHOICES, TRIM_CHOICES
-from app.i18n import N_
+from app.i18n import N_, Lang, t
 from app.views import filtered
 
 DEFAULT_LANDMARK = 6.0
@@ -109,16 +109,27 @@ def comparison_key(
     )
 
 
-def describe(options: AdjustedOptions) -> tuple[str, str]:
-    """The palette grouping of the two levels and a one-line description of who is compared on what."""
+def describe(options: AdjustedOptions, lang: Lang = "en") -> tuple[str, str]:
+    """The palette grouping of the two levels and a one-line description of who is compared on what (in ``lang``)."""
     if options.comparison == "first_line":
-        return "first_line", f"{ENDPOINTS[options.endpoint][2]} from the first-line start, lenvatinib vs sorafenib."
-    who = "" if options.comparison == "pp_landmark" else "lenvatinib "
-    exposure = N_("post-progression therapy") if options.comparison == "pp_landmark" else N_("an ICI")
-    grouping = "pp_received" if options.comparison == "pp_landmark" else "pp_ici"
-    return grouping, (
-        f"Overall survival from a {options.landmark:g}-month landmark, among {who}patients alive at the landmark "
-        f"who had progressed by then: {exposure} started by the landmark vs not yet."
+        return "first_line", t(
+            lang,
+            "{endpoint} from the first-line start, lenvatinib vs sorafenib.",
+            endpoint=t(lang, ENDPOINTS[options.endpoint][2]),
+        )
+    landmark = f"{options.landmark:g}"
+    if options.comparison == "pp_landmark":
+        return "pp_received", t(
+            lang,
+            "Overall survival from a {landmark}-month landmark, among patients alive at the landmark who had "
+            "progressed by then: post-progression therapy started by the landmark vs not yet.",
+            landmark=landmark,
+        )
+    return "pp_ici", t(
+        lang,
+        "Overall survival from a {landmark}-month landmark, among lenvatinib patients alive at the landmark who had "
+        "progressed by then: an ICI started by the landmark vs not yet.",
+        landmark=landmark,
     )
 
 

@@ -28,14 +28,21 @@ ALLOWED = frozenset(
     # internationally used abbreviations that Japanese hepatology papers keep in Latin letters (app/i18n/glossary.csv;
     # "FIB-4 index" is the score's name as they write it)
     ("OS", "PFS", "PPS", "HR", "CI", "BCLC", "ALBI", "FIB", "index", "AFP", "ECOG", "PS", "ICI", "TKI", "MTA")  # noqa: RUF005
-    + ("SMD", "IPTW", "ATE", "ATT", "AIC", "RMST", "Child", "Pugh", "RECIST", "mRECIST")
+    + ("SMD", "IPTW", "ATE", "ATT", "ATO", "AIC", "BIC", "AUC", "RMST", "Child", "Pugh", "RECIST", "mRECIST", "NR")
     # response categories and rates as RECIST names them, and the aetiologies' abbreviations
     + ("CR", "PR", "SD", "PD", "NE", "ORR", "DCR", "HBV", "HCV", "MASLD")
     # file formats and software named on the pages; KLC is the source study (Kobe Liver Conference)
-    + ("CSV", "TSV", "XLSX", "JSON", "PNG", "SVG", "PDF", "PPTX", "MB", "Python", "KLC")
+    + ("CSV", "TSV", "XLSX", "JSON", "PNG", "SVG", "PDF", "PPTX", "MB", "KLC")
+    + ("Python", "SAS", "Stata", "lifelines", "cobalt")
     # names: Cox, Kaplan–Meier, the source study's journal; methods keep their authors' names in Japanese papers
     + ("Cox", "Kaplan", "Meier", "JGH", "Open", "Weibull", "Gompertz", "Simon", "Makuch", "Fleming", "Harrington")
     + ("Holm", "Benjamini", "Hochberg", "Fisher", "Wald", "Schoenfeld", "Sankey", "Clopper", "Pearson", "Efron")
+    + ("Greenwood", "Nelson", "Aalen", "Johansen", "Epanechnikov", "Gehan", "Breslow", "Tarone", "Ware", "Peto")
+    + ("Mantel", "Byar", "Kruskal", "Wallis", "Wilcoxon", "Welch", "Yates", "Harrell", "VanderWeele", "Ding")
+    # the source study's citation (Yano et al., Kobe Liver Conference) and the guideline cited (NICE DSU TSD 14)
+    + ("Yano", "et", "al", "Kobe", "Liver", "Conference", "doi", "NICE", "DSU", "TSD")
+    # the log of a quantity (log L, log-log transform) is written so in Japanese too
+    + ("log", "logit")
     # the language switch names its language in itself; the bundled cohort's label keeps its English word beside
     # the Japanese (合成データ SYNTHETIC) so that a screenshot shown abroad still says it; ppx is the product's command
     + ("English", "SYNTHETIC", "ppx")
@@ -61,9 +68,20 @@ TEXT_JS = (
 )
 
 
+CALL = re.compile(r"[A-Za-z_][\w.]*\([^()]*\)")
+"""An R or Python call quoted in a sentence (``summary(survfit, times=)``): code, as the CLI's, not prose."""
+
+
+def _without_code(text: str) -> str:
+    while CALL.search(text):
+        text = CALL.sub(" ", text)
+    return text
+
+
 def english_words(text: str) -> list[str]:
     """The Latin-letter words of ``text`` that are not allowed on a Japanese page (identifiers with an underscore
     or digit included: a variable's code is no label)."""
+    text = _without_code(text)
     words = re.findall(r"[A-Za-z][A-Za-z0-9_]*[A-Za-z0-9]|[A-Za-z]{2,}", text)
     return sorted({w for w in words if w not in ALLOWED and not re.fullmatch(r"[A-Za-z]\d*|[0-9a-f]*\d[0-9a-f]*", w)})
 
@@ -111,6 +129,9 @@ def _click(duo: Any, selector: str) -> None:
 
 def _survival_comparison(duo: Any) -> None:
     duo.wait_for_element(f"#{Ids.ADJ_SUMMARY} tbody tr", timeout=120)
+
+
+def _survival_parametric(duo: Any) -> None:
     _click(duo, "#" + Ids.PAR_SWITCH)
     duo.wait_for_element(f"#{Ids.PAR_AIC} tbody tr", timeout=180)
 
@@ -124,6 +145,7 @@ WALKS: dict[str, tuple[str, str, Callable[[Any], None] | None]] = {
     # name: (path, the element that says the page has rendered, what reveals the rest)
     "home": ("/", "#" + Ids.NAV, None),
     "survival": ("/survival?group=first_line", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_comparison),
+    "survival-parametric": ("/survival?group=first_line", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_parametric),
     "survival-guard": ("/survival?group=pp_received", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_guarded),
     "cox": ("/cox", "#cox-model-table", None),
     "cohort": ("/cohort", "#table-one", None),
@@ -138,7 +160,8 @@ WALKS: dict[str, tuple[str, str, Callable[[Any], None] | None]] = {
 
 STILL_ENGLISH: frozenset[str] = frozenset(WALKS)
 """Pages whose sweep still finds English (issue 20 open): expected to fail, strictly, so that a page that becomes
-clean must leave this set."""
+clean must leave this set. The parametric section is being written now (issue 21; its author wraps its strings);
+the Data page's report lines are the upload work's (issue 13)."""
 
 
 @pytest.mark.browser
@@ -175,3 +198,4 @@ def test_the_sweep_flags_english_and_spares_symbols_and_allowed_abbreviations() 
     assert english_words("全生存期間 OS の HR 0.72（95% CI 0.5–0.9）、n = 12、p = 0.03") == []
     assert english_words("n = 12 patients, median 9.1 months; pp_ici 後") == ["median", "months", "patients", "pp_ici"]
     assert english_words("フィンガープリント 74f6a355cc、CR (11)、KLC 類似") == []
+    assert english_words("R の summary(survfit(Surv(start, stop, event)), times = t) と同じ") == []

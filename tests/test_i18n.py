@@ -153,6 +153,11 @@ def test_analysis_vocabulary_shown_by_the_app_is_in_the_catalog() -> None:
     assert BUNDLED_NAME == BUNDLED_COHORT_NAME and i18n.t("ja", BUNDLED_NAME) != BUNDLED_NAME
     assert {label for _, _, label in ENDPOINTS.values()} <= set(ENDPOINT_LABELS)
     assert all(i18n.t("ja", label) != label for label in ENDPOINT_LABELS)
+    from analysis.schema import LABELS
+    from app.i18n.vocabulary import COLUMN_LABELS, DATA_VALUES
+
+    assert set(LABELS.values()) <= set(COLUMN_LABELS)
+    assert all(i18n.t("ja", label) != label for label in (*DATA_VALUES, "Age (years)", "AFP (ng/mL)"))
 
 
 def test_the_rules_phrases_and_filter_labels_of_the_analysis_layer_are_in_the_catalog() -> None:
@@ -201,3 +206,19 @@ def test_caveats_filters_and_table_one_rows_are_worded_in_japanese() -> None:
     assert (row.variable_label, row.summary) == ("Age (years)", "median [IQR]")
     assert row_label(row, "ja") == f"{i18n.t('ja', 'Age (years)')}、中央値［四分位範囲］"
     assert row_label(row, "en") == row.label
+
+
+def test_the_panels_analysis_texts_are_marked_for_translation() -> None:
+    """The adjusted and emulation panels show the analysis layer's fixed English texts through the catalog."""
+    from analysis.emulate import THERAPY_LABELS, WEIGHT_MODEL
+    from analysis.weights import ESTIMAND_LABELS
+    from app.components.adjusted import ESTIMAND_NAMES
+    from app.components.emulation import THERAPY_NAMES, WEIGHT_MODEL_TEXT, covariate_text
+
+    assert WEIGHT_MODEL_TEXT == WEIGHT_MODEL and i18n.t("ja", WEIGHT_MODEL) != WEIGHT_MODEL
+    assert set(THERAPY_LABELS.values()) <= set(THERAPY_NAMES)
+    assert ESTIMAND_LABELS == ESTIMAND_NAMES
+    assert covariate_text("log10(1+afp_pd)", "ja").startswith("log10(1 + ") and "afp_pd" not in covariate_text(
+        "log10(1+afp_pd)", "ja"
+    )
+    assert "_" not in covariate_text("child_pugh_score_pd>=7", "ja")

@@ -17,11 +17,11 @@ from analysis.adjusted import AdjustedComparison
 from analysis.weights import BALANCE_THRESHOLD, ESTIMAND_LABELS
 from app.components.export_tables import table_rows
 from app.components.km_figure import layout_curves, padded_range, template, tick_times
-from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO, group_colour, level_label
+from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO, group_colour, level_label, level_name
 from app.components.reproduce import reproduce_menu
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_num, fmt_p_eq, fmt_pct_ci, simple_table
 from app.exporting import ExportTable
-from app.i18n import N_
+from app.i18n import N_, Lang, t, tr
 from app.ids import Ids
 from app.views import COX_CANDIDATES
 
@@ -63,11 +63,19 @@ WEIGHTED_BLUE = OKABE_ITO[0]
 FONT_PX = 13
 
 
-def term_label(term: str) -> str:
-    """'bclc=B' -> 'BCLC stage = B'; 'age' -> 'Age'."""
+ESTIMAND_NAMES: dict[str, str] = {
+    "ate": N_("ATE (inverse probability of treatment weights)"),
+    "att": N_("ATT (weights to the treated)"),
+    "overlap": N_("overlap weights (ATO)"),
+}
+""":data:`analysis.weights.ESTIMAND_LABELS`, marked for extraction."""
+
+
+def term_label(term: str, lang: Lang = "en") -> str:
+    """'bclc=B' -> 'BCLC stage = B'; 'age' -> 'Age' (in ``lang``)."""
     column, _, level = term.partition("=")
-    name = COVARIATES.get(column, column)
-    return f"{name} = {level}" if level else name
+    name = tr(lang, COVARIATES.get(column, column))
+    return t(lang, "{name} = {level}", name=name, level=level_name(column, level, lang)) if level else name
 
 
 # ----------------------------------------------------------------------------- controls
@@ -185,7 +193,7 @@ def _line(x: Sequence[float], y: Sequence[float | None], **style: Any) -> dict[s
 
 
 def curves_figure(
-    result: AdjustedComparison, grouping: str, *, bands: bool = False, title: bool = True
+    result: AdjustedComparison, grouping: str, *, bands: bool = False, title: bool = True, lang: Lang = "en"
 ) -> dict[str, Any]:
     """Weighted KM curves (solid) over the naive ones (dotted), with bootstrap bands when ``bands``.
 
@@ -196,7 +204,7 @@ def curves_figure(
     estimand = {"ate": "ATE", "att": "ATT", "overlap": "overlap"}.get(result.estimand, result.estimand)
     for position, (naive, weighted) in enumerate(zip(result.naive.groups, result.weighted.groups, strict=True)):
         colour = group_colour(grouping, weighted.group, position)
-        label = level_label(grouping, weighted.group)
+        label = level_label(grouping, weighted.group, lang)
         band = band_of.get(weighted.group)
         if band is not None:
             fill = {"line": {"width": 0, "shape": "hv"}, "hoverinfo": "skip", "showlegend": False}
@@ -207,7 +215,7 @@ def curves_figure(
             _line(
                 naive.curve.times,
                 naive.curve.survival,
-                name=f"{label}, unweighted (n = {naive.n})",
+                name=t(lang, "{group}, unweighted (n = {n})", group=label, n=naive.n),
                 line={"color": colour, "dash": "dot", "width": 1.5, "shape": "hv"},
                 opacity=0.8,
             )
@@ -216,7 +224,7 @@ def curves_figure(
             _line(
                 weighted.curve.times,
                 weighted.curve.survival,
-                name=f"{label}, weighted ({estimand})",
+                name=t(lang, "{group}, weighted ({estimand})", group=label, estimand=tr(lang, estimand)),
                 line={"color": colour, "width": 2.5, "shape": "hv"},
             )
         )
@@ -243,10 +251,10 @@ def curves_figure(
     return layout_curves(figure, FONT_PX, title=title_text, x_last=f"{ticks[-1]:g}")
 
 
-def love_plot(result: AdjustedComparison) -> dict[str, Any]:
+def love_plot(result: AdjustedComparison, lang: Lang = "en") -> dict[str, Any]:
     """Absolute standardised mean differences before (open) and after (filled) weighting; 0.1 marked."""
     rows = list(reversed(result.weighting.balance))
-    labels = [term_label(b.covariate) for b in rows]
+    labels = [term_label(b.covariate, lang) for b in rows]
     marker = {"size": 9}
     traces = [
         {
@@ -309,7 +317,7 @@ def love_plot(result: AdjustedComparison) -> dict[str, Any]:
     return layout_curves(figure, FONT_PX, title=N_("Balance (love plot)"), y_labels=labels, x_last=f"{largest:.1f}")
 
 
-def overlap_figure(result: AdjustedComparison, grouping: str) -> dict[str, Any]:
+def overlap_figure(result: AdjustedComparison, grouping: str, lang: Lang = "en") -> dict[str, Any]:
     """Propensity-score distributions of the two groups (share of each group per 0.05 bin)."""
     overlap = result.weighting.overlap
     centres = [(a + b) / 2 for a, b in zip(overlap.edges[:-1], overlap.edges[1:], strict=True)]
@@ -338,65 +346,77 @@ def overlap_figure(result: AdjustedComparison, grouping: str) -> dict[str, Any]:
             "yaxis": {"title": {"text": N_("Share of group")}, "tickformat": ".0%", "rangemode": "tozero"},
         },
     }
-    title = f"Propensity of {level_label(grouping, result.treated)}: overlap"
+    title = t(lang, "Propensity of {group}: overlap", group=level_label(grouping, result.treated, lang))
     return layout_curves(figure, FONT_PX, title=title, y_labels=(f"{100 * largest:.0f}%",), x_last="1")
 
 
 # ----------------------------------------------------------------------------- tables
 
 
-def _e_value_text(result: AdjustedComparison) -> str:
+def _e_value_text(result: AdjustedComparison, lang: Lang = "en") -> str:
     e = result.e_value
-    return f"{e.point:.2f} (CI limit: {e.ci_limit:.2f})"
+    return t(lang, "{point} (CI limit: {limit})", point=f"{e.point:.2f}", limit=f"{e.ci_limit:.2f}")
 
 
-def summary_rows(result: AdjustedComparison, grouping: str) -> list[list[str]]:
+def summary_rows(result: AdjustedComparison, grouping: str, lang: Lang = "en") -> list[list[str]]:
     """The naive vs adjusted rows: HR, RMST difference, E-value, ESS, weights."""
-    treated, reference = level_label(grouping, result.treated), level_label(grouping, result.reference)
+    treated, reference = level_label(grouping, result.treated, lang), level_label(grouping, result.reference, lang)
     naive, cox = result.cox_naive, result.cox
-    ess = "; ".join(f"{level_label(grouping, k)} {v:.0f} of {n}" for (k, v), (_, n) in
-                    zip(result.weighting.summary.ess, result.weighting.summary.n, strict=True))  # fmt: skip
+    ess = "; ".join(
+        t(lang, "{group} {ess} of {n}", group=level_label(grouping, k, lang), ess=f"{v:.0f}", n=n)
+        for (k, v), (_, n) in zip(result.weighting.summary.ess, result.weighting.summary.n, strict=True)
+    )
     summary = result.weighting.summary
     rmst = result.rmst
+    estimand = tr(lang, ESTIMAND_CHOICES[result.estimand])
     rows = [
-        [f"HR {treated} vs {reference}, unweighted", fmt_hr(naive.hr, naive.ci), fmt_p_eq(naive.p)],
-        [f"HR, weighted ({ESTIMAND_CHOICES[result.estimand]}; robust SE)", fmt_hr(cox.hr, cox.ci), fmt_p_eq(cox.p)],
         [
-            f"RMST difference to {rmst.tau:.1f} months, weighted",
+            t(lang, "HR {treated} vs {reference}, unweighted", treated=treated, reference=reference),
+            fmt_hr(naive.hr, naive.ci),
+            fmt_p_eq(naive.p),
+        ],
+        [t(lang, "HR, weighted ({estimand}; robust SE)", estimand=estimand), fmt_hr(cox.hr, cox.ci), fmt_p_eq(cox.p)],
+        [
+            t(lang, "RMST difference to {tau} months, weighted", tau=f"{rmst.tau:.1f}"),
             fmt_estimate_ci(rmst.difference, *rmst.ci)
             if rmst.ci[0] is not None
-            else f"{fmt_num(rmst.difference)} (CI: bootstrap below)",
-            f"unweighted {fmt_num(rmst.naive_difference)}",
+            else t(lang, "{estimate} (CI: bootstrap below)", estimate=fmt_num(rmst.difference)),
+            t(lang, "unweighted {estimate}", estimate=fmt_num(rmst.naive_difference)),
         ],
         [
             N_("E-value of the weighted HR"),
-            _e_value_text(result),
+            _e_value_text(result, lang),
             N_("common outcome") if result.e_value.common_outcome else N_("rare outcome"),
         ],
         [N_("Effective sample size"), ess, f"n = {result.n}"],
         [
             N_("Weights"),
-            f"{summary.min:.2f} to {summary.max:.2f}",
-            f"{summary.trimmed} trimmed" if summary.trim else N_("not trimmed"),
+            t(lang, "{low} to {high}", low=f"{summary.min:.2f}", high=f"{summary.max:.2f}"),
+            t(lang, "{n} trimmed", n=summary.trimmed) if summary.trim else N_("not trimmed"),
         ],
         [
             N_("Propensity model"),
             f"AUC {result.weighting.propensity.auc:.2f}",
-            f"{result.n_excluded} excluded (missing)",
+            t(lang, "{n} excluded (missing)", n=result.n_excluded),
         ],
     ]
     return rows
 
 
-def balance_rows(result: AdjustedComparison) -> list[list[str]]:
+def balance_rows(result: AdjustedComparison, lang: Lang = "en") -> list[list[str]]:
     rows = []
     for b in result.weighting.balance:
         scale = 100 if b.binary else 1
         unit = "%" if b.binary else ""
         rows.append(
             [
-                term_label(b.covariate),
-                f"{b.mean_treated * scale:.1f}{unit} vs {b.mean_reference * scale:.1f}{unit}",
+                term_label(b.covariate, lang),
+                t(
+                    lang,
+                    "{treated} vs {reference}",
+                    treated=f"{b.mean_treated * scale:.1f}{unit}",
+                    reference=f"{b.mean_reference * scale:.1f}{unit}",
+                ),
                 f"{b.smd_unweighted:+.3f}",
                 f"{b.smd_weighted:+.3f}" + (" ⚠" if abs(b.smd_weighted) > BALANCE_THRESHOLD else ""),
             ]
@@ -404,35 +424,47 @@ def balance_rows(result: AdjustedComparison) -> list[list[str]]:
     return rows
 
 
-def result_block(result: AdjustedComparison | str, grouping: str, description: str) -> Any:
+def result_block(result: AdjustedComparison | str, grouping: str, description: str, lang: Lang = "en") -> Any:
     """Everything the panel shows before the bootstrap."""
     if isinstance(result, str):
         return dbc.Alert(result, color="secondary", className="my-2")
-    alerts = [dbc.Alert(message, color="warning", className="py-1 px-2 mb-1 small") for message in result.warnings]
+    alerts = [
+        dbc.Alert(tr(lang, message), color="warning", className="py-1 px-2 mb-1 small") for message in result.warnings
+    ]
     caveat = html.P(CAVEAT, className="small text-muted mb-2")
     figure_config: Any = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
     static: Any = {"displayModeBar": False}
     header = ("", N_("Estimate (95% CI)"), "")
     return html.Div(
         [
-            html.P(f"{description} Estimand: {ESTIMAND_LABELS[result.estimand]}.", className="small mb-1"),
+            html.P(
+                t(
+                    lang,
+                    "{description} Estimand: {estimand}.",
+                    description=description,
+                    estimand=tr(lang, ESTIMAND_LABELS[result.estimand]),
+                ),
+                className="small mb-1",
+            ),
             *alerts,
             caveat,
             dbc.Row(
                 [
                     dbc.Col(
-                        dcc.Graph(id=Ids.ADJ_CURVES, figure=curves_figure(result, grouping), config=figure_config),
+                        dcc.Graph(
+                            id=Ids.ADJ_CURVES, figure=curves_figure(result, grouping, lang=lang), config=figure_config
+                        ),
                         xxl=7,
                     ),
-                    dbc.Col(simple_table(header, summary_rows(result, grouping), id_=Ids.ADJ_SUMMARY), xxl=5),
+                    dbc.Col(simple_table(header, summary_rows(result, grouping, lang), id_=Ids.ADJ_SUMMARY), xxl=5),
                 ],
                 className="g-2",
             ),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Graph(id=Ids.ADJ_LOVE, figure=love_plot(result), config=static), lg=6),
+                    dbc.Col(dcc.Graph(id=Ids.ADJ_LOVE, figure=love_plot(result, lang), config=static), lg=6),
                     dbc.Col(
-                        dcc.Graph(id=Ids.ADJ_OVERLAP, figure=overlap_figure(result, grouping), config=static),
+                        dcc.Graph(id=Ids.ADJ_OVERLAP, figure=overlap_figure(result, grouping, lang), config=static),
                         lg=6,
                     ),
                 ],
@@ -443,10 +475,14 @@ def result_block(result: AdjustedComparison | str, grouping: str, description: s
                     html.Summary(N_("Balance table (standardised mean differences)"), className="small fw-semibold"),
                     simple_table(
                         (N_("Covariate"), N_("Mean, treated vs reference"), N_("SMD before"), N_("SMD after")),
-                        balance_rows(result),
+                        balance_rows(result, lang),
                         id_=Ids.ADJ_BALANCE,
-                        caption=f"SMD: difference in means over the unweighted pooled SD (cobalt's convention); "
-                        f"|SMD| > {BALANCE_THRESHOLD:g} marked ⚠.",
+                        caption=t(
+                            lang,
+                            "SMD: difference in means over the unweighted pooled SD (cobalt's convention); "
+                            "|SMD| > {threshold} marked ⚠.",
+                            threshold=f"{BALANCE_THRESHOLD:g}",
+                        ),
                     ),
                 ]
             ),
@@ -458,37 +494,50 @@ def _pct(value: float | None, ci: Any) -> str:
     return fmt_pct_ci(value, *ci) if value is not None else "–"
 
 
-def bootstrap_rows(result: AdjustedComparison, grouping: str) -> list[list[str]]:
+def bootstrap_rows(result: AdjustedComparison, grouping: str, lang: Lang = "en") -> list[list[str]]:
     rows = []
     for g in result.groups:
-        label = level_label(grouping, g.group)
-        rows.append([f"{label}: median, months", fmt_estimate_ci(g.median, *g.median_ci)])
-        rows += [[f"{label}: {a.time:g}-month survival", _pct(a.survival, a.ci)] for a in g.at]
-        rows.append([f"{label}: RMST to {result.rmst.tau:.1f} months", fmt_estimate_ci(g.rmst, *g.rmst_ci)])
+        label = level_label(grouping, g.group, lang)
+        rows.append([t(lang, "{group}: median, months", group=label), fmt_estimate_ci(g.median, *g.median_ci)])
+        rows += [
+            [t(lang, "{group}: {months}-month survival", group=label, months=f"{a.time:g}"), _pct(a.survival, a.ci)]
+            for a in g.at
+        ]
+        rows.append(
+            [
+                t(lang, "{group}: RMST to {tau} months", group=label, tau=f"{result.rmst.tau:.1f}"),
+                fmt_estimate_ci(g.rmst, *g.rmst_ci),
+            ]
+        )
     rmst = result.rmst
     rows.append([N_("RMST difference, months"), fmt_estimate_ci(rmst.difference, *rmst.ci)])
     return rows
 
 
-def bootstrap_block(result: AdjustedComparison | str, grouping: str) -> Any:
+def bootstrap_block(result: AdjustedComparison | str, grouping: str, lang: Lang = "en") -> Any:
     """Weighted curves with their bootstrap bands and the table of bootstrap CIs."""
     if isinstance(result, str):
         return dbc.Alert(result, color="secondary")
-    notes = [html.Li(n) for n in result.notes]
+    notes = [html.Li(tr(lang, n)) for n in result.notes]
     return html.Div(
         [
             dcc.Graph(
                 id=Ids.ADJ_BOOT_CURVES,
-                figure=curves_figure(result, grouping, bands=True),
+                figure=curves_figure(result, grouping, bands=True, lang=lang),
                 config={"displaylogo": False, "toImageButtonOptions": {"format": "svg"}},
             ),
             html.Div(
                 simple_table(
                     (N_("Weighted (95% bootstrap CI)"), N_("Estimate")),
-                    bootstrap_rows(result, grouping),
+                    bootstrap_rows(result, grouping, lang),
                     id_=Ids.ADJ_BOOT_TABLE,
-                    caption=f"{result.n_bootstrap} resamples within each group (seed {result.seed}); the propensity "
-                    "model is re-fitted in each, so the intervals include the uncertainty of the weights.",
+                    caption=t(
+                        lang,
+                        "{n} resamples within each group (seed {seed}); the propensity model is re-fitted in each, "
+                        "so the intervals include the uncertainty of the weights.",
+                        n=result.n_bootstrap,
+                        seed=result.seed,
+                    ),
                 ),
                 style={"maxWidth": "760px"},
             ),

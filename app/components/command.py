@@ -23,5 +23,5 @@ def command_block(command: str, id_: str, note: str | None = None) -> Any:
         html.Code(command, className="user-select-all", id=f"{id_}-text"),
     ]
     if note:
-        parts.append(html.Small(f" {note}", className="text-muted"))
+        parts.append(html.Small([" ", note], className="text-muted"))
     return html.Div(parts, className="small mt-2 mb-3", id=id_)

@@ -7,15 +7,16 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from analysis.emulate import EXPLODING_WEIGHT, EmulationResult, Interval
+from analysis.emulate import EXPLODING_WEIGHT, THERAPY_LABELS, EmulationArm, EmulationResult, Interval
 from analysis.formatting import fmt_ci, fmt_num
+from analysis.schema import column_label
 from app.components.command import command_block
 from app.components.km_figure import layout_curves, padded_range, small_figure, template, tick_times
 from app.components.palette import FONT_FAMILY, group_colour
 from app.components.reproduce import reproduce_menu
 from app.components.tables import simple_table
 from app.emulation_views import BOOTSTRAP_RESAMPLES, DEFAULT_GRACE, GRACE_CHOICES, TAU
-from app.i18n import N_
+from app.i18n import N_, Lang, join_list, t, tr
 from app.ids import Ids
 
 FONT_PX = 13
@@ -30,7 +31,7 @@ EXPLANATION = N_(
 )
 
 
-def panel() -> html.Div:
+def panel(lang: Lang = "en") -> html.Div:
     """Controls, the point estimate (rendered at once) and the bootstrap job's output."""
     return html.Div(
         [
@@ -44,7 +45,10 @@ def panel() -> html.Div:
                                 dbc.InputGroupText(N_("Grace period")),
                                 dbc.Select(
                                     id=Ids.EMU_GRACE,
-                                    options=[{"label": f"{g:g} months", "value": f"{g:g}"} for g in GRACE_CHOICES],
+                                    options=[
+                                        {"label": t(lang, "{n} months", n=f"{g:g}"), "value": f"{g:g}"}
+                                        for g in GRACE_CHOICES
+                                    ],
                                     value=f"{DEFAULT_GRACE:g}",
                                 ),
                             ],
@@ -72,7 +76,7 @@ def panel() -> html.Div:
             html.Div(
                 [
                     dbc.Button(
-                        f"Bootstrap CIs and bands ({BOOTSTRAP_RESAMPLES} resamples)",
+                        t(lang, "Bootstrap CIs and bands ({n} resamples)", n=BOOTSTRAP_RESAMPLES),
                         id=Ids.EMU_RUN,
                         size="sm",
                         color="primary",
@@ -91,14 +95,20 @@ def panel() -> html.Div:
     )
 
 
-def _ci(value: Interval, digits: int = 2) -> str:
+def _ci(value: Interval, digits: int = 2, lang: Lang = "en") -> str:
     if value.estimate is None:
-        return N_("not estimable")
+        return t(lang, "not estimable")
     lo, hi = value.ci
     if lo is None and hi is None:
-        return f"{fmt_num(value.estimate, digits)} (CI: run the bootstrap)"
+        return t(lang, "{estimate} (CI: run the bootstrap)", estimate=fmt_num(value.estimate, digits))
     if (lo is not None and lo < 0) or value.estimate < 0:  # a difference: "to", so a minus sign is not a dash
-        return f"{fmt_num(value.estimate, digits)} ({fmt_num(lo, digits)} to {fmt_num(hi, digits)})"
+        return t(
+            lang,
+            "{estimate} ({low} to {high})",
+            estimate=fmt_num(value.estimate, digits),
+            low=fmt_num(lo, digits),
+            high=fmt_num(hi, digits),
+        )
     return f"{fmt_num(value.estimate, digits)} ({fmt_ci(lo, hi, digits)})"
 
 
@@ -109,40 +119,116 @@ def _model_ci(value: Interval) -> str:
     return f"{value.estimate:.2f} ({fmt_ci(lo, hi, 2)})"
 
 
-def comparison_rows(result: EmulationResult) -> list[list[str]]:
+EXCLUSION_REASONS: tuple[str, ...] = (
+    N_("no progression recorded"),
+    N_("died or last seen on the day of progression"),
+    N_("therapy start date unknown"),
+)
+"""The fixed reasons of :func:`analysis.emulate` eligibility, marked for extraction ("missing X" is worded here)."""
+WEIGHT_MODEL_TEXT = N_(
+    "pooled logistic regression of therapy start over weekly intervals of the grace period: "
+    "logit P(start in week k | alive and untreated at its start) = a0 + a1 k/K + a2 (k/K)^2 + b'x + c'z k/K, "
+    "x all covariates, z the measurements at progression (the baseline covariates when there are none)"
+)
+""":data:`analysis.emulate.WEIGHT_MODEL`, marked for extraction (a test checks they are the same)."""
+
+
+THERAPY_NAMES: tuple[str, ...] = (N_("any post-progression therapy"), N_("an immune checkpoint inhibitor"))
+""":data:`analysis.emulate.THERAPY_LABELS`, marked for extraction."""
+
+
+def _therapy(result: EmulationResult, lang: Lang) -> str:
+    return t(lang, "therapy") if result.therapy == "any" else "ICI"
+
+
+def summary_text(result: EmulationResult, lang: Lang = "en") -> str:
+    """:meth:`EmulationResult.summary` in ``lang``."""
+    if lang == "en":
+        return result.summary()
+    line = t(
+        lang,
+        "Emulated trial (grace {grace} months, {therapy}): HR {hr}; RMST difference at {tau} months {rmst} months",
+        grace=f"{result.grace:g}",
+        therapy=t(lang, THERAPY_LABELS[result.therapy]),
+        hr=_ci(result.hr, lang=lang),
+        tau=f"{result.tau:g}",
+        rmst=_ci(result.rmst_difference, lang=lang),
+    )
+    return t(lang, "{line} (baseline covariates only)", line=line) if result.baseline_only else line
+
+
+def arm_label(arm: EmulationArm, result: EmulationResult, lang: Lang = "en") -> str:
+    """An arm's name in ``lang`` ("Therapy within 3 months")."""
+    if lang == "en":
+        return arm.label
+    grace = f"{result.grace:g}"
+    if result.therapy == "any":
+        if arm.arm == "treat":
+            return t(lang, "Therapy within {grace} months", grace=grace)
+        return t(lang, "No therapy within {grace} months", grace=grace)
+    if arm.arm == "treat":
+        return t(lang, "ICI within {grace} months", grace=grace)
+    return t(lang, "No ICI within {grace} months", grace=grace)
+
+
+def covariate_text(code: str, lang: Lang = "en") -> str:
+    """A weight-model covariate ("child_pugh_score_pd>=7", "log10(1+afp_pd)") by its label in ``lang``."""
+    if lang == "en":
+        return code
+    if code.startswith("log10(1+") and code.endswith(")"):
+        return t(lang, "log10(1 + {name})", name=tr(lang, column_label(code[8:-1])))
+    name, sep, cut = code.partition(">=")
+    label = tr(lang, column_label(name))
+    return t(lang, "{name} ≥ {cut}", name=label, cut=cut) if sep else label
+
+
+def comparison_rows(result: EmulationResult, lang: Lang = "en") -> list[list[str]]:
     """The emulation beside the naive and time-varying analyses (the guard's landmark and Simon–Makuch are above)."""
-    name = "therapy" if result.therapy == "any" else N_("ICI")
+    name = _therapy(result, lang)
+    grace, tau = f"{result.grace:g}", f"{result.tau:g}"
     return [
-        [f"Naive (study-style): OS from first-line start, {name} ever received vs not", _model_ci(result.naive),
-         N_("biased: immortal time and confounding")],
+        [t(lang, "Naive (study-style): OS from first-line start, {name} ever received vs not", name=name),
+         _model_ci(result.naive), N_("biased: immortal time and confounding")],
         [N_("Time-varying Cox from progression, unadjusted"), _model_ci(result.time_varying_unadjusted),
          N_("confounded by fitness")],
         [N_("Time-varying Cox from progression, adjusted for the model's covariates"), _model_ci(result.time_varying),
-         "adjusted"],
-        [f"Emulated trial: start {name} within {result.grace:g} months vs not (weighted Cox, bootstrap CI)",
-         _ci(result.hr), N_("emulated trial")],
+         N_("adjusted")],
+        [t(lang, "Emulated trial: start {name} within {grace} months vs not (weighted Cox, bootstrap CI)", name=name,
+           grace=grace), _ci(result.hr, lang=lang), N_("emulated trial")],
         [N_("Emulated trial, same HR with the robust (sandwich) CI by patient, weights taken as known"),
          _model_ci(result.hr_robust), N_("emulated trial")],
-        [f"Emulated trial: RMST difference at {result.tau:g} months (months)", _ci(result.rmst_difference),
-         N_("emulated trial")],
+        [t(lang, "Emulated trial: RMST difference at {tau} months (months)", tau=tau),
+         _ci(result.rmst_difference, lang=lang), N_("emulated trial")],
     ]  # fmt: skip
 
 
-def flow_rows(result: EmulationResult) -> list[list[str]]:
+def _reason(reason: str, lang: Lang) -> str:
+    if reason.startswith("missing ") and reason not in EXCLUSION_REASONS:
+        return t(lang, "missing {name}", name=tr(lang, column_label(reason.removeprefix("missing "))))
+    return tr(lang, reason)
+
+
+def flow_rows(result: EmulationResult, lang: Lang = "en") -> list[list[str]]:
     rows = [[N_("Patients in the cohort (after the filters)"), f"{result.n_total}"]]
-    rows += [[f"Excluded: {e.reason}", f"{e.n}"] for e in result.exclusions]
+    rows += [[t(lang, "Excluded: {reason}", reason=_reason(e.reason, lang)), f"{e.n}"] for e in result.exclusions]
     rows.append([N_("Eligible: progressed and alive after the day of progression (time zero)"), f"{result.n_eligible}"])
-    rows.append([f"Started the therapy within {result.grace:g} months", f"{result.n_treated_within_grace}"])
+    rows.append(
+        [
+            t(lang, "Started the therapy within {grace} months", grace=f"{result.grace:g}"),
+            f"{result.n_treated_within_grace}",
+        ]
+    )
     return rows
 
 
-def arm_rows(result: EmulationResult) -> list[list[str]]:
+def arm_rows(result: EmulationResult, lang: Lang = "en") -> list[list[str]]:
     rows = []
     for arm in result.arms:
         at = [f"{100 * p.survival:.1f}%" + (f" ({fmt_ci(_pct(p.ci[0]), _pct(p.ci[1]))})" if p.ci[0] is not None else "")
               for p in arm.survival]  # fmt: skip
         rows.append(
-            [arm.label, f"{arm.n_clones}", f"{arm.n_deviated}", f"{arm.events}", f"{arm.ess:.0f}", _ci(arm.median, 1),
+            [arm_label(arm, result, lang), f"{arm.n_clones}", f"{arm.n_deviated}", f"{arm.events}", f"{arm.ess:.0f}",
+             _ci(arm.median, 1, lang),
              *at]
         )  # fmt: skip
     return rows
@@ -152,25 +238,40 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else 100 * value
 
 
-def weight_rows(result: EmulationResult) -> list[list[str]]:
+def weight_rows(result: EmulationResult, lang: Lang = "en") -> list[list[str]]:
     w = result.weights
+    covariates = join_list(lang, (covariate_text(c, lang) for c in w.covariates)) or t(lang, "none")
     return [
-        [N_("Model of therapy start"), w.model],
-        [N_("Covariates"), ", ".join(w.covariates) or "none"],
-        [N_("Truncation"), _truncation(result)],
-        [N_("Final weights"), f"mean {w.mean:.2f}, max {w.maximum:.2f}"],
-        [N_("Effective sample size"), f"no treat {w.ess_no_treat:.0f}, treat {w.ess_treat:.0f} of {result.n_eligible}"],
+        [N_("Model of therapy start"), tr(lang, w.model)],
+        [N_("Covariates"), covariates],
+        [N_("Truncation"), _truncation(result, lang)],
+        [N_("Final weights"), t(lang, "mean {mean}, max {max}", mean=f"{w.mean:.2f}", max=f"{w.maximum:.2f}")],
+        [
+            N_("Effective sample size"),
+            t(
+                lang,
+                "no treat {no_treat}, treat {treat} of {n}",
+                no_treat=f"{w.ess_no_treat:.0f}",
+                treat=f"{w.ess_treat:.0f}",
+                n=result.n_eligible,
+            ),
+        ],
     ]
 
 
-def _truncation(result: EmulationResult) -> str:
+def _truncation(result: EmulationResult, lang: Lang = "en") -> str:
     w = result.weights
     if w.truncation_percentile >= 100:
-        return f"none: weights are truncated only if one exceeds {EXPLODING_WEIGHT:g}"
-    return f"at the {w.truncation_percentile:g}th percentile ({w.n_truncated} clone weights truncated)"
+        return t(lang, "none: weights are truncated only if one exceeds {limit}", limit=f"{EXPLODING_WEIGHT:g}")
+    return t(
+        lang,
+        "at the {percentile}th percentile ({n} clone weights truncated)",
+        percentile=f"{w.truncation_percentile:g}",
+        n=w.n_truncated,
+    )
 
 
-def curves_figure(result: EmulationResult, *, title: str = "") -> dict[str, Any]:
+def curves_figure(result: EmulationResult, *, title: str = "", lang: Lang = "en") -> dict[str, Any]:
     """Weighted KM per arm from progression, with the bootstrap 95% band when it has been computed.
 
     The KM figure's grammar (:func:`app.components.km_figure.layout_curves`): legend above the curves, the
@@ -200,7 +301,7 @@ def curves_figure(result: EmulationResult, *, title: str = "") -> dict[str, Any]
                 "y": list(arm.curve_survival),
                 "mode": "lines",
                 "line": {"color": colour, "width": 2.5, "shape": "hv"},
-                "name": arm.label,
+                "name": arm_label(arm, result, lang),
             }
         )
     longest = max((t for arm in result.arms for t in arm.curve_time), default=1.0)
@@ -227,36 +328,44 @@ def curves_figure(result: EmulationResult, *, title: str = "") -> dict[str, Any]
     return layout_curves(figure, FONT_PX, title=title, x_last=f"{ticks[-1]:g}")
 
 
-def result_block(result: EmulationResult, command: str | None = None) -> html.Div:
-    name = "therapy" if result.therapy == "any" else N_("ICI")
-    columns = [f"{p.time:g}-month survival" for p in result.arms[0].survival]
+def result_block(result: EmulationResult, command: str | None = None, lang: Lang = "en") -> html.Div:
+    name = _therapy(result, lang)
+    columns = [t(lang, "{months}-month survival", months=f"{p.time:g}") for p in result.arms[0].survival]
     return html.Div(
         [
-            html.P(result.summary(), className="small fw-semibold mt-2", id=Ids.EMU_SUMMARY),
-            *[dbc.Alert(note, color="warning", className="small py-2 mb-2") for note in result.notes],
+            html.P(summary_text(result, lang), className="small fw-semibold mt-2", id=Ids.EMU_SUMMARY),
+            *[dbc.Alert(tr(lang, note), color="warning", className="small py-2 mb-2") for note in result.notes],
             simple_table(
                 [N_("Analysis"), N_("HR (95% CI)"), ""],
-                comparison_rows(result),
+                comparison_rows(result, lang),
                 id_=Ids.EMU_TABLE,
-                caption=f"Hazard ratios for {name} vs none. Naive and time-varying CIs are model-based; the "
-                "emulated trial's come from the bootstrap over patients (the whole procedure re-run each time).",
+                caption=t(
+                    lang,
+                    "Hazard ratios for {name} vs none. Naive and time-varying CIs are model-based; the emulated "
+                    "trial's come from the bootstrap over patients (the whole procedure re-run each time).",
+                    name=name,
+                ),
             ),
             dbc.Row(
                 [
                     dbc.Col(
                         small_figure(
-                            f"Emulated trial: survival from progression by strategy (grace {result.grace:g} months)",
+                            t(
+                                lang,
+                                "Emulated trial: survival from progression by strategy (grace {grace} months)",
+                                grace=f"{result.grace:g}",
+                            ),
                             Ids.EMU_FIGURE,
-                            curves_figure(result),
+                            curves_figure(result, lang=lang),
                         ),
                         lg=7,
                     ),
                     dbc.Col(
                         simple_table(
                             [N_("Eligibility"), "n"],
-                            flow_rows(result),
+                            flow_rows(result, lang),
                             id_=Ids.EMU_FLOW,
-                            caption="Who enters the trial.",
+                            caption=N_("Who enters the trial."),
                         ),
                         lg=5,
                     ),
@@ -272,10 +381,10 @@ def result_block(result: EmulationResult, command: str | None = None) -> html.Di
                     N_("Median (months)"),
                     *columns,
                 ],
-                arm_rows(result),
-                caption=f"Weighted Kaplan–Meier per arm; RMST horizon {TAU:g} months.",
+                arm_rows(result, lang),
+                caption=t(lang, "Weighted Kaplan–Meier per arm; RMST horizon {tau} months.", tau=f"{TAU:g}"),
             ),
-            simple_table([N_("Weights"), ""], weight_rows(result), id_=Ids.EMU_WEIGHTS),
+            simple_table([N_("Weights"), ""], weight_rows(result, lang), id_=Ids.EMU_WEIGHTS),
             command_block(command, "emulate-command-line") if command else None,
         ]
     )

@@ -13,6 +13,7 @@ from app.components.measure import text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO
 from app.components.tables import fmt_hr, fmt_p_eq
 from app.components.text import plain
+from app.i18n import N_
 
 ESTIMATE_COLOUR = OKABE_ITO[0]
 
@@ -62,7 +63,7 @@ def forest_figure(
     fig.update_xaxes(
         type="log",
         range=[math.log10(low), math.log10(high)],
-        title_text="Hazard ratio (95% CI)",
+        title_text=N_("Hazard ratio (95% CI)"),
         tickvals=ticks,
         ticktext=[f"{v:g}" for v in ticks],
     )

@@ -302,8 +302,9 @@ def view_figure(
         if result is None:
             return None
         if not presenter:
-            return localized_figure(lang, dict(response_bar(result, title=_response_title(ref, lang)).to_plotly_json()))
-        figure = response_bar(result, font_size=font_size, height=height).to_plotly_json()
+            figure = response_bar(result, title=_response_title(ref, lang), lang=lang).to_plotly_json()
+            return localized_figure(lang, dict(figure))
+        figure = response_bar(result, font_size=font_size, height=height, lang=lang).to_plotly_json()
         return localized_figure(lang, high_contrast(figure, font_size))
     if ref.kind == "cox":
         from app.components.forest import forest_figure

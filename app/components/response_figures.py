@@ -7,13 +7,19 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import html
 
-from analysis.response import AssociationTest, ResponseResult
+from analysis.response import FISHER_SEED, MIN_EXPECTED, AssociationTest, ResponseResult
 from analysis.schema import RESPONSES
 from app.components.measure import text_width_px
 from app.components.palette import FONT_FAMILY, RESPONSE_COLOURS, level_label
 from app.components.tables import fmt_p_eq, fmt_pct_ci, simple_table
 from app.components.text import plain
-from app.i18n import N_
+from app.i18n import N_, Lang, join_sentences, t, tn, tr
+
+RESPONSE_NOTES: tuple[str, ...] = (
+    N_("ORR and DCR denominators include patients whose best response is NE (not evaluable)."),
+    N_("95% confidence intervals are exact (Clopper–Pearson)."),
+)
+""":func:`analysis.response.response_rates`' fixed notes, marked for extraction."""
 
 
 def response_rows(result: ResponseResult) -> list[list[str]]:
@@ -25,13 +31,20 @@ def response_rows(result: ResponseResult) -> list[list[str]]:
     return rows
 
 
-def response_table(result: ResponseResult) -> html.Div:
-    caption = N_(
+def response_table(result: ResponseResult, lang: Lang = "en") -> html.Div:
+    caption = t(
+        lang,
         "ORR = CR + PR; DCR = CR + PR + SD; denominators include non-evaluable (NE) patients. "
-        "95% CIs are exact (Clopper–Pearson)."
+        "95% CIs are exact (Clopper–Pearson).",
     )
     if result.n_excluded:
-        caption += f" {result.n_excluded} patients without a recorded best response or group were excluded."
+        excluded = tn(
+            lang,
+            "{n} patient without a recorded best response or group was excluded.",
+            "{n} patients without a recorded best response or group were excluded.",
+            result.n_excluded,
+        )
+        caption = join_sentences(lang, [caption, excluded])
     return simple_table(
         [N_("Group"), "n", N_("ORR, % (95% CI)"), N_("DCR, % (95% CI)")],
         response_rows(result),
@@ -40,23 +53,68 @@ def response_table(result: ResponseResult) -> html.Div:
     )
 
 
-def _test_text(name: str, test: AssociationTest | None) -> str:
+def test_reason(test: AssociationTest, lang: Lang = "en") -> str:
+    """Why the test was chosen (:attr:`AssociationTest.reason`) in ``lang``, from the test's name and numbers."""
+    if lang == "en" or test.smallest_expected is None:
+        return test.reason
+    numbers = {"minimum": f"{MIN_EXPECTED:g}", "smallest": f"{test.smallest_expected:.1f}"}
+    if test.name == "chi-square (Yates)":
+        return t(
+            lang,
+            "all expected counts >= {minimum} (smallest {smallest}); Pearson's chi-square with Yates' continuity "
+            "correction",
+            **numbers,
+        )
+    if test.name.startswith("chi-square"):
+        return t(
+            lang,
+            "all expected counts >= {minimum} (smallest {smallest}); Pearson's chi-square without continuity "
+            "correction",
+            **numbers,
+        )
+    if test.replicates is not None:
+        return t(
+            lang,
+            "an expected count < {minimum} ({smallest}); Fisher's test, two-sided, with the p-value simulated from "
+            "{replicates} random tables with the same margins (seed {seed}), because the exact enumeration of this "
+            "table takes too long",
+            replicates=f"{test.replicates:,}",
+            seed=FISHER_SEED,
+            **numbers,
+        )
+    return t(lang, "an expected count < {minimum} ({smallest}); Fisher's exact test, two-sided", **numbers)
+
+
+def _test_text(name: str, test: AssociationTest | None, lang: Lang) -> str:
     if test is None:
-        return f"{name}: no test (one group only)."
-    return f"{name}: {test.name}, {fmt_p_eq(test.p)} ({test.reason})."
+        return t(lang, "{name}: no test (one group only).", name=name)
+    return t(
+        lang,
+        "{name}: {test}, {p} ({reason}).",
+        name=name,
+        test=tr(lang, test.name),
+        p=fmt_p_eq(test.p),
+        reason=test_reason(test, lang),
+    )
 
 
-def tests_block(result: ResponseResult) -> Any:
-    lines = [_test_text(N_("ORR"), result.orr_test), _test_text(N_("DCR"), result.dcr_test), *result.notes]
+def tests_block(result: ResponseResult, lang: Lang = "en") -> Any:
+    lines = [
+        _test_text("ORR", result.orr_test, lang),
+        _test_text("DCR", result.dcr_test, lang),
+        *(tr(lang, note) for note in result.notes),
+    ]
     return html.Div([html.Div(line, className="small") for line in lines], id="response-tests", className="mb-2")
 
 
-def response_bar(result: ResponseResult, title: str = "", font_size: int = 13, height: int | None = None) -> go.Figure:
+def response_bar(
+    result: ResponseResult, title: str = "", font_size: int = 13, height: int | None = None, lang: Lang = "en"
+) -> go.Figure:
     """Stacked horizontal bars: share of each best response per group.
 
     The legend sits above the bars (never over the x-axis title), the left margin fits the longest group name.
     """
-    names = [plain(level_label(result.grouping, g.group)) for g in result.groups]
+    names = [plain(level_label(result.grouping, g.group, lang)) for g in result.groups]
     fig = go.Figure()
     for code in RESPONSES:
         counts = [dict(g.counts).get(code, 0) for g in result.groups]

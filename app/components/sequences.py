@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from analysis.postprog import SequenceFlows, TimeToTherapy
 from app.components.palette import NEUTRAL, group_colour, level_label
 from app.components.text import plain
-from app.i18n import N_
+from app.i18n import N_, Lang, t, tr
 
 STAGE_TITLES: dict[str, str] = {
     "first_line": N_("First line"),
@@ -34,17 +34,17 @@ _STAGE_X: dict[str, float] = {
 }
 
 
-def node_label(stage: str, value: str) -> str:
+def node_label(stage: str, value: str, lang: Lang = "en") -> str:
     if (stage, value) in _NODE_LABELS:
-        return _NODE_LABELS[(stage, value)]
+        return t(lang, _NODE_LABELS[(stage, value)])
     if stage == "pp_class":
-        return N_("No therapy") if value == "none" else level_label("pp_class", value)
+        return t(lang, "No therapy") if value == "none" else level_label("pp_class", value, lang)
     if stage == "first_line":
-        return level_label("first_line", value)
-    return value
+        return level_label("first_line", value, lang)
+    return tr(lang, value)
 
 
-def sankey_figure(flows: SequenceFlows) -> go.Figure:
+def sankey_figure(flows: SequenceFlows, lang: Lang = "en") -> go.Figure:
     """Each link carries its count; ``customdata`` holds the filter query a click applies."""
     inflow = [0] * len(flows.nodes)
     outflow = [0] * len(flows.nodes)
@@ -52,7 +52,7 @@ def sankey_figure(flows: SequenceFlows) -> go.Figure:
         outflow[link.source] += link.count
         inflow[link.target] += link.count
     labels = [
-        f"{plain(node_label(stage, value))} ({max(inflow[i], outflow[i])})"
+        t(lang, "{label} ({n})", label=plain(node_label(stage, value, lang)), n=max(inflow[i], outflow[i]))
         for i, (stage, value) in enumerate(flows.nodes)
     ]
     colours = [
@@ -70,7 +70,7 @@ def sankey_figure(flows: SequenceFlows) -> go.Figure:
                 "thickness": 16,
                 "x": [_STAGE_X[stage] for stage, _ in flows.nodes],
                 "hovertemplate": N_("%{customdata}: %{value} patients<extra></extra>"),
-                "customdata": [node_label(stage, value) for stage, value in flows.nodes],
+                "customdata": [node_label(stage, value, lang) for stage, value in flows.nodes],
             },
             link={
                 "source": [link.source for link in flows.links],
@@ -98,9 +98,9 @@ def time_axis_end(times: Sequence[float], values: Sequence[float]) -> float:
     (a curve flat after 2 months is not drawn out to 80)."""
     last_change = 0.0
     previous = 0.0
-    for t, v in zip(times, values, strict=True):
+    for time, v in zip(times, values, strict=True):
         if v != previous:
-            last_change, previous = t, v
+            last_change, previous = time, v
     longest = max(times, default=1.0)
     return float(min(longest, max(3.0, math.ceil(last_change * 1.25 + 1.0))))
 

@@ -8,10 +8,11 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from analysis.cox import CoxResult
+from app.components.guard import summary_text
 from app.components.km_figure import KMFigureOptions, km_figure, small_figure
 from app.components.palette import level_label
 from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
-from app.i18n import N_
+from app.i18n import N_, Lang, join_list, join_sentences, t, tr
 from app.views import COX_CANDIDATES, StudyView, SurvivalView, term_label
 
 PUBLISHED = {
@@ -29,9 +30,11 @@ PUBLISHED = {
 CITATION = N_("Yano et al., Kobe Liver Conference, JGH Open 2022;6(6):427–433.")
 
 
-def _card(number: int, title: str, published: str, ours: list[Any], corrected: Any = None) -> dbc.Card:
+def _card(
+    number: int, title: str, published: str, ours: list[Any], corrected: Any = None, lang: Lang = "en"
+) -> dbc.Card:
     body: list[Any] = [
-        html.H3(f"{number}. {title}", className="h6"),
+        html.H3(t(lang, "{number}. {title}", number=number, title=tr(lang, title)), className="h6"),
         html.Div([html.Strong(N_("Published: ")), published], className="small mb-1 text-muted"),
         html.Div([html.Strong(N_("This dataset: ")), *ours], className="small mb-1"),
     ]
@@ -40,59 +43,81 @@ def _card(number: int, title: str, published: str, ours: list[Any], corrected: A
     return dbc.Card(dbc.CardBody(body), className="mb-3", id=f"study-{number}")
 
 
-def _test_text(view: SurvivalView) -> str:
+def _test_text(view: SurvivalView, lang: Lang) -> str:
     if view.test is None:
-        return view.test_note or view.message or N_("no test")
-    return f"log-rank chi-square {fmt_num(view.test.statistic, 2)} on {view.test.df} df, {fmt_p_eq(view.test.p, 'P')}"
+        return tr(lang, view.test_note or view.message or N_("no test"))
+    return t(
+        lang,
+        "log-rank chi-square {chi2} on {df} df, {p}.",
+        chi2=fmt_num(view.test.statistic, 2),
+        df=view.test.df,
+        p=fmt_p_eq(view.test.p, "P"),
+    )
 
 
-def _medians(view: SurvivalView) -> str:
+def _medians(view: SurvivalView, lang: Lang) -> str:
     if view.km is None:
         return ""
-    parts = [f"{level_label(view.grouping, g.group)} {fmt_num(g.median)} mo (n = {g.n})" for g in view.km.groups]
-    return "median " + "; ".join(parts) + ". "
+    parts = [
+        t(lang, "{group} {median} mo (n = {n})", group=level_label(view.grouping, g.group, lang),
+          median=fmt_num(g.median), n=g.n)
+        for g in view.km.groups
+    ]  # fmt: skip
+    return t(lang, "median {groups}.", groups="; ".join(parts))
 
 
-def _km(view: SurvivalView, title: str, figure_id: str) -> Any:
+def _survival_line(view: SurvivalView, lang: Lang, endpoint: str | None = None) -> str:
+    """Medians and the log-rank test of one card's comparison, with the endpoint's name in front when given."""
+    line = join_sentences(lang, [_medians(view, lang), _test_text(view, lang)])
+    return t(lang, "{endpoint}: {line}", endpoint=endpoint, line=line) if endpoint else line
+
+
+def _km(view: SurvivalView, title: str, figure_id: str, lang: Lang) -> Any:
     if view.km is None:
         return None
-    options = KMFigureOptions(annotation=None if view.test is None else f"{fmt_p_eq(view.test.p, 'P')}")
-    return small_figure(title, figure_id, km_figure(view.km, view.grouping, view.ticks, options))
+    options = KMFigureOptions(annotation=None if view.test is None else f"{fmt_p_eq(view.test.p, 'P')}", lang=lang)
+    return small_figure(tr(lang, title), figure_id, km_figure(view.km, view.grouping, view.ticks, options))
 
 
-def _cox_rows(result: CoxResult) -> list[list[str]]:
-    return [[term_label(t), fmt_hr(t.hr, t.ci), fmt_p(t.p) if estimable(t.hr, t.ci) else "–"] for t in result.terms]
+def _cox_rows(result: CoxResult, lang: Lang) -> list[list[str]]:
+    return [
+        [term_label(term, lang), fmt_hr(term.hr, term.ci), fmt_p(term.p) if estimable(term.hr, term.ci) else "–"]
+        for term in result.terms
+    ]
 
 
-def _hr_of(result: CoxResult | None, covariate: str) -> str:
+def _hr_of(result: CoxResult | None, covariate: str, lang: Lang) -> str:
     if result is None:
         return "–"
-    for t in result.terms:
-        if t.covariate == covariate:
-            if not estimable(t.hr, t.ci):  # no Wald p beside "not estimable"
-                return f"HR {fmt_hr(t.hr, t.ci)}; score test {fmt_p_eq(result.score_test.p, 'P')}"
-            return f"HR {fmt_hr(t.hr, t.ci)}, {fmt_p_eq(t.p, 'P')}"
+    for term in result.terms:
+        if term.covariate == covariate:
+            if not estimable(term.hr, term.ci):  # no Wald p beside "not estimable"
+                return t(
+                    lang, "HR {hr}; score test {p}", hr=fmt_hr(term.hr, term.ci), p=fmt_p_eq(result.score_test.p, "P")
+                )
+            return t(lang, "HR {hr}, {p}", hr=fmt_hr(term.hr, term.ci), p=fmt_p_eq(term.p, "P"))
     return "–"
 
 
-def study_cards(view: StudyView) -> list[Any]:
+def study_cards(view: StudyView, lang: Lang = "en") -> list[Any]:
     cards: list[Any] = []
     # 1. response
     result = view.response.result
     if result is not None:
         parts = [
-            f"{g.group}: ORR {fmt_pct_ci(g.orr.estimate, *g.orr.ci)}, DCR {fmt_pct_ci(g.dcr.estimate, *g.dcr.ci)}"
+            t(lang, "{group}: ORR {orr}, DCR {dcr}", group=level_label(result.grouping, g.group, lang),
+              orr=fmt_pct_ci(g.orr.estimate, *g.orr.ci), dcr=fmt_pct_ci(g.dcr.estimate, *g.dcr.ci))
             for g in result.groups
-        ]
+        ]  # fmt: skip
         tests = [
-            f"{name} {t.name} {fmt_p_eq(t.p, 'P')}"
-            for name, t in ((N_("ORR"), result.orr_test), (N_("DCR"), result.dcr_test))
-            if t is not None
+            t(lang, "{name} {test} {p}", name=name, test=tr(lang, test.name), p=fmt_p_eq(test.p, "P"))
+            for name, test in (("ORR", result.orr_test), ("DCR", result.dcr_test))
+            if test is not None
         ]
-        ours: list[Any] = ["; ".join(parts) + ". " + "; ".join(tests) + "."]
+        ours: list[Any] = [t(lang, "{groups}. {tests}.", groups="; ".join(parts), tests="; ".join(tests))]
     else:
-        ours = [view.response.message or N_("not available")]
-    cards.append(_card(1, N_("Response by first-line drug"), PUBLISHED["response"], ours))
+        ours = [tr(lang, view.response.message or N_("not available"))]
+    cards.append(_card(1, N_("Response by first-line drug"), PUBLISHED["response"], ours, lang=lang))
     # 2. PFS and OS by drug
     cards.append(
         _card(
@@ -100,48 +125,62 @@ def study_cards(view: StudyView) -> list[Any]:
             N_("PFS and OS by first-line drug"),
             PUBLISHED["pfs_os"],
             [
-                f"PFS: {_medians(view.pfs_by_drug)}{_test_text(view.pfs_by_drug)}. ",
-                f"OS: {_medians(view.os_by_drug)}{_test_text(view.os_by_drug)}.",
+                html.Div(_survival_line(view.pfs_by_drug, lang, "PFS")),
+                html.Div(_survival_line(view.os_by_drug, lang, "OS")),
                 dbc.Row(
                     [
-                        dbc.Col(_km(view.pfs_by_drug, N_("PFS by first-line drug"), "study-pfs-figure"), lg=6),
-                        dbc.Col(_km(view.os_by_drug, N_("OS by first-line drug"), "study-os-figure"), lg=6),
+                        dbc.Col(_km(view.pfs_by_drug, N_("PFS by first-line drug"), "study-pfs-figure", lang), lg=6),
+                        dbc.Col(_km(view.os_by_drug, N_("OS by first-line drug"), "study-os-figure", lang), lg=6),
                     ]
                 ),
             ],
+            lang=lang,
         )
     )
     # 3. multivariable Cox
     if view.cox is not None:
-        table = simple_table([N_("Term"), N_("HR (95% CI)"), "P"], _cox_rows(view.cox), id_="study-cox-table")
+        table = simple_table([N_("Term"), N_("HR (95% CI)"), "P"], _cox_rows(view.cox, lang), id_="study-cox-table")
         corrected = [
-            "therapy and ICI as time-varying covariates (switched on at their start date), adjusted for FIB-4 and "
-            f"disease control: post-progression therapy {_hr_of(view.cox_time_varying, 'pp_received')}; "
-            f"ICI {_hr_of(view.cox_time_varying, 'pp_ici')}."
+            t(
+                lang,
+                "Post-progression therapy and ICI as time-varying covariates (switched on at their start date), "
+                "adjusted for FIB-4 and disease control: post-progression therapy {pp}; ICI {ici}.",
+                pp=_hr_of(view.cox_time_varying, "pp_received", lang),
+                ici=_hr_of(view.cox_time_varying, "pp_ici", lang),
+            )
         ]
-        ours = [f"n = {view.cox.n}, {view.cox.events} deaths. ", table]
+        ours = [t(lang, "n = {n}, {events} deaths.", n=view.cox.n, events=view.cox.events), table]
     else:
-        ours, corrected = [N_("the model could not be fitted. ") + " ".join(view.notes)], []
-    labels = ", ".join(COX_CANDIDATES[c] for c in ("fib4", "disease_control", "pp_received", "pp_ici"))
-    cards.append(_card(3, f"Multivariable Cox model for OS ({labels})", PUBLISHED["cox"], ours, corrected or None))
+        ours = [join_sentences(lang, [t(lang, "The model could not be fitted."), *(tr(lang, n) for n in view.notes)])]
+        corrected = []
+    labels = join_list(
+        lang, (tr(lang, COX_CANDIDATES[c]) for c in ("fib4", "disease_control", "pp_received", "pp_ici"))
+    )
+    title = t(lang, "Multivariable Cox model for OS ({covariates})", covariates=labels)
+    cards.append(_card(3, title, PUBLISHED["cox"], ours, corrected or None, lang))
     # 4. OS by post-progression therapy
     guard = view.pp_guard
     corrected_pp = None
     if guard is not None and guard.comparison is not None:
-        corrected_pp = guard.comparison.summary()
+        corrected_pp = summary_text(guard.comparison, guard.exposure, lang)
         lm = guard.comparison.landmark
         if lm is not None and lm.hr is not None:
-            corrected_pp += f" Landmark at {guard.landmark:g} months: HR {fmt_hr(lm.hr.hr, lm.hr.ci)}."
+            landmark = t(
+                lang, "Landmark at {landmark} months: HR {hr}.", landmark=f"{guard.landmark:g}",
+                hr=fmt_hr(lm.hr.hr, lm.hr.ci),
+            )  # fmt: skip
+            corrected_pp = join_sentences(lang, [corrected_pp, landmark])
     cards.append(
         _card(
             4,
             N_("OS by post-progression therapy"),
             PUBLISHED["pp"],
             [
-                f"{_medians(view.os_by_pp)}{_test_text(view.os_by_pp)}.",
-                _km(view.os_by_pp, N_("OS by post-progression therapy (naive)"), "study-pp-figure"),
+                _survival_line(view.os_by_pp, lang),
+                _km(view.os_by_pp, N_("OS by post-progression therapy (naive)"), "study-pp-figure", lang),
             ],
             corrected_pp,
+            lang,
         )
     )
     # 5. lenvatinib: ICI vs other vs none
@@ -151,11 +190,21 @@ def study_cards(view: StudyView) -> list[Any]:
             N_("OS among lenvatinib patients: ICI, other therapy or none"),
             PUBLISHED["lenvatinib"],
             [
-                f"{_medians(view.lenvatinib_by_pp)}{_test_text(view.lenvatinib_by_pp)}.",
-                _km(view.lenvatinib_by_pp, N_("Lenvatinib: OS by post-progression therapy"), "study-lenvatinib-figure"),
+                _survival_line(view.lenvatinib_by_pp, lang),
+                _km(
+                    view.lenvatinib_by_pp,
+                    N_("Lenvatinib: OS by post-progression therapy"),
+                    "study-lenvatinib-figure",
+                    lang,
+                ),
             ],
-            f"time-varying Cox among lenvatinib patients: ICI {_hr_of(view.lenvatinib_ici_time_varying, 'pp_ici')} "
-            f"(on top of any therapy: {_hr_of(view.lenvatinib_ici_time_varying, 'pp_received')}).",
+            t(
+                lang,
+                "Time-varying Cox among lenvatinib patients: ICI {ici} (on top of any therapy: {pp}).",
+                ici=_hr_of(view.lenvatinib_ici_time_varying, "pp_ici", lang),
+                pp=_hr_of(view.lenvatinib_ici_time_varying, "pp_received", lang),
+            ),
+            lang,
         )
     )
     return cards

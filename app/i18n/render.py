@@ -17,13 +17,23 @@ from typing import Any, Final, cast
 
 from flask import Flask, Response, request
 
-from app.i18n import DEFAULT_LANG, Lang, request_lang, tr
+from app.i18n import DEFAULT_LANG, N_, Lang, request_lang, tr
 
 TEXT_PROPS: Final[frozenset[str]] = frozenset(
     {"children", "label", "placeholder", "title", "header", "label_off", "tooltip", "alt"}
 )
 FIGURE_TEXT_KEYS: Final[frozenset[str]] = frozenset({"text", "name", "title", "ticktext", "legendgrouptitle"})
 DASH_JSON_PATHS: Final[tuple[str, ...]] = ("/_dash-layout", "/_dash-update-component")
+DROPDOWN_LABELS: Final[dict[str, str]] = {
+    "select_all": N_("Select All"),
+    "deselect_all": N_("Deselect All"),
+    "selected_count": N_("{num_selected} selected"),
+    "search": N_("Search"),
+    "clear_search": N_("Clear search"),
+    "clear_selection": N_("Clear selection"),
+    "no_options_found": N_("No options found"),
+}
+"""dcc.Dropdown's own texts (its ``labels`` default, Dash 4): a Dropdown without ``labels`` gets them translated."""
 
 
 def _text(lang: Lang, value: Any) -> Any:
@@ -77,6 +87,12 @@ def localize(lang: Lang, value: Any) -> Any:
         return value
     if "namespace" in value and "type" in value and isinstance(value.get("props"), dict):
         props = {k: localize_prop(lang, k, v) for k, v in value["props"].items()}
+        if value["namespace"] == "dash_core_components" and value["type"] == "Dropdown":
+            own = props.get("labels")
+            props["labels"] = {
+                **{k: tr(lang, v) for k, v in DROPDOWN_LABELS.items()},
+                **(own if isinstance(own, dict) else {}),
+            }
         return {**value, "props": props}
     return {k: localize(lang, v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
 

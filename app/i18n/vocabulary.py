@@ -8,6 +8,41 @@ from app.i18n import N_
 BUNDLED_COHORT_NAME = N_("Synthetic KLC-like cohort (SYNTHETIC)")
 """:data:`analysis.cohort.BUNDLED_NAME`, the bundled dataset's name (an upload keeps its file's name)."""
 
+COLUMN_LABELS: tuple[str, ...] = (
+    N_("Centre"),
+    N_("First-line drug"),
+    N_("Age (years)"),
+    N_("Sex"),
+    N_("Etiology"),
+    N_("BCLC stage"),
+    N_("Child-Pugh score (points)"),
+    N_("Child-Pugh class"),
+    N_("ALBI score"),
+    N_("ALBI grade"),
+    N_("FIB-4 index"),
+    N_("AFP (ng/mL)"),
+    N_("AFP ≥ 400 ng/mL"),
+    N_("ECOG performance status"),
+    N_("Macrovascular invasion"),
+    N_("Extrahepatic spread"),
+    N_("Best response (first line)"),
+    N_("Disease control (first line)"),
+    N_("Objective response (first line)"),
+    N_("Post-progression therapy"),
+    N_("Post-progression therapy class"),
+    N_("ICI after progression"),
+    N_("Post-progression: ICI, other therapy, none"),
+    N_("Child-Pugh score at progression"),
+    N_("ALBI score at progression"),
+    N_("ECOG performance status at progression"),
+    N_("AFP at progression (ng/mL)"),
+)
+""":data:`analysis.schema.LABELS`, the data dictionary's display labels (Table 1, Cox terms, caveats, filters)."""
+
+DATA_VALUES: tuple[str, ...] = (N_("alcohol"), N_("other"))
+"""Category values of the bundled data shown as they are in English (etiology); the other values are names or
+abbreviations (HBV, HCV, MASLD) or have labels in :mod:`app.components.palette`."""
+
 ENDPOINT_LABELS: tuple[str, ...] = (
     N_("Overall survival"),
     N_("Progression-free survival"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -16,9 +17,11 @@ from dash import Input, Output, State, callback, ctx
 from dash.dcc.express import send_bytes
 from dash.exceptions import PreventUpdate
 
+from analysis.adjusted import AdjustedComparison
 from analysis.errors import DataError
+from analysis.filters import FilterSpec
 from analysis.reproduce.bundle import Reproduction
-from app import datasets, exporting, reproduce, urlstate
+from app import datasets, exporting, i18n, reproduce, urlstate
 from app.adjusted_views import (
     BOOTSTRAP_RESAMPLES,
     DEFAULT_LANDMARK,
@@ -29,7 +32,7 @@ from app.adjusted_views import (
 )
 from app.background import background_callback, log_job
 from app.components.adjusted import bootstrap_block, curves_figure, export_tables, method_text, result_block
-from app.i18n import N_
+from app.i18n import N_, Lang
 from app.ids import Ids
 from app.reproduce_jobs import register_download
 from app.views import filtered
@@ -47,6 +50,33 @@ def options_of(
 ) -> AdjustedOptions:
     """Normalised panel options (unknown values fall back to the defaults)."""
     return comparison_key(comparison, covariates, estimand, trim, landmark, endpoint)
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """One reading of the panel: its normalised options, the page's filters and the comparison (or why none)."""
+
+    options: AdjustedOptions
+    spec: FilterSpec
+    cohort: Any
+    result: AdjustedComparison | str
+    grouping: str
+    description: str
+
+
+def _panel(
+    controls: tuple[str | None, list[str] | None, str | None, str | None, float | None, str | None],
+    search: str | None,
+    lang: Lang = "en",
+    **bootstrap: Any,
+) -> _Panel:
+    """The output block every callback of the panel starts from (options, filters, cohort, comparison)."""
+    options = options_of(*controls)
+    spec, _ = urlstate.filters_of(search)  # a job runs in the caller's session: its data, nobody else's
+    cohort = datasets.active_cohort()
+    result = adjusted_view(cohort.fingerprint, spec, options, **bootstrap)
+    grouping, description = describe(options, lang)
+    return _Panel(options, spec, cohort, result, grouping, description)
 
 
 @callback(
@@ -67,11 +97,9 @@ def render_adjusted(
     search: str | None,
 ) -> tuple[Any, Any]:
     """The naive vs weighted comparison for the panel's options and the page's filters; clears a stale bootstrap."""
-    options = options_of(comparison, covariates, estimand, trim, landmark, endpoint)
-    spec, _ = urlstate.filters_of(search)
-    result = adjusted_view(datasets.active_cohort().fingerprint, spec, options)
-    grouping, description = describe(options)
-    return result_block(result, grouping, description), None
+    lang = i18n.lang_of(search)
+    panel = _panel((comparison, covariates, estimand, trim, landmark, endpoint), search, lang)
+    return result_block(panel.result, panel.grouping, panel.description, lang), None
 
 
 @background_callback(
@@ -102,22 +130,19 @@ def run_adjusted_bootstrap(
 ) -> Any:
     """Bootstrap CIs of the weighted curves, medians, survival and RMST (propensity model re-fitted per resample)."""
     started = time.perf_counter()
-    options = options_of(comparison, covariates, estimand, trim, landmark, endpoint)
+    lang = i18n.lang_of(search)
     set_progress((0, N_("Resampling…")))
 
     def progress(done: int, total: int) -> None:
         set_progress((round(100 * done / total), f"{done:,} / {total:,}"))
 
-    spec, _ = urlstate.filters_of(search)  # the job runs in the caller's session: its data, nobody else's
-    result = adjusted_view(
-        datasets.active_cohort().fingerprint, spec, options, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress
-    )
+    controls = (comparison, covariates, estimand, trim, landmark, endpoint)
+    panel = _panel(controls, search, lang, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress)
     set_progress((100, N_("Done")))
     log_job("adjusted-bootstrap", started, "done")
-    grouping, _ = describe(options)
-    if isinstance(result, str):
-        return dbc.Alert(result, color="secondary")
-    return bootstrap_block(result, grouping)
+    if isinstance(panel.result, str):
+        return dbc.Alert(panel.result, color="secondary")
+    return bootstrap_block(panel.result, panel.grouping, lang)
 
 
 @callback(
@@ -141,13 +166,10 @@ def export_adjusted(
     search: str | None,
 ) -> Any:
     """The weighted curves (PNG) or the tables (XLSX), with the method in the provenance footer."""
-    options = options_of(comparison, covariates, estimand, trim, landmark, endpoint)
-    spec, _ = urlstate.filters_of(search)
-    cohort = datasets.active_cohort()
-    result = adjusted_view(cohort.fingerprint, spec, options)
+    panel = _panel((comparison, covariates, estimand, trim, landmark, endpoint), search)
+    options, spec, cohort, result, grouping = panel.options, panel.spec, panel.cohort, panel.result, panel.grouping
     if isinstance(result, str):
         raise PreventUpdate
-    grouping, _ = describe(options)
     provenance = exporting.Provenance.of(cohort, spec, result.n, method=method_text(result))
     stem = f"ppx-adjusted-{options.comparison}-{options.estimand}-{cohort.short_fingerprint}"
     if ctx.triggered_id == Ids.ADJ_EXPORT_PNG:

@@ -110,8 +110,12 @@ def layout(endpoint: str | None = None, covariates: str | None = None, merge: st
             ),
             dbc.Switch(
                 id=Ids.COX_MERGE_SPARSE,
-                label=f"Merge sparse levels (fewer than {MIN_PATIENTS} patients or {MIN_EVENTS} events) into the "
-                "adjacent level",
+                label=i18n.t(
+                    i18n.request_lang(),
+                    "Merge sparse levels (fewer than {patients} patients or {events} events) into the adjacent level",
+                    patients=MIN_PATIENTS,
+                    events=MIN_EVENTS,
+                ),
                 value=merge == "1",
                 className="small mb-2",
             ),

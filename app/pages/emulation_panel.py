@@ -18,12 +18,12 @@ from dash import Input, Output, State, callback, no_update
 
 from analysis.commands import emulate_command
 from analysis.reproduce.bundle import Reproduction
-from app import datasets, reproduce, urlstate
+from app import datasets, i18n, reproduce, urlstate
 from app.background import background_callback, log_job
 from app.components.command import data_argument
 from app.components.emulation import result_block
 from app.emulation_views import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, emulation_view, options_of
-from app.i18n import N_
+from app.i18n import N_, t
 from app.ids import Ids
 from app.reproduce_jobs import register_download
 from app.views import filtered
@@ -45,7 +45,7 @@ def render_emulation(grace: str | None, therapy: str | None, search: str | None)
     result = emulation_view(cohort.fingerprint, spec, options)
     if isinstance(result, str):
         return dbc.Alert(result, color="secondary", className="small mt-2"), None
-    return result_block(result), None
+    return result_block(result, lang=i18n.lang_of(search)), None
 
 
 @background_callback(
@@ -90,8 +90,14 @@ def run_emulation_bootstrap(
     command = emulate_command(
         data_argument(cohort), spec, options.grace, options.therapy, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
     )
-    done = f"Bootstrap done: {result.n_bootstrap} resamples (seed {BOOTSTRAP_SEED}); CIs and bands are shown above."
-    return dbc.Alert(done, color="info", className="small py-1 mt-2"), result_block(result, command)
+    lang = i18n.lang_of(search)
+    done = t(
+        lang,
+        "Bootstrap done: {n} resamples (seed {seed}); CIs and bands are shown above.",
+        n=result.n_bootstrap,
+        seed=BOOTSTRAP_SEED,
+    )
+    return dbc.Alert(done, color="info", className="small py-1 mt-2"), result_block(result, command, lang)
 
 
 def reproduction(grace: str | None, therapy: str | None, search: str | None) -> Reproduction:

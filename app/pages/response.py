@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from analysis.reproduce.bundle import Reproduction
-from app import datasets, reproduce, urlstate
+from app import datasets, i18n, reproduce, urlstate
 from app.components.palette import GROUPINGS
 from app.components.presenter import export_bar
 from app.components.reproduce import reproduce_menu
@@ -87,7 +87,13 @@ def render(group: str, search: str | None) -> tuple[Any, ...]:
     view = response_view(cohort.fingerprint, spec, grouping)
     if view.result is None:
         return dbc.Alert(view.message, color="secondary"), None, {}, {"display": "none"}
-    return response_table(view.result), tests_block(view.result), response_bar(view.result), {"display": "block"}
+    lang = i18n.request_lang()
+    return (
+        response_table(view.result, lang),
+        tests_block(view.result, lang),
+        response_bar(view.result, lang=lang),
+        {"display": "block"},
+    )
 
 
 def reproduction(group: str, search: str | None) -> Reproduction:

@@ -10,11 +10,11 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from analysis.reproduce.bundle import Reproduction
-from app import datasets, reproduce, urlstate
+from app import datasets, i18n, reproduce, urlstate
 from app.components.reproduce import reproduce_menu
 from app.components.sequences import sankey_figure, time_to_therapy_figure
 from app.components.tables import fmt_num
-from app.i18n import N_
+from app.i18n import N_, t
 from app.ids import Ids
 from app.reproduce_jobs import register_download
 from app.views import filtered, sequences_view
@@ -62,16 +62,21 @@ def render(search: str | None) -> tuple[Any, Any, Any]:
         return {}, {}, dbc.Alert(view.message, color="secondary")
     ttt = view.time_to_therapy
     share = ttt.share_treated
-    summary = (
-        f"{ttt.n_treated} of {ttt.n_progressed} patients who progressed received post-progression therapy"
-        + ("" if share is None else f" ({100 * share:.0f}%)")
-        + (
-            ""
-            if ttt.median_months_treated is None
-            else f"; median {fmt_num(ttt.median_months_treated)} months from progression to its start."
+    lang = i18n.request_lang()
+    numbers = {"n": ttt.n_treated, "total": ttt.n_progressed, "share": "" if share is None else f"{100 * share:.0f}"}
+    if ttt.median_months_treated is None:
+        summary = t(
+            lang, "{n} of {total} patients who progressed received post-progression therapy ({share}%).", **numbers
         )
-    )
-    return sankey_figure(view.flows), time_to_therapy_figure(ttt), summary
+    else:
+        summary = t(
+            lang,
+            "{n} of {total} patients who progressed received post-progression therapy ({share}%); median {median} "
+            "months from progression to its start.",
+            median=fmt_num(ttt.median_months_treated),
+            **numbers,
+        )
+    return sankey_figure(view.flows, lang), time_to_therapy_figure(ttt), summary
 
 
 @callback(

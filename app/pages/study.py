@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from analysis.reproduce.bundle import Reproduction
-from app import datasets, reproduce, urlstate
+from app import datasets, i18n, reproduce, urlstate
 from app.components.emulation import panel as emulation_panel
 from app.components.reproduce import reproduce_menu
 from app.components.study_cards import CITATION, study_cards
@@ -55,7 +55,7 @@ def layout(**_: Any) -> html.Div:
                 ),
                 className="small",
             ),
-            emulation_panel(),
+            emulation_panel(i18n.request_lang()),
         ]
     )
 
@@ -67,7 +67,7 @@ def render(search: str | None) -> Any:
     view = study_view(cohort.fingerprint, spec)
     if view.n == 0:
         return dbc.Alert(N_("No patients match these filters."), color="secondary")
-    return study_cards(view)
+    return study_cards(view, i18n.request_lang())
 
 
 def reproduction(search: str | None) -> Reproduction:

@@ -216,7 +216,7 @@ def layout(**query: Any) -> html.Div:
                     ),
                     html.Datalist(id="landmark-choices", children=[html.Option(value=f"{v:g}") for v in LANDMARKS]),
                     dcc.Loading(html.Div(guard, id=Ids.SURV_GUARD), delay_show=150),
-                    emulation_panel(),
+                    emulation_panel(i18n.request_lang()),
                 ],
                 id=Ids.SURV_GUARD_PANEL,
                 style=guard_style,
@@ -282,7 +282,7 @@ def guard_outputs(search: str | None) -> tuple[Any, Any]:
     cohort = datasets.active_cohort()
     view = guard_view(cohort.fingerprint, spec, group, landmark)
     command = landmark_command(data_argument(cohort), spec, view.landmark, view.exposure)
-    return guard_block(view, command), {"display": "block"}
+    return guard_block(view, command, i18n.lang_of(search)), {"display": "block"}
 
 
 @callback(
@@ -397,7 +397,7 @@ def bootstrap_panel(group: str | None) -> html.Div:
         [
             html.H3(N_("Bootstrap CIs"), className="h6 mt-3"),
             dbc.Button(
-                f"Bootstrap 95% CIs ({BOOTSTRAP_RESAMPLES:,} resamples)",
+                i18n.t(i18n.request_lang(), "Bootstrap 95% CIs ({n} resamples)", n=f"{BOOTSTRAP_RESAMPLES:,}"),
                 id=Ids.BOOT_RUN,
                 color="primary",
                 size="sm",
