@@ -43,6 +43,8 @@ ALLOWED = frozenset(
     + ("Yano", "et", "al", "Kobe", "Liver", "Conference", "doi", "NICE", "DSU", "TSD")
     # the log of a quantity (log L, log-log transform) is written so in Japanese too
     + ("log", "logit")
+    # units
+    + ("ng", "mL")
     # the language switch names its language in itself; the bundled cohort's label keeps its English word beside
     # the Japanese (合成データ SYNTHETIC) so that a screenshot shown abroad still says it; ppx is the product's command
     + ("English", "SYNTHETIC", "ppx")
@@ -72,10 +74,15 @@ CALL = re.compile(r"[A-Za-z_][\w.]*\([^()]*\)")
 """An R or Python call quoted in a sentence (``summary(survfit, times=)``): code, as the CLI's, not prose."""
 
 
+CODE = re.compile(r"\bppx [a-z]+|--[\w-]+|\b\w+\.\w+\b|\(start, stop\]")
+"""A ppx command and its options (``ppx synth --seed``), an R function or file named with its package
+(``cox.zph``), R's counting-process interval ``(start, stop]``: code."""
+
+
 def _without_code(text: str) -> str:
     while CALL.search(text):
         text = CALL.sub(" ", text)
-    return text
+    return CODE.sub(" ", text)
 
 
 def english_words(text: str) -> list[str]:
@@ -199,3 +206,4 @@ def test_the_sweep_flags_english_and_spares_symbols_and_allowed_abbreviations() 
     assert english_words("n = 12 patients, median 9.1 months; pp_ici 後") == ["median", "months", "patients", "pp_ici"]
     assert english_words("フィンガープリント 74f6a355cc、CR (11)、KLC 類似") == []
     assert english_words("R の summary(survfit(Surv(start, stop, event)), times = t) と同じ") == []
+    assert english_words("「ppx synth --n 513 --seed 2022」、cox.zph、(start, stop] 区間") == []

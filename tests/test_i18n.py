@@ -157,6 +157,14 @@ def test_analysis_vocabulary_shown_by_the_app_is_in_the_catalog() -> None:
     from app.i18n.vocabulary import COLUMN_LABELS, DATA_VALUES
 
     assert set(LABELS.values()) <= set(COLUMN_LABELS)
+    from analysis.postprog import EXPOSURE_LEVELS
+    from app.i18n.vocabulary import EXPOSURE_LEVEL_LABELS
+
+    assert {label for pair in EXPOSURE_LEVELS.values() for label in pair} <= set(EXPOSURE_LEVEL_LABELS)
+    from analysis.formatting import NOT_ESTIMABLE, UNDEFINED
+    from app.i18n.vocabulary import FORMAT_WORDS
+
+    assert {UNDEFINED, NOT_ESTIMABLE} <= set(FORMAT_WORDS)
     assert all(i18n.t("ja", label) != label for label in (*DATA_VALUES, "Age (years)", "AFP (ng/mL)"))
 
 

@@ -43,6 +43,17 @@ DATA_VALUES: tuple[str, ...] = (N_("alcohol"), N_("other"))
 """Category values of the bundled data shown as they are in English (etiology); the other values are names or
 abbreviations (HBV, HCV, MASLD) or have labels in :mod:`app.components.palette`."""
 
+EXPOSURE_LEVEL_LABELS: tuple[str, ...] = (
+    N_("No therapy yet"),
+    N_("Post-progression therapy"),
+    N_("No ICI yet"),
+    N_("ICI"),
+)
+""":data:`analysis.postprog.EXPOSURE_LEVELS`, the corrected analyses' group names (landmark, Simon–Makuch)."""
+
+FORMAT_WORDS: tuple[str, ...] = (N_("undefined"), N_("not estimable"))
+""":data:`analysis.formatting.UNDEFINED` and ``NOT_ESTIMABLE``, the words a table cell shows instead of a number."""
+
 ENDPOINT_LABELS: tuple[str, ...] = (
     N_("Overall survival"),
     N_("Progression-free survival"),

@@ -53,7 +53,7 @@ TESTS: dict[str, str] = {
 CONF_TYPES: dict[str, str] = {
     "log-log": N_("log-log (SAS, Stata, lifelines)"),
     "log": N_("log (R default)"),
-    "plain": "plain",
+    "plain": N_("plain"),
 }
 SHOW: dict[str, str] = {
     "ci": N_("CI bands"),
