@@ -115,7 +115,8 @@ def _open(duo: Any, path: str, ready: str) -> None:
     sep = "&" if "?" in path else "?"
     duo.wait_for_page(url=duo.server_url + path + sep + "lang=ja", timeout=60)
     duo.wait_for_element(ready, timeout=120)
-    duo.wait_for_contains_text("#" + Ids.N_BADGE, "例中", timeout=60)
+    if not path.startswith("/present"):  # the presenter shows the slide alone (no navbar, no patient count)
+        duo.wait_for_contains_text("#" + Ids.N_BADGE, "例中", timeout=60)
 
 
 def _settled(duo: Any) -> None:
@@ -165,7 +166,7 @@ WALKS: dict[str, tuple[str, str, Callable[[Any], None] | None]] = {
 }
 
 
-STILL_ENGLISH: frozenset[str] = frozenset(WALKS)
+STILL_ENGLISH: frozenset[str] = frozenset({"survival-parametric", "data"})
 """Pages whose sweep still finds English (issue 20 open): expected to fail, strictly, so that a page that becomes
 clean must leave this set. The parametric section is being written now (issue 21; its author wraps its strings);
 the Data page's report lines are the upload work's (issue 13)."""

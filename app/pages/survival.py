@@ -491,4 +491,4 @@ def run_bootstrap(
     log_job("bootstrap", started, "done")
     if isinstance(result, str):
         return dbc.Alert(result, color="secondary")
-    return bootstrap_block(result)
+    return bootstrap_block(result, group, i18n.lang_of(search))
