@@ -150,7 +150,7 @@ class Provenance:
             t(
                 lang,
                 "Dataset: {name} (fingerprint {fingerprint})",
-                name=self.dataset,
+                name=tr(lang, self.dataset),
                 fingerprint=self.short_fingerprint,
             ),
             t(lang, "Filters: {filters}", filters=self.filters),
