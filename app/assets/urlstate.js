@@ -131,9 +131,19 @@
         var group = new URLSearchParams((search || "").replace(/^\?/, "")).get("group");
         return [{ display: group === "none" ? "none" : "block" }, null];
       },
-      /* The parametric section's switch shows or hides it. */
-      showPanel: function (on) {
-        return { display: on ? "block" : "none" };
+      /* The Cox, Response and Cohort pages' options into the URL, as their former server callbacks wrote them. */
+      coxView: function (endpoint, covariates, merge, search) {
+        return viewChange(search, {
+          endpoint: endpoint,
+          covariates: (covariates || []).join(",") || "none",
+          merge: merge ? "1" : null,
+        });
+      },
+      responseView: function (group, search) {
+        return viewChange(search, { resp_group: group });
+      },
+      cohortView: function (group, search) {
+        return viewChange(search, { t1_group: group });
       },
     },
   });

@@ -6,7 +6,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from analysis.reproduce.bundle import Reproduction
 from app import datasets, i18n, reproduce, urlstate
@@ -65,14 +65,15 @@ def layout(t1_group: str | None = None, **_: Any) -> html.Div:
     )
 
 
-@callback(
+clientside_callback(  # no server round trip (app/assets/urlstate.js): a pending callback that writes
+    # the URL would hold back the page's render, which reads it
+    dash.ClientsideFunction(namespace="ppxUrl", function_name="cohortView"),
     Output(Ids.URL, "search", allow_duplicate=True),
     Input(Ids.COHORT_GROUP, "value"),
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def remember_view(group: str, search: str | None) -> str:
-    return urlstate.view_change(search, {"t1_group": group})
+"""Table 1's grouping in the URL."""
 
 
 @callback(

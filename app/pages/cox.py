@@ -14,7 +14,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from analysis.commands import cox_command
 from analysis.reproduce.bundle import Reproduction
@@ -137,7 +137,9 @@ def layout(endpoint: str | None = None, covariates: str | None = None, merge: st
     )
 
 
-@callback(
+clientside_callback(  # no server round trip (app/assets/urlstate.js): a pending callback that writes
+    # the URL would hold back the page's render, which reads it
+    dash.ClientsideFunction(namespace="ppxUrl", function_name="coxView"),
     Output(Ids.URL, "search", allow_duplicate=True),
     Input(Ids.COX_ENDPOINT, "value"),
     Input(Ids.COX_COVARIATES, "value"),
@@ -145,13 +147,7 @@ def layout(endpoint: str | None = None, covariates: str | None = None, merge: st
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def remember_view(endpoint: str, covariates: list[str] | None, merge: bool | None, search: str | None) -> str:
-    updates = {
-        "endpoint": endpoint,
-        "covariates": ",".join(covariates or []) or "none",
-        "merge": "1" if merge else None,
-    }
-    return urlstate.view_change(search, updates)
+"""The Cox page's endpoint, covariates and sparse-level merge in the URL."""
 
 
 @callback(
