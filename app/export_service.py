@@ -15,8 +15,8 @@ figure starts ``python -m app.export_service`` and every process on the host the
   service; the others wait, then connect to it.
 - **Crashes.** A browser that dies is restarted by the service (once per figure); a service that is gone is
   started again by the next client, which retries its figure once.
-- **Ends.** After ``PPX_EXPORT_IDLE_S`` seconds without a figure (default 600) the service stops its browser
-  and exits. It stays in the starting process's process group, so stopping the server's group stops it too.
+- **Ends.** After ``PPX_EXPORT_IDLE_S`` seconds without a figure (default 600), or once the leader of its process
+  group (gunicorn's master, which it shares with the workers) is gone, the service stops its browser and exits.
 """
 
 from __future__ import annotations
@@ -192,9 +192,20 @@ def serve(socket_path: Path, key_path: Path, idle_s: float) -> None:
     listener = Listener(str(socket_path), family="AF_UNIX", authkey=key_path.read_bytes())
     last = [time.monotonic()]
 
+    leader = os.getpgid(0)  # the server's process group (gunicorn's master): the service does not outlive it
+
+    def leader_alive() -> bool:
+        try:
+            os.kill(leader, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
     def watchdog() -> None:
-        while time.monotonic() - last[0] < idle_s:
-            time.sleep(min(5.0, idle_s / 4))
+        while time.monotonic() - last[0] < idle_s and leader_alive():
+            time.sleep(min(2.0, idle_s / 4))
         browser.stop()
         socket_path.unlink(missing_ok=True)
         os._exit(0)

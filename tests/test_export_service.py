@@ -11,6 +11,8 @@ import base64
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -112,3 +114,18 @@ def test_a_killed_export_browser_or_service_is_replaced_by_the_next_deck(
     time.sleep(0.5)
     browsers, services = _browsers_and_services(process, export_dir)
     assert len(services) == 1 and len(browsers) == 1, (browsers, services)
+
+
+def test_the_service_ends_with_the_server_that_started_it(tmp_path: Path) -> None:
+    """A process group leader (gunicorn's master, here a small script) starts the service and exits: the
+    service and its browser follow instead of lingering for the idle timeout."""
+    export_dir = tmp_path / "export"
+    script = "from app import export_service; export_service.ensure_running()"
+    env = {**os.environ, "PPX_EXPORT_DIR": str(export_dir), "PPX_EXPORT_IDLE_S": "600"}
+    leader = subprocess.run([sys.executable, "-c", script], env=env, start_new_session=True, timeout=120, check=False)
+    assert leader.returncode == 0
+
+    def gone() -> bool:
+        return not any(str(export_dir) in cmdline for _, _, cmdline in _processes().values())
+
+    wait_until(gone, 30, "the export service to exit after its server")
