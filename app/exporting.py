@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 import os
 import re
@@ -309,7 +310,10 @@ def render_figure(figure: dict[str, Any], fmt: str, width: int, height: int, sca
     if _HOST_SERVICE:
         from app import export_service
 
-        return export_service.render(figure, options)
+        try:
+            return export_service.render(figure, options)
+        except export_service.ExportServiceError as exc:  # e.g. a socket path too long: this process's own browser
+            logging.getLogger("ppx.export").warning("export service unavailable, drawing in-process: %s", exc)
     with _LOCK:
         _ensure_browser(kaleido)
         try:
