@@ -38,7 +38,7 @@ def aft_output(endpoint: str | None, covariates: list[str] | None, merge: bool |
     Input(Ids.COX_ENDPOINT, "value"),
     Input(Ids.COX_COVARIATES, "value"),
     Input(Ids.COX_MERGE_SPARSE, "value"),
-    State(Ids.URL, "search"),
+    Input(Ids.URL, "search"),  # the filters: a filter change renders no page, it changes the URL
 )
 def render_aft(endpoint: str | None, covariates: list[str] | None, merge: bool | None, search: str | None) -> Any:
     if cox_page.runs_in_background(len(datasets.active_cohort().frame)):
