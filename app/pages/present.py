@@ -223,6 +223,7 @@ def move(prev_clicks: int | None, next_clicks: int | None, search: str | None) -
     cancel=[Input(Ids.PRESENT_DECK_CANCEL, "n_clicks")],
     progress=[Output(Ids.PRESENT_DECK_PROGRESS, "value"), Output(Ids.PRESENT_DECK_PROGRESS, "label")],
     progress_default=[0, ""],
+    interval=250,  # poll the job four times a second (Dash's default, 1 s, adds up to a second to the deck)
     prevent_initial_call=True,
 )
 def download_deck(
