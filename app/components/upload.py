@@ -95,13 +95,13 @@ def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} kB"
 
 
-def upload_box(limit: int) -> dcc.Upload:
+def upload_box(limit: int, lang: Lang = "en") -> dcc.Upload:
     return dcc.Upload(
         id=Ids.DATA_UPLOAD,
         children=html.Div(
             [
                 html.Strong(N_("Drag and drop a cohort file here, or click to choose one. ")),
-                html.Span(f"CSV, TSV or XLSX, up to {megabytes(limit)}.", className="text-muted"),
+                html.Span(t(lang, "CSV, TSV or XLSX, up to {size}.", size=megabytes(limit)), className="text-muted"),
             ]
         ),
         multiple=False,
@@ -342,21 +342,21 @@ def report_view(report: ValidationReport, notes: Sequence[str], lang: Lang = "en
     return html.Div(parts)
 
 
-def status_view(cohort: ValidatedCohort, has_upload: bool) -> dbc.Alert:
+def status_view(cohort: ValidatedCohort, has_upload: bool, lang: Lang = "en") -> dbc.Alert:
     """Which dataset the pages use now, and the one-click ways back."""
     if cohort.synthetic:
-        text = (
-            f"The pages use the bundled SYNTHETIC cohort (n = {len(cohort.frame)}, "
-            f"fingerprint {cohort.short_fingerprint})."
-        )
+        text = t(lang, "The pages use the bundled SYNTHETIC cohort (n = {n}, fingerprint {fingerprint}).",
+                 n=len(cohort.frame), fingerprint=cohort.short_fingerprint)  # fmt: skip
         if has_upload:
-            text += N_(" A file you uploaded is kept for this browser session until you use it or forget it.")
+            text += t(lang, " A file you uploaded is kept for this browser session until you use it or forget it.")
         color = "secondary"
     else:
-        text = (
-            f"The pages use your upload {cohort.name!r} (n = {len(cohort.frame)}, fingerprint "
-            f"{cohort.short_fingerprint}). It is visible to this browser session only and is deleted after "
-            f"{SESSION_TTL_SECONDS / 3600:g} hours without use, or at once with Forget my data."
-        )
+        text = t(
+            lang,
+            "The pages use your upload {name} (n = {n}, fingerprint {fingerprint}). It is visible to this browser "
+            "session only and is deleted after {hours} hours without use, or at once with Forget my data.",
+            name=repr(cohort.name), n=len(cohort.frame), fingerprint=cohort.short_fingerprint,
+            hours=f"{SESSION_TTL_SECONDS / 3600:g}",
+        )  # fmt: skip
         color = "info"
     return dbc.Alert(text, color=color, className="small py-2 mb-2")

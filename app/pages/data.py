@@ -82,9 +82,9 @@ def _reader_controls(sheets: list[dict[str, str]], sheet: str | None) -> dbc.Row
                     dbc.RadioItems(
                         id=Ids.DATA_DATE_ORDER,
                         options=[
-                            {"label": "infer", "value": "auto"},
-                            {"label": "day/month", "value": "dmy"},
-                            {"label": "month/day", "value": "mdy"},
+                            {"label": N_("infer"), "value": "auto"},
+                            {"label": N_("day/month"), "value": "dmy"},
+                            {"label": N_("month/day"), "value": "mdy"},
                         ],
                         value="auto",
                         inline=True,
@@ -150,7 +150,9 @@ def layout(**_: Any) -> html.Div:
             dcc.Store(id=Ids.DATA_LOADED_SPEC),
             dcc.Store(id=Ids.DATA_READ_REQUEST),
             html.H2(N_("Bring your own cohort"), className="h4"),
-            html.Div(status_view(datasets.active_cohort(), upload is not None), id=Ids.DATA_STATUS),
+            html.Div(
+                status_view(datasets.active_cohort(), upload is not None, i18n.request_lang()), id=Ids.DATA_STATUS
+            ),
             html.P(
                 [
                     N_("Upload a cohort file, map its columns and values to the "),
@@ -163,7 +165,7 @@ def layout(**_: Any) -> html.Div:
                 ],
                 className="small",
             ),
-            upload_box(limit),
+            upload_box(limit, i18n.request_lang()),
             html.Div(id=Ids.DATA_UPLOAD_MESSAGE),
             progress_box(Ids.DATA_READ_BOX, Ids.DATA_READ_PROGRESS, Ids.DATA_READ_CANCEL, N_("Reading the file…")),
             dcc.Upload(
