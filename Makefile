@@ -28,8 +28,13 @@ lint-docker: install
 typecheck: install
 	$(BIN)/mypy
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist; a test file stays on one worker, so its module-scoped
+# servers are shared); PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS := -q -n $(PYTEST_WORKERS) --dist loadfile
+
 pytest: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Chromium, its driver and redis-server (apt-get when root; otherwise a clear message).
 sysdeps:
@@ -41,7 +46,7 @@ test: install sysdeps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
-	@before="$$(git status --porcelain 2>/dev/null)"; $(BIN)/pytest -q || exit $$?; \
+	@before="$$(git status --porcelain 2>/dev/null)"; $(BIN)/pytest $(PYTEST_ARGS) || exit $$?; \
 	after="$$(git status --porcelain 2>/dev/null)"; \
 	if [ "$$before" != "$$after" ]; then echo "make test: the tests changed the working tree:" >&2; \
 	git status --porcelain >&2; exit 1; fi

@@ -20,6 +20,8 @@ os.environ.setdefault("PPX_CACHE_TYPE", "SimpleCache")
 os.environ.setdefault("PPX_SECRET_KEY", "tests-only-secret-0123456789abcdef0123456789")
 # this run's own private state directory (sessions, cache, jobs), never another run's
 os.environ.setdefault("PPX_STATE_DIR", tempfile.mkdtemp(prefix="ppx-test-state-"))
+# the host's export service (app/export_service.py) started by an in-process test ends soon after the run
+os.environ.setdefault("PPX_EXPORT_IDLE_S", "60")
 
 
 def _spread_dash_test_ports() -> None:
