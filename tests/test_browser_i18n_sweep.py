@@ -9,6 +9,7 @@ their column names are the CLI's, which stays English by design. The screenshots
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -133,6 +134,12 @@ def _settled(duo: Any) -> None:
     )
 
 
+SHAPES_JS = (
+    "return Array.from(document.querySelectorAll('.js-plotly-plot .node, .js-plotly-plot .trace'))"
+    ".map(e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height].map(Math.round); });"
+)
+
+
 def _relaid_out(duo: Any) -> bool:
     """After a window resize, wait until every Plotly figure has been redrawn at its container's width (Plotly
     resizes on the window's resize event, a moment later); False if one stays wider (a figure laid out by the server
@@ -146,6 +153,14 @@ def _relaid_out(duo: Any) -> bool:
         until(lambda: duo.driver.execute_script(fits), timeout=10, poll=0.25)
     except TestingTimeoutError:
         return False
+    shapes: list[object] = []
+
+    def still() -> bool:  # the figures' drawn shapes no longer move (a Sankey animates its relayout)
+        shapes.append(duo.driver.execute_script(SHAPES_JS))
+        return len(shapes) > 2 and shapes[-1] == shapes[-2] == shapes[-3]
+
+    with contextlib.suppress(TestingTimeoutError):
+        until(still, timeout=10, poll=0.3)
     return True
 
 
