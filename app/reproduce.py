@@ -42,19 +42,6 @@ from app.views import (
     group_order,
 )
 
-VIEWS: tuple[str, ...] = (
-    "survival",
-    "cox",
-    "response",
-    "cohort",
-    "adjusted",
-    "emulation",
-    "guard",
-    "sequences",
-    "study",
-)
-"""The views with a bundle."""
-
 
 def source_of(fingerprint: str, synthetic: bool, spec: FilterSpec) -> Source:
     return Source(fingerprint, synthetic, spec.to_query(), spec.describe())

@@ -18,11 +18,10 @@ from analysis.emulate import THERAPIES
 from analysis.errors import DataError
 from analysis.filters import apply_filters
 from analysis.km import CONF_TYPES
+from analysis.reproduce import VIEWS
 from analysis.schema import ENDPOINTS
 from analysis.weights import ESTIMANDS
 from cli.common import add_filter_option, note, parse_filters
-
-VIEWS = ("survival", "cox", "response", "cohort", "adjusted", "emulation", "guard", "sequences", "study")
 
 
 def register(subparsers: Any) -> None:
