@@ -81,7 +81,7 @@ def test_add_to_deck_and_the_copied_link_reopens_the_view(dash_duo: Any, ppx_app
     dash_duo.start_server(ppx_app)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/survival?endpoint=pps&group=pp_group", timeout=20)
     dash_duo.wait_for_element("#" + Ids.SURV_FIGURE + " .js-plotly-plot", timeout=30)
-    add = dash_duo.find_element(f"[id*='\"type\":\"{Ids.DECK_ADD}\"']")
+    add = dash_duo.find_element(f'[id*=\'"type":"{Ids.DECK_ADD}"\']')
     dash_duo.driver.execute_script("arguments[0].click();", add)
     until(lambda: _query(dash_duo.driver.current_url).get("deck") == ["km.pps.pp_group"], timeout=20)
 

@@ -18,8 +18,23 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("analysis", "app", "cli")
 # What the pure analysis layer must never import: the web app, the CLI and any web/export framework.
 NOT_IN_ANALYSIS = (
-    "app", "cli", "bench", "tests", "dash", "dash_bootstrap_components", "flask", "flask_caching", "flask_compress",
-    "werkzeug", "plotly", "kaleido", "pptx", "celery", "redis", "diskcache", "gunicorn",
+    "app",
+    "cli",
+    "bench",
+    "tests",
+    "dash",
+    "dash_bootstrap_components",
+    "flask",
+    "flask_caching",
+    "flask_compress",
+    "werkzeug",
+    "plotly",
+    "kaleido",
+    "pptx",
+    "celery",
+    "redis",
+    "diskcache",
+    "gunicorn",
 )
 
 

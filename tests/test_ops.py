@@ -177,6 +177,7 @@ def test_no_patient_data_in_logs(
                 served.append(response.get_data(as_text=True))
     table_one = deps.body("cohort-table1.children", {"cohort-group.value": "center", "url.search": ""})
     served.append(client.post(CALLBACK_PATH, json=table_one).get_data(as_text=True))
+
     # a failing analysis whose exception quotes a patient: logged as type and frames only
     def quoting_failure(*_: Any) -> Any:
         raise ValueError(f"cannot fit: patient {MARKERS[0]}-7 has no follow-up")
