@@ -178,8 +178,8 @@ def test_bootstrap_cis_run_as_a_background_job_on_the_survival_page(dash_duo: An
     until(lambda: len(rows()) == 9, timeout=90)
     texts = rows()
     for label in ("median difference", "12-month survival difference", "RMST difference (τ = "):
-        assert any(label in text and "lenvatinib vs sorafenib" in text for text in texts), (label, texts)
-    assert any(text.startswith("sorafenib (n = ") and "median" in text for text in texts)
+        assert any(label in text and "Lenvatinib vs Sorafenib" in text for text in texts), (label, texts)
+    assert any(text.startswith("Sorafenib (n = ") and "median" in text for text in texts)  # the groups' labels
     until(lambda: dash_duo.find_element("#" + Ids.BOOT_RUN).is_enabled(), timeout=20)
     assert not dash_duo.find_element("#" + Ids.BOOT_CANCEL).is_enabled()
     assert _severe(dash_duo.get_logs()) == []
