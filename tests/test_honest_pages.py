@@ -182,18 +182,18 @@ def test_exports_of_a_post_baseline_grouping_carry_the_caveat_in_their_footer(fi
     ref = ViewRef(kind="km", endpoint="os", grouping="pp_group")
     _, data = presenter.export_view(ref, LENVATINIB, "csv")
     text = data.decode("utf-8-sig")
-    assert "Caveat: pp_group defined after time zero (immortal-time bias)" in text
+    assert "Caveat: Post-progression: ICI, other therapy, none defined after time zero (immortal-time bias)" in text
     _, plain = presenter.export_view(ViewRef(), LENVATINIB, "csv")
     assert "Caveat:" not in plain.decode("utf-8-sig")
     provenance = presenter.provenance(LENVATINIB, None, (ViewRef(kind="cox", covariates=STUDY_COVARIATES),))
-    assert "pp_received" in provenance.text() and "pp_ici" in provenance.text()
+    assert "Post-progression therapy" in provenance.text() and "ICI after progression" in provenance.text()
 
 
 def test_the_headline_lenvatinib_slide_has_the_caveat_note(fingerprint: str) -> None:
     slide = presenter.view_slide(
         ViewRef(kind="km", endpoint="os", grouping="pp_group"), fingerprint, LENVATINIB, with_figure=False
     )
-    assert slide.note.startswith("Caveat: pp_group defined after time zero")
+    assert slide.note.startswith("Caveat: Post-progression: ICI, other therapy, none defined after time zero")
     plain = presenter.view_slide(ViewRef(), fingerprint, LENVATINIB, with_figure=False)
     assert "Caveat" not in plain.note
 

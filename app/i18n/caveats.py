@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from analysis.caveats import ENDPOINT_TIME_ZERO, Caveat, footer_text
+from analysis.caveats import ENDPOINT_TIME_ZERO, Caveat
 from analysis.schema import column_label
 from app.i18n import N_, Lang, join_list, t, tr
 
@@ -90,8 +90,8 @@ def known_when(found: Caveat, lang: Lang, label: str | None = None) -> str:
 def footer(found: Iterable[Caveat], lang: Lang = "en") -> str | None:
     """:func:`analysis.caveats.footer_text` in ``lang`` (an export's footer, a slide's note)."""
     found = tuple(found)
-    if lang == "en" or not found:
-        return footer_text(found)
+    if not found:
+        return None
     return t(
         lang,
         "Caveat: {names} defined after time zero (immortal-time bias); the naive comparison flatters the exposed "
