@@ -54,7 +54,7 @@ def test_time_ratios_run_opposite_to_the_cox_hazard_ratios_on_the_same_terms(coh
     ]
     table = rows(view)
     assert [r[0] for r in table] == ["FIB-4 index", "Post-progression therapy", "ECOG PS: 1 vs 0", "ECOG PS: 2 vs 0"]
-    assert table[1][5].startswith("Longer survival in every AFT model (time ratios 1.91–2.16), consistent")
+    assert table[1][5].startswith("Longer survival in every fitted AFT model (time ratios 1.91–2.16), consistent")
     assert all(len(r) == 6 and "not fitted" not in r for r in table)
     assert any("Lowest" not in line and "AIC" in line for line in model_lines(view))
 
@@ -72,7 +72,7 @@ def test_readings_say_consistent_opposite_or_mixed() -> None:
     longer = aft_readings(result(1.5, 1.8), {"x": 0.6})[0]
     assert (longer.direction, longer.agreement, longer.low, longer.high) == ("longer", "consistent", 1.5, 1.8)
     assert reading_text(longer) == (
-        "Longer survival in every AFT model (time ratios 1.50–1.80), consistent with the Cox HR 0.60."
+        "Longer survival in every fitted AFT model (time ratios 1.50–1.80), consistent with the Cox HR 0.60."
     )
     opposite = aft_readings(result(0.7, 0.8), {"x": 0.6})[0]
     assert (opposite.direction, opposite.agreement) == ("shorter", "opposite")

@@ -30,21 +30,25 @@ INTRO = N_(
 )
 READINGS: dict[tuple[str, str], str] = {
     ("longer", "consistent"): N_(
-        "Longer survival in every AFT model (time ratios {low}–{high}), consistent with the Cox HR {hr}."
+        "Longer survival in every fitted AFT model (time ratios {low}–{high}), consistent with the Cox HR {hr}."
     ),
     ("shorter", "consistent"): N_(
-        "Shorter survival in every AFT model (time ratios {low}–{high}), consistent with the Cox HR {hr}."
+        "Shorter survival in every fitted AFT model (time ratios {low}–{high}), consistent with the Cox HR {hr}."
     ),
     ("longer", "opposite"): N_(
-        "Longer survival in every AFT model (time ratios {low}–{high}), but the Cox HR {hr} points the other way: "
-        "check proportional hazards."
+        "Longer survival in every fitted AFT model (time ratios {low}–{high}), but the Cox HR {hr} points "
+        "the other way: check proportional hazards."
     ),
     ("shorter", "opposite"): N_(
-        "Shorter survival in every AFT model (time ratios {low}–{high}), but the Cox HR {hr} points the other way: "
-        "check proportional hazards."
+        "Shorter survival in every fitted AFT model (time ratios {low}–{high}), but the Cox HR {hr} points "
+        "the other way: check proportional hazards."
     ),
-    ("longer", "no_cox"): N_("Longer survival in every AFT model (time ratios {low}–{high}); no Cox HR to compare."),
-    ("shorter", "no_cox"): N_("Shorter survival in every AFT model (time ratios {low}–{high}); no Cox HR to compare."),
+    ("longer", "no_cox"): N_(
+        "Longer survival in every fitted AFT model (time ratios {low}–{high}); no Cox HR to compare."
+    ),
+    ("shorter", "no_cox"): N_(
+        "Shorter survival in every fitted AFT model (time ratios {low}–{high}); no Cox HR to compare."
+    ),
     ("mixed", "mixed"): N_("The AFT models disagree on the direction (time ratios {low}–{high}): no clear reading."),
     ("none", "no_cox"): N_("No AFT model could be fitted."),
 }
