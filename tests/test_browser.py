@@ -156,6 +156,8 @@ def test_cox_models_run_as_a_background_job_on_a_large_cohort(
     assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#cox-model-table")
     dash_duo.find_element("#" + Ids.COX_COMPUTE).click()
     until(lambda: len(dash_duo.driver.find_elements(By.CSS_SELECTOR, "#cox-model-table tbody tr")) == 4, timeout=90)
+    aft = f"#{Ids.COX_AFT_TABLE} tbody tr"  # the same job fits the AFT check after the Cox models
+    until(lambda: len(dash_duo.driver.find_elements(By.CSS_SELECTOR, aft)) == 4, timeout=30)
     until(lambda: dash_duo.find_element("#" + Ids.COX_COMPUTE).is_enabled(), timeout=20)
     assert not dash_duo.find_element("#" + Ids.COX_CANCEL).is_enabled()
     assert _severe(dash_duo.get_logs()) == []

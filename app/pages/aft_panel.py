@@ -2,12 +2,12 @@
 
 Thin: read the Cox page's controls, call the memoized seam :func:`app.parametric_views.aft_view`, lay out with
 :mod:`app.components.aft_check`. Like the Cox models: on the page's inputs for a small cohort, and as a background
-job started by the same Compute button (with the same Cancel) for a cohort that runs the Cox models in the background.
+job for a cohort that runs the Cox models in the background: the Cox page's Compute job computes it after the Cox
+models (:func:`aft_output`, one more output of that job; a second background job on the same button stalled the first).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -15,7 +15,6 @@ from dash import Input, Output, State, callback
 
 from analysis.schema import ENDPOINTS
 from app import datasets, i18n, urlstate
-from app.background import background_callback, log_job
 from app.components.aft_check import result_block
 from app.i18n import N_
 from app.ids import Ids
@@ -46,24 +45,4 @@ def render_aft(endpoint: str | None, covariates: list[str] | None, merge: bool |
     return aft_output(endpoint, covariates, merge, search)
 
 
-@background_callback(
-    Output(Ids.COX_AFT, "children", allow_duplicate=True),
-    Input(Ids.COX_COMPUTE, "n_clicks"),
-    State(Ids.COX_ENDPOINT, "value"),
-    State(Ids.COX_COVARIATES, "value"),
-    State(Ids.COX_MERGE_SPARSE, "value"),
-    State(Ids.URL, "search"),
-    cancel=[Input(Ids.COX_CANCEL, "n_clicks")],
-    prevent_initial_call=True,
-)
-def compute_aft(
-    _clicks: int | None, endpoint: str | None, covariates: list[str] | None, merge: bool | None, search: str | None
-) -> Any:
-    """The AFT check as a background job (large cohorts), beside the Cox page's own Compute job."""
-    started = time.perf_counter()
-    output = aft_output(endpoint, covariates, merge, search)  # the caller's session (background_callback)
-    log_job("cox-aft-compute", started, "done")
-    return output
-
-
-__all__ = ["aft_output", "compute_aft", "render_aft"]
+__all__ = ["aft_output", "render_aft"]

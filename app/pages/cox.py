@@ -30,7 +30,7 @@ from app.components.presenter import export_bar
 from app.components.reproduce import reproduce_menu
 from app.i18n import N_
 from app.ids import Ids
-from app.pages import aft_panel as _aft_callbacks  # noqa: F401  (registers the AFT check's callbacks)
+from app.pages import aft_panel as _aft_callbacks  # registers the AFT check; its output ends the Compute job
 from app.reproduce_jobs import register_download
 from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, STUDY_COVARIATES, cox_view, filtered, term_label
 
@@ -195,6 +195,7 @@ register_download(
     Output(Ids.COX_SCREEN, "children", allow_duplicate=True),
     Output(Ids.COX_WARNINGS, "children", allow_duplicate=True),
     Output(Ids.COX_COMMAND, "children", allow_duplicate=True),
+    Output(Ids.COX_AFT, "children", allow_duplicate=True),
     Input(Ids.COX_COMPUTE, "n_clicks"),
     State(Ids.COX_ENDPOINT, "value"),
     State(Ids.COX_COVARIATES, "value"),
@@ -217,13 +218,15 @@ def compute(
     merge: bool | None,
     search: str | None,
 ) -> tuple[Any, ...]:
-    """The Cox page's models as a background job (large cohorts), with progress."""
+    """The Cox page's models and then their AFT check as a background job (large cohorts), with progress."""
     started = time.perf_counter()
     set_progress((10, N_("Fitting the models…")))
     outputs = cox_outputs(endpoint, covariates, search, bool(merge))  # the caller's session (background_callback)
+    set_progress((70, N_("Fitting the models…")))
+    aft = _aft_callbacks.aft_output(endpoint, covariates, merge, search)
     set_progress((100, N_("Done")))
     log_job("cox-compute", started, "done")
-    return outputs
+    return (*outputs, aft)
 
 
 def cox_outputs(
