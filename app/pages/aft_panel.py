@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback
+from dash import Input, Output, callback
 
 from analysis.schema import ENDPOINTS
 from app import datasets, i18n, urlstate
