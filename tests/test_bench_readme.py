@@ -77,3 +77,16 @@ def test_browser_table_comes_from_its_json_between_its_own_markers() -> None:
     assert "| 513 | 2.10 s | 0.95 s | 180 ms | 230 ms | 1.80 s (first 4.20 s) |" in new and "stale figures" not in new
     assert "load average before → after, by cohort size: 513: 1.5 → 2.2" in new
     assert update_browser(new, BROWSER) == new
+
+
+def test_the_survival_page_section_of_make_bench_runs() -> None:
+    """``make bench`` calls the page's own callback: a signature change there must not break the benchmark."""
+    import json
+    import subprocess
+    import sys
+
+    code = "import json; from bench.run import page_bench; print(json.dumps(page_bench(513, 1)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["n"] == 513 and result["km_figure_json_bytes"] > 10_000

@@ -47,3 +47,20 @@ def test_result_block_puts_the_emulation_beside_naive_and_time_varying() -> None
     ids = _ids(result_block(result, "ppx emulate --data x --grace 3"))
     for wanted in (Ids.EMU_SUMMARY, Ids.EMU_TABLE, Ids.EMU_FIGURE, Ids.EMU_FLOW, Ids.EMU_WEIGHTS):
         assert ids.count(wanted) == 1, wanted
+
+
+def test_the_panel_computes_only_where_it_is_seen(ppx_app: Any) -> None:
+    """On the Survival page the panel is inside the immortal-time guard: a view that hides the guard (OS by drug,
+    the default) computes no emulation; a guarded view and the Study page do."""
+    import pytest
+    from dash.exceptions import PreventUpdate
+
+    from app.pages.emulation_panel import render_emulation
+
+    with ppx_app.server.test_request_context("/"):
+        for search in ("", "?first_line=lenvatinib", "?group=pp_received&endpoint=pfs"):
+            with pytest.raises(PreventUpdate):
+                render_emulation("3", "any", search, "/survival")
+        for search, path in (("?group=pp_received", "/survival"), ("?group=pp_ici", "/ppx/survival/"), ("", "/study")):
+            block, boot = render_emulation("3", "any", search, path)
+            assert Ids.EMU_SUMMARY in _ids(block) and boot is None, (search, path)

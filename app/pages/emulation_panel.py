@@ -15,6 +15,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, no_update
+from dash.exceptions import PreventUpdate
 
 from analysis.commands import emulate_command
 from analysis.reproduce.bundle import Reproduction
@@ -26,6 +27,7 @@ from app.emulation_views import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, emulation_v
 from app.i18n import N_, t
 from app.ids import Ids
 from app.reproduce_jobs import register_download
+from app.survival_url import guard_shown
 from app.views import filtered
 
 
@@ -35,10 +37,18 @@ from app.views import filtered
     Input(Ids.EMU_GRACE, "value"),
     Input(Ids.EMU_THERAPY, "value"),
     Input(Ids.URL, "search"),
+    State(Ids.URL, "pathname"),
     prevent_initial_call="initial_duplicate",
 )
-def render_emulation(grace: str | None, therapy: str | None, search: str | None) -> tuple[Any, Any]:
-    """The emulated trial's point estimate for the panel's options and the page's filters; clears a stale bootstrap."""
+def render_emulation(
+    grace: str | None, therapy: str | None, search: str | None, pathname: str | None = None
+) -> tuple[Any, Any]:
+    """The emulated trial's point estimate for the panel's options and the page's filters; clears a stale bootstrap.
+
+    On the Survival page the panel sits in the immortal-time guard: while the view hides the guard, nothing is
+    computed (a filter click on OS by drug would otherwise emulate a trial nobody sees)."""
+    if (pathname or "").rstrip("/").endswith("/survival") and not guard_shown(search):
+        raise PreventUpdate
     options = options_of(grace, therapy)
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
