@@ -35,6 +35,7 @@ from app.components.adjusted import bootstrap_block, curves_figure, export_table
 from app.i18n import N_, Lang
 from app.ids import Ids
 from app.reproduce_jobs import register_download
+from app.survival_url import view_of
 from app.views import filtered
 
 _INPUTS = (Ids.ADJ_COMPARISON, Ids.ADJ_COVARIATES, Ids.ADJ_ESTIMAND, Ids.ADJ_TRIM, Ids.ADJ_LANDMARK)
@@ -83,7 +84,6 @@ def _panel(
     Output(Ids.ADJ_OUTPUT, "children"),
     Output(Ids.ADJ_BOOT_OUTPUT, "children", allow_duplicate=True),
     *[Input(i, "value") for i in _INPUTS],
-    Input(Ids.SURV_ENDPOINT, "value"),
     Input(Ids.URL, "search"),
     prevent_initial_call="initial_duplicate",
 )
@@ -93,11 +93,13 @@ def render_adjusted(
     estimand: str | None,
     trim: str | None,
     landmark: float | None,
-    endpoint: str | None,
     search: str | None,
 ) -> tuple[Any, Any]:
-    """The naive vs weighted comparison for the panel's options and the page's filters; clears a stale bootstrap."""
+    """The naive vs weighted comparison for the panel's options and the page's filters; clears a stale bootstrap.
+
+    The endpoint is read from the URL (the page writes its control there): an endpoint change runs this once."""
     lang = i18n.lang_of(search)
+    endpoint = view_of(search)[0]
     panel = _panel((comparison, covariates, estimand, trim, landmark, endpoint), search, lang)
     return result_block(panel.result, panel.grouping, panel.description, lang), None
 
