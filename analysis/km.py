@@ -356,10 +356,10 @@ def _table(time: FloatArray, event: FloatArray, entry: FloatArray | None, weight
     order = np.argsort(time, kind="stable")
     sorted_time = time[order]
     sorted_event = event[order]
-    starts = np.flatnonzero(np.r_[True, sorted_time[1:] != sorted_time[:-1]])
+    starts = np.flatnonzero(np.concatenate(([True], sorted_time[1:] != sorted_time[:-1])))
     distinct = sorted_time[starts]
     if weight is None:
-        counts = np.diff(np.r_[starts, len(sorted_time)]).astype(np.float64)
+        counts = np.diff(np.append(starts, len(sorted_time))).astype(np.float64)
         n_event = np.add.reduceat(sorted_event, starts) if len(starts) else np.zeros(0)
         n_risk = (len(sorted_time) - starts).astype(np.float64)
     else:
@@ -554,12 +554,16 @@ def _curve(table: _Table, steps: _Steps) -> KMCurve:
     end_lower = steps.lower[-1] if len(steps.times) else 1.0
     end_upper = steps.upper[-1] if len(steps.times) else 1.0
     tail = np.array([last_followup]) if needs_end else np.zeros(0)
-    times = np.r_[0.0, steps.times, tail]
-    survival = np.r_[1.0, steps.survival, [end_survival] * len(tail)]
-    lower = np.r_[1.0, steps.lower, [end_lower] * len(tail)]
-    upper = np.r_[1.0, steps.upper, [end_upper] * len(tail)]
+
+    def framed(first: float, values: FloatArray, last: float) -> FloatArray:  # first, values, then the tail
+        return np.concatenate(([first], values, np.full(len(tail), last)))
+
+    times = np.concatenate(([0.0], steps.times, tail))
+    survival = framed(1.0, steps.survival, end_survival)
+    lower = framed(1.0, steps.lower, end_lower)
+    upper = framed(1.0, steps.upper, end_upper)
     risk_at_drops = table.at_risk(steps.times) if table.weighted else steps.n_risk
-    n_at_risk = np.r_[table.at_risk(np.array([0.0])), risk_at_drops, table.at_risk(tail)].astype(np.intp)
+    n_at_risk = np.concatenate((table.at_risk(np.array([0.0])), risk_at_drops, table.at_risk(tail))).astype(np.intp)
     censored_at = table.times[table.n_censor > 0]
     index = np.searchsorted(steps.times, censored_at, side="right") - 1
     censor_survival = np.where(index < 0, 1.0, steps.survival[np.maximum(index, 0)] if len(steps.times) else 1.0)

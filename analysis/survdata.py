@@ -70,14 +70,14 @@ def coerce_event(values: pd.Series, column: str) -> pd.Series:
     raises DataError naming the column and showing example bad values.
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        numbers = values.astype("float64")
-        bad_numbers = numbers[numbers.notna() & ~numbers.isin([0.0, 1.0])]
-        if len(bad_numbers):
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad_numbers = ~np.isnan(numbers) & (numbers != 0.0) & (numbers != 1.0)
+        if bad_numbers.any():
             raise DataError(
                 f"column {column!r} must be an event indicator coded 0/1 or true/false; "
-                f"bad values at {_examples(values[bad_numbers.index])}"
+                f"bad values at {_examples(values[bad_numbers])}"
             )
-        return numbers  # fast path: already 0/1 numbers
+        return pd.Series(numbers, index=values.index, name=values.name, copy=False)  # fast path: 0/1 numbers
     present = values.dropna()
     text = present.astype(str).str.strip().str.lower()
     is_true = text.isin(TRUE_WORDS)
@@ -157,7 +157,10 @@ def survival_data(
         if column not in (time, event, start):
             columns[column] = blank_as_missing(frame[column])
     as_read = {time: "time", event: "event", **({start: "start"} if start else {})}
-    missing = {name: values.isna().to_numpy() for name, values in columns.items()}
+    missing = {
+        name: np.isnan(values.to_numpy()) if values.dtype == np.float64 else values.isna().to_numpy()
+        for name, values in columns.items()
+    }
     empty = [c for c in dict.fromkeys(needed) if missing[as_read.get(c, c)].all()]
     if empty:
         raise EmptyGroupError(f"column {empty[0]!r} has no values (every cell is empty)")
