@@ -8,6 +8,7 @@ or JSON-ready payloads; callbacks only read inputs, call these and lay out.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -270,6 +271,14 @@ def cox_data(
     if merge_sparse and not data.empty:
         data, merges = merge_sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
     return data, categorical, merges
+
+
+COX_BACKGROUND_N = int(os.environ.get("PPX_COX_BACKGROUND_N", "20000"))
+"""From this cohort size on, the Cox page's models (and its AFT check) run as a background job (Compute button)."""
+
+
+def cox_runs_in_background(n_patients: int) -> bool:
+    return n_patients >= COX_BACKGROUND_N
 
 
 @cache.memoize()

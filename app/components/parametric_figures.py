@@ -41,10 +41,9 @@ EXPORT_PAGE = "parametric"
 """The export bar's page key (:func:`app.components.presenter.export_bar`): exports and slides of the section."""
 
 
-def panel(switched_on: bool = False) -> html.Div:
-    """The switch and, while it is on, the controls, the export bar and the output."""
-    from app.components.presenter import export_bar  # the presenter dispatches to this module's views
-
+def panel(export: Any, switched_on: bool = False) -> html.Div:
+    """The switch and, while it is on, the controls, the export bar (``export``: the presenter's
+    ``export_bar(EXPORT_PAGE)``, passed in because the presenter dispatches to this module's views) and the output."""
     return html.Div(
         [
             dbc.Switch(
@@ -56,7 +55,7 @@ def panel(switched_on: bool = False) -> html.Div:
             html.Div(
                 [
                     html.P(INTRO, className="small text-muted mb-1"),
-                    export_bar(EXPORT_PAGE),
+                    export,
                     dbc.Row(
                         [
                             dbc.Col(

@@ -18,9 +18,8 @@ from app import datasets, i18n, urlstate
 from app.components.aft_check import result_block
 from app.i18n import N_
 from app.ids import Ids
-from app.pages import cox as cox_page
 from app.parametric_views import aft_view
-from app.views import COX_CANDIDATES
+from app.views import COX_CANDIDATES, cox_runs_in_background
 
 
 def aft_output(endpoint: str | None, covariates: list[str] | None, merge: bool | None, search: str | None) -> Any:
@@ -40,7 +39,7 @@ def aft_output(endpoint: str | None, covariates: list[str] | None, merge: bool |
     Input(Ids.URL, "search"),  # the filters: a filter change renders no page, it changes the URL
 )
 def render_aft(endpoint: str | None, covariates: list[str] | None, merge: bool | None, search: str | None) -> Any:
-    if cox_page.runs_in_background(len(datasets.active_cohort().frame)):
+    if cox_runs_in_background(len(datasets.active_cohort().frame)):
         return dbc.Alert(N_("Press Compute to fit the models for these settings."), color="info", className="small")
     return aft_output(endpoint, covariates, merge, search)
 

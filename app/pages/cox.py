@@ -7,7 +7,6 @@ progress bar and a Cancel button; other users' requests are served meanwhile.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,17 +31,17 @@ from app.i18n import N_
 from app.ids import Ids
 from app.pages import aft_panel as _aft_callbacks  # registers the AFT check; its output ends the Compute job
 from app.reproduce_jobs import register_download
-from app.views import CATEGORICAL_COVARIATES, COX_CANDIDATES, STUDY_COVARIATES, cox_view, filtered, term_label
+from app.views import (
+    CATEGORICAL_COVARIATES,
+    COX_CANDIDATES,
+    STUDY_COVARIATES,
+    cox_runs_in_background,
+    cox_view,
+    filtered,
+    term_label,
+)
 
 dash.register_page(__name__, path="/cox", name=N_("Cox"), title="Cox model · Post-Progression Explorer", order=2)
-
-BACKGROUND_N = int(os.environ.get("PPX_COX_BACKGROUND_N", "20000"))
-"""From this cohort size on, the Cox models run as a background job (Compute button)."""
-
-
-def runs_in_background(n_patients: int) -> bool:
-    return n_patients >= BACKGROUND_N
-
 
 def _job_panel(n_patients: int) -> html.Div:
     """Compute / Cancel buttons and a progress bar; shown only for cohorts that run as a background job."""
@@ -61,7 +60,7 @@ def _job_panel(n_patients: int) -> html.Div:
         ],
         id=Ids.COX_JOB_PANEL,
         className="mb-3",
-        style={} if runs_in_background(n_patients) else {"display": "none"},
+        style={} if cox_runs_in_background(n_patients) else {"display": "none"},
     )
 
 
@@ -165,7 +164,7 @@ clientside_callback(  # no server round trip (app/assets/urlstate.js): a pending
 )
 def render(endpoint: str, covariates: list[str] | None, merge: bool | None, search: str | None) -> tuple[Any, ...]:
     cohort = datasets.active_cohort()
-    if runs_in_background(len(cohort.frame)):
+    if cox_runs_in_background(len(cohort.frame)):
         prompt = N_("Press Compute to fit the models for these settings.")
         return dbc.Alert(prompt, color="info", className="small"), {}, {"display": "none"}, None, None, None, None
     return cox_outputs(endpoint, covariates, search, bool(merge))

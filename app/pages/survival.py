@@ -27,6 +27,7 @@ from app.components.emulation import panel as emulation_panel
 from app.components.guard import guard_block
 from app.components.km_figure import KMFigureOptions, km_figure_dict
 from app.components.palette import GROUPINGS
+from app.components.parametric_figures import EXPORT_PAGE as PARAMETRIC_EXPORT_PAGE
 from app.components.parametric_figures import panel as parametric_panel
 from app.components.presenter import export_bar, km_title
 from app.components.reproduce import reproduce_menu
@@ -180,7 +181,7 @@ def layout(**query: Any) -> html.Div:
                 style=guard_style,
             ),
             adjusted_panel(),
-            parametric_panel(),
+            parametric_panel(export_bar(PARAMETRIC_EXPORT_PAGE)),
         ]
     )
 
