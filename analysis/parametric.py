@@ -271,9 +271,16 @@ def default_bandwidth(event_times: FloatArray) -> float:
     return float(f"{span:.2g}")
 
 
+_NOT_ABOUT_THE_FIT = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning, ResourceWarning)
+"""Warnings about code, not about a fit (a library's deprecation raised while the fit ran): never a fit's note."""
+
+
 def _caught(messages: Iterable[warnings.WarningMessage]) -> tuple[str, ...]:
+    """The warnings raised while a model was fitted, once each, as its notes."""
     seen: dict[str, None] = {}
     for m in messages:
+        if isinstance(m.message, _NOT_ABOUT_THE_FIT):
+            continue
         text = " ".join(str(m.message).split())
         seen[f"{type(m.message).__name__}: {text[:300]}"] = None
     return tuple(seen)

@@ -206,3 +206,18 @@ def test_bad_input_is_a_clear_error() -> None:
     zero = pd.DataFrame({"t": [0, 2, 3], "e": [1, 0, 1]})
     with pytest.raises(DataError, match=r"times > 0.*rows 2"):
         parametric_fits(zero, "t", "e")
+
+
+def test_a_deprecation_raised_during_a_fit_is_not_one_of_its_notes() -> None:
+    """A library's DeprecationWarning (seen on the Cox page: urllib3's, raised in another module while the AFT
+    models were fitted) says nothing about the model; convergence and numerical warnings do."""
+    import warnings
+
+    from analysis.parametric import _caught
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn("HTTPResponse.getheaders() is deprecated", DeprecationWarning, stacklevel=1)
+        warnings.warn("this will change", FutureWarning, stacklevel=1)
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
+    assert _caught(caught) == ("RuntimeWarning: overflow encountered in exp",)
