@@ -271,6 +271,8 @@ def default_bandwidth(event_times: FloatArray) -> float:
     return float(f"{span:.2g}")
 
 
+TOLERANCE_FALLBACK_NOTE = "fitted at lifelines' default tolerance (the tight one stopped short: precision loss)"
+"""An AFT model's note when BFGS stopped short of the tight tolerance and lifelines' own was used."""
 _NOT_ABOUT_THE_FIT = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning, ResourceWarning)
 """Warnings about code, not about a fit (a library's deprecation raised while the fit ran): never a fit's note."""
 
@@ -823,7 +825,7 @@ def aft_regression(
             out.append(AFTModel(model, MODEL_LABELS[model], False, reason, notes=notes))
             continue
         if fallback:
-            notes += ("fitted at lifelines' default tolerance (the tight one stopped short: precision loss)",)
+            notes += (TOLERANCE_FALLBACK_NOTE,)
         params = fitter.params_
         se = fitter.standard_errors_
         terms = []

@@ -199,26 +199,10 @@ WALKS: dict[str, tuple[str, str, Callable[[Any], None] | None]] = {
 }
 
 
-STILL_ENGLISH: frozenset[str] = frozenset({"cox"})
-"""Pages whose sweep still finds English (issue 20 open): expected to fail, strictly, so that a page that becomes
-clean must leave this set. Cox: the AFT panel's fit notes are English (issue 21), and one of them is a Python
-warning raised elsewhere in the process (a urllib3 DeprecationWarning) recorded as a note of the log-logistic fit.
-The Data page left it with issue 13 (its status line and upload hints through the catalog; its report in Japanese:
-``tests/test_browser_upload.py``)."""
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.screenshot
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason="English left on this page", strict=True))
-        if n in STILL_ENGLISH
-        else n
-        for n in WALKS
-    ],
-)
+@pytest.mark.parametrize("name", list(WALKS))
 def test_page_in_japanese_has_no_untranslated_english(ja_duo: Any, name: str) -> None:
     path, ready, reveal = WALKS[name]
     _open(ja_duo, path, ready)

@@ -170,7 +170,11 @@ def result_block(view: AFTView, lang: Lang = "en") -> Any:
                 className="small py-2",
             )
         )
-    notes = [f"{t(lang, MODEL_LABELS[m.model])}: {n}" for m in r.models for n in m.notes]
+    notes = [
+        t(lang, "{model}: {note}", model=t(lang, MODEL_LABELS[m.model]), note=tr(lang, n))
+        for m in r.models
+        for n in m.notes
+    ]
     parts += [html.P(n, className="small text-muted mb-0") for n in notes[:6]]
     return html.Div(parts)
 

@@ -94,6 +94,7 @@ PARAMETRIC_STATEMENTS: tuple[str, ...] = (
     N_("not estimable under this model"),
     N_("the fit's variance matrix is not available"),
     N_("the delta-method variance is not finite"),
+    N_("fitted at lifelines' default tolerance (the tight one stopped short: precision loss)"),
 )
 """:mod:`analysis.parametric`'s statements and reasons shown by the Parametric section and its exports (the
 extrapolation statement, the model choice, the bandwidth rule, the CI method, why an estimate is missing)."""
