@@ -576,8 +576,9 @@ TABLE_DOWNLOADS: tuple[tuple[str, str], ...] = (("csv", N_("Tables as CSV")), ("
 DECK_DOWNLOAD: tuple[str, str] = ("pptx", N_("Slide (PPTX)"))
 
 
-def export_bar(page: str, *, figure: bool = True) -> Any:
-    """Download menu (figure, tables, slide), small-cell masking switch and "Add to deck", for one page."""
+def export_bar(page: str, *, figure: bool = True, extra: Sequence[Any] = ()) -> Any:
+    """Download menu (figure, tables, slide), small-cell masking switch and "Add to deck", for one page; ``extra``
+    (the page's Reproduce menu) on the same line."""
     import dash_bootstrap_components as dbc
     from dash import dcc, html
 
@@ -602,6 +603,7 @@ def export_bar(page: str, *, figure: bool = True) -> Any:
                 N_("Add to deck"), id={"type": Ids.DECK_ADD, "page": page}, size="sm", color="secondary", outline=True
             )
         )
+    parts += [html.Div(part, className="ms-2") for part in extra]
     parts += [
         html.Span(id={"type": Ids.EXPORT_NOTE, "page": page}, className="small text-muted ms-2"),
         dcc.Download(id={"type": Ids.EXPORT_DOWNLOAD, "page": page}),

@@ -30,8 +30,7 @@ def layout(t1_group: str | None = None, **_: Any) -> html.Div:
     return html.Div(
         [
             html.H2(N_("Cohort"), className="h4"),
-            export_bar("cohort", figure=False),
-            reproduce_menu("cohort"),
+            export_bar("cohort", figure=False, extra=(reproduce_menu("cohort", class_name=""),)),
             dbc.Row(
                 dbc.Col(
                     [

@@ -75,8 +75,7 @@ def layout(endpoint: str | None = None, covariates: str | None = None, merge: st
     return html.Div(
         [
             html.H2(N_("Cox proportional hazards"), className="h4"),
-            export_bar("cox"),
-            reproduce_menu("cox"),
+            export_bar("cox", extra=(reproduce_menu("cox", class_name=""),)),
             _job_panel(len(datasets.active_cohort().frame)),
             dbc.Row(
                 [

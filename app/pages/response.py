@@ -32,8 +32,7 @@ def layout(resp_group: str | None = None, **_: Any) -> html.Div:
     return html.Div(
         [
             html.H2(N_("Response to first-line therapy"), className="h4"),
-            export_bar("response"),
-            reproduce_menu("response"),
+            export_bar("response", extra=(reproduce_menu("response", class_name=""),)),
             dbc.Row(
                 dbc.Col(
                     [

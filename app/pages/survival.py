@@ -119,8 +119,7 @@ def layout(**query: Any) -> html.Div:
     return html.Div(
         [
             html.H2(N_("Survival"), className="h4"),
-            export_bar("survival"),
-            reproduce_menu("survival"),
+            export_bar("survival", extra=(reproduce_menu("survival", class_name=""),)),
             controls,
             dbc.Checklist(
                 id=Ids.SURV_OPTIONS,
