@@ -39,6 +39,7 @@ from scipy.stats import beta, chi2, random_table
 
 from analysis.errors import DataError, UndefinedComparisonError
 from analysis.km import encode_groups
+from analysis.messages import Message
 from analysis.schema import DISEASE_CONTROL_RESPONSES, OBJECTIVE_RESPONSES, RESPONSES
 from analysis.survdata import require_columns, spreadsheet_row
 
@@ -157,6 +158,8 @@ class ResponseResult:
     dcr_test: AssociationTest | None
     n_excluded: int
     notes: tuple[str, ...]
+    messages: tuple[Message, ...] = ()
+    """The notes as templates and parameters (the app words them in the interface language)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -465,10 +468,18 @@ def response_codes(values: pd.Series, column: str) -> pd.Series:
     return text
 
 
-def _rows_text(labels: Sequence[object]) -> str:
+NO_TEST = "No test for {column}: {reason}."
+NO_RECORDED = "{n} patient(s) without a recorded {column} excluded ({rows})."
+NO_VALUE = "{n} patient(s) without a value of {column} excluded ({rows})."
+
+
+def excluded_message(template: str, column: str, labels: Sequence[object]) -> Message:
+    """An exclusion note naming the spreadsheet rows (the first ten, then how many more): ``rows`` is the English
+    phrase, ``row_list`` and ``more`` let the app word it in another language."""
     rows = [spreadsheet_row(label) for label in labels[:_MAX_ROWS_SHOWN]]
-    more = len(labels) - _MAX_ROWS_SHOWN
-    return ("row " if len(labels) == 1 else "rows ") + ", ".join(rows) + (f" and {more} more" if more > 0 else "")
+    more = max(0, len(labels) - _MAX_ROWS_SHOWN)
+    text = ("row " if len(labels) == 1 else "rows ") + ", ".join(rows) + (f" and {more} more" if more > 0 else "")
+    return Message.of(template, n=len(labels), column=column, rows=text, row_list=", ".join(rows), more=more)
 
 
 def _group(label: str, codes: pd.Series, *, ne_in_denominator: bool) -> ResponseGroup:
@@ -488,7 +499,7 @@ def _group(label: str, codes: pd.Series, *, ne_in_denominator: bool) -> Response
     )
 
 
-def _test(groups: Sequence[ResponseGroup], which: str, notes: list[str]) -> AssociationTest | None:
+def _test(groups: Sequence[ResponseGroup], which: str, notes: list[Message]) -> AssociationTest | None:
     with_patients = [g for g in groups if g.n_evaluable > 0]
     if len(with_patients) < 2:
         return None
@@ -497,22 +508,20 @@ def _test(groups: Sequence[ResponseGroup], which: str, notes: list[str]) -> Asso
         return association_test(table)
     except UndefinedComparisonError as error:
         outcome = "objective response" if which == "orr" else "disease control"
-        notes.append(f"No test for {outcome}: {error}.")
+        notes.append(Message.of(NO_TEST, column=outcome, reason=str(error)))
         return None
 
 
 def _exclusion_notes(
     frame: pd.DataFrame, codes: pd.Series, group_codes: npt.NDArray[np.intp], response_col: str, group_col: str | None
-) -> tuple[int, list[str]]:
+) -> tuple[int, list[Message]]:
     no_response = codes.isna().to_numpy()
     no_group = group_codes < 0
     notes = []
     if no_response.any():
-        rows = _rows_text(list(frame.index[no_response]))
-        notes.append(f"{int(no_response.sum())} patient(s) without a recorded {response_col} excluded ({rows}).")
+        notes.append(excluded_message(NO_RECORDED, response_col, list(frame.index[no_response])))
     if group_col is not None and no_group.any():
-        rows = _rows_text(list(frame.index[no_group]))
-        notes.append(f"{int(no_group.sum())} patient(s) without a value of {group_col} excluded ({rows}).")
+        notes.append(excluded_message(NO_VALUE, group_col, list(frame.index[no_group])))
     return int((no_response | no_group).sum()), notes
 
 
@@ -543,18 +552,20 @@ def response_rates(
         _group(label, codes[group_codes == i], ne_in_denominator=ne_in_denominator) for i, label in enumerate(labels)
     )
     if ne_in_denominator:
-        notes.append("ORR and DCR denominators include patients whose best response is NE (not evaluable).")
+        notes.append(Message.of("ORR and DCR denominators include patients whose best response is NE (not evaluable)."))
     else:
-        notes.append("Patients whose best response is NE (not evaluable) are left out of ORR and DCR.")
-    notes.append("95% confidence intervals are exact (Clopper–Pearson).")
+        notes.append(Message.of("Patients whose best response is NE (not evaluable) are left out of ORR and DCR."))
+    notes.append(Message.of("95% confidence intervals are exact (Clopper–Pearson)."))
     notes.extend(
-        f"Group {g.group} has no evaluable patients; its rates are undefined." for g in groups if not g.n_evaluable
+        Message.of("Group {group} has no evaluable patients; its rates are undefined.", group=g.group)
+        for g in groups
+        if not g.n_evaluable
     )
     orr_test = dcr_test = None
     if group_col is None:
-        notes.append("No grouping: no test between groups.")
+        notes.append(Message.of("No grouping: no test between groups."))
     elif sum(g.n_evaluable > 0 for g in groups) < 2:
-        notes.append("Fewer than two groups have evaluable patients: no test between groups.")
+        notes.append(Message.of("Fewer than two groups have evaluable patients: no test between groups."))
     else:
         orr_test = _test(groups, "orr", notes)
         dcr_test = _test(groups, "dcr", notes)
@@ -564,5 +575,6 @@ def response_rates(
         orr_test=orr_test,
         dcr_test=dcr_test,
         n_excluded=n_excluded,
-        notes=tuple(notes),
+        notes=tuple(m.text() for m in notes),
+        messages=tuple(notes),
     )

@@ -39,9 +39,10 @@ from scipy import stats
 
 from analysis.errors import DataError, UndefinedComparisonError
 from analysis.km import encode_groups
-from analysis.response import association_test
+from analysis.messages import Message
+from analysis.response import NO_TEST, NO_VALUE, association_test, excluded_message
 from analysis.schema import COLUMN_BY_NAME, COLUMNS, column_label
-from analysis.survdata import coerce_event, coerce_numeric, require_columns, spreadsheet_row
+from analysis.survdata import coerce_event, coerce_numeric, require_columns
 
 BASELINE_VARIABLES: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.group == "Baseline")
 OVERALL = "Overall"
@@ -124,6 +125,8 @@ class Table1:
     rows: tuple[Table1Row, ...]
     n_excluded: int
     notes: tuple[str, ...]
+    messages: tuple[Message, ...] = ()
+    """The notes as templates and parameters (the app words them in the interface language)."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -296,7 +299,7 @@ def _missing_row(name: str, label: str, kind: RowKind, missing: tuple[int, ...])
 
 def _continuous_rows(
     name: str, label: str, raw: pd.Series, context: _Context, use_median: bool
-) -> tuple[list[Table1Row], str | None]:
+) -> tuple[list[Table1Row], Message | None]:
     numbers = coerce_numeric(raw, name).to_numpy(dtype=np.float64)
     present = ~np.isnan(numbers)
     samples = [numbers[mask & present] for mask in context.columns]
@@ -318,7 +321,8 @@ def _continuous_rows(
     rows = [Table1Row(name, f"{label}, {suffix}", None, "continuous", cells, tuple(summaries), missing, p, test, smd)]
     if any(missing):
         rows.append(_missing_row(name, f"{label}, {suffix}", "continuous", missing))
-    note = None if p is not None or context.n_groups < 2 else f"No test for {name}: too few values in the groups."
+    too_few = Message.of(NO_TEST, column=name, reason="too few values in the groups")
+    note = None if p is not None or context.n_groups < 2 else too_few
     return rows, note
 
 
@@ -335,7 +339,7 @@ def _categorical_levels(raw: pd.Series, name: str, yes_no: bool) -> tuple[npt.ND
 
 def _categorical_rows(
     name: str, label: str, raw: pd.Series, context: _Context, yes_no: bool
-) -> tuple[list[Table1Row], str | None]:
+) -> tuple[list[Table1Row], Message | None]:
     codes, levels = _categorical_levels(raw, name, yes_no)
     counts = np.array(
         [[int(((codes == k) & mask).sum()) for k in range(len(levels))] for mask in context.columns], dtype=np.int64
@@ -350,9 +354,9 @@ def _categorical_rows(
             result = association_test(counts[1:])
             p, test = result.p, result.name
             if result.replicates is not None:
-                note = f"{label}: {result.reason}."
+                note = Message.of("{label}: {reason}.", label=label, reason=result.reason)
         except UndefinedComparisonError as error:
-            note = f"No test for {name}: {error}."
+            note = Message.of(NO_TEST, column=name, reason=str(error))
     smd = categorical_smd(counts[1], counts[2]) if context.n_groups == 2 else None
     shown = [1] if yes_no else list(range(len(levels)))
     level_rows = []
@@ -383,17 +387,13 @@ def _categorical_rows(
 
 def _included(
     frame: pd.DataFrame, group_col: str, group_order: Sequence[str] | None
-) -> tuple[_Context, list[str], int, list[str]]:
+) -> tuple[_Context, list[str], int, list[Message]]:
     codes, groups = encode_groups(frame[group_col], group_order)
     keep = codes >= 0
     notes = []
     n_excluded = int((~keep).sum())
     if n_excluded:
-        labels = [spreadsheet_row(i) for i in frame.index[~keep][:_MAX_ROWS_SHOWN]]
-        more = n_excluded - len(labels)
-        rows = ", ".join(labels) + (f" and {more} more" if more > 0 else "")
-        word = "row" if n_excluded == 1 else "rows"
-        notes.append(f"{n_excluded} patient(s) without a value of {group_col} excluded ({word} {rows}).")
+        notes.append(excluded_message(NO_VALUE, group_col, list(frame.index[~keep])))
     columns = (keep, *(codes == k for k in range(len(groups))))
     return _Context(columns=columns, n_groups=len(groups)), list(groups), n_excluded, notes
 
@@ -439,10 +439,10 @@ def table_one(
         if note:
             notes.append(note)
     if len(groups) < 2:
-        notes.append("Fewer than two groups: no tests and no SMD.")
+        notes.append(Message.of("Fewer than two groups: no tests and no SMD."))
     elif len(groups) > 2:
-        notes.append("SMD is shown for two groups only.")
-    notes.append("Percentages are of patients with a recorded value; quartiles as R quantile(type = 7).")
+        notes.append(Message.of("SMD is shown for two groups only."))
+    notes.append(Message.of("Percentages are of patients with a recorded value; quartiles as R quantile(type = 7)."))
     return Table1(
         grouping=group_col,
         groups=tuple(groups),
@@ -450,5 +450,6 @@ def table_one(
         n_overall=int(context.columns[0].sum()),
         rows=tuple(rows),
         n_excluded=n_excluded,
-        notes=tuple(notes),
+        notes=tuple(m.text() for m in notes),
+        messages=tuple(notes),
     )

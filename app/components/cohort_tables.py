@@ -13,6 +13,7 @@ from app.components.palette import level_label
 from app.components.tables import fmt_num, fmt_p, simple_table
 from app.i18n import N_, Lang, join_sentences, t, tr
 from app.i18n.filters import step_label
+from app.i18n.notes import notes as analysis_notes
 
 TEST_NAMES: tuple[str, ...] = (
     N_("Wilcoxon rank-sum"),
@@ -83,7 +84,7 @@ def table_one_table(
                 n=table.n_excluded,
             )
         )
-    sentences += [tr(lang, note) for note in table.notes]
+    sentences += analysis_notes(lang, table.notes, table.messages)
     if weighted_note:
         sentences.append(tr(lang, weighted_note))
     caption = join_sentences(lang, sentences)

@@ -14,6 +14,7 @@ from app.components.palette import FONT_FAMILY, RESPONSE_COLOURS, level_label
 from app.components.tables import fmt_p_eq, fmt_pct_ci, simple_table
 from app.components.text import plain
 from app.i18n import N_, Lang, join_sentences, t, tn, tr
+from app.i18n.notes import notes as analysis_notes
 
 RESPONSE_NOTES: tuple[str, ...] = (
     N_("ORR and DCR denominators include patients whose best response is NE (not evaluable)."),
@@ -102,7 +103,7 @@ def tests_block(result: ResponseResult, lang: Lang = "en") -> Any:
     lines = [
         _test_text("ORR", result.orr_test, lang),
         _test_text("DCR", result.dcr_test, lang),
-        *(tr(lang, note) for note in result.notes),
+        *analysis_notes(lang, result.notes, result.messages),
     ]
     return html.Div([html.Div(line, className="small") for line in lines], id="response-tests", className="mb-2")
 
