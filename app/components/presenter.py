@@ -364,28 +364,8 @@ def view_subtitle(ref: ViewRef, spec: FilterSpec, lang: Lang = "en") -> str:
     return " · ".join(parts)
 
 
-def view_tables(
-    ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None, lang: Lang = "en"
-) -> list[ExportTable]:
-    """The view's numbers as export tables (medians and landmark rates; Cox model and screen; ...); titles, headers
-    and notes in ``lang`` (the panels' tables wholly)."""
-    if ref.kind in panel_slides.KINDS:
-        return panel_slides.export_tables(
-            ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping, lang=lang
-        )
-    return [_table_in(lang, table) for table in _view_tables(ref, fingerprint, spec, mask)]
-
-
-def _table_in(lang: Lang, table: ExportTable) -> ExportTable:
-    return replace(
-        table,
-        title=tr(lang, table.title),
-        header=tuple(tr(lang, h) for h in table.header),
-        notes=tuple(tr(lang, n) for n in table.notes),
-    )
-
-
-def _view_tables(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None) -> list[ExportTable]:
+def view_tables(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None) -> list[ExportTable]:
+    """The view's numbers as export tables (medians and landmark rates; Cox model and screen; ...)."""
     if ref.kind == "km":
         view = _survival(fingerprint, spec, ref)
         return [export_tables.medians_export(view, mask), export_tables.landmark_export(view, mask=mask)]
@@ -394,6 +374,8 @@ def _view_tables(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | N
     if ref.kind == "cox":
         view = cox_view(fingerprint, spec, ref.endpoint, ref.covariates)
         return [export_tables.cox_export(view, mask), export_tables.cox_screen_export(view, mask)]
+    if ref.kind in panel_slides.KINDS:
+        return panel_slides.export_tables(ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping)
     grouping = ref.grouping if ref.grouping in GROUPINGS else "first_line"
     return [export_tables.table_one_export(cohort_view(fingerprint, spec, grouping), mask)]
 
@@ -555,7 +537,7 @@ def export_view(
     if fmt == "pptx":
         return f"{stem}.pptx", build_view_deck(tuple(deck) or (ref,), spec, mask, lang)
     if fmt in exporting.TABLE_FORMATS:
-        tables = view_tables(ref, cohort.fingerprint, spec, mask, lang)
+        tables = view_tables(ref, cohort.fingerprint, spec, mask)
         return f"{stem}.{fmt}", exporting.export_tables(tables, fmt, provenance(spec, mask, (ref,), lang))
     if fmt not in exporting.FIGURE_FORMATS:
         raise ValueError(f"format must be png, svg, pdf, csv, xlsx or pptx; got {fmt!r}")
