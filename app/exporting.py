@@ -710,11 +710,23 @@ def _slide_table(slide: Any, table: SlideTable, left: float, top: float, width: 
     grid = shape.table
     for c, column_width in enumerate(widths):
         grid.columns[c].width = Inches(column_width)
+    for r, cells in enumerate((table.header, *table.rows)):
+        grid.rows[r].height = Inches(table_row_height_in(cells, widths, size, row_h))
     for c, text in enumerate(table.header):
         _cell_text(grid.cell(0, c), text, size, bold=True)
     for r, row in enumerate(table.rows, start=1):
         for c, text in enumerate(row):
             _cell_text(grid.cell(r, c), text, size, bold=False)
+
+
+def table_row_height_in(cells: Sequence[str], widths: Sequence[float], size: float, least: float = 0.36) -> float:
+    """A slide-table row's height (inches): its most wrapped cell's lines, at least ``least``. Set explicitly, as a
+    renderer may not grow a row for text drawn in the East Asian fallback font (LibreOffice cut Japanese cells)."""
+    lines = max(
+        len(wrap_to_width(str(text), (width - CELL_INSET_IN) * 72, size))
+        for text, width in zip(cells, widths, strict=True)
+    )
+    return max(least, lines * size * 1.3 / 72 + CELL_INSET_IN)
 
 
 def _cell_text(cell: Any, text: str, size: float, *, bold: bool) -> None:

@@ -145,3 +145,36 @@ def test_parametric_slide_and_pdf_state_that_extrapolation_is_an_assumption(cont
     body = csv.decode("utf-8-sig")
     assert "Parametric models: fit and choice" in body and "Restricted mean and extrapolated mean survival" in body
     assert body.count("Gompertz") == 4  # every model of both groups, in both tables
+
+
+# ----------------------------------------------------------------------------- the panels in Japanese
+
+
+def test_adjusted_and_emulation_exports_in_japanese_have_no_english(context: None) -> None:
+    from test_browser_i18n_sweep import english_words  # the page sweep's checker and allow-list
+
+    from app import datasets
+    from app.components import panel_slides
+
+    refs = [r for r in (ViewRef.from_token(t) for t in ("adjusted.os.first_line", "emulation.any")) if r is not None]
+    _, pptx = presenter.export_view(refs[0], FilterSpec(), "pptx", deck=refs, lang="ja")
+    (BUILD / "panel-slides-ja.pptx").write_bytes(pptx)
+    slides = exporting.slide_texts(pptx)
+    assert len(slides) == 2
+    assert "調整済み比較：一次治療薬：レンバチニブ対ソラフェニブ" in slides[0]
+    assert "標的試験エミュレーション：増悪後に後治療を開始" in slides[1]
+    assert "注意：重み付けでそろうのは傾向スコアモデルに入れた共変量だけです" in slides[0]  # the caveat
+    assert "方法：傾向スコア重み付け" in slides[0] and "方法：増悪を起点とする標的試験エミュレーション" in slides[1]
+    assert "HR レンバチニブ 対 ソラフェニブ（重み付けなし）" in slides[0]  # the table, naive beside adjusted
+    assert "バイアスあり：不死時間と交絡" in slides[1]
+    exported = [*slides]
+    for ref in refs:  # the figure export: its drawn text and its footer
+        _, svg = presenter.export_view(ref, FilterSpec(), "svg", lang="ja")
+        exported.append(" ".join(re.findall(r">([^<>]+)<", svg.decode("utf-8"))))
+    assert "生存確率" in exported[2] and "増悪からの月数（時間ゼロ）" in exported[3]
+    tables = panel_slides.export_tables("adjusted", "first_line", "os", datasets.active_cohort().fingerprint,
+                                        FilterSpec(), lang="ja")  # fmt: skip
+    exported += [" ".join(map(str, (x.title, *x.header, *x.notes, *(c for r in x.rows for c in r)))) for x in tables]
+    assert "共変量バランス（標準化平均差）" in exported[-1] and "調整前の SMD" in exported[-1]
+    for text in exported:
+        assert english_words(text) == [], (english_words(text), text[:300])

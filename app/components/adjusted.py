@@ -21,7 +21,7 @@ from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO, group_colour
 from app.components.reproduce import reproduce_menu
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_num, fmt_p_eq, fmt_pct_ci, simple_table
 from app.exporting import ExportTable
-from app.i18n import N_, Lang, t, tr
+from app.i18n import N_, Lang, join_list, t, tr
 from app.ids import Ids
 from app.views import COX_CANDIDATES
 
@@ -549,45 +549,68 @@ def bootstrap_block(result: AdjustedComparison | str, grouping: str, lang: Lang 
 # ----------------------------------------------------------------------------- exports
 
 
-def method_text(result: AdjustedComparison) -> str:
-    """The method line of an export's footer."""
-    covariates = ", ".join(dict.fromkeys(term_label(b.covariate).split(" = ")[0] for b in result.weighting.balance))
-    trim = f", trimmed at the {result.weighting.summary.trim:g} quantile" if result.weighting.summary.trim else ""
-    boot = f"; {result.n_bootstrap} bootstrap resamples re-fitting the propensity model" if result.n_bootstrap else ""
-    return (
-        f"propensity-score weighting, {ESTIMAND_LABELS[result.estimand]}{trim}, from a logistic model of "
-        f"{covariates}; weighted Kaplan–Meier and Cox (robust SE){boot}"
+def method_text(result: AdjustedComparison, lang: Lang = "en") -> str:
+    """The method line of an export's footer (in ``lang``)."""
+    names = dict.fromkeys(term_label(b.covariate, lang).split(" = ")[0] for b in result.weighting.balance)
+    trim = result.weighting.summary.trim
+    line = t(
+        lang,
+        "propensity-score weighting, {estimand}, from a logistic model of {covariates}; weighted Kaplan–Meier and "
+        "Cox (robust SE)",
+        estimand=tr(lang, ESTIMAND_LABELS[result.estimand]),
+        covariates=join_list(lang, names),
     )
+    if trim:
+        line = t(lang, "{method}; weights trimmed at the {quantile} quantile", method=line, quantile=f"{trim:g}")
+    if result.n_bootstrap:
+        line = t(
+            lang,
+            "{method}; {n} bootstrap resamples re-fitting the propensity model",
+            method=line,
+            n=result.n_bootstrap,
+        )
+    return line
 
 
-def export_tables(result: AdjustedComparison, grouping: str) -> list[ExportTable]:
-    """The summary (naive vs adjusted), the balance table and, after the bootstrap, its CIs, as export tables."""
+def _localized(rows: Sequence[Sequence[str]], lang: Lang) -> list[list[str]]:
+    """Rows whose cells may be message ids (``N_`` labels) in ``lang``."""
+    return [[tr(lang, cell) for cell in row] for row in rows]
+
+
+def export_tables(result: AdjustedComparison, grouping: str, lang: Lang = "en") -> list[ExportTable]:
+    """The summary (naive vs adjusted), the balance table and, after the bootstrap, its CIs, as export tables in
+    ``lang``."""
     summary = ExportTable(
         "adjusted-summary",
-        N_("Adjusted comparison: unweighted vs weighted"),
-        (N_("Quantity"), N_("Estimate"), N_("Detail")),
-        table_rows(summary_rows(result, grouping)),
-        notes=(CAVEAT, *result.warnings),
+        t(lang, "Adjusted comparison: unweighted vs weighted"),
+        (t(lang, "Quantity"), t(lang, "Estimate"), t(lang, "Detail")),
+        table_rows(_localized(summary_rows(result, grouping, lang), lang)),
+        notes=(t(lang, CAVEAT), *(tr(lang, w) for w in result.warnings)),
     )
     balance = ExportTable(
         "adjusted-balance",
-        N_("Covariate balance (standardised mean differences)"),
-        (N_("Covariate"), N_("Mean treated"), N_("Mean reference"), N_("SMD before"), N_("SMD after")),
+        t(lang, "Covariate balance (standardised mean differences)"),
+        tuple(
+            tr(lang, h)
+            for h in (N_("Covariate"), N_("Mean treated"), N_("Mean reference"), N_("SMD before"), N_("SMD after"))
+        ),
         table_rows(
-            (term_label(b.covariate), b.mean_treated, b.mean_reference, b.smd_unweighted, b.smd_weighted)
+            (term_label(b.covariate, lang), b.mean_treated, b.mean_reference, b.smd_unweighted, b.smd_weighted)
             for b in result.weighting.balance
         ),
-        notes=(f"Unweighted pooled SD as denominator; threshold {BALANCE_THRESHOLD:g}.",),
+        notes=(
+            t(lang, "Unweighted pooled SD as denominator; threshold {threshold}.", threshold=f"{BALANCE_THRESHOLD:g}"),
+        ),
     )
     tables = [summary, balance]
     if result.n_bootstrap:
         tables.append(
             ExportTable(
                 "adjusted-bootstrap",
-                N_("Weighted estimates with 95% bootstrap CIs"),
-                (N_("Quantity"), N_("Estimate (95% CI)")),
-                table_rows(bootstrap_rows(result, grouping)),
-                notes=tuple(result.notes),
+                t(lang, "Weighted estimates with 95% bootstrap CIs"),
+                (t(lang, "Quantity"), t(lang, "Estimate (95% CI)")),
+                table_rows(_localized(bootstrap_rows(result, grouping, lang), lang)),
+                notes=tuple(tr(lang, n) for n in result.notes),
             )
         )
     return tables

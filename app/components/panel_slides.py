@@ -11,6 +11,7 @@ The views are the panels' defaults (the clinical covariate set, ATE, no trimming
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from analysis.adjusted import AdjustedComparison
@@ -22,23 +23,27 @@ from app.components.km_figure import arrange_curves
 from app.emulation_views import emulation_view
 from app.emulation_views import options_of as emulation_options
 from app.exporting import ExportTable, SlideTable
-from app.i18n import Lang
+from app.i18n import N_, Lang, t, tr
+from app.i18n.filters import describe as describe_filters
+from app.i18n.render import localized_figure
 
 KINDS: tuple[str, ...] = ("adjusted", "emulation", "parametric")
-THERAPIES: dict[str, str] = {"any": "post-progression therapy", "ici": "an immune checkpoint inhibitor"}
+THERAPIES: dict[str, str] = {"any": N_("post-progression therapy"), "ici": N_("an immune checkpoint inhibitor")}
 FOOTER_EXTRA_IN = 0.5
 """How much taller these slides' footers are (the caveat and the method paragraph): their figure is that much
 shorter, so the x-axis title stays clear of the footer."""
-EMULATION_CAVEAT = (
+EMULATION_CAVEAT = N_(
     "Caveat: the emulated trial removes immortal time and the confounding by fitness that the measurements at "
     "progression capture; it cannot remove confounding by anything not recorded. The naive comparison is shown "
     "only beside it."
 )
 
 
-def _adjusted(fingerprint: str, spec: FilterSpec, comparison: str, endpoint: str) -> tuple[Any, str, str]:
+def _adjusted(
+    fingerprint: str, spec: FilterSpec, comparison: str, endpoint: str, lang: Lang = "en"
+) -> tuple[Any, str, str]:
     options = comparison_key(comparison, None, None, None, None, endpoint)
-    grouping, description = describe(options)
+    grouping, description = describe(options, lang)
     return adjusted_view(fingerprint, spec, options), grouping, description
 
 
@@ -50,8 +55,10 @@ def title(kind: str, option: str, *, endpoint: str = "os", grouping: str | None 
     if kind == "parametric":
         return parametric_slides.title(endpoint, grouping, lang)
     if kind == "adjusted":
-        return f"Adjusted comparison: {adjusted.COMPARISONS.get(option, adjusted.COMPARISONS['first_line'])}"
-    return f"Target-trial emulation: starting {THERAPIES.get(option, THERAPIES['any'])} after progression"
+        comparison = adjusted.COMPARISONS.get(option, adjusted.COMPARISONS["first_line"])
+        return t(lang, "Adjusted comparison: {comparison}", comparison=tr(lang, comparison))
+    therapy = tr(lang, THERAPIES.get(option, THERAPIES["any"]))
+    return t(lang, "Target-trial emulation: starting {therapy} after progression", therapy=therapy)
 
 
 def subtitle(
@@ -66,11 +73,11 @@ def subtitle(
     if kind == "parametric":
         return parametric_slides.subtitle(option, grouping, spec, lang)
     if kind == "adjusted":
-        _, description = describe(comparison_key(option, None, None, None, None, endpoint))
-        head = description.rstrip(".")
+        _, description = describe(comparison_key(option, None, None, None, None, endpoint), lang)
+        head = description.rstrip(".。")
     else:
-        head = "Overall survival from progression (time zero), clone–censor–weight"
-    return f"{head} · Filters: {spec.describe()}"
+        head = t(lang, "Overall survival from progression (time zero), clone–censor–weight")
+    return " · ".join((head, t(lang, "Filters: {filters}", filters=describe_filters(spec, lang))))
 
 
 def figure(
@@ -96,12 +103,12 @@ def figure(
         result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
         if not isinstance(result, AdjustedComparison):
             return None
-        drawn = adjusted.curves_figure(result, grouping, title=False)
+        drawn = localized_figure(lang, adjusted.curves_figure(result, grouping, title=False, lang=lang))
     else:
         trial = _emulation(fingerprint, spec, option)
         if not isinstance(trial, EmulationResult):
             return None
-        drawn = emulation.curves_figure(trial)
+        drawn = localized_figure(lang, emulation.curves_figure(trial, lang=lang))
     if font_size is None:
         return drawn
     if contrast is not None:
@@ -128,13 +135,15 @@ def table(
         result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
         if not isinstance(result, AdjustedComparison):
             return None
-        rows = adjusted.summary_rows(result, grouping)[:4]
-        return SlideTable(("Quantity", "Estimate (95% CI)"), tuple((r[0], r[1]) for r in rows))
+        rows = adjusted.summary_rows(result, grouping, lang)[:4]
+        header = (t(lang, "Quantity"), t(lang, "Estimate (95% CI)"))
+        return SlideTable(header, tuple((tr(lang, r[0]), tr(lang, r[1])) for r in rows))
     trial = _emulation(fingerprint, spec, option)
     if not isinstance(trial, EmulationResult):
         return None
-    rows = emulation.comparison_rows(trial)
-    return SlideTable(("Analysis", "HR (95% CI)", ""), tuple((r[0], r[1], r[2]) for r in (rows[0], *rows[2:4])))
+    rows = emulation.comparison_rows(trial, lang)
+    cells = tuple(tuple(tr(lang, c) for c in r[:3]) for r in (rows[0], *rows[2:4]))
+    return SlideTable((t(lang, "Analysis"), t(lang, "HR (95% CI)"), ""), cells)
 
 
 def method(
@@ -152,14 +161,17 @@ def method(
         return parametric_slides.method(option, endpoint, grouping, fingerprint, spec, lang)
     if kind == "adjusted":
         result, _, _ = _adjusted(fingerprint, spec, option, endpoint)
-        return adjusted.method_text(result) if isinstance(result, AdjustedComparison) else None
+        return adjusted.method_text(result, lang) if isinstance(result, AdjustedComparison) else None
     trial = _emulation(fingerprint, spec, option)
     if not isinstance(trial, EmulationResult):
         return None
-    return (
-        f"target-trial emulation (clone–censor–weight) from progression, grace period {trial.grace:g} months; "
-        f"inverse-probability-of-censoring weights from {trial.weights.model.split(':')[0]}; weighted "
-        "Kaplan–Meier and Cox (bootstrap CIs when run)"
+    return t(
+        lang,
+        "target-trial emulation (clone–censor–weight) from progression, grace period {grace} months; "
+        "inverse-probability-of-censoring weights from {model}; weighted Kaplan–Meier and Cox (bootstrap CIs when "
+        "run)",
+        grace=f"{trial.grace:g}",
+        model=re.split("[:：]", tr(lang, trial.weights.model))[0],
     )
 
 
@@ -169,17 +181,24 @@ def caveat(kind: str, endpoint: str, *, lang: Lang = "en") -> str:
     if kind == "parametric":
         return parametric_slides.caveat(lang)
     if kind == "adjusted":
-        return f"Caveat: {adjusted.CAVEAT}"
-    return EMULATION_CAVEAT
+        return t(lang, "Caveat: {caveat}", caveat=t(lang, adjusted.CAVEAT))
+    return t(lang, EMULATION_CAVEAT)
 
 
 def export_tables(
-    kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec, *, grouping: str | None = None
+    kind: str,
+    option: str,
+    endpoint: str,
+    fingerprint: str,
+    spec: FilterSpec,
+    *,
+    grouping: str | None = None,
+    lang: Lang = "en",
 ) -> list[ExportTable]:
-    """The panel's own export tables (empty when there is no result)."""
+    """The panel's own export tables (empty when there is no result), in ``lang``."""
     if kind == "parametric":
         return parametric_slides.export_tables(option, endpoint, grouping, fingerprint, spec)
     if kind == "adjusted":
         result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
-        return adjusted.export_tables(result, grouping) if isinstance(result, AdjustedComparison) else []
+        return adjusted.export_tables(result, grouping, lang) if isinstance(result, AdjustedComparison) else []
     return []

@@ -33,6 +33,7 @@ from app.adjusted_views import (
 from app.background import background_callback, log_job
 from app.components.adjusted import bootstrap_block, curves_figure, export_tables, method_text, result_block
 from app.i18n import N_, Lang
+from app.i18n.render import localized_figure
 from app.ids import Ids
 from app.reproduce_jobs import register_download
 from app.survival_url import view_of
@@ -172,12 +173,14 @@ def export_adjusted(
     options, spec, cohort, result, grouping = panel.options, panel.spec, panel.cohort, panel.result, panel.grouping
     if isinstance(result, str):
         raise PreventUpdate
-    provenance = exporting.Provenance.of(cohort, spec, result.n, method=method_text(result))
+    lang = i18n.lang_of(search)
+    provenance = exporting.Provenance.of(cohort, spec, result.n, method=method_text(result, lang), lang=lang)
     stem = f"ppx-adjusted-{options.comparison}-{options.estimand}-{cohort.short_fingerprint}"
     if ctx.triggered_id == Ids.ADJ_EXPORT_PNG:
-        data = exporting.export_figure(curves_figure(result, grouping, title=False), "png", provenance)
+        figure = localized_figure(lang, curves_figure(result, grouping, title=False, lang=lang))
+        data = exporting.export_figure(figure, "png", provenance)
         return send_bytes(data, f"{stem}.png")
-    data = exporting.export_tables(export_tables(result, grouping), "xlsx", provenance)
+    data = exporting.export_tables(export_tables(result, grouping, lang), "xlsx", provenance)
     return send_bytes(data, f"{stem}.xlsx")
 
 
