@@ -699,7 +699,8 @@ def _test(name: str, statistic: float, df: int) -> TestStat:
     return TestStat(name=name, statistic=float(statistic), df=df, p=_chi2_sf(statistic, df))
 
 
-def _exp(value: float) -> float:
+def exp_or_inf(value: float) -> float:
+    """exp(value), or infinity where it overflows (a bound of a coefficient running off to infinity)."""
     return math.exp(value) if value < 709 else math.inf
 
 
@@ -721,8 +722,8 @@ def _terms(fit: _Fit, robust: _Robust | None) -> tuple[CoxTerm, ...]:
                 reference=column.reference,
                 coef=coef,
                 se=se,
-                hr=_exp(coef),
-                ci=(_exp(coef - Z_95 * se_test), _exp(coef + Z_95 * se_test)),
+                hr=exp_or_inf(coef),
+                ci=(exp_or_inf(coef - Z_95 * se_test), exp_or_inf(coef + Z_95 * se_test)),
                 z=z,
                 p=float(2 * special.ndtr(-abs(z))),  # 2·norm.sf(|z|)
                 se_robust=se_robust,

@@ -36,6 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import integrate, stats
 
+from analysis.cox import exp_or_inf
 from analysis.errors import DataError, EmptyGroupError
 from analysis.km import encode_groups
 from analysis.survdata import survival_data
@@ -271,6 +272,11 @@ def default_bandwidth(event_times: FloatArray) -> float:
     return float(f"{span:.2g}")
 
 
+SEPARATION_REASON = (
+    "did not converge (the coefficient of {term} runs off to infinity: its time ratio's CI reaches 0 or infinity, "
+    "as when a covariate's level has no events)"
+)
+"""Why an AFT model with a separating covariate is not shown as fitted."""
 TOLERANCE_FALLBACK_NOTE = "fitted at lifelines' default tolerance (the tight one stopped short: precision loss)"
 """An AFT model's note when BFGS stopped short of the tight tolerance and lifelines' own was used."""
 _NOT_ABOUT_THE_FIT = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning, ResourceWarning)
@@ -837,8 +843,8 @@ def aft_regression(
                     term=column.term,
                     coef=coef,
                     se=s,
-                    time_ratio=math.exp(coef),
-                    ci=(math.exp(coef - _Z * s), math.exp(coef + _Z * s)),
+                    time_ratio=exp_or_inf(coef),
+                    ci=(exp_or_inf(coef - _Z * s), exp_or_inf(coef + _Z * s)),
                     p=float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else math.nan,
                     covariate=column.covariate,
                     level=column.level,
@@ -851,6 +857,8 @@ def aft_regression(
             failure = "did not converge (log-likelihood not finite)"
         elif not all(math.isfinite(t.se) and t.se > 0 for t in terms):
             failure = "did not converge (the standard errors are not finite: a coefficient runs off to infinity)"
+        elif runaway := [t.term for t in terms if not (t.ci[0] > 0 and math.isfinite(t.ci[1]))]:
+            failure = SEPARATION_REASON.format(term=runaway[0])
         out.append(
             AFTModel(
                 model=model,

@@ -127,3 +127,25 @@ def test_the_study_model_fits_in_all_three_aft_models(cohort: pd.DataFrame) -> N
     # log L of survreg(Surv(os_months, os_event) ~ fib4 + disease_control + pp_received + pp_ici, dist = "lognormal")
     # on data/synthetic_klc.csv: -1491.97687284 (R 4.x, survival; f$loglik[2])
     assert lognormal.log_likelihood == pytest.approx(-1491.97687284, rel=1e-6)
+
+
+def test_a_separating_covariate_marks_the_models_not_fitted_instead_of_failing() -> None:
+    """A level with no events sends its coefficient to infinity: exp() of its CI bound overflowed (an
+    OverflowError reached the Cox page); the models are now marked not fitted, naming the covariate."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.parametric import aft_regression
+
+    rng = np.random.default_rng(1)
+    x = np.r_[np.zeros(60), np.ones(20)]
+    frame = pd.DataFrame(
+        {
+            "t": np.where(x == 1, rng.uniform(50, 60, 80), rng.exponential(10, 80)),
+            "e": np.where(x == 1, 0, 1),
+            "x": x,
+            "age": rng.normal(60, 10, 80),
+        }
+    )
+    result = aft_regression(frame, "t", "e", ["x", "age"])
+    assert result.models and all(not m.fitted and "x" in (m.reason or "") for m in result.models)

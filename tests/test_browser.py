@@ -146,10 +146,9 @@ def test_immortal_time_warning_and_landmark_view(dash_duo: Any, ppx_app: Any) ->
 def test_cox_models_run_as_a_background_job_on_a_large_cohort(
     dash_duo: Any, ppx_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sys
+    from app import views
 
-    page = next(m for name, m in sys.modules.items() if name.endswith("pages.cox") and hasattr(m, "BACKGROUND_N"))
-    monkeypatch.setattr(page, "BACKGROUND_N", 100)  # treat the 513-patient cohort as "large"
+    monkeypatch.setattr(views, "COX_BACKGROUND_N", 100)  # treat the 513-patient cohort as "large"
     dash_duo.start_server(ppx_app)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/cox", timeout=20)
     dash_duo.wait_for_contains_text("#" + Ids.COX_MODEL, "Press Compute", timeout=30)

@@ -128,10 +128,11 @@ def test_no_figure_of_any_callback_carries_live_markup_from_the_file(ppx_app: An
     background = {name for name, spec in ppx_app.callback_map.items() if spec.get("background")}
     figures = 0
     for dependency in browser.deps_json:
-        if dependency["output"] in background:
-            continue
+        if dependency["output"] in background or dependency.get("clientside_function"):
+            continue  # a clientside callback has no server side to post to
         props = [f"{i['id']}.{i['property']}" for i in dependency["inputs"] + dependency.get("state", [])]
-        values = {p: 1 if p.endswith(".n_clicks") else "" if p == "url.search" else None for p in props}
+        # the pages read their view from the URL: group by centre, so figures carry the file's centre names
+        values = {p: 1 if p.endswith(".n_clicks") else "?group=center" if p == "url.search" else None for p in props}
         for p in props:
             for suffix, default in SUFFIX_DEFAULTS.items():
                 if p.endswith(suffix) and (suffix.endswith("group.value") or p not in VIEW_DEFAULTS):

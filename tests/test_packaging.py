@@ -77,7 +77,7 @@ def _recipe(target: str) -> list[str]:
 
 def test_make_test_runs_ruff_mypy_hadolint_then_pytest_and_checks_the_tree() -> None:
     recipe = " ".join(_recipe("test"))
-    steps = ["$(BIN)/ruff check .", "$(BIN)/mypy", "$(BIN)/hadolint Dockerfile", "$(BIN)/pytest -q"]
+    steps = ["$(BIN)/ruff check .", "$(BIN)/mypy", "$(BIN)/hadolint Dockerfile", "$(BIN)/pytest $(PYTEST_ARGS)"]
     positions = [recipe.find(step) for step in steps]
     assert -1 not in positions and positions == sorted(positions), positions
     assert "git status --porcelain" in recipe
