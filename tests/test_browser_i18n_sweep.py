@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dash.testing import errors as dash_errors  # the module, not its Test* class: pytest would try to collect it
 from dash.testing.composite import DashComposite
-from dash.testing.errors import TestingTimeoutError
 from dash.testing.wait import until
 from screenshots import screenshot_path
 
@@ -151,7 +151,7 @@ def _relaid_out(duo: Any) -> bool:
     )
     try:
         until(lambda: duo.driver.execute_script(fits), timeout=10, poll=0.25)
-    except TestingTimeoutError:
+    except dash_errors.TestingTimeoutError:
         return False
     shapes: list[object] = []
 
@@ -159,7 +159,7 @@ def _relaid_out(duo: Any) -> bool:
         shapes.append(duo.driver.execute_script(SHAPES_JS))
         return len(shapes) > 2 and shapes[-1] == shapes[-2] == shapes[-3]
 
-    with contextlib.suppress(TestingTimeoutError):
+    with contextlib.suppress(dash_errors.TestingTimeoutError):
         until(still, timeout=10, poll=0.3)
     return True
 
