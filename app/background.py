@@ -39,9 +39,10 @@ source and inputs; its signed handle is only bound to the page load):
 
 Backends (Dash's own managers, subclassed for the above):
 
-- default: ``DiskcacheManager``; each job is a separate process, results in a
-  diskcache in a private (0700) directory shared by every gunicorn worker on the
-  host, stored as JSON (no pickles);
+- default: ``DiskcacheManager``; each job is a separate process forked from the
+  worker, results in a diskcache in a private (0700) directory shared by every
+  gunicorn worker on the host, stored as JSON (no pickles), and safe to fork
+  from a threaded worker (:mod:`app.jobstore`);
 - with ``REDIS_URL`` set: ``CeleryManager`` with Redis as broker and result
   backend (JSON); run a worker with ``celery -A app.celery_app worker`` (any host).
 """
@@ -53,7 +54,6 @@ import json
 import logging
 import os
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -173,20 +173,6 @@ class SessionCeleryManager(_SessionBound, CeleryManager):
         self.handle.backend.delete(key)
 
 
-def _json_disk() -> Any:
-    """A diskcache Disk that stores values as compressed JSON (Plotly's encoder for components), never pickles."""
-    import diskcache
-    from plotly.utils import PlotlyJSONEncoder
-
-    class PlotlyJSONDisk(diskcache.JSONDisk):  # type: ignore[misc]
-        def store(self, value: Any, read: bool, key: Any = diskcache.core.UNKNOWN) -> Any:
-            if not read:
-                value = zlib.compress(json.dumps(value, cls=PlotlyJSONEncoder).encode("utf-8"), self.compress_level)
-            return diskcache.Disk.store(self, value, read, key=key)
-
-    return PlotlyJSONDisk
-
-
 @lru_cache(maxsize=2)
 def celery_app_for(redis_url: str) -> Any:
     """The Celery application (Redis broker and result backend, JSON only) for ``redis_url``."""
@@ -211,15 +197,9 @@ def celery_app_for(redis_url: str) -> Any:
 def _manager_for(redis_url: str | None, jobs_dir: str) -> Any:
     if redis_url:
         return SessionCeleryManager(celery_app_for(redis_url), cache_by=[_owner_scope], expire=JOB_EXPIRE_S)
-    import diskcache
+    from app.jobstore import JobStore  # here: Celery deployments never open the jobs database
 
-    class ExpiringCache(diskcache.Cache):  # type: ignore[misc]
-        """Every entry expires (Dash's job writes its result without an expiry)."""
-
-        def set(self, key: Any, value: Any, expire: float | None = None, read: bool = False, **kw: Any) -> Any:
-            return super().set(key, value, expire=JOB_EXPIRE_S if expire is None else expire, read=read, **kw)
-
-    handle = ExpiringCache(jobs_dir, disk=_json_disk(), eviction_policy="none")
+    handle = JobStore(jobs_dir, expire_s=JOB_EXPIRE_S)
     return SessionDiskcacheManager(handle, cache_by=[_owner_scope], expire=JOB_EXPIRE_S)
 
 
