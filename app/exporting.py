@@ -37,7 +37,7 @@ from app import i18n
 from app.components.measure import longest_word_px, text_width_in, text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, PPTX_EAST_ASIAN_FONT, PPTX_LATIN_FONT
 from app.components.text import plain
-from app.i18n import Lang, t, tr
+from app.i18n import N_, Lang, t, tr
 from app.i18n.filters import describe as describe_filters
 
 Cell = str | int | float | None
@@ -60,7 +60,7 @@ COLUMN_WIDTHS_MM: dict[str, float] = {"single": 85.0, "double": 174.0}
 """Journal column widths (Elsevier/Wiley-like): single column 85 mm, double (full page) 174 mm."""
 PRINT_DPI = 300
 DEFAULT_MASK = 5
-SUPPRESSED = "suppressed"
+SUPPRESSED = N_("suppressed")
 """Shown instead of a value derived from a masked count (a percentage would give the count away)."""
 
 _LOCK = threading.Lock()
@@ -211,8 +211,9 @@ def tables_to_csv(tables: Sequence[ExportTable], provenance: Provenance) -> byte
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _sheet_name(title: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or "Table"
+def _sheet_name(title: str, used: set[str], lang: Lang = "en") -> str:
+    """A sheet name Excel accepts (at most 31 characters, none of []:*?/\\, not quoted), unique in the book."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip().strip("'") or t(lang, "Table")
     name, k = base, 2
     while name in used:
         name, k = f"{base[:26]} {k}", k + 1
@@ -229,7 +230,7 @@ def tables_to_xlsx(tables: Sequence[ExportTable], provenance: Provenance) -> byt
     default = book.active
     used: set[str] = set()
     for table in tables:
-        sheet = book.create_sheet(_sheet_name(table.title, used))
+        sheet = book.create_sheet(_sheet_name(table.title, used, provenance.lang))
         for line in _table_lines(table, provenance):
             sheet.append([_safe_cell(cell) for cell in line])
         sheet["A1"].font = Font(bold=True)
@@ -238,7 +239,7 @@ def tables_to_xlsx(tables: Sequence[ExportTable], provenance: Provenance) -> byt
         sheet.freeze_panes = "A3"
         for letter, width in zip("ABCDEFGHIJKLMNOP", _column_widths(table), strict=False):
             sheet.column_dimensions[letter].width = width
-    info = book.create_sheet("Provenance")
+    info = book.create_sheet(_sheet_name(t(provenance.lang, "Provenance"), used, provenance.lang))
     for part in provenance.parts():
         info.append([_safe_cell(part)])
     if default is not None:

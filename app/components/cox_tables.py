@@ -12,7 +12,7 @@ from analysis.cox import CoxTerm
 from analysis.sparse import MIN_EVENTS, MIN_PATIENTS, Merge, SparseLevel
 from app.components.palette import level_name
 from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, simple_table
-from app.i18n import N_, Lang, join_list, join_sentences, t, tn, tr
+from app.i18n import N_, Lang, join_clauses, join_list, join_sentences, t, tn, tr
 from app.i18n.caveats import known_when
 from app.views import COX_CANDIDATES, CoxView, term_label
 
@@ -130,7 +130,7 @@ def screen_rows(view: CoxView, lang: Lang = "en") -> list[list[str]]:
                 notes.append(_sparse_text(sparse, lang))
             if not estimable(term.hr, term.ci):
                 notes.append(_no_wald(lang, result.score_test.p))
-            note = "；".join(notes) if lang == "ja" else "; ".join(notes)
+            note = join_clauses(lang, notes)
             rows.append([term_label(term, lang), _hr(term), _wald_p(term), str(result.events), note])
     return rows
 

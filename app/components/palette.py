@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from analysis.caveats import POST_BASELINE
 from analysis.postprog import EXPOSURE_LEVELS
-from app.i18n import N_, Lang, t
+from app.i18n import N_, Lang, t, tr
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -106,7 +106,7 @@ def level_name(grouping: str, level: str, lang: Lang = "en") -> str:
 def level_label(grouping: str | None, level: str, lang: Lang = "en") -> str:
     """Plain-words label of one group in ``lang``, ('first_line', 'lenvatinib') -> 'Lenvatinib' / 'レンバチニブ'."""
     if grouping is None:
-        return t(lang, "All patients") if level == "all" else level
+        return t(lang, "All patients") if level == "all" else tr(lang, level)
     known = _LEVEL_LABELS.get(grouping, {}).get(level)
     return t(lang, known) if known is not None else _PREFIXES.get(grouping, "") + t(lang, level)
 

@@ -364,20 +364,27 @@ def view_subtitle(ref: ViewRef, spec: FilterSpec, lang: Lang = "en") -> str:
     return " · ".join(parts)
 
 
-def view_tables(ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None) -> list[ExportTable]:
-    """The view's numbers as export tables (medians and landmark rates; Cox model and screen; ...)."""
+def view_tables(
+    ref: ViewRef, fingerprint: str, spec: FilterSpec, mask: int | None = None, lang: Lang = "en"
+) -> list[ExportTable]:
+    """The view's numbers as export tables (medians and landmark rates; Cox model and screen; ...) in ``lang``."""
     if ref.kind == "km":
         view = _survival(fingerprint, spec, ref)
-        return [export_tables.medians_export(view, mask), export_tables.landmark_export(view, mask=mask)]
+        return [
+            export_tables.medians_export(view, mask, lang),
+            export_tables.landmark_export(view, mask=mask, lang=lang),
+        ]
     if ref.kind == "response":
-        return [export_tables.response_export(response_view(fingerprint, spec, ref.grouping), mask)]
+        return [export_tables.response_export(response_view(fingerprint, spec, ref.grouping), mask, lang)]
     if ref.kind == "cox":
         view = cox_view(fingerprint, spec, ref.endpoint, ref.covariates)
-        return [export_tables.cox_export(view, mask), export_tables.cox_screen_export(view, mask)]
+        return [export_tables.cox_export(view, mask, lang), export_tables.cox_screen_export(view, mask, lang)]
     if ref.kind in panel_slides.KINDS:
-        return panel_slides.export_tables(ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping)
+        return panel_slides.export_tables(
+            ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping, lang=lang
+        )
     grouping = ref.grouping if ref.grouping in GROUPINGS else "first_line"
-    return [export_tables.table_one_export(cohort_view(fingerprint, spec, grouping), mask)]
+    return [export_tables.table_one_export(cohort_view(fingerprint, spec, grouping), mask, lang)]
 
 
 def slide_table(
@@ -537,7 +544,7 @@ def export_view(
     if fmt == "pptx":
         return f"{stem}.pptx", build_view_deck(tuple(deck) or (ref,), spec, mask, lang)
     if fmt in exporting.TABLE_FORMATS:
-        tables = view_tables(ref, cohort.fingerprint, spec, mask)
+        tables = view_tables(ref, cohort.fingerprint, spec, mask, lang)
         return f"{stem}.{fmt}", exporting.export_tables(tables, fmt, provenance(spec, mask, (ref,), lang))
     if fmt not in exporting.FIGURE_FORMATS:
         raise ValueError(f"format must be png, svg, pdf, csv, xlsx or pptx; got {fmt!r}")

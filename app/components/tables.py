@@ -21,6 +21,7 @@ from analysis.formatting import (
     fmt_pct_ci,
     fmt_stat,
 )
+from app.i18n import Lang, t
 
 __all__ = [
     "NOT_ESTIMABLE",
@@ -35,8 +36,14 @@ __all__ = [
     "fmt_p_eq",
     "fmt_pct_ci",
     "fmt_stat",
+    "hr_text",
     "simple_table",
 ]
+
+
+def hr_text(hr: float, ci: tuple[float, float], lang: Lang = "en") -> str:
+    """:func:`fmt_hr` in ``lang``: '0.48 (0.38–0.59)', or 'not estimable (too few events in a group)' worded."""
+    return fmt_hr(hr, ci) if estimable(hr, ci) else t(lang, "not estimable (too few events in a group)")
 
 
 def simple_table(

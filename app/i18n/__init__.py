@@ -172,6 +172,7 @@ def request_lang() -> Lang:
 
 _LIST_SEPARATOR: Final[dict[Lang, str]] = {"en": ", ", "ja": "、"}
 _SENTENCE_SEPARATOR: Final[dict[Lang, str]] = {"en": " ", "ja": ""}
+_CLAUSE_SEPARATOR: Final[dict[Lang, str]] = {"en": "; ", "ja": "；"}
 
 
 def join_list(lang: Lang, items: Iterable[str]) -> str:
@@ -182,3 +183,8 @@ def join_list(lang: Lang, items: Iterable[str]) -> str:
 def join_sentences(lang: Lang, sentences: Iterable[str | None]) -> str:
     """Whole sentences, each already translated, one after another (a space in English, none in Japanese)."""
     return _SENTENCE_SEPARATOR[lang].join(s for s in sentences if s)
+
+
+def join_clauses(lang: Lang, clauses: Iterable[str]) -> str:
+    """Clauses of one note, each already translated ("a; b" / "a；b")."""
+    return _CLAUSE_SEPARATOR[lang].join(clauses)
