@@ -180,7 +180,8 @@ def sync_filters(search: str | None, *values: Any) -> tuple[Any, ...]:
     new_search = urlstate.with_filters(search, spec)
     if new_search == (search or ""):
         return (no_update,) * (1 + len(FILTER_CONTROLS))
-    return (new_search, *controls_from_spec(spec))
+    shown = controls_from_spec(spec)  # rewrite only a control whose value the spec words differently
+    return (new_search, *(no_update if new == old else new for new, old in zip(shown, controls, strict=True)))
 
 
 @callback(

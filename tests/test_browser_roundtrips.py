@@ -82,6 +82,8 @@ def test_a_filter_or_option_click_is_one_wave_of_callbacks(dash_duo: Any, ppx_ap
     calls = _settled(dash_duo)
     _one_wave(calls)
     assert "lenvatinib" in dash_duo.driver.execute_script("return location.search")
+    hidden = [c["output"][:60] for c in calls if Ids.EMU_OUTPUT in c["output"] or Ids.PAR_OUTPUT in c["output"]]
+    assert not hidden, f"a click asked for sections nobody sees (guard hidden, parametric off): {hidden}"
 
     dash_duo.driver.execute_script("window.__ppxCalls = []")
     dash_duo.find_element(f"#{Ids.SURV_ENDPOINT} input[value='pfs']").click()
@@ -90,3 +92,22 @@ def test_a_filter_or_option_click_is_one_wave_of_callbacks(dash_duo: Any, ppx_ap
     _one_wave(calls)
     until(lambda: "endpoint=pfs" in dash_duo.driver.execute_script("return location.search"), timeout=10)
     assert "Progression-free" in dash_duo.find_element(f"#{Ids.SURV_FIGURE}").text
+
+
+def test_a_section_asks_for_its_numbers_only_while_it_is_seen(dash_duo: Any, ppx_app: Any) -> None:
+    """The target-trial panel (inside the immortal-time guard) and the parametric section compute on a filter
+    click only while they are shown: with a guarded view and the switch on, a filter click asks for each once."""
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_JS})
+    dash_duo.start_server(ppx_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/survival?group=pp_received", timeout=30)
+    dash_duo.wait_for_element(f"#{Ids.EMU_SUMMARY}", timeout=60)  # the guarded view opens with the estimate
+    _settled(dash_duo)
+    dash_duo.driver.execute_script(f"document.getElementById('{Ids.PAR_SWITCH}').click();")
+    dash_duo.wait_for_element(f"#{Ids.PAR_OUTPUT} .js-plotly-plot", timeout=90)
+    _settled(dash_duo)
+
+    dash_duo.driver.execute_script("window.__ppxCalls = []")
+    dash_duo.find_element(f"#{Ids.F_FIRST_LINE} input[value='sorafenib']").click()
+    calls = _settled(dash_duo)
+    for section in (Ids.EMU_OUTPUT, Ids.PAR_OUTPUT):
+        assert len([c for c in calls if f"{section}.children" in c["output"]]) == 1, (section, calls)

@@ -60,7 +60,10 @@ def test_the_panel_computes_only_where_it_is_seen(ppx_app: Any) -> None:
     with ppx_app.server.test_request_context("/"):
         for search in ("", "?first_line=lenvatinib", "?group=pp_received&endpoint=pfs"):
             with pytest.raises(PreventUpdate):
-                render_emulation("3", "any", search, "/survival")
+                render_emulation("3", "any", search, search, "/survival")
+        for path in ("/survival", "/study"):  # no key yet: the page has not asked for the estimate
+            with pytest.raises(PreventUpdate):
+                render_emulation("3", "any", None, "?group=pp_received", path)
         for search, path in (("?group=pp_received", "/survival"), ("?group=pp_ici", "/ppx/survival/"), ("", "/study")):
-            block, boot = render_emulation("3", "any", search, path)
+            block, boot = render_emulation("3", "any", search, search, path)
             assert Ids.EMU_SUMMARY in _ids(block) and boot is None, (search, path)

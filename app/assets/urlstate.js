@@ -125,6 +125,16 @@
         }
         return [noUpdate, noUpdate, query, noUpdate];
       },
+      /* A section's key: the URL while the section is open, else no update. A callback that takes the key as its
+         input (and the URL as state) sends no request for a filter click while its section is closed. */
+      gate: function (search, open) {
+        return open ? search || "" : window.dash_clientside.no_update;
+      },
+      /* The target-trial panel's key outside the Survival page (there the immortal-time guard's callback sets it,
+         only while the guard shows the panel). */
+      emulationKey: function (search, pathname) {
+        return /\/survival\/?$/.test(pathname || "") ? window.dash_clientside.no_update : search || "";
+      },
       /* A new endpoint, grouping or filter makes an earlier bootstrap stale: clear it; the panel is shown when
          the view is grouped. */
       resetBootstrap: function (search) {

@@ -31,10 +31,12 @@ EXPLANATION = N_(
 )
 
 
-def panel(lang: Lang = "en") -> html.Div:
-    """Controls, the point estimate (rendered at once) and the bootstrap job's output."""
+def panel(lang: Lang = "en", key: str | None = None) -> html.Div:
+    """Controls, the point estimate (rendered at once) and the bootstrap job's output. ``key``: the URL the
+    estimate is for when the page opens (the Survival page: only while its guard shows the panel), else None."""
     return html.Div(
         [
+            dcc.Store(id=Ids.EMU_KEY, data=key),
             html.H3(N_("Target-trial emulation (clone–censor–weight)"), className="h6 mt-3"),
             html.P(EXPLANATION, className="small text-muted"),
             dbc.Row(

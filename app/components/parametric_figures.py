@@ -46,6 +46,7 @@ def panel(export: Any, switched_on: bool = False) -> html.Div:
     ``export_bar(EXPORT_PAGE)``, passed in because the presenter dispatches to this module's views) and the output."""
     return html.Div(
         [
+            dcc.Store(id=Ids.PAR_KEY),  # the URL while the switch is on (app/pages/parametric_panel.py)
             dbc.Switch(
                 id=Ids.PAR_SWITCH,
                 label=N_("Parametric models (fitted curves, hazard over time, mean survival)"),

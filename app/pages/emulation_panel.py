@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, no_update
+from dash import Input, Output, State, callback, clientside_callback, no_update
 from dash.exceptions import PreventUpdate
 
 from analysis.commands import emulate_command
@@ -30,24 +31,34 @@ from app.reproduce_jobs import register_download
 from app.survival_url import guard_shown
 from app.views import filtered
 
+clientside_callback(  # the Study page's key follows its URL (app/assets/urlstate.js)
+    dash.ClientsideFunction(namespace="ppxUrl", function_name="emulationKey"),
+    Output(Ids.EMU_KEY, "data", allow_duplicate=True),
+    Input(Ids.URL, "search"),
+    State(Ids.URL, "pathname"),
+    prevent_initial_call="initial_duplicate",
+)
+
 
 @callback(
     Output(Ids.EMU_OUTPUT, "children"),
     Output(Ids.EMU_BOOT_OUTPUT, "children", allow_duplicate=True),
     Input(Ids.EMU_GRACE, "value"),
     Input(Ids.EMU_THERAPY, "value"),
-    Input(Ids.URL, "search"),
+    Input(Ids.EMU_KEY, "data"),
+    State(Ids.URL, "search"),
     State(Ids.URL, "pathname"),
     prevent_initial_call="initial_duplicate",
 )
 def render_emulation(
-    grace: str | None, therapy: str | None, search: str | None, pathname: str | None = None
+    grace: str | None, therapy: str | None, key: str | None, search: str | None, pathname: str | None = None
 ) -> tuple[Any, Any]:
     """The emulated trial's point estimate for the panel's options and the page's filters; clears a stale bootstrap.
 
-    On the Survival page the panel sits in the immortal-time guard: while the view hides the guard, nothing is
-    computed (a filter click on OS by drug would otherwise emulate a trial nobody sees)."""
-    if (pathname or "").rstrip("/").endswith("/survival") and not guard_shown(search):
+    It runs when the panel's key changes (:func:`app.components.emulation.panel`): on the Survival page the panel
+    sits in the immortal-time guard, whose callback sets the key only while the guard is shown, so a filter click
+    on OS by drug sends no request for a trial nobody sees."""
+    if key is None or ((pathname or "").rstrip("/").endswith("/survival") and not guard_shown(search)):
         raise PreventUpdate
     options = options_of(grace, therapy)
     spec, _ = urlstate.filters_of(search)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dash import Input, Output, callback
+import dash
+from dash import Input, Output, State, callback, clientside_callback
 from dash.exceptions import PreventUpdate
 
 from analysis.schema import ENDPOINTS
@@ -35,6 +36,14 @@ def show_panel(on: bool | None) -> dict[str, str]:
     return {"display": "block" if on else "none"}
 
 
+clientside_callback(  # a filter click while the section is off sends no request (app/assets/urlstate.js)
+    dash.ClientsideFunction(namespace="ppxUrl", function_name="gate"),
+    Output(Ids.PAR_KEY, "data"),
+    Input(Ids.URL, "search"),
+    State(Ids.PAR_SWITCH, "value"),
+)
+
+
 @callback(
     Output(Ids.PAR_OUTPUT, "children"),
     Output({"type": Ids.EXPORT_OPTIONS, "page": EXPORT_PAGE}, "data"),
@@ -43,10 +52,17 @@ def show_panel(on: bool | None) -> dict[str, str]:
     Input(Ids.PAR_HORIZON, "value"),
     Input(Ids.SURV_ENDPOINT, "value"),
     Input(Ids.SURV_GROUP, "value"),
-    Input(Ids.URL, "search"),
+    Input(Ids.PAR_KEY, "data"),
+    State(Ids.URL, "search"),
 )
 def render_parametric(
-    on: bool | None, bandwidth: Any, horizon: Any, endpoint: str | None, group: str | None, search: str | None
+    on: bool | None,
+    bandwidth: Any,
+    horizon: Any,
+    endpoint: str | None,
+    group: str | None,
+    _key: str | None,
+    search: str | None,
 ) -> tuple[Any, dict[str, str]]:
     """The section for the page's endpoint, grouping and filters; its settings go to the export bar's store, so
     the exports and the deck's slide show what the page shows."""

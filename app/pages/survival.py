@@ -8,7 +8,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from analysis.bootstrap import BootstrapResult, bootstrap_survival
 from analysis.commands import km_command, landmark_command
@@ -174,7 +174,7 @@ def layout(**query: Any) -> html.Div:
                     ),
                     html.Datalist(id="landmark-choices", children=[html.Option(value=f"{v:g}") for v in LANDMARKS]),
                     dcc.Loading(html.Div(guard, id=Ids.SURV_GUARD), delay_show=150),
-                    emulation_panel(i18n.request_lang()),
+                    emulation_panel(i18n.request_lang(), key=search if guard is not None else None),
                 ],
                 id=Ids.SURV_GUARD_PANEL,
                 style=guard_style,
@@ -203,11 +203,14 @@ clientside_callback(  # no server round trip: a pending callback that writes the
 @callback(
     Output(Ids.SURV_GUARD, "children"),
     Output(Ids.SURV_GUARD_PANEL, "style"),
+    Output(Ids.EMU_KEY, "data"),
     Input(Ids.URL, "search"),
     prevent_initial_call=True,  # the layout draws it for the URL it opens with
 )
-def render_guard(search: str | None) -> tuple[Any, Any]:
-    return guard_outputs(search)
+def render_guard(search: str | None) -> tuple[Any, Any, Any]:
+    """The guard for the URL, and the target-trial panel's key while the guard shows the panel."""
+    guard, style = guard_outputs(search)
+    return guard, style, (search or "") if guard is not None else no_update
 
 
 def guard_outputs(search: str | None) -> tuple[Any, Any]:
