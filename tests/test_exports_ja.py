@@ -99,6 +99,10 @@ PAGE_TABLES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "cox": (("Cox モデル（多変量）", ("項", "HR", "係数", "標準誤差")), ("Cox 単変量スクリーニング", ("共変量", "注"))),
     "response": (("一次治療の治療効果", ("群", "CR", "奏効率", "病勢制御率")),),
     "cohort": (("一次治療薬別の表 1", ("項目", "水準", "全体（n = 513）", "レンバチニブ（n = 204）", "検定")),),
+    "parametric": (
+        ("パラメトリックモデル：当てはまりと選択", ("モデル", "当てはめ", "選択", "当てはめ不可の理由")),
+        ("制限付き平均生存時間 RMST と外挿による平均生存期間", ("群", "平均生存期間（外挿）", "RMST 95%信頼区間 下限")),
+    ),
 }
 
 
@@ -159,7 +163,9 @@ def _xlsx_tables(data: bytes) -> tuple[list[str], list[list[list[str]]]]:
     return list(book.sheetnames), sheets
 
 
-@pytest.mark.parametrize("page", list(PAGE_TABLES))
+@pytest.mark.parametrize(
+    "page", [pytest.param(p, marks=pytest.mark.slow) if p == "parametric" else p for p in PAGE_TABLES]
+)  # the parametric fits take ~5 s
 def test_a_pages_csv_and_xlsx_tables_in_japanese_have_japanese_headers_and_no_english(download: Any, page: str) -> None:
     expected = PAGE_TABLES[page]
     tables = _csv_tables(download(page, "csv"))
@@ -182,6 +188,7 @@ def test_masked_japanese_tables_word_the_withheld_values(download: Any) -> None:
     assert "5 未満の数は伏せ字" in rows[-1][0]
 
 
+@pytest.mark.slow
 def test_ppx_export_lang_ja_csv_is_the_pages_japanese_download(download: Any, tmp_path: Path) -> None:
     out = tmp_path / "cohort-ja.csv"
     args = ["export", "--view", "cohort", "--format", "csv", "--lang", "ja", "--out", str(out)]

@@ -197,7 +197,7 @@ def export_tables(
 ) -> list[ExportTable]:
     """The panel's own export tables (empty when there is no result), in ``lang``."""
     if kind == "parametric":
-        return parametric_slides.export_tables(option, endpoint, grouping, fingerprint, spec)
+        return parametric_slides.export_tables(option, endpoint, grouping, fingerprint, spec, lang)
     if kind == "adjusted":
         result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
         return adjusted.export_tables(result, grouping, lang) if isinstance(result, AdjustedComparison) else []

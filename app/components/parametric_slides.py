@@ -20,7 +20,7 @@ from analysis.schema import ENDPOINTS
 from app.components import parametric_figures as figures
 from app.components.palette import grouping_label, grouping_phrase, level_label
 from app.exporting import Cell, ExportTable, SlideTable
-from app.i18n import Lang, t, tr
+from app.i18n import N_, Lang, t, tr
 from app.parametric_views import ParametricView, parametric_view
 
 _OPTION = re.compile(r"^(?:h(?P<h>\d+(?:p\d+)?))?-?(?:b(?P<b>\d+(?:p\d+)?))?$")
@@ -169,53 +169,64 @@ def caveat(lang: Lang = "en") -> str:
     return tr(lang, EXTRAPOLATION_STATEMENT)
 
 
+YES_NO: tuple[str, str] = (N_("yes"), N_("no"))
+"""The fits table's Fitted / Chosen cells."""
+
+
 def export_tables(
-    option: str, endpoint: str, grouping: str | None, fingerprint: str, spec: FilterSpec
+    option: str, endpoint: str, grouping: str | None, fingerprint: str, spec: FilterSpec, lang: Lang = "en"
 ) -> list[ExportTable]:
-    """Every model of every group: fit (log L, AIC, BIC, median, chosen or why not fitted), RMST and mean."""
+    """Every model of every group: fit (log L, AIC, BIC, median, chosen or why not fitted), RMST and mean, in
+    ``lang``."""
     result = _view(option, endpoint, grouping, fingerprint, spec).result
     if result is None:
         return []
+    yes, no = (t(lang, word) for word in YES_NO)
     fits: list[tuple[Cell, ...]] = []
     means: list[tuple[Cell, ...]] = []
     for g in result.groups:
-        name = level_label(grouping, g.group)
+        name = level_label(grouping, g.group, lang)
         for f in g.fits:
+            label = figures.model_label(f.model, lang)
             fits.append(
-                (name, f.label, "yes" if f.fitted else "no", "yes" if f.chosen else "", f.log_likelihood, f.aic,
-                 f.bic, f.median, f.reason or "")
+                (name, label, yes if f.fitted else no, yes if f.chosen else "", f.log_likelihood, f.aic,
+                 f.bic, f.median, tr(lang, f.reason or ""))
             )  # fmt: skip
             if f.fitted:
                 rmst, mean = f.rmst, f.mean
-                means.append((name, f.label, *_estimate_cells(rmst), *_estimate_cells(mean)))
+                means.append((name, label, *_estimate_cells(rmst, lang), *_estimate_cells(mean, lang)))
+    fit_header = (N_("Group"), N_("Model"), N_("Fitted"), N_("Chosen"), "log L", "AIC", "BIC", N_("Median"))
+    mean_header = (
+        N_("Group"),
+        N_("Model"),
+        t(lang, "RMST to {horizon}", horizon=f"{result.horizon:.3g}"),
+        N_("RMST lower 95%"),
+        N_("RMST upper 95%"),
+        N_("Mean (extrapolated)"),
+        N_("Mean lower 95%"),
+        N_("Mean upper 95%"),
+    )
     return [
         ExportTable(
             "parametric_fits",
-            "Parametric models: fit and choice",
-            ("Group", "Model", "Fitted", "Chosen", "log L", "AIC", "BIC", "Median", "Not fitted because"),
+            t(lang, "Parametric models: fit and choice"),
+            tuple(tr(lang, h) for h in (*fit_header, N_("Not fitted because"))),
             tuple(fits),
-            (result.selection_rule,),
+            (tr(lang, result.selection_rule),),
         ),
         ExportTable(
             "parametric_means",
-            "Restricted mean and extrapolated mean survival",
-            (
-                "Group",
-                "Model",
-                f"RMST to {result.horizon:.3g}",
-                "RMST lower 95%",
-                "RMST upper 95%",
-                "Mean (extrapolated)",
-                "Mean lower 95%",
-                "Mean upper 95%",
-            ),
+            t(lang, "Restricted mean and extrapolated mean survival"),
+            tuple(tr(lang, h) for h in mean_header),
             tuple(means),
-            (f"CIs: {result.ci_method}.", result.extrapolation),
+            (t(lang, "CIs: {method}.", method=tr(lang, result.ci_method)), tr(lang, result.extrapolation)),
         ),
     ]
 
 
-def _estimate_cells(e: Any) -> tuple[Cell, Cell, Cell]:
-    if e is None or e.value is None:
-        return (e.reason if e is not None else None, None, None)
+def _estimate_cells(e: Any, lang: Lang) -> tuple[Cell, Cell, Cell]:
+    if e is None:
+        return (None, None, None)
+    if e.value is None:
+        return (tr(lang, e.reason) if e.reason else e.reason, None, None)
     return (e.value, e.ci[0], e.ci[1])
