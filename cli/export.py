@@ -35,7 +35,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--column", default="double", help="figure width: single (85 mm), double (174 mm) or mm")
     parser.add_argument("--mask", type=int, metavar="N", help="show counts below N as '<N' (small-cell masking)")
     parser.add_argument(
-        "--lang", default="en", choices=("en", "ja"), help="language of the figures, slides and footer (default en)"
+        "--lang",
+        default="en",
+        choices=("en", "ja"),
+        help="language of the figures, tables, slides and footer (default en)",
     )
     parser.add_argument("--deck", default="", metavar="TOKENS", help="pptx: views, e.g. km.os.first_line,response.none")
     parser.set_defaults(func=run)
