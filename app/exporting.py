@@ -34,7 +34,7 @@ from analysis.cohort import ValidatedCohort
 from analysis.filters import FilterSpec
 from analysis.ingest import neutralise_formula
 from app import i18n
-from app.components.measure import longest_word_px, text_width_in, text_width_px, wrap_to_width
+from app.components.measure import longest_word_px, monospace_columns, text_width_in, text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, PPTX_EAST_ASIAN_FONT, PPTX_LATIN_FONT
 from app.components.text import plain
 from app.i18n import N_, Lang, t, tr
@@ -251,7 +251,7 @@ def tables_to_xlsx(tables: Sequence[ExportTable], provenance: Provenance) -> byt
 
 def _column_widths(table: ExportTable) -> list[float]:
     columns = list(zip(table.header, *table.rows, strict=True)) if table.rows else [(h,) for h in table.header]
-    return [min(60.0, 2.0 + max(len(str(c)) for c in column if c is not None)) for column in columns]
+    return [min(60.0, 2.0 + max(monospace_columns(str(c)) for c in column if c is not None)) for column in columns]
 
 
 def export_tables(tables: Sequence[ExportTable], fmt: str, provenance: Provenance) -> bytes:

@@ -221,3 +221,5 @@ def test_translated_cells_are_still_neutralised_and_japanese_sheet_names_are_val
     assert info == "出典情報" and first != second
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\]", n) for n in book.sheetnames), book.sheetnames
     assert book[first].cell(row=3, column=1).value == "'=1+1"
+    # a column is as wide as its widest cell as a spreadsheet draws it: a full-width character takes two columns
+    assert book[first].column_dimensions["B"].width == 2 + len("@cmd（n = 3）") + 2

@@ -36,6 +36,12 @@ def char_em(char: str) -> float:
     return 0.62
 
 
+def monospace_columns(text: str) -> int:
+    """Width of ``text`` in fixed-width columns, as a spreadsheet sizes a column: a wide (Japanese) character takes
+    two, any other one."""
+    return sum(2 if _wide(char) else 1 for char in text)
+
+
 def lines_of(text: str) -> list[str]:
     """The text's lines as drawn: ``<br>`` breaks lines, other tags (``<b>``, ``<span>``) take no room and an
     entity (``&amp;``, as :func:`app.components.text.plain` writes user text) is one character."""
