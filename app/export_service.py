@@ -13,8 +13,9 @@ figure starts ``python -m app.export_service`` and every process on the host the
   unpickled), nothing is written to disk and nothing of a figure is logged.
 - **Started once.** Starting is guarded by a file lock beside the socket: whoever takes it first starts the
   service; the others wait, then connect to it.
-- **Crashes.** A browser that dies is restarted by the service (once per figure); a service that is gone is
-  started again by the next client, which retries its figure once.
+- **Crashes and hangs.** A browser that dies, or does not draw a figure in time, is replaced by the service
+  (:mod:`app.export_browser`); a service that is gone is started again by the next client, which retries its
+  figure once.
 - **Ends.** After ``PPX_EXPORT_IDLE_S`` seconds without a figure (default 600), or once the leader of its process
   group (gunicorn's master, which it shares with the workers) is gone, the service stops its browser and exits.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import importlib.util
 import json
 import os
 import secrets
@@ -35,12 +37,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.export_browser import WarmBrowser
 
 CODE_KEY = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:12]
 """Names this install's service: another checkout (another version of the code) gets its own."""
 START_TIMEOUT_S = 60.0
-REQUEST_TIMEOUT_S = 120.0
+REQUEST_TIMEOUT_S = 150.0
+"""Longer than the service's two tries of a figure (app/export_browser.py, 60 s each by default)."""
 DEFAULT_IDLE_S = 600.0
 OK, FAILED = b"0", b"1"
 
@@ -148,29 +154,18 @@ def ensure_running() -> None:
 # ----------------------------------------------------------------------------- the service itself
 
 
-class _Browser:
-    """kaleido's warm browser in this process, restarted when it fails."""
-
-    def __init__(self) -> None:
-        import kaleido
-
-        self.kaleido = kaleido
-        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
-
-    def draw(self, figure: dict[str, Any], options: dict[str, Any]) -> bytes:
-        try:
-            data = self.kaleido.calc_fig_sync(figure, opts=options)
-        except Exception:  # a crashed browser: restart it once and draw again
-            self.kaleido.stop_sync_server(silence_warnings=True)
-            self.kaleido.start_sync_server(mathjax=False, silence_warnings=True)
-            data = self.kaleido.calc_fig_sync(figure, opts=options)
-        return data if isinstance(data, bytes) else str(data).encode("utf-8")
-
-    def stop(self) -> None:
-        self.kaleido.stop_sync_server(silence_warnings=True)
+def _export_browser() -> Any:
+    """:mod:`app.export_browser`, loaded from beside this file: importing it as ``app.export_browser`` would run
+    the app package's imports (Dash, Flask, pandas), which the service does without."""
+    spec = importlib.util.spec_from_file_location("ppx_export_browser", Path(__file__).with_name("export_browser.py"))
+    if spec is None or spec.loader is None:
+        raise ExportServiceError("app/export_browser.py is missing")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _answer(connection: Connection, browser: _Browser) -> None:
+def _answer(connection: Connection, browser: WarmBrowser) -> None:
     if not connection.poll(30):  # a client that connects and sends nothing does not hold the others up
         return
     request = connection.recv_bytes()
@@ -188,7 +183,8 @@ def _answer(connection: Connection, browser: _Browser) -> None:
 
 def serve(socket_path: Path, key_path: Path, idle_s: float) -> None:
     os.umask(0o077)
-    browser = _Browser()
+    browser = _export_browser().WarmBrowser()
+    browser.start()
     listener = Listener(str(socket_path), family="AF_UNIX", authkey=key_path.read_bytes())
     last = [time.monotonic()]
 

@@ -20,10 +20,8 @@ import csv
 import io
 import logging
 import math
-import os
 import re
 import textwrap
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -37,6 +35,7 @@ from app import i18n
 from app.components.measure import longest_word_px, monospace_columns, text_width_in, text_width_px, wrap_to_width
 from app.components.palette import FONT_FAMILY, PPTX_EAST_ASIAN_FONT, PPTX_LATIN_FONT
 from app.components.text import plain
+from app.export_browser import WarmBrowser
 from app.i18n import N_, Lang, t, tr
 from app.i18n.filters import describe as describe_filters
 
@@ -63,8 +62,8 @@ DEFAULT_MASK = 5
 SUPPRESSED = N_("suppressed")
 """Shown instead of a value derived from a masked count (a percentage would give the count away)."""
 
-_LOCK = threading.Lock()
-_browser_pid: list[int] = []  # pid of the process whose export browser is running (at most one entry)
+_BROWSER = WarmBrowser()
+"""This process's export browser (:mod:`app.export_browser`: a deadline on every figure)."""
 
 
 # ----------------------------------------------------------------------------- text safety and masking
@@ -267,28 +266,11 @@ def export_tables(tables: Sequence[ExportTable], fmt: str, provenance: Provenanc
 
 def start_export_browser() -> None:
     """Start (once per process) the warm kaleido browser that renders every static figure."""
-    import kaleido
-
-    with _LOCK:
-        _ensure_browser(kaleido)
-
-
-def _ensure_browser(kaleido: Any) -> None:
-    pid = os.getpid()
-    if _browser_pid == [pid] and kaleido._global_server.is_running():
-        return
-    if _browser_pid and _browser_pid != [pid]:  # inherited from a parent process by fork: not ours
-        kaleido.stop_sync_server(silence_warnings=True)
-    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
-    _browser_pid[:] = [pid]
+    _BROWSER.start()
 
 
 def stop_export_browser() -> None:
-    import kaleido
-
-    with _LOCK:
-        kaleido.stop_sync_server(silence_warnings=True)
-        _browser_pid.clear()
+    _BROWSER.stop()
 
 
 _HOST_SERVICE: list[bool] = []
@@ -303,8 +285,6 @@ def use_host_export_service(enabled: bool = True) -> None:
 def render_figure(figure: dict[str, Any], fmt: str, width: int, height: int, scale: float = 1.0) -> bytes:
     """Static image bytes of a plotly figure dict through the warm export browser (started if needed): the
     host's export service in the web app, else this process's own browser (CLI, tests)."""
-    import kaleido
-
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"figure format must be one of {', '.join(FIGURE_FORMATS)}; got {fmt!r}")
     options = {"format": fmt, "width": width, "height": height, "scale": scale}
@@ -315,16 +295,7 @@ def render_figure(figure: dict[str, Any], fmt: str, width: int, height: int, sca
             return export_service.render(figure, options)
         except export_service.ExportServiceError as exc:  # e.g. a socket path too long: this process's own browser
             logging.getLogger("ppx.export").warning("export service unavailable, drawing in-process: %s", exc)
-    with _LOCK:
-        _ensure_browser(kaleido)
-        try:
-            data = kaleido.calc_fig_sync(figure, opts=options)
-        except Exception:  # a crashed browser: restart once and retry
-            kaleido.stop_sync_server(silence_warnings=True)
-            _browser_pid.clear()
-            _ensure_browser(kaleido)
-            data = kaleido.calc_fig_sync(figure, opts=options)
-    return data if isinstance(data, bytes) else str(data).encode("utf-8")
+    return _BROWSER.draw(figure, options)
 
 
 # ----------------------------------------------------------------------------- publication figures

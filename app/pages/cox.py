@@ -43,6 +43,7 @@ from app.views import (
 
 dash.register_page(__name__, path="/cox", name=N_("Cox"), title="Cox model · Post-Progression Explorer", order=2)
 
+
 def _job_panel(n_patients: int) -> html.Div:
     """Compute / Cancel buttons and a progress bar; shown only for cohorts that run as a background job."""
     return html.Div(

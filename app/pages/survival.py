@@ -55,6 +55,7 @@ dash.register_page(
     __name__, path="/survival", name=N_("Survival"), title="Survival · Post-Progression Explorer", order=1
 )
 
+
 def layout(**query: Any) -> html.Div:
     """The page for the URL's query (Dash Pages passes its parameters): controls, KM view and guard drawn here,
     server-side, so the first paint needs no callback round trip (the callbacks run on later URL changes)."""
