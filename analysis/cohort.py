@@ -254,8 +254,10 @@ class _Issues:
         self.items: list[tuple[int, Issue]] = []
         self.bad: set[Any] = set()
 
-    def file(self, severity: Severity, column: str | None, message: str, reason: str) -> None:
-        self.items.append((-1, Issue(severity, None, None, column, None, message, reason)))
+    def file(self, severity: Severity, column: str | None, message: Message, reason: str) -> None:
+        """A file-level issue; ``reason`` is a template without parameters."""
+        issue = Issue(severity, None, None, column, None, message.text(), reason, message, Message(reason))
+        self.items.append((-1, issue))
 
     def row(
         self,
@@ -564,18 +566,19 @@ def _check_course(values: dict[str, pd.Series], issues: _Issues) -> None:
     given = therapy.notna() & (therapy != "none")
     for label in pp_start.index[pp_start.notna() & no_progression]:
         value = _iso(pp_start[label])
-        message = f"pp_start {value} is set but progression_date is empty (therapy after progression needs one)"
-        issues.row("error", label, "pp_start", value, message, "pp_start without progression")
+        message = Message.of(M.PP_START_WITHOUT_PROGRESSION, value=value)
+        issues.row("error", label, "pp_start", value, message, Message(M.PP_START_WITHOUT_PROGRESSION_REASON))
     for label in therapy.index[given & no_progression]:
-        message = f"pp_therapy is {therapy[label]!r} but progression_date is empty (use 'none' if no progression)"
-        issues.row("error", label, "pp_therapy", therapy[label], message, "pp_therapy without progression")
+        message = Message.of(M.PP_THERAPY_WITHOUT_PROGRESSION, value=repr(therapy[label]))
+        reason = Message(M.PP_THERAPY_WITHOUT_PROGRESSION_REASON)
+        issues.row("error", label, "pp_therapy", therapy[label], message, reason)
     for label in pp_start.index[pp_start.notna() & (therapy == "none")]:
         value = _iso(pp_start[label])
-        message = f"pp_start {value} is set but pp_therapy is 'none'"
-        issues.row("error", label, "pp_start", value, message, "pp_start with pp_therapy none")
+        message = Message.of(M.PP_START_WITH_NONE, value=value)
+        issues.row("error", label, "pp_start", value, message, Message(M.PP_START_WITH_NONE_REASON))
     for label in pp_start.index[pp_start.isna() & given & ~no_progression]:
-        message = f"pp_start is empty although pp_therapy is {therapy[label]!r}; its start date is unknown"
-        issues.row("warning", label, "pp_start", None, message, "pp_start missing")
+        message = Message.of(M.PP_START_MISSING, value=repr(therapy[label]))
+        issues.row("warning", label, "pp_start", None, message, Message(M.PP_START_MISSING_REASON))
 
 
 def _check_progression_measures(values: dict[str, pd.Series], issues: _Issues) -> None:
@@ -680,22 +683,23 @@ def _check_file(frame: pd.DataFrame, issues: _Issues) -> list[str]:
     """File-level problems. Returns the names of columns not in the schema."""
     names = [str(c) for c in frame.columns]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        issues.file("error", name, f"column {name!r} appears {names.count(name)} times", "repeated column")
+        message = Message.of(M.REPEATED_COLUMN, column=repr(name), n=names.count(name))
+        issues.file("error", name, message, M.REPEATED_COLUMN_REASON)
     if len(frame) == 0:
-        issues.file("error", None, "the file has no data rows", "no rows")
+        issues.file("error", None, Message(M.NO_ROWS), M.NO_ROWS_REASON)
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     extra = [n for n in dict.fromkeys(names) if n not in COLUMN_BY_NAME]
     by_case = {n.strip().casefold(): n for n in extra}
     for name in missing:
-        hint = f" (the file has {by_case[name]!r}; rename it)" if name in by_case else ""
+        found = {"found": repr(by_case[name])} if name in by_case else {}
         if name == "patient_id":
-            message = f"required column 'patient_id' is missing: every row needs a unique patient identifier{hint}"
+            message = Message.of(M.MISSING_PATIENT_ID_RENAME if found else M.MISSING_PATIENT_ID, **found)
         else:
-            message = f"required column {name!r} is missing{hint}"
-        issues.file("error", name, message, "missing required column")
+            message = Message.of(M.MISSING_COLUMN_RENAME if found else M.MISSING_COLUMN, column=name, **found)
+        issues.file("error", name, message, M.MISSING_COLUMN_REASON)
     for name in extra:
-        message = f"column {name!r} is not in the schema; it is kept but not analysed"
-        issues.file("warning", name, message, "extra column")
+        message = Message.of(M.EXTRA_COLUMN, column=repr(name))
+        issues.file("warning", name, message, M.EXTRA_COLUMN_REASON)
     return extra
 
 
@@ -838,7 +842,7 @@ def validate_cohort(
     values = _typed_inputs(raw, issues, today or date.today())
     keep = [lbl for lbl in raw.index if lbl not in issues.bad]
     if not keep:
-        issues.file("error", None, "no row can be used: every row has an error", "no usable rows")
+        issues.file("error", None, Message(M.NO_USABLE_ROWS), M.NO_USABLE_ROWS_REASON)
     canonical = pd.DataFrame({c: values[c] for c in INPUT_COLUMNS}, index=raw.index).loc[keep]
     for column in INPUT_COLUMNS:
         canonical[column] = canonical[column].astype(_DTYPE_OF[COLUMN_BY_NAME[column].kind])

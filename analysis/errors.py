@@ -7,13 +7,32 @@ the figure. Nothing else should escape to a user.
 
 from __future__ import annotations
 
+from analysis.messages import Message, Param
+
 
 class PPXError(Exception):
     """Base class of every error the analysis layer raises on purpose."""
 
 
 class DataError(PPXError, ValueError):
-    """The input data cannot be used as given (unknown column, bad values, unreadable file)."""
+    """The input data cannot be used as given (unknown column, bad values, unreadable file).
+
+    ``wording``: the message as a template and parameters (:mod:`analysis.messages`), for the app to word in
+    the interface language; ``str(error)`` is its English text (what ``ppx`` prints). None: English only.
+    """
+
+    wording: Message | None = None
+
+    @classmethod
+    def of(cls, template: str, **params: Param) -> DataError:
+        """A DataError worded by ``template`` and ``params``."""
+        return cls.worded(Message.of(template, **params))
+
+    @classmethod
+    def worded(cls, message: Message) -> DataError:
+        error = cls(message.text())
+        error.wording = message
+        return error
 
 
 class EmptyGroupError(PPXError, ValueError):

@@ -15,24 +15,29 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Message:
-    """An English template with ``{name}`` placeholders and its parameters (text or whole numbers)."""
+    """An English template with ``{name}`` placeholders and its parameters (text, whole numbers, or a message of
+    its own: a clause such as "while reading sheet 'x'" that the app words in turn)."""
 
     template: str
-    params: tuple[tuple[str, str | int], ...] = ()
+    params: tuple[tuple[str, Param], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", tuple((str(k), v) for k, v in self.params))  # JSON gives lists back
 
     @classmethod
-    def of(cls, template: str, **params: str | int) -> Message:
+    def of(cls, template: str, **params: Param) -> Message:
         return cls(template, tuple(params.items()))
 
     @property
-    def mapping(self) -> Mapping[str, str | int]:
+    def mapping(self) -> Mapping[str, Param]:
         return dict(self.params)
 
     def text(self) -> str:
-        return self.template.format(**self.mapping)
+        return self.template.format(**{k: v.text() if isinstance(v, Message) else v for k, v in self.params})
+
+
+Param = str | int | Message
+"""A parameter of a :class:`Message`."""
 
 
 # Validation (analysis.cohort): one template per kind of line.
@@ -84,12 +89,45 @@ DATE_ORDER_REASONS = (
 """The date-order checks' reasons (:data:`analysis.cohort._DATE_ORDER`), each a template without parameters."""
 DUPLICATE_ID = "patient_id {value} also appears in row {row}; the first row is kept and this one excluded"
 DUPLICATE_ID_REASON = "duplicate patient_id"
+PP_START_WITHOUT_PROGRESSION = (
+    "pp_start {value} is set but progression_date is empty (therapy after progression needs one)"
+)
+PP_START_WITHOUT_PROGRESSION_REASON = "pp_start without progression"
+PP_THERAPY_WITHOUT_PROGRESSION = (
+    "pp_therapy is {value} but progression_date is empty (use 'none' if no progression)"
+)
+PP_THERAPY_WITHOUT_PROGRESSION_REASON = "pp_therapy without progression"
+PP_START_WITH_NONE = "pp_start {value} is set but pp_therapy is 'none'"
+PP_START_WITH_NONE_REASON = "pp_start with pp_therapy none"
+PP_START_MISSING = "pp_start is empty although pp_therapy is {value}; its start date is unknown"
+PP_START_MISSING_REASON = "pp_start missing"
+REPEATED_COLUMN = "column {column} appears {n} times"
+REPEATED_COLUMN_REASON = "repeated column"
+NO_ROWS = "the file has no data rows"
+NO_ROWS_REASON = "no rows"
+MISSING_PATIENT_ID = "required column 'patient_id' is missing: every row needs a unique patient identifier"
+MISSING_PATIENT_ID_RENAME = (
+    "required column 'patient_id' is missing: every row needs a unique patient identifier (the file has {found}; "
+    "rename it)"
+)
+MISSING_COLUMN = "required column '{column}' is missing"
+MISSING_COLUMN_RENAME = "required column '{column}' is missing (the file has {found}; rename it)"
+MISSING_COLUMN_REASON = "missing required column"
+EXTRA_COLUMN = "column {column} is not in the schema; it is kept but not analysed"
+EXTRA_COLUMN_REASON = "extra column"
+NO_USABLE_ROWS = "no row can be used: every row has an error"
+NO_USABLE_ROWS_REASON = "no usable rows"
 
 TEMPLATES: tuple[str, ...] = (
     MISSING, MISSING_REASON, NOT_ALLOWED, NOT_ALLOWED_HINT, NOT_ALLOWED_REASON, NOT_A_DATE, UNREADABLE_REASON,
     NOT_A_NUMBER, NOT_A_NUMBER_COMMA, NOT_FINITE, NOT_WHOLE, OUT_OF_RANGE, OUT_OF_RANGE_LOW, OUT_OF_RANGE_HIGH,
     OUT_OF_RANGE_REASON, NOT_A_BOOL, DATE_TOO_EARLY, DATE_TOO_EARLY_REASON, DATE_AFTER_TODAY,
     DATE_AFTER_TODAY_REASON, LONG_FOLLOW_UP, LONG_FOLLOW_UP_REASON, DUPLICATE_ID, DUPLICATE_ID_REASON,
-    DATE_BEFORE, DATE_AFTER, *DATE_ORDER_NOTED, *DATE_ORDER_REASONS,
+    DATE_BEFORE, DATE_AFTER, *DATE_ORDER_NOTED, *DATE_ORDER_REASONS, PP_START_WITHOUT_PROGRESSION,
+    PP_START_WITHOUT_PROGRESSION_REASON, PP_THERAPY_WITHOUT_PROGRESSION, PP_THERAPY_WITHOUT_PROGRESSION_REASON,
+    PP_START_WITH_NONE, PP_START_WITH_NONE_REASON, PP_START_MISSING, PP_START_MISSING_REASON, REPEATED_COLUMN,
+    REPEATED_COLUMN_REASON, NO_ROWS, NO_ROWS_REASON, MISSING_PATIENT_ID, MISSING_PATIENT_ID_RENAME, MISSING_COLUMN,
+    MISSING_COLUMN_RENAME, MISSING_COLUMN_REASON, EXTRA_COLUMN, EXTRA_COLUMN_REASON, NO_USABLE_ROWS,
+    NO_USABLE_ROWS_REASON,
 )  # fmt: skip
 """Every template the analysis layer words report lines with."""

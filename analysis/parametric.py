@@ -39,6 +39,7 @@ from scipy import integrate, stats
 from analysis.cox import exp_or_inf
 from analysis.errors import DataError, EmptyGroupError
 from analysis.km import encode_groups
+from analysis.messages import Message
 from analysis.survdata import survival_data
 
 FloatArray = npt.NDArray[np.float64]
@@ -283,22 +284,47 @@ _NOT_ABOUT_THE_FIT = (DeprecationWarning, PendingDeprecationWarning, FutureWarni
 """Warnings about code, not about a fit (a library's deprecation raised while the fit ran): never a fit's note."""
 
 
-def _caught(messages: Iterable[warnings.WarningMessage]) -> tuple[str, ...]:
-    """The warnings raised while a model was fitted, once each, as its notes."""
-    seen: dict[str, None] = {}
+ONE_EVENT_TIME = "all {events} events are at one time ({time}), so the shape cannot be estimated"
+NOT_CONVERGED = "did not converge"
+LIBRARY_FAILURE = "did not converge ({kind}: {detail})"
+"""A fitter's exception: ``kind`` its class, ``detail`` the first sentence of its text (the library's English:
+a translation names the class only)."""
+LIBRARY_WARNING = "{kind}: {detail}"
+"""A warning raised while a model was fitted, likewise."""
+LOGLIK_NOT_FINITE = "did not converge (log-likelihood not finite)"
+SE_NOT_FINITE = "did not converge (the standard errors are not finite: a coefficient runs off to infinity)"
+AFT_TEMPLATES: tuple[str, ...] = (
+    ONE_EVENT_TIME, NOT_CONVERGED, LIBRARY_FAILURE, LIBRARY_WARNING, LOGLIK_NOT_FINITE, SE_NOT_FINITE,
+    SEPARATION_REASON, TOLERANCE_FALLBACK_NOTE,
+)  # fmt: skip
+"""Every template an AFT model's reason and notes are worded with (:attr:`AFTModel.why`, ``.wording``)."""
+
+
+def _warned(messages: Iterable[warnings.WarningMessage]) -> tuple[Message, ...]:
+    """The warnings raised while a model was fitted, once each, as its notes (templates and parameters)."""
+    seen: dict[Message, None] = {}
     for m in messages:
         if isinstance(m.message, _NOT_ABOUT_THE_FIT):
             continue
         text = " ".join(str(m.message).split())
-        seen[f"{type(m.message).__name__}: {text[:300]}"] = None
+        seen[Message.of(LIBRARY_WARNING, kind=type(m.message).__name__, detail=text[:300])] = None
     return tuple(seen)
 
 
-def _failure(exc: BaseException) -> str:
+def _caught(messages: Iterable[warnings.WarningMessage]) -> tuple[str, ...]:
+    """The warnings raised while a model was fitted, once each, as its notes."""
+    return tuple(m.text() for m in _warned(messages))
+
+
+def _failure_message(exc: BaseException) -> Message:
     """'did not converge (lifelines: Fitting did not converge.)': the first sentence of the fitter's message."""
     text = " ".join(str(exc).split())
     first = text.split(". ")[0].rstrip(".")[:160]
-    return f"did not converge ({type(exc).__name__}: {first})"
+    return Message.of(LIBRARY_FAILURE, kind=type(exc).__name__, detail=first)
+
+
+def _failure(exc: BaseException) -> str:
+    return _failure_message(exc).text()
 
 
 def _gradient(func: Callable[[FloatArray], float], params: FloatArray) -> FloatArray:
@@ -650,6 +676,15 @@ class AFTModel:
     aic: float | None = None
     terms: tuple[AFTTerm, ...] = ()
     notes: tuple[str, ...] = ()
+    why: Message | None = None
+    """``reason`` as a template and parameters (:data:`AFT_TEMPLATES`), for the app to word."""
+    wording: tuple[Message, ...] = ()
+    """``notes`` likewise."""
+
+    @classmethod
+    def not_fitted(cls, model: str, why: Message, wording: tuple[Message, ...] = ()) -> AFTModel:
+        return cls(model, MODEL_LABELS[model], False, why.text(), notes=tuple(m.text() for m in wording), why=why,
+                   wording=wording)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -806,8 +841,8 @@ def aft_regression(
     for model in wanted:
         if len(distinct) == 1:
             events = int(design.event.sum())
-            reason = f"all {events} events are at one time ({distinct[0]:g}), so the shape cannot be estimated"
-            out.append(AFTModel(model, MODEL_LABELS[model], False, reason))
+            why = Message.of(ONE_EVENT_TIME, events=events, time=f"{distinct[0]:g}")
+            out.append(AFTModel.not_fitted(model, why))
             continue
         location, ancillary, sign = _AFT_PARAMS[model]
         fitter, failure_exc, fallback = None, None, False
@@ -825,13 +860,13 @@ def aft_regression(
                     continue
                 fitter, fallback = candidate, not tight
                 break
-        notes = _caught(caught)
+        wording = _warned(caught)
         if fitter is None:
-            reason = _failure(failure_exc) if failure_exc is not None else "did not converge"
-            out.append(AFTModel(model, MODEL_LABELS[model], False, reason, notes=notes))
+            why = _failure_message(failure_exc) if failure_exc is not None else Message(NOT_CONVERGED)
+            out.append(AFTModel.not_fitted(model, why, wording))
             continue
         if fallback:
-            notes += (TOLERANCE_FALLBACK_NOTE,)
+            wording += (Message(TOLERANCE_FALLBACK_NOTE),)
         params = fitter.params_
         se = fitter.standard_errors_
         terms = []
@@ -852,25 +887,27 @@ def aft_regression(
                 )
             )
         loglik = float(fitter.log_likelihood_)
-        failure: str | None = None
+        failure: Message | None = None
         if not math.isfinite(loglik):
-            failure = "did not converge (log-likelihood not finite)"
+            failure = Message(LOGLIK_NOT_FINITE)
         elif not all(math.isfinite(t.se) and t.se > 0 for t in terms):
-            failure = "did not converge (the standard errors are not finite: a coefficient runs off to infinity)"
+            failure = Message(SE_NOT_FINITE)
         elif runaway := [t.term for t in terms if not (t.ci[0] > 0 and math.isfinite(t.ci[1]))]:
-            failure = SEPARATION_REASON.format(term=runaway[0])
+            failure = Message.of(SEPARATION_REASON, term=runaway[0])
         out.append(
             AFTModel(
                 model=model,
                 label=MODEL_LABELS[model],
                 fitted=failure is None,
-                reason=failure,
+                reason=failure.text() if failure is not None else None,
                 intercept=float(params[(location, "Intercept")]),
                 scale=math.exp(sign * float(params[(ancillary, "Intercept")])),
                 log_likelihood=loglik,
                 aic=float(fitter.AIC_),
                 terms=tuple(terms),
-                notes=notes,
+                notes=tuple(m.text() for m in wording),
+                why=failure,
+                wording=wording,
             )
         )
     return AFTResult(

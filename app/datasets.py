@@ -17,6 +17,7 @@ from flask import g, has_request_context
 from analysis.cohort import ValidatedCohort, load_bundled_cohort
 from analysis.errors import DataError
 from analysis.ingest import KeptFile, RawTable
+from analysis.messages import Message
 from app import codec, sessions
 from app.sweeper import delete_derived
 
@@ -124,12 +125,12 @@ def pending_upload() -> PendingUpload | None:
 VALIDATED_KEY = "validated"
 
 
-def set_validated(key: str, cohort: ValidatedCohort, notes: tuple[str, ...]) -> None:
+def set_validated(key: str, cohort: ValidatedCohort, notes: tuple[Message, ...]) -> None:
     """The Data page's last validation (file digest + reader choices + mapping as ``key``), kept for this session."""
     _write(VALIDATED_KEY, (key, cohort, notes))
 
 
-def validated(key: str) -> tuple[ValidatedCohort, tuple[str, ...]] | None:
+def validated(key: str) -> tuple[ValidatedCohort, tuple[Message, ...]] | None:
     """The stored validation for ``key`` (same file and mapping), or None: a mapping change need not re-validate."""
     if not has_request_context():
         return None
@@ -137,7 +138,9 @@ def validated(key: str) -> tuple[ValidatedCohort, tuple[str, ...]] | None:
     if not isinstance(stored, tuple) or len(stored) != 3 or stored[0] != key:
         return None
     cohort, notes = stored[1], stored[2]
-    return (cohort, tuple(notes)) if isinstance(cohort, ValidatedCohort) else None
+    if not isinstance(cohort, ValidatedCohort) or not all(isinstance(n, Message) for n in notes):
+        return None  # stored by an older version (notes as text): validate again
+    return cohort, tuple(notes)
 
 
 def clear_validated() -> None:

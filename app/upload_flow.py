@@ -42,11 +42,12 @@ from analysis.ingest import (
     read_and_keep,
     read_kept,
 )
+from analysis.messages import Message
 from app import datasets
 from app.components.upload import upload_limits
 from app.i18n import N_
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, Message], None]
 
 
 def receive(filename: str, data: bytes) -> str | None:
@@ -87,10 +88,13 @@ def discard() -> None:
     datasets.clear_pending_upload()
 
 
+NO_UPLOAD = N_("upload a data file first (an earlier upload has expired or was forgotten)")
+
+
 def require_pending() -> datasets.PendingUpload:
     upload = datasets.pending_upload()
     if upload is None:
-        raise DataError("upload a data file first (an earlier upload has expired or was forgotten)")
+        raise DataError(NO_UPLOAD)
     return upload
 
 
@@ -133,8 +137,9 @@ def validation_key(upload: datasets.PendingUpload, spec: MappingSpec) -> str:
     return hashlib.sha256(f"{digest}\n{spec.to_json()}".encode()).hexdigest()
 
 
-def validate(spec: MappingSpec) -> tuple[ValidatedCohort, tuple[str, ...]] | None:
-    """The validated cohort and the notes for ``spec`` on this session's file (None: no readable file)."""
+def validate(spec: MappingSpec) -> tuple[ValidatedCohort, tuple[Message, ...]] | None:
+    """The validated cohort and the notes (templates, :mod:`app.i18n.ingest` words them) for ``spec`` on this
+    session's file (None: no readable file)."""
     upload = datasets.pending_upload()
     if upload is None or upload.raw is None:
         return None
@@ -143,8 +148,8 @@ def validate(spec: MappingSpec) -> tuple[ValidatedCohort, tuple[str, ...]] | Non
     if cached is not None:
         return cached
     prepared = prepare_cohort(upload.raw, spec, name=upload.filename)
-    datasets.set_validated(key, prepared.cohort, prepared.notes)
-    return prepared.cohort, prepared.notes
+    datasets.set_validated(key, prepared.cohort, prepared.messages)
+    return prepared.cohort, prepared.messages
 
 
 def excluded_csv(spec: MappingSpec) -> tuple[bytes, str] | None:

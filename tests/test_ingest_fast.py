@@ -63,7 +63,7 @@ def _table(parts: Read, source: str) -> RawTable:
     frame, delimiter, notes, rows = parts
     issues = (*rows.issues, *formula_issues(frame))
     return RawTable(frame=frame, source=source, kind="csv", encoding="utf-8", delimiter=delimiter,
-                    issues=issues, notes=tuple(notes), rejected=tuple(rows.rejected))  # fmt: skip
+                    issues=issues, messages=tuple(notes), rejected=tuple(rows.rejected))  # fmt: skip
 
 
 def test_a_messy_file_is_read_and_validated_identically_by_both_readers() -> None:

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from analysis.errors import DataError
+from analysis.ingest import messages as M
+from analysis.messages import Message, Param
 
 DEFAULT_MAX_ROWS = 200_000
 """Largest number of data rows an upload may have (the Data page passes its configured value)."""
@@ -38,24 +40,12 @@ DEFAULT_MAX_XLSX_RATIO = 100.0
 DEFAULT_TIME_BUDGET_S = 60.0
 """Wall-clock seconds for reading one file."""
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, Message], None]
 """Called with (fraction done 0-1, what is happening) while a file is read and validated."""
 
 BOUND_NAMES: tuple[str, ...] = ("rows", "columns", "cell_chars", "xlsx_mb", "xlsx_ratio", "time_s")
 
-DEFAULT_HINTS: dict[str, str] = {
-    "rows": "split the file, or raise the limit (ppx validate --max-rows N; on the server PPX_MAX_UPLOAD_ROWS)",
-    "columns": "remove the columns you do not need, or raise the limit (ppx validate --max-columns N; on the "
-    "server PPX_MAX_UPLOAD_COLUMNS)",
-    "cell_chars": "shorten the cell, or raise the limit (ppx validate --max-cell-chars N; on the server "
-    "PPX_MAX_CELL_CHARS)",
-    "xlsx_mb": "save the sheet as CSV UTF-8, or raise the limit (ppx validate --max-xlsx-mb N; on the server "
-    "PPX_MAX_XLSX_MB)",
-    "xlsx_ratio": "save the sheet as CSV UTF-8, or raise the limit (ppx validate --max-xlsx-ratio N; on the server "
-    "PPX_MAX_XLSX_RATIO)",
-    "time_s": "save it as CSV UTF-8 or split it, or raise the budget (ppx validate --time-budget S; on the server "
-    "PPX_READ_BUDGET_S)",
-}
+DEFAULT_HINTS: dict[str, str] = M.HINTS
 
 
 @dataclass(frozen=True)
@@ -68,33 +58,32 @@ class ReadLimits:
     max_xlsx_mb: float = DEFAULT_MAX_XLSX_MB
     max_xlsx_ratio: float = DEFAULT_MAX_XLSX_RATIO
     time_budget_s: float | None = DEFAULT_TIME_BUDGET_S
-    hints: tuple[tuple[str, str], ...] = field(default_factory=lambda: tuple(DEFAULT_HINTS.items()))
+    hints: tuple[tuple[str, str | Message], ...] = field(default_factory=lambda: tuple(DEFAULT_HINTS.items()))
+    """How to lift each bound: text, or a message with parameters (the Data page names its environment variable)."""
 
-    def hint(self, bound: str) -> str:
-        return dict(self.hints).get(bound, DEFAULT_HINTS[bound])
+    def hint(self, bound: str) -> Message:
+        found = dict(self.hints).get(bound, DEFAULT_HINTS[bound])
+        return found if isinstance(found, Message) else Message(found)
 
-    def exceeded(self, bound: str, what: str) -> DataError:
+    def exceeded(self, bound: str, what: Message) -> DataError:
         """``{what}; {how to lift it}`` as a DataError."""
-        return DataError(f"{what}; {self.hint(bound)}")
+        return DataError.of(M.EXCEEDED, what=what, hint=self.hint(bound))
 
 
 def too_many_rows(source: str, limits: ReadLimits, max_rows: int) -> DataError:
-    return limits.exceeded("rows", f"file {source!r} has more than {max_rows:,} data rows, the upload limit")
+    return limits.exceeded("rows", Message.of(M.TOO_MANY_ROWS, source=repr(source), limit=f"{max_rows:,}"))
 
 
 def check_columns(source: str, n_columns: int, limits: ReadLimits) -> None:
     if n_columns > limits.max_columns:
-        raise limits.exceeded(
-            "columns", f"file {source!r} has {n_columns:,} columns, more than the limit of {limits.max_columns:,}"
-        )
+        what = Message.of(M.TOO_MANY_COLUMNS, source=repr(source), n=f"{n_columns:,}", limit=f"{limits.max_columns:,}")
+        raise limits.exceeded("columns", what)
 
 
-def long_cell(source: str, where: str, length: int, limits: ReadLimits) -> DataError:
-    return limits.exceeded(
-        "cell_chars",
-        f"file {source!r}: {where} holds {length:,} characters, more than the limit of {limits.max_cell_chars:,} "
-        "for one cell",
-    )
+def long_cell(source: str, where: Param, length: int, limits: ReadLimits) -> DataError:
+    what = Message.of(M.LONG_CELL, source=repr(source), where=where, length=f"{length:,}",
+                      limit=f"{limits.max_cell_chars:,}")  # fmt: skip
+    return limits.exceeded("cell_chars", what)
 
 
 def check_zip_directory(archive: zipfile.ZipFile, source: str, compressed_size: int, limits: ReadLimits) -> None:
@@ -102,19 +91,15 @@ def check_zip_directory(archive: zipfile.ZipFile, source: str, compressed_size: 
     total = sum(member.file_size for member in archive.infolist())
     limit = limits.max_xlsx_mb * 1024 * 1024
     if total > limit:
-        raise limits.exceeded(
-            "xlsx_mb",
-            f"workbook {source!r} decompresses to {total / 1024 / 1024:,.0f} MB, more than the limit of "
-            f"{limits.max_xlsx_mb:,.0f} MB",
-        )
+        what = Message.of(M.XLSX_TOO_LARGE, source=repr(source), total=f"{total / 1024 / 1024:,.0f}",
+                          limit=f"{limits.max_xlsx_mb:,.0f}")  # fmt: skip
+        raise limits.exceeded("xlsx_mb", what)
     ratio = total / max(compressed_size, 1)
     if ratio > limits.max_xlsx_ratio and total > 1024 * 1024:
-        raise limits.exceeded(
-            "xlsx_ratio",
-            f"workbook {source!r} is {compressed_size / 1024 / 1024:,.1f} MB but decompresses to "
-            f"{total / 1024 / 1024:,.0f} MB ({ratio:,.0f} times), more than the limit of "
-            f"{limits.max_xlsx_ratio:,.0f} times",
-        )
+        what = Message.of(M.XLSX_RATIO, source=repr(source), size=f"{compressed_size / 1024 / 1024:,.1f}",
+                          total=f"{total / 1024 / 1024:,.0f}", ratio=f"{ratio:,.0f}",
+                          limit=f"{limits.max_xlsx_ratio:,.0f}")  # fmt: skip
+        raise limits.exceeded("xlsx_ratio", what)
 
 
 class Deadline:
@@ -126,14 +111,13 @@ class Deadline:
         self.started = time.monotonic()
         self.progress = progress
 
-    def check(self, stage: str) -> None:
+    def check(self, stage: Message) -> None:
         budget = self.limits.time_budget_s
         if budget is not None and time.monotonic() - self.started > budget:
-            raise self.limits.exceeded(
-                "time_s", f"reading {self.source!r} took longer than the {budget:g} s budget (while {stage})"
-            )
+            what = Message.of(M.TOO_SLOW, source=repr(self.source), budget=f"{budget:g}", stage=stage)
+            raise self.limits.exceeded("time_s", what)
 
-    def report(self, fraction: float, text: str) -> None:
-        self.check(text)
+    def report(self, fraction: float, stage: Message) -> None:
+        self.check(stage)
         if self.progress is not None:
-            self.progress(min(max(fraction, 0.0), 1.0), text)
+            self.progress(min(max(fraction, 0.0), 1.0), stage)

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.cohort import Issue
+from analysis.ingest import messages as M
 from analysis.ingest.cells import file_issue
+from analysis.messages import Message
 from analysis.schema import DATE_COLUMNS
 
 DateOrder = Literal["auto", "dmy", "mdy"]
@@ -64,7 +66,7 @@ def _read_date(text: str) -> _DateRead:
     if match:
         era, year_text, month, day = match.groups()
         year = 1 if year_text == "元" else int(year_text)
-        return _DateRead(_valid(_ERA_START[era.casefold()] + year, int(month), int(day)), "Japanese era")
+        return _DateRead(_valid(_ERA_START[era.casefold()] + year, int(month), int(day)), M.DATE_FORMS[0])
     match = _DAY_MONTH.match(value)
     if match:
         a, b, _ = (int(g) for g in match.groups())
@@ -92,28 +94,28 @@ class DateOrderDecision:
     order: Literal["dmy", "mdy"] | None
     chosen: bool
     ambiguous: int
-    evidence: str | None
-    conflict: str | None
+    evidence: Message | None
+    conflict: Message | None
 
 
 def _decide_order(reads: Mapping[str, Mapping[str, _DateRead]], requested: DateOrder) -> DateOrderDecision:
-    dmy: str | None = None
-    mdy: str | None = None
+    dmy: Message | None = None
+    mdy: Message | None = None
     ambiguous = 0
     for column, column_reads in reads.items():
         for text, read in column_reads.items():
             if read.form != "DD/MM or MM/DD":
                 continue
             if read.first > 12 and read.second <= 12:
-                dmy = dmy or f"{text!r} in {column}"
+                dmy = dmy or Message.of(M.DATE_EVIDENCE, value=repr(text), column=column)
             elif read.second > 12 and read.first <= 12:
-                mdy = mdy or f"{text!r} in {column}"
+                mdy = mdy or Message.of(M.DATE_EVIDENCE, value=repr(text), column=column)
             elif read.first != read.second:
                 ambiguous += 1
     if requested != "auto":
         return DateOrderDecision(requested, True, ambiguous, None, None)
     if dmy and mdy:
-        return DateOrderDecision(None, False, ambiguous, None, f"{dmy} is day/month but {mdy} is month/day")
+        return DateOrderDecision(None, False, ambiguous, None, Message.of(M.DATE_CONFLICT, dmy=dmy, mdy=mdy))
     if dmy or mdy:
         return DateOrderDecision("dmy" if dmy else "mdy", False, ambiguous, dmy or mdy, None)
     return DateOrderDecision(None, False, ambiguous, None, None)
@@ -135,7 +137,7 @@ def _by_distinct(values: pd.Series, table: Mapping[str, str | None]) -> pd.Serie
 
 
 def normalise_dates(
-    frame: pd.DataFrame, requested: DateOrder, issues: list[Issue], notes: list[str]
+    frame: pd.DataFrame, requested: DateOrder, issues: list[Issue], notes: list[Message]
 ) -> DateOrderDecision | None:
     columns = [c for c in DATE_COLUMNS if c in frame.columns]
     reads = {c: {str(t): _read_date(str(t)) for t in frame[c].dropna().unique()} for c in columns}
@@ -154,29 +156,19 @@ def normalise_dates(
         frame[column] = _by_distinct(frame[column], converted)
         forms = sorted({r.form for r in reads[column].values() if r.form is not None})
         if len(forms) > 1 or (forms and forms != ["YYYY-MM-DD"]):
-            notes.append(f"{column}: dates read in {len(forms)} format(s): {', '.join(forms)}")
+            notes.append(Message.of(M.NOTE_DATE_FORMATS, column=column, n=len(forms), forms=", ".join(forms)))
     return decision
 
 
-def _date_order_issues(decision: DateOrderDecision, issues: list[Issue], notes: list[str]) -> None:
+def _date_order_issues(decision: DateOrderDecision, issues: list[Issue], notes: list[Message]) -> None:
+    dmy = decision.order == "dmy"
     if decision.chosen:
-        notes.append(
-            f"dates like 03/04/2020 read as {'day/month' if decision.order == 'dmy' else 'month/day'} (your choice)"
-        )
+        notes.append(Message(M.NOTE_DATE_ORDER_CHOSEN_DMY if dmy else M.NOTE_DATE_ORDER_CHOSEN_MDY))
     elif decision.conflict is not None:
-        message = (
-            f"dates disagree on the day/month order: {decision.conflict}; choose the order "
-            "(the report below assumes day/month)"
-        )
+        message = Message.of(M.DATE_ORDER_CONFLICT, conflict=decision.conflict)
         issues.append(file_issue("error", None, message, "date order unclear"))
-    elif decision.order is not None:
-        notes.append(
-            f"dates like 03/04/2020 read as {'day/month' if decision.order == 'dmy' else 'month/day'}, "
-            f"because of {decision.evidence}; change the date order if that is wrong"
-        )
+    elif decision.order is not None and decision.evidence is not None:
+        notes.append(Message.of(M.NOTE_DATE_ORDER_DMY if dmy else M.NOTE_DATE_ORDER_MDY, evidence=decision.evidence))
     elif decision.ambiguous:
-        message = (
-            f"{decision.ambiguous} date(s) like 03/04/2020 could be day/month or month/day and no date in the file "
-            "settles it; choose the order (the report below assumes day/month)"
-        )
+        message = Message.of(M.DATE_ORDER_AMBIGUOUS, n=decision.ambiguous)
         issues.append(file_issue("error", None, message, "date order unclear"))

@@ -13,13 +13,15 @@ import pandas as pd
 
 from analysis.cohort import Issue
 from analysis.errors import DataError
+from analysis.ingest import messages as M
 from analysis.ingest.arrowcsv import read_regular
 from analysis.ingest.bounds import Deadline, ReadLimits, check_columns, long_cell, too_many_rows
 from analysis.ingest.cells import clean_cell, row_issue
 from analysis.ingest.table import CHUNK_ROWS, DELIMITER_NAMES, Rows, TableBuilder, header_names
+from analysis.messages import Message
 
 
-def sniff_delimiter(header_line: str, source: str) -> tuple[str, str | None]:
+def sniff_delimiter(header_line: str, source: str) -> tuple[str, Message | None]:
     """The delimiter of the header line, and a note when it is not the file name's."""
     counts = {d: _unquoted_count(header_line, d) for d in (",", "\t", ";", "|")}
     best = max(counts, key=lambda d: counts[d])
@@ -27,8 +29,8 @@ def sniff_delimiter(header_line: str, source: str) -> tuple[str, str | None]:
         return ",", None
     expected = "\t" if source.lower().endswith((".tsv", ".tab", ".txt")) else ","
     if best != expected and counts[expected] == 0:
-        name = DELIMITER_NAMES[best]
-        return best, f"read as {name}-separated: the header has no {DELIMITER_NAMES[expected]}s"
+        name, other = Message(DELIMITER_NAMES[best]), Message(DELIMITER_NAMES[expected])
+        return best, Message.of(M.NOTE_DELIMITER, name=name, expected=other)
     return expected if counts[expected] > 0 else best, None
 
 
@@ -57,7 +59,7 @@ def first_text_line(text: str) -> str:
 
 def read_delimited(
     text: str, source: str, limits: ReadLimits, deadline: Deadline, *, fast: bool = True
-) -> tuple[pd.DataFrame, str, list[str], Rows]:
+) -> tuple[pd.DataFrame, str, list[Message], Rows]:
     """The text's cells (cleaned text, rows labelled as the file numbers them), delimiter, notes and rows.
 
     A regular file is parsed by pyarrow (:func:`analysis.ingest.arrowcsv.read_regular`); any other, or
@@ -65,7 +67,7 @@ def read_delimited(
     """
     first_line = first_text_line(text)
     if not first_line:
-        raise DataError(f"file {source!r} is empty")
+        raise DataError.of(M.EMPTY_FILE, source=repr(source))
     delimiter, note = sniff_delimiter(first_line[:65_536], source)
     if first_line.count(delimiter) + 1 > limits.max_columns:
         check_columns(source, _unquoted_count(first_line, delimiter) + 1, limits)
@@ -73,20 +75,17 @@ def read_delimited(
         _count_rows(text, delimiter, source, limits, limits.max_rows)
     regular = read_regular(text, delimiter, source, limits) if fast else None
     if regular is not None:
-        deadline.report(0.6, f"reading rows ({len(regular[0]):,} read)")
+        deadline.report(0.6, Message.of(M.STAGE_ROWS_READ, n=f"{len(regular[0]):,}"))
         return regular[0], delimiter, [note] if note else [], regular[1]
     rows = Rows()
     builder, header_line = _read_records(text, delimiter, source, limits, deadline, rows)
     if len(builder.names) == 1:
-        raise DataError(
-            f"file {source!r} has a single column ({builder.names[0][:60]!r}); columns must be separated by "
-            "commas, tabs or semicolons"
-        )
+        raise DataError.of(M.SINGLE_COLUMN, source=repr(source), name=repr(builder.names[0][:60]))
     frame = builder.finish()
     _mark_truncated(rows, text, frame)
     notes = [note] if note else []
     if header_line > 1:
-        notes.append(f"the header is on line {header_line}; the lines above it are empty")
+        notes.append(Message.of(M.NOTE_HEADER_LINE, line=header_line))
     return frame, delimiter, notes, rows
 
 
@@ -104,18 +103,21 @@ def _read_records(
                 builder, header_line = _header(record, source, limits, rows), number
                 break
         if builder is None:
-            raise DataError(f"file {source!r} is empty")
+            raise DataError.of(M.EMPTY_FILE, source=repr(source))
         next_label = header_line - 1
         while chunk := list(islice(reader, CHUNK_ROWS)):
             builder.add_chunk(next_label, chunk)
             next_label += len(chunk)
             if limits.max_rows is not None and len(builder.frames) and _placed(builder) > limits.max_rows:
                 raise too_many_rows(source, limits, limits.max_rows)
-            deadline.report(0.6 * buffer.tell() / max(len(text), 1), f"reading rows ({builder.count:,} so far)")
+            stage = Message.of(M.STAGE_ROWS_SO_FAR, n=f"{builder.count:,}")
+            deadline.report(0.6 * buffer.tell() / max(len(text), 1), stage)
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise long_cell(source, f"line {reader.line_num}", csv.field_size_limit(), limits) from exc
-        raise DataError(f"file {source!r} could not be read as a table: {exc}") from exc
+            where = Message.of(M.WHERE_LINE, line=reader.line_num)
+            raise long_cell(source, where, csv.field_size_limit(), limits) from exc
+        raise DataError.of(M.NOT_A_TABLE, source=repr(source), detail=str(exc),
+                           kind=type(exc).__name__) from exc
     return builder, header_line
 
 
@@ -152,7 +154,7 @@ def _count_rows(text: str, delimiter: str, source: str, limits: ReadLimits, max_
 def _header(record: list[str], source: str, limits: ReadLimits, rows: Rows) -> TableBuilder:
     for position, value in enumerate(record):
         if len(value) > limits.max_cell_chars:
-            raise long_cell(source, f"the header's column {position + 1}", len(value), limits)
+            raise long_cell(source, Message.of(M.WHERE_HEADER_COLUMN, position=position + 1), len(value), limits)
     header, header_issues = header_names(record)
     rows.issues.extend(header_issues)
     return TableBuilder(header, clean_text, source, limits, rows)
@@ -168,7 +170,9 @@ def _mark_truncated(rows: Rows, text: str, frame: pd.DataFrame) -> None:
         return
     last = rows.issues[-1]
     if last.reason == "short row" and last.row == f"row {int(frame.index[-1]) + 2}":
-        rows.issues[-1] = replace(last, message=last.message + " (the file may be truncated)")
+        params = last.text.params if last.text is not None else ()
+        worded = Message(M.SHORT_ROW_TRUNCATED, params)
+        rows.issues[-1] = replace(last, message=worded.text(), text=worded)
 
 
 def formula_issues(frame: pd.DataFrame) -> list[Issue]:
@@ -181,9 +185,6 @@ def formula_issues(frame: pd.DataFrame) -> list[Issue]:
             continue
         for position in np.flatnonzero(np.isin(codes, formulas)):
             text = str(uniques[codes[position]])
-            message = (
-                f"{column}: the cell is a spreadsheet formula ({text[:40]!r}); it is read as text, "
-                "and exports neutralise it"
-            )
+            message = Message.of(M.FORMULA_TEXT, column=str(column), formula=repr(text[:40]))
             issues.append(row_issue("warning", int(frame.index[int(position)]), str(column), message, "formula cell"))
     return issues

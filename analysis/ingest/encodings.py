@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analysis.errors import DataError
+from analysis.ingest import messages as M
 from analysis.ingest.cells import list_numbers
 
 ENCODINGS: dict[str, str] = {
@@ -15,7 +16,7 @@ ENCODINGS: dict[str, str] = {
 
 
 def is_binary(sample: bytes) -> bool:
-    """Mostly control bytes (NUL bytes are reported on their own: :func:`nul_byte_message`)."""
+    """Mostly control bytes (NUL bytes are reported on their own: :func:`nul_byte_error`)."""
     if not sample:
         return False
     controls = sum(1 for b in sample if b < 32 and b not in (0, 9, 10, 13, 12))
@@ -40,17 +41,13 @@ def utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
-def nul_byte_message(data: bytes, source: str) -> str | None:
+def nul_byte_error(data: bytes, source: str) -> DataError | None:
     """Where the first NUL byte is (byte offset and line), for a text file that has one."""
     offset = data.find(b"\x00")
     if offset < 0:
         return None
     line = data.count(b"\n", 0, offset) + 1
-    return (
-        f"file {source!r} has a NUL byte (0x00) at byte offset {offset:,} (line {line}), which a text table does "
-        "not contain: the file may be damaged or partly binary; remove that byte, or if the file is UTF-16, "
-        "choose UTF-16 as its encoding"
-    )
+    return DataError.of(M.NUL_BYTE, source=repr(source), offset=f"{offset:,}", line=line)
 
 
 def _private_use(text: str) -> bool:
@@ -67,7 +64,7 @@ def _first_bad_line(data: bytes) -> int:
     return 1
 
 
-def _mixed_encoding_message(data: bytes) -> str | None:
+def _mixed_encoding_error(data: bytes, source: str) -> DataError | None:
     """Names lines that are UTF-8 and lines that are not, when a file holds both."""
     utf8_lines: list[int] = []
     other_lines: list[int] = []
@@ -81,16 +78,14 @@ def _mixed_encoding_message(data: bytes) -> str | None:
             other_lines.append(number)
     if not utf8_lines or not other_lines:
         return None
-    return (
-        f"the file mixes encodings: line(s) {list_numbers(utf8_lines)} are UTF-8 but line(s) "
-        f"{list_numbers(other_lines)} are not (probably Shift_JIS); save the whole file again as CSV UTF-8"
-    )
+    return DataError.of(M.MIXED_ENCODINGS, source=repr(source), utf8_lines=list_numbers(utf8_lines),
+                        other_lines=list_numbers(other_lines))  # fmt: skip
 
 
 def _decode_as(data: bytes, source: str, encoding: str) -> str:
     """``data`` in the chosen encoding (UTF-16 without a byte-order mark: the byte order its NULs show)."""
     if encoding not in ENCODINGS:
-        raise DataError(f"unknown encoding {encoding!r}; choose one of: {', '.join(ENCODINGS)}")
+        raise DataError.of(M.UNKNOWN_ENCODING, encoding=repr(encoding), choices=", ".join(ENCODINGS))
     codec = encoding
     if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         codec = utf16_without_bom(data[:8192]) or "utf-16-le"
@@ -98,10 +93,8 @@ def _decode_as(data: bytes, source: str, encoding: str) -> str:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"file {source!r} cannot be read as {ENCODINGS[encoding]}: byte 0x{data[exc.start]:02x} on line "
-            f"{line} is not valid in that encoding; choose another encoding or 'detect'"
-        ) from exc
+        raise DataError.of(M.NOT_IN_ENCODING, source=repr(source), encoding=ENCODINGS[encoding],
+                           byte=f"0x{data[exc.start]:02x}", line=line) from exc  # fmt: skip
     return text.lstrip("\ufeff")
 
 
@@ -121,7 +114,7 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[
         try:
             return data.decode(bomless or "utf-16").lstrip("\ufeff"), "utf-16", True
         except UnicodeDecodeError as exc:
-            raise DataError(f"file {source!r} starts like UTF-16 text but cannot be read as it") from exc
+            raise DataError.of(M.BAD_UTF16, source=repr(source)) from exc
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig", True
@@ -131,16 +124,13 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[
         return data.decode("utf-8"), "utf-8", True
     except UnicodeDecodeError:
         pass
-    mixed = _mixed_encoding_message(data)
+    mixed = _mixed_encoding_error(data, source)
     if mixed is not None:
-        raise DataError(f"file {source!r} cannot be read: {mixed}")
+        raise mixed
     try:
         text = data.decode("cp932")
     except UnicodeDecodeError:
         text = ""
     if text and not _private_use(text):
         return text, "cp932", True
-    raise DataError(
-        f"file {source!r} is not UTF-8 or Shift_JIS (CP932) text: line {_first_bad_line(data)} has bytes that "
-        "neither can read; save it as CSV UTF-8, or choose its encoding"
-    )
+    raise DataError.of(M.NOT_UTF8_OR_SJIS, source=repr(source), line=_first_bad_line(data))

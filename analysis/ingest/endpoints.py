@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.cohort import Issue
+from analysis.ingest import messages as M
 from analysis.ingest.cells import file_issue
+from analysis.messages import Message
 from analysis.schema import DAYS_PER_MONTH
 from analysis.survdata import FALSE_WORDS, TRUE_WORDS
 
@@ -30,16 +32,13 @@ def _iso_text(dates: pd.Series) -> pd.Series:
     return pd.Series(text, index=dates.index, dtype=object)
 
 
-def rebuild_dates(frame: pd.DataFrame, issues: list[Issue], notes: list[str]) -> None:
+def rebuild_dates(frame: pd.DataFrame, issues: list[Issue], notes: list[Message]) -> None:
     """Dates from stored endpoints, for a file that has the months but not the follow-up dates."""
     have = set(frame.columns)
     if {"last_contact_date", "death_date"} & have or not {"os_months", "os_event"} <= have:
         return
     if "first_line_start" not in have:
-        message = (
-            "the file has os_months and os_event but no first_line_start: time zero is needed as a date "
-            "(calendar checks, the year filter and time-varying analyses use it); add the start date column"
-        )
+        message = Message(M.NO_START_FOR_MONTHS)
         issues.append(file_issue("error", "first_line_start", message, "missing required column"))
         return
     start = pd.to_datetime(frame["first_line_start"], format="%Y-%m-%d", errors="coerce")
@@ -58,8 +57,5 @@ def rebuild_dates(frame: pd.DataFrame, issues: list[Issue], notes: list[str]) ->
         rebuilt.append("progression_date")
     if "pp_start" not in have and "progression_date" in frame.columns:
         frame["pp_start"] = None
-        notes.append("pp_start is not in the file: post-progression therapy is kept, its start date is unknown")
-    notes.append(
-        f"{', '.join(rebuilt)} rebuilt from the stored endpoints (months x 30.4375 days from first_line_start, "
-        "rounded to days); the endpoints recomputed from them are checked against the file's"
-    )
+        notes.append(Message(M.NOTE_NO_PP_START))
+    notes.append(Message.of(M.NOTE_REBUILT, columns=", ".join(rebuilt)))

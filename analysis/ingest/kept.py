@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.ingest import messages as M
 from analysis.ingest.bounds import DEFAULT_MAX_ROWS, Deadline, Progress, ReadLimits
 from analysis.ingest.delimited import first_text_line, sniff_delimiter
 from analysis.ingest.encodings import decode_text, utf16_without_bom
@@ -40,6 +41,7 @@ from analysis.ingest.reader import read_upload
 from analysis.ingest.synonyms import NOT_NEEDED_KEYS, column_key
 from analysis.ingest.table import RawTable, header_names
 from analysis.ingest.workbook import Formulas, excel_cell, table_from_sheets, workbook_sheets
+from analysis.messages import Message
 
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -106,10 +108,10 @@ def read_kept(
     }
     table = table_from_sheets(stored, source, sheet, limits, deadline)
     if table.frame.empty and not table.rejected:
-        raise DataError(f"sheet {table.sheet!r} of {source!r} has a header but no data rows")
-    deadline.report(0.9, "file read")
+        raise DataError.of(M.SHEET_HEADER_ONLY, sheet=repr(table.sheet), source=repr(source))
+    deadline.report(0.9, Message(M.STAGE_READ))
     if not source.lower().endswith((".xlsx", ".xlsm")):
-        table = replace(table, notes=(f"{source!r} is an Excel workbook; it was read as one", *table.notes))
+        table = replace(table, messages=(Message.of(M.NOTE_READ_AS_WORKBOOK, source=repr(source)), *table.messages))
     dropped = tuple((c, why) for name, c, why in kept.dropped if name == table.sheet)
     return replace(table, dropped=dropped), kept
 

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.cohort import Issue
-from analysis.ingest.cells import MAX_LISTED, file_issue
+from analysis.ingest import messages as M
+from analysis.ingest.cells import file_issue, listed
 from analysis.ingest.dates import DateOrderDecision, normalise_dates
 from analysis.ingest.endpoints import rebuild_dates
 from analysis.ingest.spec import MappingSpec
 from analysis.ingest.table import RawTable
+from analysis.messages import Message
 
 
 @dataclass(frozen=True, eq=False)
@@ -20,8 +22,14 @@ class MappedTable:
 
     frame: pd.DataFrame
     issues: tuple[Issue, ...]
-    notes: tuple[str, ...]
+    messages: tuple[Message, ...]
+    """The reader's and mapper's notes as templates and parameters (:mod:`analysis.ingest.messages`)."""
     date_order: DateOrderDecision | None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The notes in English (what ``ppx validate`` prints)."""
+        return tuple(m.text() for m in self.messages)
 
 
 def _mapped_column(raw: RawTable, canonical: str, source: str, spec: MappingSpec) -> pd.Series:
@@ -41,16 +49,16 @@ def apply_mapping(raw: RawTable, spec: MappingSpec) -> MappedTable:
     validator reports them with its own message.
     """
     issues: list[Issue] = list(raw.issues)
-    notes: list[str] = list(raw.notes)
+    notes: list[Message] = list(raw.messages)
     data: dict[str, pd.Series] = {}
     used: dict[str, str] = {}
     for canonical, source in spec.columns:
         if source not in raw.frame.columns:
-            message = f"the mapping uses column {source!r} for {canonical}, but the file has no such column"
+            message = Message.of(M.MAPPED_NOT_IN_FILE, source=repr(source), canonical=canonical)
             issues.append(file_issue("warning", canonical, message, "mapped column not in file"))
             continue
         if source in used:
-            message = f"column {source!r} is mapped to both {used[source]} and {canonical}"
+            message = Message.of(M.MAPPED_TWICE, source=repr(source), first=used[source], second=canonical)
             issues.append(file_issue("warning", canonical, message, "column mapped twice"))
         used[source] = canonical
         data[canonical] = _mapped_column(raw, canonical, source, spec)
@@ -59,9 +67,7 @@ def apply_mapping(raw: RawTable, spec: MappingSpec) -> MappedTable:
         data.update({name: raw.frame[name] for name in unmapped})
     frame = pd.DataFrame(data, index=raw.frame.index)  # built at once: no column-by-column inserts
     if unmapped and not spec.keep_unmapped:
-        shown = ", ".join(repr(n) for n in unmapped[:MAX_LISTED])
-        more = f" and {len(unmapped) - MAX_LISTED} more" if len(unmapped) > MAX_LISTED else ""
-        notes.append(f"{len(unmapped)} file column(s) not mapped and not kept: {shown}{more}")
+        notes.append(Message.of(M.NOTE_UNMAPPED, n=len(unmapped), shown=listed([repr(n) for n in unmapped])))
     decision = normalise_dates(frame, spec.date_order, issues, notes)
     rebuild_dates(frame, issues, notes)
     return MappedTable(frame, tuple(issues), tuple(notes), decision)

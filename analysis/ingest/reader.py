@@ -6,21 +6,19 @@ from dataclasses import replace
 from typing import Literal
 
 from analysis.errors import DataError
+from analysis.ingest import messages as M
 from analysis.ingest.bounds import DEFAULT_MAX_ROWS, Deadline, Progress, ReadLimits
 from analysis.ingest.delimited import formula_issues, read_delimited
-from analysis.ingest.encodings import decode_text, is_binary, nul_byte_message, utf16_without_bom
+from analysis.ingest.encodings import decode_text, is_binary, nul_byte_error, utf16_without_bom
 from analysis.ingest.synonyms import NOT_NEEDED_KEYS, column_key
 from analysis.ingest.table import RawTable
 from analysis.ingest.workbook import read_xlsx
+from analysis.messages import Message
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = tuple(
+    zip((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b"), M.BINARY_KINDS, strict=True)
 )
 
 
@@ -49,19 +47,19 @@ def read_upload(
     limits = limits if limits is not None else ReadLimits(max_rows=max_rows)
     deadline = Deadline(source, limits, progress)
     if not data:
-        raise DataError(f"file {source!r} is empty")
+        raise DataError.of(M.EMPTY_FILE, source=repr(source))
     if data.startswith(_ZIP_MAGIC):
         table = read_xlsx(data, source, sheet, limits, deadline)
         if not source.lower().endswith((".xlsx", ".xlsm")):
-            table = replace(table, notes=(f"{source!r} is an Excel workbook; it was read as one", *table.notes))
+            table = replace(table, messages=(Message.of(M.NOTE_READ_AS_WORKBOOK, source=repr(source)), *table.messages))
         return _finish(table, deadline)
     _refuse_binary(data, source, encoding)
-    deadline.report(0.0, "decoding the text")
+    deadline.report(0.0, Message(M.STAGE_DECODING))
     text, used, detected = decode_text(data, source, encoding)
     del data
     frame, delimiter, notes, rows = read_delimited(text, source, limits, deadline)
     if frame.empty and not rows.rejected:
-        raise DataError(f"file {source!r} has a header but no data rows")
+        raise DataError.of(M.HEADER_ONLY, source=repr(source))
     kind: Literal["csv", "tsv"] = "tsv" if delimiter == "\t" else "csv"
     issues = [*rows.issues, *formula_issues(frame)]
     table = RawTable(
@@ -72,7 +70,7 @@ def read_upload(
         encoding_detected=detected,
         delimiter=delimiter,
         issues=tuple(issues),
-        notes=tuple(notes),
+        messages=tuple(notes),
         rejected=tuple(rows.rejected),
     )
     return _finish(table, deadline)
@@ -81,26 +79,25 @@ def read_upload(
 def _refuse_binary(data: bytes, source: str, encoding: str | None) -> None:
     """A PDF, an image, an old .xls or other binary: a message saying what it is; a NUL byte: where it is."""
     if data.startswith(_OLE_MAGIC):
-        raise DataError(
-            f"file {source!r} is an old Excel (.xls) or other Office binary file; save it as .xlsx or CSV UTF-8"
-        )
+        raise DataError.of(M.OLD_EXCEL, source=repr(source))
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
-            raise DataError(f"file {source!r} is {what}, not a table; upload a CSV, TSV or XLSX file")
+            raise DataError.of(M.BINARY_KIND, source=repr(source), what=Message(what))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or encoding == "utf-16" or utf16_without_bom(data[:8192]):
         return
     if is_binary(data[:8192]):
-        raise DataError(f"file {source!r} is a binary file, not a text table; upload a CSV, TSV or XLSX file")
-    nul = nul_byte_message(data, source)
+        raise DataError.of(M.BINARY, source=repr(source))
+    nul = nul_byte_error(data, source)
     if nul is not None:
-        raise DataError(nul)
+        raise nul
 
 
 def _finish(table: RawTable, deadline: Deadline) -> RawTable:
     if table.frame.empty and not table.rejected:
-        where = f"sheet {table.sheet!r} of {table.source!r}" if table.sheet else f"file {table.source!r}"
-        raise DataError(f"{where} has a header but no data rows")
-    deadline.report(0.9, "file read")
+        if table.sheet:
+            raise DataError.of(M.SHEET_HEADER_ONLY, sheet=repr(table.sheet), source=repr(table.source))
+        raise DataError.of(M.HEADER_ONLY, source=repr(table.source))
+    deadline.report(0.9, Message(M.STAGE_READ))
     return drop_identifying(table)
 
 

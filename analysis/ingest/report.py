@@ -13,6 +13,7 @@ from analysis.ingest.mapping import MappedTable, apply_mapping
 from analysis.ingest.neutralise import neutralise_frame
 from analysis.ingest.spec import MappingSpec
 from analysis.ingest.table import RawTable
+from analysis.messages import Message
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +32,11 @@ class PreparedUpload:
     @property
     def notes(self) -> tuple[str, ...]:
         return self.mapped.notes
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """:attr:`notes` as templates and parameters (:mod:`analysis.ingest.messages`)."""
+        return self.mapped.messages
 
 
 def _row_number(issue: Issue) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis.errors import DataError
+from analysis.ingest import messages as M
 from analysis.ingest.dates import DATE_ORDERS, DateOrder
 from analysis.ingest.encodings import ENCODINGS
 from analysis.schema import COLUMN_BY_NAME, COLUMNS
@@ -87,26 +88,26 @@ class MappingSpec:
     def from_dict(data: object) -> MappingSpec:
         """Checks a loaded mapping strictly; raises DataError naming what is wrong."""
         if not isinstance(data, dict) or data.get("format") != MAPPING_FORMAT:
-            raise DataError('this is not a ppx mapping file (it needs "format": "ppx-mapping")')
+            raise DataError.of(M.NOT_A_MAPPING)
         if data.get("version") != MAPPING_VERSION:
-            raise DataError(f"mapping version {data.get('version')!r} is not supported (expected {MAPPING_VERSION})")
+            raise DataError.of(M.MAPPING_BAD_VERSION, version=repr(data.get("version")), expected=MAPPING_VERSION)
         columns = _str_dict(data.get("columns", {}), "columns")
         unknown = sorted(set(columns) - set(COLUMN_BY_NAME))
         if unknown:
-            raise DataError(f"the mapping names columns that are not canonical: {', '.join(unknown)}")
+            raise DataError.of(M.MAPPING_UNKNOWN_COLUMNS, columns=", ".join(unknown))
         raw_values = data.get("values", {})
         if not isinstance(raw_values, dict):
-            raise DataError('the mapping\'s "values" must be an object')
+            raise DataError.of(M.MAPPING_VALUES_NOT_OBJECT)
         values = {str(c): _str_dict(m, f"values.{c}") for c, m in raw_values.items()}
         unknown = sorted(set(values) - set(COLUMN_BY_NAME))
         if unknown:
-            raise DataError(f"the mapping has values for columns that are not canonical: {', '.join(unknown)}")
+            raise DataError.of(M.MAPPING_UNKNOWN_VALUE_COLUMNS, columns=", ".join(unknown))
         order = data.get("date_order", "auto")
         if order not in DATE_ORDERS:
-            raise DataError(f"date_order must be one of {', '.join(DATE_ORDERS)}, not {order!r}")
+            raise DataError.of(M.MAPPING_DATE_ORDER, choices=", ".join(DATE_ORDERS), order=repr(order))
         encoding = data.get("encoding")
         if encoding is not None and encoding not in ENCODINGS:
-            raise DataError(f"unknown encoding {encoding!r} in the mapping; one of: {', '.join(ENCODINGS)}")
+            raise DataError.of(M.MAPPING_ENCODING, encoding=repr(encoding), choices=", ".join(ENCODINGS))
         sheet = data.get("sheet")
         return MappingSpec.build(
             columns,
@@ -122,16 +123,16 @@ class MappingSpec:
         try:
             data = json.loads(text)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise DataError(f"the mapping file is not valid JSON: {exc}") from exc
+            raise DataError.of(M.MAPPING_NOT_JSON, detail=str(exc), kind=type(exc).__name__) from exc
         return MappingSpec.from_dict(data)
 
 
 def _str_dict(value: object, where: str) -> dict[str, str | None]:
     if not isinstance(value, dict):
-        raise DataError(f"the mapping's {where!r} must be an object of names")
+        raise DataError.of(M.MAPPING_NOT_NAMES, where=repr(where))
     out: dict[str, str | None] = {}
     for key, item in value.items():
         if item is not None and not isinstance(item, (str, int, float)):
-            raise DataError(f"the mapping's {where}.{key} must be text")
+            raise DataError.of(M.MAPPING_NOT_TEXT, where=f"{where}.{key}")
         out[str(key)] = None if item is None else str(item)
     return out

@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.cohort import Issue
+from analysis.ingest import messages as M
 from analysis.ingest.bounds import ReadLimits, long_cell
 from analysis.ingest.cells import clean_cell, file_issue, row_issue
 from analysis.ingest.encodings import ENCODINGS
+from analysis.messages import Message
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,13 +40,19 @@ class RawTable:
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
     issues: tuple[Issue, ...] = ()
-    notes: tuple[str, ...] = ()
+    messages: tuple[Message, ...] = ()
+    """The reader's notes (how the file was read) as templates and parameters (:mod:`analysis.ingest.messages`)."""
     rejected: tuple[tuple[int, tuple[str, ...]], ...] = ()
     dropped: tuple[tuple[str, str], ...] = ()
 
     @property
     def encoding_label(self) -> str | None:
         return None if self.encoding is None else ENCODINGS.get(self.encoding, self.encoding)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The reader's notes in English (what ``ppx validate`` prints)."""
+        return tuple(m.text() for m in self.messages)
 
     @property
     def n_rows(self) -> int:
@@ -64,7 +72,7 @@ class RawTable:
         return f"{self.source}: " + ", ".join(parts)
 
 
-DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+DELIMITER_NAMES = dict(zip((",", "\t", ";", "|"), M.DELIMITER_WORDS, strict=True))
 
 
 def header_names(cells: Sequence[object]) -> tuple[list[str], list[Issue]]:
@@ -82,10 +90,7 @@ def header_names(cells: Sequence[object]) -> tuple[list[str], list[Issue]]:
             while new_name in names:
                 new_name += "'"
             names[position] = new_name
-            message = (
-                f"column {name!r} appears more than once; the repeat (column {position + 1}) is read as "
-                f"{new_name!r}: check that the mapping uses the right one"
-            )
+            message = Message.of(M.REPEATED_HEADER, name=repr(name), position=position + 1, new_name=repr(new_name))
             issues.append(file_issue("warning", name, message, "repeated column"))
         else:
             seen[name] = 1
@@ -109,15 +114,12 @@ def place_row(rows: Rows, label: int, fields: list[str], width: int) -> None:
         rows.blank += 1
         return
     if len(fields) > width and any(value is not None for value in cleaned[width:]):
-        message = (
-            f"the row has {len(fields)} fields but the header has {width}; the cells cannot be placed "
-            "(a delimiter or quote inside a value?), so the row is excluded"
-        )
+        message = Message.of(M.RAGGED_ROW, n=len(fields), width=width)
         rows.issues.append(row_issue("error", label, None, message, "ragged row"))
         rows.rejected.append((label, tuple(fields)))
         return
     if len(fields) < width:
-        message = f"the row has {len(fields)} fields but the header has {width}; the missing cells are empty"
+        message = Message.of(M.SHORT_ROW, n=len(fields), width=width)
         rows.issues.append(row_issue("warning", label, None, message, "short row"))
         cleaned += [None] * (width - len(fields))
     rows.labels.append(label)
@@ -171,7 +173,8 @@ def build_rows(
         for index, text in enumerate(texts):
             if len(text) > limits.max_cell_chars:
                 column = names[index] if index < len(names) else f"column {index + 1}"
-                raise long_cell(source, f"row {label + 2}, column {column!r}", len(text), limits)
+                where = Message.of(M.WHERE_ROW_COLUMN, row=label + 2, column=repr(column))
+                raise long_cell(source, where, len(text), limits)
         place_row(rows, label, texts, width)
     extra = pd.DataFrame(rows.cells, index=pd.Index(rows.labels, dtype="int64"), columns=list(names), dtype=object)
     rows.cells.clear()
@@ -192,7 +195,8 @@ def _converted_column(
             longest = len(text)
             if longest > limits.max_cell_chars:
                 row = int(labels[int(np.flatnonzero(codes == position)[0])]) + 2
-                raise long_cell(source, f"row {row}, column {name!r}", longest, limits)
+                where = Message.of(M.WHERE_ROW_COLUMN, row=row, column=repr(name))
+                raise long_cell(source, where, longest, limits)
     converted[-1] = None
     return converted[codes]
 

@@ -23,22 +23,19 @@ import python_calamine
 
 from analysis.cohort import Issue
 from analysis.errors import DataError
+from analysis.ingest import messages as M
 from analysis.ingest.bounds import Deadline, ReadLimits, check_columns, check_zip_directory, too_many_rows
 from analysis.ingest.cells import clean_cell, row_issue
 from analysis.ingest.table import CHUNK_ROWS, RawTable, Rows, TableBuilder, header_names
+from analysis.messages import Message
 
 
 def _workbook_formula_issues(formulas: Mapping[tuple[int, str], tuple[str, bool]]) -> list[Issue]:
     """A warning for each workbook formula cell: its saved value is used, or the cell is empty without one."""
     issues: list[Issue] = []
     for (label, column), (formula, has_value) in formulas.items():
-        if has_value:
-            message = f"{column}: the cell holds a formula ({formula[:40]!r}); its last computed value is used"
-        else:
-            message = (
-                f"{column}: the cell holds a formula ({formula[:40]!r}) with no saved value (the workbook was "
-                "not recalculated), so the cell is read as empty"
-            )
+        template = M.FORMULA_VALUE if has_value else M.FORMULA_NO_VALUE
+        message = Message.of(template, column=column, formula=repr(formula[:40]))
         issues.append(row_issue("warning", label, column, message, "formula cell"))
     return issues
 
@@ -61,9 +58,9 @@ def excel_cell(value: object) -> str | None:
 
 def read_xlsx(data: bytes, source: str, sheet: str | None, limits: ReadLimits, deadline: Deadline) -> RawTable:
     archive, members, book, sheets = _open_workbook(data, source, limits)
-    deadline.report(0.05, "opening the workbook")
+    deadline.report(0.05, Message(M.STAGE_OPENING))
     chosen, values = _choose_sheet(lambda name: _sheet_values(book, name), sheets, sheet, source, deadline)
-    deadline.report(0.4, f"reading sheet {chosen!r}")
+    deadline.report(0.4, Message.of(M.STAGE_SHEET, sheet=repr(chosen)))
     formulas = _formula_cells(archive, members.get(chosen), deadline)
     return _xlsx_table(values, formulas, source, chosen, sheets, limits, deadline)
 
@@ -79,7 +76,7 @@ def workbook_sheets(
     archive, members, book, sheets = _open_workbook(data, source, limits)
     found = []
     for position, name in enumerate(sheets):
-        deadline.report(0.05 + 0.3 * position / len(sheets), f"reading sheet {name!r}")
+        deadline.report(0.05 + 0.3 * position / len(sheets), Message.of(M.STAGE_SHEET, sheet=repr(name)))
         found.append((name, _sheet_values(book, name), _formula_cells(archive, members.get(name), deadline)))
     return tuple(found)
 
@@ -108,10 +105,10 @@ def _open_workbook(
     except DataError:
         raise
     except (zipfile.BadZipFile, python_calamine.CalamineError, KeyError, OSError, ValueError) as exc:
-        raise DataError(f"file {source!r} is not a readable Excel workbook (.xlsx): {type(exc).__name__}") from exc
+        raise DataError.of(M.BAD_WORKBOOK, source=repr(source), kind=type(exc).__name__) from exc
     sheets = tuple(book.sheet_names)
     if not sheets:
-        raise DataError(f"file {source!r} is not a readable Excel workbook (.xlsx): it has no sheets")
+        raise DataError.of(M.NO_SHEETS, source=repr(source))
     return archive, members, book, sheets
 
 
@@ -148,12 +145,12 @@ def _choose_sheet(
     """The chosen sheet, else the first with at least two non-empty rows among its first three; and its cells."""
     if sheet is not None:
         if sheet not in sheets:
-            raise DataError(f"workbook {source!r} has no sheet {sheet!r}; its sheets: {', '.join(sheets)}")
+            raise DataError.of(M.NO_SUCH_SHEET, source=repr(source), sheet=repr(sheet), sheets=", ".join(sheets))
         return sheet, values_of(sheet)
     first: list[list[object]] | None = None
     for name in sheets:
         values = values_of(name)
-        deadline.check(f"reading sheet {name!r}")
+        deadline.check(Message.of(M.STAGE_SHEET, sheet=repr(name)))
         if sum(1 for row in values[:3] if any(v not in (None, "") for v in row)) >= 2:
             return name, values
         first = values if first is None else first
@@ -214,7 +211,7 @@ def _chunks(archive: zipfile.ZipFile, member: str, deadline: Deadline, size: int
             buffer = tail + chunk
             yield buffer
             tail = buffer[-65_536:]
-            deadline.check("looking for formula cells")
+            deadline.check(Message(M.STAGE_FORMULAS))
 
 
 def _xlsx_table(
@@ -228,7 +225,7 @@ def _xlsx_table(
 ) -> RawTable:
     header_at = next((i for i, row in enumerate(values) if any(v not in (None, "") for v in row)), None)
     if header_at is None:
-        raise DataError(f"sheet {sheet!r} of {source!r} is empty")
+        raise DataError.of(M.SHEET_EMPTY, sheet=repr(sheet), source=repr(source))
     header_values = list(values[header_at])
     while header_values and header_values[-1] in (None, ""):
         header_values = header_values[:-1]
@@ -251,16 +248,17 @@ def _xlsx_table(
             chunk = [_beyond_header(cells, width) if len(cells) > width else cells for cells in chunk]
         builder.add_chunk(start - 1, chunk)  # row number start + 1, label = row number - 2
         values[start : start + CHUNK_ROWS] = [[]] * len(chunk)  # release the cells once converted
-        deadline.report(0.4 + 0.5 * (start - header_at) / total, f"reading rows ({builder.count:,} so far)")
+        stage = Message.of(M.STAGE_ROWS_SO_FAR, n=f"{builder.count:,}")
+        deadline.report(0.4 + 0.5 * (start - header_at) / total, stage)
     frame = builder.finish()
     if max_rows is not None and len(frame) + len(rows.rejected) > max_rows:
         raise too_many_rows(source, limits, max_rows)
     issues_all = [*rows.issues, *_workbook_formula_issues(formula_by_cell)]
     notes = []
     if len(sheets) > 1:
-        notes.append(f"the workbook has {len(sheets)} sheets ({', '.join(sheets)}); {sheet!r} was read")
+        notes.append(Message.of(M.NOTE_SHEETS, n=len(sheets), sheets=", ".join(sheets), sheet=repr(sheet)))
     if header_at > 0:
-        notes.append(f"the header is on row {header_at + 1}; the rows above it are empty")
+        notes.append(Message.of(M.NOTE_HEADER_ROW, row=header_at + 1))
     return RawTable(
         frame=frame,
         source=source,
@@ -268,7 +266,7 @@ def _xlsx_table(
         sheet=sheet,
         sheets=sheets,
         issues=tuple(issues_all),
-        notes=tuple(notes),
+        messages=tuple(notes),
         rejected=tuple(rows.rejected),
     )
 

@@ -14,7 +14,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from analysis.formatting import fmt_hr
-from analysis.parametric import AFT_MODELS, MODEL_LABELS, AFTReading
+from analysis.messages import Message
+from analysis.parametric import AFT_MODELS, LIBRARY_FAILURE, LIBRARY_WARNING, MODEL_LABELS, AFTModel, AFTReading
 from app.i18n import N_, Lang, t, tr
 from app.i18n.caveats import footer as caveat_footer
 from app.ids import Ids
@@ -52,6 +53,37 @@ READINGS: dict[tuple[str, str], str] = {
     ("mixed", "mixed"): N_("The AFT models disagree on the direction (time ratios {low}–{high}): no clear reading."),
     ("none", "no_cox"): N_("No AFT model could be fitted."),
 }
+
+
+REASONS: tuple[str, ...] = (
+    N_("all {events} events are at one time ({time}), so the shape cannot be estimated"),
+    N_("did not converge"),
+    N_("did not converge (log-likelihood not finite)"),
+    N_("did not converge (the standard errors are not finite: a coefficient runs off to infinity)"),
+    N_(
+        "did not converge (the coefficient of {term} runs off to infinity: its time ratio's CI reaches 0 or infinity, "
+        "as when a covariate's level has no events)"
+    ),
+    N_("fitted at lifelines' default tolerance (the tight one stopped short: precision loss)"),
+)
+"""The templates of :data:`analysis.parametric.AFT_TEMPLATES` worded with their own parameters."""
+LIBRARY_WORDING: dict[str, str] = {
+    LIBRARY_FAILURE: N_("did not converge (the fitting library stopped with {kind})"),
+    LIBRARY_WARNING: N_("the fitting library warned ({kind})"),
+}
+"""A library's exception or warning in a translation: its class only (the library's own text is English)."""
+
+
+def _worded(model: AFTModel, message: Message, lang: Lang) -> str:
+    """One reason or note of ``model`` in ``lang`` (English: the analysis text): the term named by its label."""
+    if lang == "en":
+        return message.text()
+    params = dict(message.mapping)
+    template = LIBRARY_WORDING.get(message.template, message.template)
+    if "term" in params:
+        found = next((x for x in model.terms if x.term == params["term"]), None)
+        params["term"] = term_label(found, lang) if found is not None else params["term"]
+    return t(lang, template, **params)
 
 
 def section() -> html.Div:
@@ -122,7 +154,8 @@ def model_lines(view: AFTView, lang: Lang = "en") -> list[str]:
                 t(lang, "{model}: AIC {aic}, scale {scale}.", model=label, aic=f"{m.aic:.1f}", scale=f"{m.scale:.3f}")
             )
         else:
-            lines.append(t(lang, "{model}: not fitted: {reason}.", model=label, reason=m.reason or "–"))
+            reason = _worded(m, m.why, lang) if m.why is not None else tr(lang, m.reason or "–")
+            lines.append(t(lang, "{model}: not fitted: {reason}.", model=label, reason=reason))
     return lines
 
 
@@ -171,9 +204,9 @@ def result_block(view: AFTView, lang: Lang = "en") -> Any:
             )
         )
     notes = [
-        t(lang, "{model}: {note}", model=t(lang, MODEL_LABELS[m.model]), note=tr(lang, n))
+        t(lang, "{model}: {note}", model=t(lang, MODEL_LABELS[m.model]), note=note)
         for m in r.models
-        for n in m.notes
+        for note in ([_worded(m, n, lang) for n in m.wording] if m.wording else [tr(lang, n) for n in m.notes])
     ]
     parts += [html.P(n, className="small text-muted mb-0") for n in notes[:6]]
     return html.Div(parts)

@@ -25,9 +25,11 @@ from analysis.ingest import (
     distinct_values,
     suggest_values,
 )
+from analysis.messages import Message
 from analysis.schema import COLUMN_BY_NAME, COLUMNS
 from app.components.tables import simple_table
-from app.i18n import N_, Lang, t
+from app.i18n import N_, Lang, t, tr
+from app.i18n.ingest import notes as worded_notes
 from app.i18n.report import SEVERITY, column_name, describe, headers, issue_text, row_label, summary
 from app.ids import Ids
 from app.sessions import SESSION_TTL_SECONDS
@@ -60,6 +62,9 @@ SERVER_LIMITS: tuple[tuple[str, str, str], ...] = (
 """The reader's bounds on the server: (bound, environment variable, ReadLimits field)."""
 
 
+SERVER_HINT = N_("if the file is right, ask the administrator to raise {variable} (ppx validate has options for it)")
+
+
 def upload_limits() -> ReadLimits:
     """The reader's bounds for an upload, from the environment (defaults: :class:`ReadLimits`'s), with messages
     that say who can lift each one."""
@@ -69,10 +74,7 @@ def upload_limits() -> ReadLimits:
         text = os.environ.get(variable)
         kind = type(getattr(defaults, name))
         values[name] = kind(float(text)) if text else getattr(defaults, name)
-    hints = tuple(
-        (bound, f"if the file is right, ask the administrator to raise {variable} (ppx validate has options for it)")
-        for bound, variable, _ in SERVER_LIMITS
-    )
+    hints = tuple((bound, Message.of(SERVER_HINT, variable=variable)) for bound, variable, _ in SERVER_LIMITS)
     return ReadLimits(**values, hints=hints)
 
 
@@ -122,16 +124,18 @@ def message(text: str, color: str = "danger") -> dbc.Alert:
     return dbc.Alert(text, color=color, className="small py-2 mb-2")
 
 
+NOT_NEEDED = N_("Column {name}: {reason}.")
+NOT_NEEDED_DROPPED = N_("Column {name}: {reason}; it was dropped when the file was read.")
+
+
 def file_report(raw: RawTable, not_needed: Sequence[tuple[str, str]] = (), lang: Lang = "en") -> html.Div:
     """How the file was read: kind, encoding (detected or chosen), delimiter, sheet, rows, and the reader's notes."""
     items: list[Any] = [html.Li(describe(raw, lang))]
-    items.extend(html.Li(note) for note in raw.notes)
+    items.extend(html.Li(note) for note in worded_notes(lang, raw.messages))
     dropped = {name for name, _ in raw.dropped}
     items.extend(
-        html.Li(
-            f"Column {name!r}: {reason}" + (N_("; it was dropped when the file was read.") if name in dropped else ".")
-        )
-        for name, reason in not_needed
+        html.Li(t(lang, NOT_NEEDED_DROPPED if name in dropped else NOT_NEEDED, name=repr(name), reason=tr(lang, why)))
+        for name, why in not_needed
     )
     return html.Div([html.H3(N_("File"), className="h6 mt-2"), html.Ul(items, className="small mb-2")])
 
@@ -311,7 +315,7 @@ def _summary_color(report: ValidationReport) -> str:
     return "warning" if report.n_excluded or report.warnings() else "success"
 
 
-def report_view(report: ValidationReport, notes: Sequence[str], lang: Lang = "en") -> html.Div:
+def report_view(report: ValidationReport, notes: Sequence[Message], lang: Lang = "en") -> html.Div:
     """The validation report: "n rows read, n used, n excluded, because …", the notes, and every issue, in
     ``lang`` (:mod:`app.i18n.report`)."""
     rows = [
@@ -330,7 +334,7 @@ def report_view(report: ValidationReport, notes: Sequence[str], lang: Lang = "en
         dbc.Alert(summary(report, lang), color=_summary_color(report), className="small py-2", id="data-summary"),
     ]
     if notes:
-        parts.append(html.Ul([html.Li(n) for n in notes], className="small"))
+        parts.append(html.Ul([html.Li(n) for n in worded_notes(lang, notes)], className="small"))
     if rows:
         parts.append(
             html.Div(

@@ -47,7 +47,7 @@ def word(lang: Lang, message: Message) -> str:
         return message.text()
     params = dict(message.mapping)
     if "row_list" in params:
-        params["rows"] = _rows(lang, int(params["n"]), str(params["row_list"]), int(params.get("more", 0)))
+        params["rows"] = _rows(lang, int(str(params["n"])), str(params["row_list"]), int(str(params.get("more", 0))))
     if "column" in params:
         params["column"] = tr(lang, column_label(str(params["column"])))
     for key in ("reason", "label", "group"):

@@ -14,7 +14,7 @@ import re
 from analysis.cohort import Issue, ValidationReport
 from analysis.ingest import RawTable
 from analysis.messages import Message
-from app.i18n import N_, Lang, t, tn
+from app.i18n import N_, Lang, join_list, t, tn, tr
 
 TEMPLATES: tuple[str, ...] = (
     N_("{column} is empty but required"),
@@ -61,6 +61,30 @@ TEMPLATES: tuple[str, ...] = (
     N_("pp_start after death"),
     N_("pp_start after last contact"),
     N_("last contact after death"),
+    N_("pp_start {value} is set but progression_date is empty (therapy after progression needs one)"),
+    N_("pp_start without progression"),
+    N_("pp_therapy is {value} but progression_date is empty (use 'none' if no progression)"),
+    N_("pp_therapy without progression"),
+    N_("pp_start {value} is set but pp_therapy is 'none'"),
+    N_("pp_start with pp_therapy none"),
+    N_("pp_start is empty although pp_therapy is {value}; its start date is unknown"),
+    N_("pp_start missing"),
+    N_("column {column} appears {n} times"),
+    N_("repeated column"),
+    N_("the file has no data rows"),
+    N_("no rows"),
+    N_("required column 'patient_id' is missing: every row needs a unique patient identifier"),
+    N_(
+        "required column 'patient_id' is missing: every row needs a unique patient identifier (the file has {found}; "
+        "rename it)"
+    ),
+    N_("required column '{column}' is missing"),
+    N_("required column '{column}' is missing (the file has {found}; rename it)"),
+    N_("missing required column"),
+    N_("column {column} is not in the schema; it is kept but not analysed"),
+    N_("extra column"),
+    N_("no row can be used: every row has an error"),
+    N_("no usable rows"),
 )
 """Every template of :data:`analysis.messages.TEMPLATES`, as literal strings pybabel extracts."""
 
@@ -114,12 +138,43 @@ def column_name(name: str | None, lang: Lang) -> str:
     return t(lang, COLUMN_NAMES[name]) if lang != "en" and name in COLUMN_NAMES else name
 
 
+COLUMN_PARAMS: frozenset[str] = frozenset({"column", "other", "canonical", "first", "second"})
+"""Parameters that hold one column's name: a canonical column is named by its label (a file's own name stays)."""
+LIST_PARAMS: frozenset[str] = frozenset({"columns", "forms"})
+"""Parameters that hold a comma-separated list of canonical columns or of message ids (date formats)."""
+
+
+WORDED_AS: dict[str, str] = {
+    "file {source} could not be read as a table: {detail}": N_("file {source} could not be read as a table ({kind})"),
+    "the mapping file is not valid JSON: {detail}": N_("the mapping file is not valid JSON ({kind})"),
+}
+"""Templates whose ``detail`` is a library's own English text: a translation words them by these, which name the
+library's exception class only."""
+
+
+def word(lang: Lang, message: Message) -> str:
+    """``message`` in ``lang`` (English: exactly its text): its template looked up as the message id, a parameter
+    that is a message of its own worded in turn, column names and listed message ids translated."""
+    if lang == "en":
+        return message.text()
+    params: dict[str, object] = {}
+    for key, value in message.params:
+        if isinstance(value, Message):
+            params[key] = word(lang, value)
+        elif key in COLUMN_PARAMS:
+            params[key] = column_name(str(value), lang)
+        elif key in LIST_PARAMS and isinstance(value, str):
+            params[key] = join_list(lang, (tr(lang, column_name(item, lang)) for item in value.split(", ")))
+        else:
+            params[key] = value
+    return t(lang, WORDED_AS.get(message.template, message.template), **params)
+
+
 def worded(message: Message | None, english: str, lang: Lang) -> str:
     """``message`` in ``lang`` (``english`` when there is no template)."""
-    if message is None or lang == "en":
-        return english if message is None else message.text()
-    params = {k: column_name(str(v), lang) if k in ("column", "other") else v for k, v in message.params}
-    return t(lang, message.template, **params)
+    if message is None:
+        return english
+    return word(lang, message)
 
 
 def issue_text(issue: Issue, lang: Lang) -> str:
@@ -179,7 +234,7 @@ def describe(raw: RawTable, lang: Lang) -> str:
     parts = [raw.kind.upper()]
     if raw.encoding is not None:
         how = N_("{encoding} (detected)") if raw.encoding_detected else N_("{encoding} (chosen)")
-        parts.append(t(lang, how, encoding=raw.encoding_label))
+        parts.append(t(lang, how, encoding=tr(lang, raw.encoding_label or "")))
     if raw.delimiter is not None:
         parts.append(t(lang, DELIMITERS[raw.delimiter]) if raw.delimiter in DELIMITERS else repr(raw.delimiter))
     if raw.sheet is not None:

@@ -29,6 +29,7 @@ from dash.exceptions import PreventUpdate
 
 from analysis.errors import DataError
 from analysis.ingest import MappingSpec, RawTable, suggest_mapping, template_workbook
+from analysis.messages import Message
 from app import datasets, i18n, upload_flow
 from app.background import background_callback, log_job
 from app.components.upload import (
@@ -49,6 +50,8 @@ from app.components.upload import (
     value_table,
 )
 from app.i18n import N_
+from app.i18n.ingest import error_text
+from app.i18n.report import word
 from app.ids import Ids
 
 dash.register_page(__name__, path="/data", name=N_("Data"), title="Data · Post-Progression Explorer", order=7)
@@ -208,28 +211,33 @@ clientside_callback(
 )
 
 
-def too_large_message(filename: str, size: int, limit: int) -> str:
-    return (
-        f"{filename!r} is {megabytes(size)}, over the upload limit of {megabytes(limit)}. Remove columns you do "
-        "not need, split the file, or ask the administrator to raise PPX_MAX_UPLOAD_MB."
-    )
+TOO_LARGE = N_(
+    "{filename} is {size}, over the upload limit of {limit}. Remove columns you do not need, split the file, or ask "
+    "the administrator to raise PPX_MAX_UPLOAD_MB."
+)
+INCOMPLETE = N_("{filename} arrived empty or incomplete; upload it again")
+GARBLED = N_("{filename} arrived garbled; upload it again")
+
+
+def too_large(filename: str, size: int, limit: int) -> DataError:
+    return DataError.of(TOO_LARGE, filename=repr(filename), size=megabytes(size), limit=megabytes(limit))
 
 
 def decode_upload(gate: dict[str, Any], limit: int) -> tuple[str, bytes]:
     """The file name and bytes the gate passed on; DataError for a refused, oversized or garbled upload."""
     filename = str(gate.get("filename") or "upload")
     if gate.get("too_large"):
-        raise DataError(too_large_message(filename, int(gate.get("size") or 0), limit))
+        raise too_large(filename, int(gate.get("size") or 0), limit)
     contents = gate.get("contents")
     if not isinstance(contents, str) or "," not in contents:
-        raise DataError(f"{filename!r} arrived empty or incomplete; upload it again")
+        raise DataError.of(INCOMPLETE, filename=repr(filename))
     encoded = contents.split(",", 1)[1]
     if len(encoded) * 3 // 4 > limit + 3:
-        raise DataError(too_large_message(filename, len(encoded) * 3 // 4, limit))
+        raise too_large(filename, len(encoded) * 3 // 4, limit)
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise DataError(f"{filename!r} arrived garbled; upload it again") from exc
+        raise DataError.of(GARBLED, filename=repr(filename)) from exc
     return filename, data
 
 
@@ -288,7 +296,8 @@ def receive(
             request = _reread_request(trigger, encoding, sheet)
             note = N_("Reading the file again…")
     except DataError as exc:
-        return (message(str(exc)), *_CLEARED, None, no_update, order, no_update, None, None)
+        text = error_text(i18n.request_lang(), exc)
+        return (message(text), *_CLEARED, None, no_update, order, no_update, None, None)
     request["nonce"] = time.time_ns()  # the same choices again still start a read
     return (message(note, "secondary"), *_CLEARED, loaded, encoding or "detect", order, request, None, None)
 
@@ -339,18 +348,19 @@ def read_file(
     if not request:
         raise PreventUpdate
     started = time.perf_counter()
+    lang = i18n.lang_of(search)
     set_progress((0, N_("Starting…")))
 
-    def progress(fraction: float, text: str) -> None:
-        set_progress((round(100 * fraction), text))
+    def progress(fraction: float, stage: Message) -> None:
+        set_progress((round(100 * fraction), word(lang, stage)))
 
     try:
         raw = upload_flow.read(request.get("encoding"), request.get("sheet"), progress, request.get("key"))
     except DataError as exc:
         log_job("read_upload", started, "refused")
-        return message(str(exc)), None, None, None, [], None
+        return message(error_text(lang, exc)), None, None, None, [], None
     set_progress((95, N_("Suggesting the mapping…")))
-    info, mapping, preview, sheets, sheet = _file_parts(raw, _spec_or_none(loaded), i18n.lang_of(search))
+    info, mapping, preview, sheets, sheet = _file_parts(raw, _spec_or_none(loaded), lang)
     log_job("read_upload", started, "done")
     return None, info, mapping, preview, sheets, sheet
 
@@ -424,11 +434,11 @@ def validate(
     return report_view(cohort.report, notes, i18n.lang_of(search)), spec.to_dict(), not cohort.report.usable
 
 
-READ_CANCELLED = (
+READ_CANCELLED = N_(
     "Reading cancelled. Upload the file again (a file not yet read is not kept), or, for a file read before, "
     "choose another encoding or sheet to read it again."
 )
-CHECK_CANCELLED = "Validation cancelled. Change the mapping or the date order to validate again."
+CHECK_CANCELLED = N_("Validation cancelled. Change the mapping or the date order to validate again.")
 
 
 @callback(
