@@ -588,8 +588,9 @@ def _check_progression_measures(values: dict[str, pd.Series], issues: _Issues) -
         measured = values[name]
         stray = measured.notna() & no_progression
         for label, value in measured[stray].items():
-            message = f"{name} is {value:g} but progression_date is empty; the value is not used"
-            issues.row("warning", label, name, value, message, f"{name} without progression")
+            message = Message.of(M.MEASURE_WITHOUT_PROGRESSION, column=name, value=f"{value:g}")
+            issues.row("warning", label, name, value, message,
+                       Message.of(M.MEASURE_WITHOUT_PROGRESSION_REASON, column=name))  # fmt: skip
         values[name] = measured.mask(stray)
 
 
@@ -599,11 +600,10 @@ def _check_calendar(values: dict[str, pd.Series], issues: _Issues) -> None:
         early = (drug == name) & (start < available)
         for label in drug.index[early.fillna(False).astype(bool)]:
             value = _iso(start[label])
-            message = (
-                f"first_line_start {value} is before {name} was available for HCC ({_iso(available)}); "
-                "check first_line and first_line_start"
-            )
-            issues.row("warning", label, "first_line_start", value, message, f"{name} before {_iso(available)}")
+            drug_name, since = Message(name), _iso(available)
+            message = Message.of(M.BEFORE_AVAILABLE, value=value, drug=drug_name, available=since)
+            reason = Message.of(M.BEFORE_AVAILABLE_REASON, drug=drug_name, available=since)
+            issues.row("warning", label, "first_line_start", value, message, reason)
 
 
 def _check_plausible_dates(values: dict[str, pd.Series], issues: _Issues, today: date) -> None:
@@ -642,9 +642,9 @@ def _check_duplicates(ids: pd.Series, issues: _Issues) -> None:
 # --- derived columns ----------------------------------------------------------
 
 
-def _derived_text(value: object) -> str:
+def _derived_text(value: object) -> str | Message:
     text = _cell_text(value)
-    return "empty" if text is None else text
+    return Message(M.EMPTY_VALUE) if text is None else text
 
 
 def _differs(column: Column, stored: pd.Series, computed: pd.Series) -> pd.Series:
@@ -672,8 +672,9 @@ def _check_derived(raw: pd.DataFrame, derived: pd.DataFrame, issues: _Issues) ->
         stored = raw.loc[derived.index, name]
         for label in derived.index[_differs(column, stored, derived[name])]:
             file_value, value = _derived_text(stored[label]), _derived_text(derived[name][label])
-            message = f"{name} in the file is {file_value} but the dates and inputs give {value}; {value} is used"
-            issues.row("warning", label, name, file_value, message, f"{name} recomputed")
+            message = Message.of(M.RECOMPUTED, column=name, file_value=file_value, value=value)
+            shown = file_value.text() if isinstance(file_value, Message) else file_value
+            issues.row("warning", label, name, shown, message, Message.of(M.RECOMPUTED_REASON, column=name))
 
 
 # --- file-level checks --------------------------------------------------------

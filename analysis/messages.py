@@ -117,6 +117,19 @@ EXTRA_COLUMN = "column {column} is not in the schema; it is kept but not analyse
 EXTRA_COLUMN_REASON = "extra column"
 NO_USABLE_ROWS = "no row can be used: every row has an error"
 NO_USABLE_ROWS_REASON = "no usable rows"
+MEASURE_WITHOUT_PROGRESSION = "{column} is {value} but progression_date is empty; the value is not used"
+MEASURE_WITHOUT_PROGRESSION_REASON = "{column} without progression"
+BEFORE_AVAILABLE = (
+    "first_line_start {value} is before {drug} was available for HCC ({available}); check first_line and "
+    "first_line_start"
+)
+BEFORE_AVAILABLE_REASON = "{drug} before {available}"
+DRUGS: tuple[str, ...] = ("lenvatinib",)
+"""The first-line drugs named in :data:`BEFORE_AVAILABLE` (those of :data:`analysis.cohort.FIRST_AVAILABLE`)."""
+RECOMPUTED = "{column} in the file is {file_value} but the dates and inputs give {value}; {value} is used"
+RECOMPUTED_REASON = "{column} recomputed"
+EMPTY_VALUE = "empty"
+"""A derived value that is empty, as :data:`RECOMPUTED` names it."""
 
 TEMPLATES: tuple[str, ...] = (
     MISSING, MISSING_REASON, NOT_ALLOWED, NOT_ALLOWED_HINT, NOT_ALLOWED_REASON, NOT_A_DATE, UNREADABLE_REASON,
@@ -128,6 +141,7 @@ TEMPLATES: tuple[str, ...] = (
     PP_START_WITH_NONE, PP_START_WITH_NONE_REASON, PP_START_MISSING, PP_START_MISSING_REASON, REPEATED_COLUMN,
     REPEATED_COLUMN_REASON, NO_ROWS, NO_ROWS_REASON, MISSING_PATIENT_ID, MISSING_PATIENT_ID_RENAME, MISSING_COLUMN,
     MISSING_COLUMN_RENAME, MISSING_COLUMN_REASON, EXTRA_COLUMN, EXTRA_COLUMN_REASON, NO_USABLE_ROWS,
-    NO_USABLE_ROWS_REASON,
+    NO_USABLE_ROWS_REASON, MEASURE_WITHOUT_PROGRESSION, MEASURE_WITHOUT_PROGRESSION_REASON, BEFORE_AVAILABLE,
+    BEFORE_AVAILABLE_REASON, *DRUGS, RECOMPUTED, RECOMPUTED_REASON, EMPTY_VALUE,
 )  # fmt: skip
 """Every template the analysis layer words report lines with."""

@@ -26,8 +26,11 @@ only (:mod:`app.datasets`). Nothing here logs a cell, a column name or a file na
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -44,10 +47,40 @@ from analysis.ingest import (
 )
 from analysis.messages import Message
 from app import datasets
-from app.components.upload import upload_limits
+from app.components.upload import megabytes, upload_limits
 from app.i18n import N_
 
 Progress = Callable[[float, Message], None]
+
+
+TOO_LARGE = N_(
+    "{filename} is {size}, over the upload limit of {limit}. Remove columns you do not need, split the file, or ask "
+    "the administrator to raise PPX_MAX_UPLOAD_MB."
+)
+INCOMPLETE = N_("{filename} arrived empty or incomplete; upload it again")
+GARBLED = N_("{filename} arrived garbled; upload it again")
+
+
+def too_large(filename: str, size: int, limit: int) -> DataError:
+    return DataError.of(TOO_LARGE, filename=repr(filename), size=megabytes(size), limit=megabytes(limit))
+
+
+def decode_upload(gate: dict[str, Any], limit: int) -> tuple[str, bytes]:
+    """The file name and bytes the gate passed on; DataError for a refused, oversized or garbled upload."""
+    filename = str(gate.get("filename") or "upload")
+    if gate.get("too_large"):
+        raise too_large(filename, int(gate.get("size") or 0), limit)
+    contents = gate.get("contents")
+    if not isinstance(contents, str) or "," not in contents:
+        raise DataError.of(INCOMPLETE, filename=repr(filename))
+    encoded = contents.split(",", 1)[1]
+    if len(encoded) * 3 // 4 > limit + 3:
+        raise too_large(filename, len(encoded) * 3 // 4, limit)
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DataError.of(GARBLED, filename=repr(filename)) from exc
+    return filename, data
 
 
 def receive(filename: str, data: bytes) -> str | None:

@@ -35,8 +35,10 @@ ALLOWED = frozenset(
     # response categories and rates as RECIST names them, and the aetiologies' abbreviations
     + ("CR", "PR", "SD", "PD", "NE", "ORR", "DCR", "HBV", "HCV", "MASLD")
     # file formats and software named on the pages; KLC is the source study (Kobe Liver Conference)
-    + ("CSV", "TSV", "XLSX", "JSON", "PNG", "SVG", "PDF", "PPTX", "MB", "KLC")
-    + ("Python", "SAS", "Stata", "lifelines", "cobalt")
+    + ("CSV", "TSV", "XLSX", "JSON", "PNG", "SVG", "PDF", "PPTX", "MB", "KLC", "XLS", "GIF", "JPEG", "gzip")
+    # text encodings and the bytes named in the reader's messages
+    + ("UTF", "Shift_JIS", "CP932", "BOM", "NUL")
+    + ("Python", "SAS", "Stata", "lifelines", "cobalt", "Excel", "Office")
     # names: Cox, Kaplan–Meier, the source study's journal; methods keep their authors' names in Japanese papers
     + ("Cox", "Kaplan", "Meier", "JGH", "Open", "Weibull", "Gompertz", "Simon", "Makuch", "Fleming", "Harrington")
     + ("Holm", "Benjamini", "Hochberg", "Fisher", "Wald", "Schoenfeld", "Sankey", "Clopper", "Pearson", "Efron")
@@ -77,9 +79,10 @@ CALL = re.compile(r"[A-Za-z_][\w.]*\([^()]*\)")
 """An R or Python call quoted in a sentence (``summary(survfit, times=)``): code, as the CLI's, not prose."""
 
 
-CODE = re.compile(r"\bppx [a-z]+|--[\w-]+|\b\w+\.\w+\b|\(start, stop\]")
+CODE = re.compile(r"\bppx [a-z]+|--[\w-]+|\b\w+\.\w+\b|\(start, stop\]|\bPPX_[A-Z_]+")
 """A ppx command and its options (``ppx synth --seed``), an R function or file named with its package
-(``cox.zph``), R's counting-process interval ``(start, stop]``: code."""
+(``cox.zph``), R's counting-process interval ``(start, stop]``, the server's environment variable that an
+administrator sets (``PPX_MAX_UPLOAD_ROWS``): code."""
 
 
 def _without_code(text: str) -> str:

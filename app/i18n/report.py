@@ -85,6 +85,17 @@ TEMPLATES: tuple[str, ...] = (
     N_("extra column"),
     N_("no row can be used: every row has an error"),
     N_("no usable rows"),
+    N_("{column} is {value} but progression_date is empty; the value is not used"),
+    N_("{column} without progression"),
+    N_(
+        "first_line_start {value} is before {drug} was available for HCC ({available}); check first_line and "
+        "first_line_start"
+    ),
+    N_("{drug} before {available}"),
+    N_("lenvatinib"),
+    N_("{column} in the file is {file_value} but the dates and inputs give {value}; {value} is used"),
+    N_("{column} recomputed"),
+    N_("empty"),
 )
 """Every template of :data:`analysis.messages.TEMPLATES`, as literal strings pybabel extracts."""
 

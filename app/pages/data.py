@@ -16,7 +16,6 @@ data" delete the cohort (and, for forget, the file) at once.
 from __future__ import annotations
 
 import base64
-import binascii
 import time
 from collections.abc import Callable
 from typing import Any
@@ -211,36 +210,6 @@ clientside_callback(
 )
 
 
-TOO_LARGE = N_(
-    "{filename} is {size}, over the upload limit of {limit}. Remove columns you do not need, split the file, or ask "
-    "the administrator to raise PPX_MAX_UPLOAD_MB."
-)
-INCOMPLETE = N_("{filename} arrived empty or incomplete; upload it again")
-GARBLED = N_("{filename} arrived garbled; upload it again")
-
-
-def too_large(filename: str, size: int, limit: int) -> DataError:
-    return DataError.of(TOO_LARGE, filename=repr(filename), size=megabytes(size), limit=megabytes(limit))
-
-
-def decode_upload(gate: dict[str, Any], limit: int) -> tuple[str, bytes]:
-    """The file name and bytes the gate passed on; DataError for a refused, oversized or garbled upload."""
-    filename = str(gate.get("filename") or "upload")
-    if gate.get("too_large"):
-        raise too_large(filename, int(gate.get("size") or 0), limit)
-    contents = gate.get("contents")
-    if not isinstance(contents, str) or "," not in contents:
-        raise DataError.of(INCOMPLETE, filename=repr(filename))
-    encoded = contents.split(",", 1)[1]
-    if len(encoded) * 3 // 4 > limit + 3:
-        raise too_large(filename, len(encoded) * 3 // 4, limit)
-    try:
-        data = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise DataError.of(GARBLED, filename=repr(filename)) from exc
-    return filename, data
-
-
 SHOWN = {"display": "block"}
 _CLEARED: tuple[Any, ...] = (None, None, None, None, True)  # file info, mapping, preview, report, Use disabled
 
@@ -306,7 +275,7 @@ def _received(gate: dict[str, Any]) -> tuple[str, bytes, str | None]:
     """The gate's file, kept for this session, and the key of its sealed bytes (a workbook, for the read job);
     a refused one also drops the previous file from the page."""
     try:
-        filename, data = decode_upload(gate, max_upload_bytes())  # the server's limit, never the browser's
+        filename, data = upload_flow.decode_upload(gate, max_upload_bytes())  # the server's limit, never the browser's
     except DataError:
         upload_flow.discard()
         raise
