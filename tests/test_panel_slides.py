@@ -147,6 +147,33 @@ def test_parametric_slide_and_pdf_state_that_extrapolation_is_an_assumption(cont
     assert body.count("Gompertz") == 4  # every model of both groups, in both tables
 
 
+def test_table_exports_of_both_panels_state_the_caveat_once_and_the_emulation_has_its_tables(context: None) -> None:
+    """The CSV of the adjusted comparison names its caveat once per table (in the footer: it was also a note of the
+    summary table); the target trial exports its comparison (naive beside emulated) and who enters the trial."""
+    import csv
+
+    adjusted = ViewRef.from_token("adjusted.os.first_line")
+    emulation = ViewRef.from_token("emulation.any")
+    assert adjusted is not None and emulation is not None
+    _, data = presenter.export_view(adjusted, FilterSpec(), "csv")
+    text = data.decode("utf-8-sig")
+    tables = text.count("Post-Progression Explorer")  # one footer per table
+    assert tables >= 2 and text.count("Weighting balances only the covariates") == tables, text[:600]
+
+    _, data = presenter.export_view(emulation, FilterSpec(), "csv")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    headers = [r for r in rows if r[:2] in (["Analysis", "HR (95% CI)"], ["Eligibility", "n"])]
+    assert len(headers) == 2, rows[:5]
+    labels = [r[0] for r in rows if r]
+    assert any(label.startswith("Naive (study-style)") for label in labels)
+    assert any(label.startswith("Emulated trial: start") for label in labels)
+    assert any(label.startswith("Eligible: progressed and alive") for label in labels)
+    footers = [r[0] for r in rows if r and "Post-Progression Explorer" in r[0]]
+    assert len(footers) == 2 and all("the emulated trial removes immortal time" in f for f in footers), footers
+    eligible = next(r for r in rows if r and r[0].startswith("Eligible"))
+    assert int(eligible[1]) > 0
+
+
 # ----------------------------------------------------------------------------- the panels in Japanese
 
 
@@ -176,5 +203,9 @@ def test_adjusted_and_emulation_exports_in_japanese_have_no_english(context: Non
                                         FilterSpec(), lang="ja")  # fmt: skip
     exported += [" ".join(map(str, (x.title, *x.header, *x.notes, *(c for r in x.rows for c in r)))) for x in tables]
     assert "共変量バランス（標準化平均差）" in exported[-1] and "調整前の SMD" in exported[-1]
+    trial = panel_slides.export_tables("emulation", "any", "os", datasets.active_cohort().fingerprint, FilterSpec(),
+                                       lang="ja")  # fmt: skip
+    assert len(trial) == 2
+    exported += [" ".join(map(str, (x.title, *x.header, *x.notes, *(c for r in x.rows for c in r)))) for x in trial]
     for text in exported:
         assert english_words(text) == [], (english_words(text), text[:300])

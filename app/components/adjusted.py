@@ -585,7 +585,7 @@ def export_tables(result: AdjustedComparison, grouping: str, lang: Lang = "en") 
         t(lang, "Adjusted comparison: unweighted vs weighted"),
         (t(lang, "Quantity"), t(lang, "Estimate"), t(lang, "Detail")),
         table_rows(_localized(summary_rows(result, grouping, lang), lang)),
-        notes=(t(lang, CAVEAT), *(tr(lang, w) for w in result.warnings)),
+        notes=tuple(tr(lang, w) for w in result.warnings),  # the export's footer leads with the caveat
     )
     balance = ExportTable(
         "adjusted-balance",

@@ -16,6 +16,7 @@ from app.components.palette import FONT_FAMILY, group_colour
 from app.components.reproduce import reproduce_menu
 from app.components.tables import simple_table
 from app.emulation_views import BOOTSTRAP_RESAMPLES, DEFAULT_GRACE, GRACE_CHOICES, TAU
+from app.exporting import ExportTable
 from app.i18n import N_, Lang, join_list, t, tr
 from app.ids import Ids
 
@@ -204,6 +205,34 @@ def comparison_rows(result: EmulationResult, lang: Lang = "en") -> list[list[str
     ]  # fmt: skip
 
 
+def _comparison_caption(result: EmulationResult, lang: Lang) -> str:
+    return t(
+        lang,
+        "Hazard ratios for {name} vs none. Naive and time-varying CIs are model-based; the emulated "
+        "trial's come from the bootstrap over patients (the whole procedure re-run each time).",
+        name=_therapy(result, lang),
+    )
+
+
+def export_tables(result: EmulationResult, lang: Lang = "en") -> list[ExportTable]:
+    """The page's two tables as export tables in ``lang``: the emulated trial beside the naive and time-varying
+    analyses, and who enters the trial (the export's footer carries the caveat and the method)."""
+    comparison = ExportTable(
+        "emulation-comparison",
+        summary_text(result, lang),
+        (t(lang, "Analysis"), t(lang, "HR (95% CI)"), t(lang, "Reading")),
+        tuple(tuple(tr(lang, cell) for cell in row) for row in comparison_rows(result, lang)),
+        notes=(_comparison_caption(result, lang), *(tr(lang, note) for note in result.notes)),
+    )
+    flow = ExportTable(
+        "emulation-flow",
+        t(lang, "Who enters the trial."),
+        (t(lang, "Eligibility"), "n"),
+        tuple((tr(lang, label), int(n)) for label, n in flow_rows(result, lang)),
+    )
+    return [comparison, flow]
+
+
 def _reason(reason: str, lang: Lang) -> str:
     if reason.startswith("missing ") and reason not in EXCLUSION_REASONS:
         return t(lang, "missing {name}", name=tr(lang, column_label(reason.removeprefix("missing "))))
@@ -331,7 +360,6 @@ def curves_figure(result: EmulationResult, *, title: str = "", lang: Lang = "en"
 
 
 def result_block(result: EmulationResult, command: str | None = None, lang: Lang = "en") -> html.Div:
-    name = _therapy(result, lang)
     columns = [t(lang, "{months}-month survival", months=f"{p.time:g}") for p in result.arms[0].survival]
     return html.Div(
         [
@@ -341,12 +369,7 @@ def result_block(result: EmulationResult, command: str | None = None, lang: Lang
                 [N_("Analysis"), N_("HR (95% CI)"), ""],
                 comparison_rows(result, lang),
                 id_=Ids.EMU_TABLE,
-                caption=t(
-                    lang,
-                    "Hazard ratios for {name} vs none. Naive and time-varying CIs are model-based; the emulated "
-                    "trial's come from the bootstrap over patients (the whole procedure re-run each time).",
-                    name=name,
-                ),
+                caption=_comparison_caption(result, lang),
             ),
             dbc.Row(
                 [

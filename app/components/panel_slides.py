@@ -12,7 +12,8 @@ The views are the panels' defaults (the clinical covariate set, ATE, no trimming
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from analysis.adjusted import AdjustedComparison
 from analysis.emulate import EmulationResult
@@ -27,7 +28,6 @@ from app.i18n import N_, Lang, t, tr
 from app.i18n.filters import describe as describe_filters
 from app.i18n.render import localized_figure
 
-KINDS: tuple[str, ...] = ("adjusted", "emulation", "parametric")
 THERAPIES: dict[str, str] = {"any": N_("post-progression therapy"), "ici": N_("an immune checkpoint inhibitor")}
 FOOTER_EXTRA_IN = 0.5
 """How much taller these slides' footers are (the caveat and the method paragraph): their figure is that much
@@ -39,45 +39,214 @@ EMULATION_CAVEAT = N_(
 )
 
 
-def _adjusted(
-    fingerprint: str, spec: FilterSpec, comparison: str, endpoint: str, lang: Lang = "en"
-) -> tuple[Any, str, str]:
-    options = comparison_key(comparison, None, None, None, None, endpoint)
-    grouping, description = describe(options, lang)
-    return adjusted_view(fingerprint, spec, options), grouping, description
+@dataclass(frozen=True)
+class PanelView:
+    """One panel view as the presenter names it: the kind's option, the endpoint and grouping, the data and
+    filters, and the language."""
+
+    option: str
+    endpoint: str
+    fingerprint: str
+    spec: FilterSpec
+    grouping: str | None = None
+    lang: Lang = "en"
 
 
-def _emulation(fingerprint: str, spec: FilterSpec, therapy: str) -> EmulationResult | str:
-    return emulation_view(fingerprint, spec, emulation_options(None, therapy))
+def _arranged(
+    drawn: dict[str, Any], size: tuple[int, int] | None, font_size: int | None, contrast: Any
+) -> dict[str, Any]:
+    """A panel's curves laid out in the KM grammar for a slide (``font_size`` given), through ``contrast`` first."""
+    if font_size is None:
+        return drawn
+    if contrast is not None:
+        drawn = contrast(drawn, font_size)
+    width, height = size if size is not None else (0, 0)
+    return arrange_curves(drawn, height, float(font_size), width or None)
+
+
+class _Adjusted:
+    """The adjusted comparison (propensity-score weighting): naive beside weighted."""
+
+    @staticmethod
+    def _result(view: PanelView) -> tuple[AdjustedComparison | None, str]:
+        options = comparison_key(view.option, None, None, None, None, view.endpoint)
+        grouping, _ = describe(options, view.lang)
+        result = adjusted_view(view.fingerprint, view.spec, options)
+        return (result if isinstance(result, AdjustedComparison) else None), grouping
+
+    def title(self, view: PanelView) -> str:
+        comparison = adjusted.COMPARISONS.get(view.option, adjusted.COMPARISONS["first_line"])
+        return t(view.lang, "Adjusted comparison: {comparison}", comparison=tr(view.lang, comparison))
+
+    def subtitle(self, view: PanelView) -> str:
+        _, description = describe(comparison_key(view.option, None, None, None, None, view.endpoint), view.lang)
+        return _with_filters(description.rstrip(".。"), view)
+
+    def figure(
+        self, view: PanelView, size: tuple[int, int] | None, font_size: int | None, contrast: Any
+    ) -> dict[str, Any] | None:
+        result, grouping = self._result(view)
+        if result is None:
+            return None
+        drawn = localized_figure(view.lang, adjusted.curves_figure(result, grouping, title=False, lang=view.lang))
+        return _arranged(drawn, size, font_size, contrast)
+
+    def table(self, view: PanelView) -> SlideTable | None:
+        result, grouping = self._result(view)
+        if result is None:
+            return None
+        lang = view.lang
+        rows = adjusted.summary_rows(result, grouping, lang)[:4]
+        header = (t(lang, "Quantity"), t(lang, "Estimate (95% CI)"))
+        return SlideTable(header, tuple((tr(lang, r[0]), tr(lang, r[1])) for r in rows))
+
+    def method(self, view: PanelView) -> str | None:
+        result, _ = self._result(view)
+        return adjusted.method_text(result, view.lang) if result is not None else None
+
+    def caveat(self, view: PanelView) -> str:
+        return t(view.lang, "Caveat: {caveat}", caveat=t(view.lang, adjusted.CAVEAT))
+
+    def export_tables(self, view: PanelView) -> list[ExportTable]:
+        result, grouping = self._result(view)
+        return adjusted.export_tables(result, grouping, view.lang) if result is not None else []
+
+
+class _Emulation:
+    """The target-trial emulation of starting a therapy after progression (clone–censor–weight)."""
+
+    @staticmethod
+    def _result(view: PanelView) -> EmulationResult | None:
+        result = emulation_view(view.fingerprint, view.spec, emulation_options(None, view.option))
+        return result if isinstance(result, EmulationResult) else None
+
+    def title(self, view: PanelView) -> str:
+        therapy = tr(view.lang, THERAPIES.get(view.option, THERAPIES["any"]))
+        return t(view.lang, "Target-trial emulation: starting {therapy} after progression", therapy=therapy)
+
+    def subtitle(self, view: PanelView) -> str:
+        return _with_filters(t(view.lang, "Overall survival from progression (time zero), clone–censor–weight"), view)
+
+    def figure(
+        self, view: PanelView, size: tuple[int, int] | None, font_size: int | None, contrast: Any
+    ) -> dict[str, Any] | None:
+        trial = self._result(view)
+        if trial is None:
+            return None
+        drawn = localized_figure(view.lang, emulation.curves_figure(trial, lang=view.lang))
+        return _arranged(drawn, size, font_size, contrast)
+
+    def table(self, view: PanelView) -> SlideTable | None:
+        trial = self._result(view)
+        if trial is None:
+            return None
+        lang = view.lang
+        rows = emulation.comparison_rows(trial, lang)
+        cells = tuple(tuple(tr(lang, c) for c in r[:3]) for r in (rows[0], *rows[2:4]))
+        return SlideTable((t(lang, "Analysis"), t(lang, "HR (95% CI)"), ""), cells)
+
+    def method(self, view: PanelView) -> str | None:
+        trial = self._result(view)
+        if trial is None:
+            return None
+        return t(
+            view.lang,
+            "target-trial emulation (clone–censor–weight) from progression, grace period {grace} months; "
+            "inverse-probability-of-censoring weights from {model}; weighted Kaplan–Meier and Cox (bootstrap CIs "
+            "when run)",
+            grace=f"{trial.grace:g}",
+            model=re.split("[:：]", tr(view.lang, trial.weights.model))[0],
+        )
+
+    def caveat(self, view: PanelView) -> str:
+        return t(view.lang, EMULATION_CAVEAT)
+
+    def export_tables(self, view: PanelView) -> list[ExportTable]:
+        trial = self._result(view)
+        return emulation.export_tables(trial, view.lang) if trial is not None else []
+
+
+class _Parametric:
+    """The Survival page's Parametric section (:mod:`app.components.parametric_slides`)."""
+
+    def title(self, view: PanelView) -> str:
+        return parametric_slides.title(view.endpoint, view.grouping, view.lang)
+
+    def subtitle(self, view: PanelView) -> str:
+        return parametric_slides.subtitle(view.option, view.grouping, view.spec, view.lang)
+
+    def figure(
+        self, view: PanelView, size: tuple[int, int] | None, font_size: int | None, contrast: Any
+    ) -> dict[str, Any] | None:
+        return parametric_slides.figure(
+            view.option,
+            view.endpoint,
+            view.grouping,
+            view.fingerprint,
+            view.spec,
+            view.lang,
+            size=size,
+            font_size=font_size,
+            contrast=contrast,
+        )
+
+    def table(self, view: PanelView) -> SlideTable | None:
+        v = view
+        return parametric_slides.table(v.option, v.endpoint, v.grouping, v.fingerprint, v.spec, v.lang)
+
+    def method(self, view: PanelView) -> str | None:
+        v = view
+        return parametric_slides.method(v.option, v.endpoint, v.grouping, v.fingerprint, v.spec, v.lang)
+
+    def caveat(self, view: PanelView) -> str:
+        return parametric_slides.caveat(view.lang)
+
+    def export_tables(self, view: PanelView) -> list[ExportTable]:
+        v = view
+        return parametric_slides.export_tables(v.option, v.endpoint, v.grouping, v.fingerprint, v.spec, v.lang)
+
+
+class _Builder(Protocol):
+    def title(self, view: PanelView) -> str: ...
+    def subtitle(self, view: PanelView) -> str: ...
+    def figure(
+        self, view: PanelView, size: tuple[int, int] | None, font_size: int | None, contrast: Any
+    ) -> dict[str, Any] | None: ...
+    def table(self, view: PanelView) -> SlideTable | None: ...
+    def method(self, view: PanelView) -> str | None: ...
+    def caveat(self, view: PanelView) -> str: ...
+    def export_tables(self, view: PanelView) -> list[ExportTable]: ...
+
+
+_BUILDERS: dict[str, _Builder] = {
+    "adjusted": _Adjusted(),
+    "emulation": _Emulation(),
+    "parametric": _Parametric(),
+}
+"""One builder per kind: every public function below is one lookup here."""
+KINDS: tuple[str, ...] = tuple(_BUILDERS)
+
+
+def _with_filters(head: str, view: PanelView) -> str:
+    return " · ".join((head, t(view.lang, "Filters: {filters}", filters=describe_filters(view.spec, view.lang))))
+
+
+def _view(
+    kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec, grouping: str | None, lang: Lang
+) -> tuple[_Builder, PanelView]:
+    return _BUILDERS[kind], PanelView(option, endpoint, fingerprint, spec, grouping, lang)
 
 
 def title(kind: str, option: str, *, endpoint: str = "os", grouping: str | None = None, lang: Lang = "en") -> str:
-    if kind == "parametric":
-        return parametric_slides.title(endpoint, grouping, lang)
-    if kind == "adjusted":
-        comparison = adjusted.COMPARISONS.get(option, adjusted.COMPARISONS["first_line"])
-        return t(lang, "Adjusted comparison: {comparison}", comparison=tr(lang, comparison))
-    therapy = tr(lang, THERAPIES.get(option, THERAPIES["any"]))
-    return t(lang, "Target-trial emulation: starting {therapy} after progression", therapy=therapy)
+    builder, view = _view(kind, option, endpoint, "", FilterSpec(), grouping, lang)
+    return builder.title(view)
 
 
 def subtitle(
-    kind: str,
-    option: str,
-    endpoint: str,
-    spec: FilterSpec,
-    *,
-    grouping: str | None = None,
-    lang: Lang = "en",
+    kind: str, option: str, endpoint: str, spec: FilterSpec, *, grouping: str | None = None, lang: Lang = "en"
 ) -> str:
-    if kind == "parametric":
-        return parametric_slides.subtitle(option, grouping, spec, lang)
-    if kind == "adjusted":
-        _, description = describe(comparison_key(option, None, None, None, None, endpoint), lang)
-        head = description.rstrip(".。")
-    else:
-        head = t(lang, "Overall survival from progression (time zero), clone–censor–weight")
-    return " · ".join((head, t(lang, "Filters: {filters}", filters=describe_filters(spec, lang))))
+    builder, view = _view(kind, option, endpoint, "", spec, grouping, lang)
+    return builder.subtitle(view)
 
 
 def figure(
@@ -95,26 +264,8 @@ def figure(
 ) -> dict[str, Any] | None:
     """The view's curves (None when there is no result); laid out for ``size`` at ``font_size`` when given,
     through ``contrast`` (the presenter theme) first."""
-    if kind == "parametric":
-        return parametric_slides.figure(
-            option, endpoint, grouping, fingerprint, spec, lang, size=size, font_size=font_size, contrast=contrast
-        )
-    if kind == "adjusted":
-        result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
-        if not isinstance(result, AdjustedComparison):
-            return None
-        drawn = localized_figure(lang, adjusted.curves_figure(result, grouping, title=False, lang=lang))
-    else:
-        trial = _emulation(fingerprint, spec, option)
-        if not isinstance(trial, EmulationResult):
-            return None
-        drawn = localized_figure(lang, emulation.curves_figure(trial, lang=lang))
-    if font_size is None:
-        return drawn
-    if contrast is not None:
-        drawn = contrast(drawn, font_size)
-    width, height = size if size is not None else (0, 0)
-    return arrange_curves(drawn, height, float(font_size), width or None)
+    builder, view = _view(kind, option, endpoint, fingerprint, spec, grouping, lang)
+    return builder.figure(view, size, font_size, contrast)
 
 
 def table(
@@ -129,21 +280,8 @@ def table(
 ) -> SlideTable | None:
     """The headline numbers: unweighted and weighted HR, RMST difference, E-value; or the emulation's HRs; or
     each group's chosen parametric model."""
-    if kind == "parametric":
-        return parametric_slides.table(option, endpoint, grouping, fingerprint, spec, lang)
-    if kind == "adjusted":
-        result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
-        if not isinstance(result, AdjustedComparison):
-            return None
-        rows = adjusted.summary_rows(result, grouping, lang)[:4]
-        header = (t(lang, "Quantity"), t(lang, "Estimate (95% CI)"))
-        return SlideTable(header, tuple((tr(lang, r[0]), tr(lang, r[1])) for r in rows))
-    trial = _emulation(fingerprint, spec, option)
-    if not isinstance(trial, EmulationResult):
-        return None
-    rows = emulation.comparison_rows(trial, lang)
-    cells = tuple(tuple(tr(lang, c) for c in r[:3]) for r in (rows[0], *rows[2:4]))
-    return SlideTable((t(lang, "Analysis"), t(lang, "HR (95% CI)"), ""), cells)
+    builder, view = _view(kind, option, endpoint, fingerprint, spec, grouping, lang)
+    return builder.table(view)
 
 
 def method(
@@ -157,32 +295,15 @@ def method(
     lang: Lang = "en",
 ) -> str | None:
     """The footer's method line (None when there is no result)."""
-    if kind == "parametric":
-        return parametric_slides.method(option, endpoint, grouping, fingerprint, spec, lang)
-    if kind == "adjusted":
-        result, _, _ = _adjusted(fingerprint, spec, option, endpoint)
-        return adjusted.method_text(result, lang) if isinstance(result, AdjustedComparison) else None
-    trial = _emulation(fingerprint, spec, option)
-    if not isinstance(trial, EmulationResult):
-        return None
-    return t(
-        lang,
-        "target-trial emulation (clone–censor–weight) from progression, grace period {grace} months; "
-        "inverse-probability-of-censoring weights from {model}; weighted Kaplan–Meier and Cox (bootstrap CIs when "
-        "run)",
-        grace=f"{trial.grace:g}",
-        model=re.split("[:：]", tr(lang, trial.weights.model))[0],
-    )
+    builder, view = _view(kind, option, endpoint, fingerprint, spec, grouping, lang)
+    return builder.method(view)
 
 
 def caveat(kind: str, endpoint: str, *, lang: Lang = "en") -> str:
     """What the adjustment cannot remove, or that extrapolation is an assumption, in plain words (the slide's note
     and the export's lead)."""
-    if kind == "parametric":
-        return parametric_slides.caveat(lang)
-    if kind == "adjusted":
-        return t(lang, "Caveat: {caveat}", caveat=t(lang, adjusted.CAVEAT))
-    return t(lang, EMULATION_CAVEAT)
+    builder, view = _view(kind, "", endpoint, "", FilterSpec(), None, lang)
+    return builder.caveat(view)
 
 
 def export_tables(
@@ -195,10 +316,7 @@ def export_tables(
     grouping: str | None = None,
     lang: Lang = "en",
 ) -> list[ExportTable]:
-    """The panel's own export tables (empty when there is no result), in ``lang``."""
-    if kind == "parametric":
-        return parametric_slides.export_tables(option, endpoint, grouping, fingerprint, spec, lang)
-    if kind == "adjusted":
-        result, grouping, _ = _adjusted(fingerprint, spec, option, endpoint)
-        return adjusted.export_tables(result, grouping, lang) if isinstance(result, AdjustedComparison) else []
-    return []
+    """The panel's own export tables (empty when there is no result), in ``lang``; the export's footer carries the
+    caveat and the method."""
+    builder, view = _view(kind, option, endpoint, fingerprint, spec, grouping, lang)
+    return builder.export_tables(view)

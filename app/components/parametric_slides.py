@@ -21,6 +21,7 @@ from app.components import parametric_figures as figures
 from app.components.palette import grouping_label, grouping_phrase, level_label
 from app.exporting import Cell, ExportTable, SlideTable
 from app.i18n import N_, Lang, t, tr
+from app.i18n.filters import describe as describe_filters
 from app.parametric_views import ParametricView, parametric_view
 
 _OPTION = re.compile(r"^(?:h(?P<h>\d+(?:p\d+)?))?-?(?:b(?P<b>\d+(?:p\d+)?))?$")
@@ -79,7 +80,7 @@ def subtitle(option: str, grouping: str | None, spec: FilterSpec, lang: Lang = "
         parts.append(t(lang, "RMST horizon: {horizon} months", horizon=f"{horizon:g}"))
     if bandwidth is not None:
         parts.append(t(lang, "Hazard bandwidth: {bandwidth} months", bandwidth=f"{bandwidth:g}"))
-    parts.append(t(lang, "Filters: {filters}", filters=spec.describe()))
+    parts.append(t(lang, "Filters: {filters}", filters=describe_filters(spec, lang)))
     return " · ".join(parts)
 
 
