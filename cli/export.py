@@ -24,7 +24,13 @@ def register(subparsers: Any) -> None:
         description="Export a dashboard view of the bundled cohort without a browser. Figures: PNG at 300 dpi "
         "sized for a journal column, SVG, PDF. Tables: CSV, XLSX. Slides: PPTX (--deck for several views).",
     )
-    parser.add_argument("--view", choices=VIEWS, default="survival", help="which page's view (default survival)")
+    parser.add_argument(
+        "--view",
+        default="survival",
+        metavar="VIEW",
+        help=f"which page's view: {', '.join(VIEWS)} (default survival), or a view token as in --deck, e.g. "
+        "adjusted.os.first_line or emulation.any for the adjusted comparison and the target-trial emulation",
+    )
     parser.add_argument("--filters", default="", metavar="QUERY", help='global filters, e.g. "first_line=lenvatinib"')
     parser.add_argument("--format", dest="fmt", choices=FORMATS, required=True, help="output format")
     parser.add_argument("--out", required=True, metavar="FILE", help="file to write")
@@ -75,6 +81,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _view_ref(args: argparse.Namespace, presenter: Any) -> Any:
+    if args.view not in VIEWS:
+        ref = presenter.ViewRef.from_token(args.view)
+        if ref is None:
+            raise DataError(
+                f"--view must be one of {', '.join(VIEWS)} or a view token (e.g. emulation.any); got {args.view!r}"
+            )
+        return ref
     kind = presenter.VIEW_OF_PAGE[args.view]
     group = None if args.group == "none" else args.group
     if group is not None and group not in presenter.GROUPINGS:

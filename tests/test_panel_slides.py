@@ -209,3 +209,15 @@ def test_adjusted_and_emulation_exports_in_japanese_have_no_english(context: Non
     exported += [" ".join(map(str, (x.title, *x.header, *x.notes, *(c for r in x.rows for c in r)))) for x in trial]
     for text in exported:
         assert english_words(text) == [], (english_words(text), text[:300])
+
+
+def test_ppx_export_takes_a_view_token_for_the_panels(tmp_path: Path, context: None) -> None:
+    """``ppx export --view emulation.any`` writes the file the panel's export gives; a bad token is refused."""
+    from cli import main as ppx
+
+    out = tmp_path / "trial.csv"
+    assert ppx(["export", "--view", "emulation.any", "--format", "csv", "--out", str(out)]) == 0
+    ref = ViewRef.from_token("emulation.any")
+    assert ref is not None
+    assert out.read_bytes() == presenter.export_view(ref, FilterSpec(), "csv")[1]
+    assert ppx(["export", "--view", "emulation.chemo", "--format", "csv", "--out", str(out)]) == 2
