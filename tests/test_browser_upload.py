@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from dash.testing.wait import until
+from test_i18n_ingest import prose
 from test_i18n_report import bad_rows, english_words
 from test_ingest import csv_bytes, japanese_frame
 
@@ -76,16 +77,28 @@ def test_template_download_and_forget_button(dash_duo: Any, ppx_app: Any) -> Non
 
 
 def test_the_report_of_a_shift_jis_file_with_bad_rows_is_japanese(dash_duo: Any, ppx_app: Any, tmp_path: Path) -> None:
-    """lang=ja: the summary and every issue line are worded in Japanese (values and column names as in the file)."""
-    path = tmp_path / "病院データ.csv"
-    path.write_bytes(csv_bytes(bad_rows(), encoding="cp932"))
+    """lang=ja: a refused file's message, the reader's notes, the summary and every issue line are worded in
+    Japanese (values and column names as in the file)."""
+    refused = tmp_path / "scan.csv"
+    refused.write_bytes(b"%PDF-1.4 not a table")
+    path = tmp_path / "病院データ.csv"  # two blank lines above a semicolon-separated header: two reader's notes
+    path.write_bytes(b"\n\n" + csv_bytes(bad_rows(), encoding="cp932", sep=";"))
     dash_duo.start_server(ppx_app)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/data?lang=ja", timeout=20)
-    dash_duo.wait_for_element(f"#{Ids.DATA_UPLOAD} input[type=file]", timeout=30).send_keys(str(path))
+    upload = dash_duo.wait_for_element(f"#{Ids.DATA_UPLOAD} input[type=file]", timeout=30)
+    upload.send_keys(str(refused))
+    dash_duo.wait_for_contains_text("#" + Ids.DATA_UPLOAD_MESSAGE, "はPDF 文書で、表ではありません", timeout=60)
+    refusal = dash_duo.find_element("#" + Ids.DATA_UPLOAD_MESSAGE).text
+    assert "'scan.csv'" in refusal and prose(refusal) == [], refusal
+    dash_duo.find_element(f"#{Ids.DATA_UPLOAD} input[type=file]").send_keys(str(path))
     dash_duo.wait_for_contains_text("#data-summary", "40 行を読み込み、34 行を使用、6 行を除外しました", timeout=60)
     summary = dash_duo.find_element("#data-summary").text
     issues = dash_duo.find_element("#data-issues").text
     assert english_words(summary) == [] and english_words(issues) == [], (summary, issues)
     assert "は数値ではありません" in issues and "エラー" in issues and "行目" in issues
-    assert "（自動判定）、カンマ区切り、データ 40 行" in dash_duo.find_element("#" + Ids.DATA_FILE_INFO).text
+    info = dash_duo.find_element("#" + Ids.DATA_FILE_INFO).text
+    assert "（自動判定）、セミコロン区切り、データ 40 行" in info, info
+    assert "セミコロン区切りとして読みました" in info and "見出し行は 3 行目です" in info, info
+    notes = dash_duo.find_element(f"#{Ids.DATA_REPORT} ul").text
+    assert "日付を" in notes and prose(info) == [] and prose(notes) == [], (info, notes)
     assert _severe(dash_duo.get_logs()) == []
