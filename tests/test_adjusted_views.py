@@ -86,6 +86,36 @@ def test_exports_carry_the_method_in_their_footer(cohort: pd.DataFrame) -> None:
     assert any(cell == "SMD after" for cell in cells)
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_panels_own_export_leads_with_its_caveat_on_every_sheet(ppx_app: object, lang: str) -> None:
+    """The panel's XLSX button (not the presenter's export) states what weighting cannot remove on every sheet,
+    once, in the page's language; it had only the method (and the caveat as one note of the summary sheet)."""
+    import base64
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from app.components.adjusted import CAVEAT
+    from app.i18n import t
+    from app.ids import Ids
+    from bench.dash_payloads import CALLBACK_PATH, Dependencies
+
+    client = ppx_app.server.test_client()  # type: ignore[attr-defined]
+    search = "?group=first_line" + ("&lang=ja" if lang == "ja" else "")
+    client.get(f"/survival{search}")  # a session, as a browser has
+    deps = Dependencies(client.get("/_dash-dependencies").get_json())
+    values = {f"{Ids.ADJ_EXPORT_XLSX}.n_clicks": 1, f"{Ids.ADJ_COMPARISON}.value": "first_line", "url.search": search}
+    body = deps.body(f"{Ids.ADJ_DOWNLOAD}.data", values, changed=[f"{Ids.ADJ_EXPORT_XLSX}.n_clicks"])
+    response = client.post(CALLBACK_PATH, json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    download = response.get_json()["response"][Ids.ADJ_DOWNLOAD]["data"]
+    book = load_workbook(BytesIO(base64.b64decode(download["content"])))
+    caveat = t(lang, CAVEAT)
+    for sheet in book.worksheets:
+        cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+        assert sum(caveat in cell for cell in cells) == 1, (sheet.title, cells[-3:])
+
+
 def test_table_one_gets_a_weighted_smd_column(cohort: pd.DataFrame) -> None:
     from analysis.table1 import BASELINE_VARIABLES, table_one
     from analysis.weights import balance_for, weigh

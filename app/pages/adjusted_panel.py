@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx
@@ -31,6 +31,7 @@ from app.adjusted_views import (
     describe,
 )
 from app.background import background_callback, log_job
+from app.components import panel_slides
 from app.components.adjusted import bootstrap_block, curves_figure, export_tables, method_text, result_block
 from app.i18n import N_, Lang
 from app.i18n.render import localized_figure
@@ -40,18 +41,30 @@ from app.survival_url import view_of
 from app.views import filtered
 
 _INPUTS = (Ids.ADJ_COMPARISON, Ids.ADJ_COVARIATES, Ids.ADJ_ESTIMAND, Ids.ADJ_TRIM, Ids.ADJ_LANDMARK)
+_STATES = [*[State(i, "value") for i in _INPUTS], State(Ids.SURV_ENDPOINT, "value")]
+"""The panel's controls and the page's endpoint, as the bootstrap, export and Reproduce callbacks read them
+(in :class:`Controls` order)."""
 
 
-def options_of(
-    comparison: str | None,
-    covariates: list[str] | None,
-    estimand: str | None,
-    trim: str | None,
-    landmark: float | str | None,
-    endpoint: str | None,
-) -> AdjustedOptions:
+class Controls(NamedTuple):
+    """The panel's control values and the page's endpoint, as the browser sends them."""
+
+    comparison: str | None
+    covariates: list[str] | None
+    estimand: str | None
+    trim: str | None
+    landmark: float | str | None
+    endpoint: str | None
+
+
+def _controls(values: tuple[Any, ...]) -> tuple[Controls, str | None]:
+    """The controls and the URL's query from a callback's arguments (``_STATES`` then the URL)."""
+    return Controls(*values[: len(Controls._fields)]), values[len(Controls._fields)]
+
+
+def options_of(controls: Controls) -> AdjustedOptions:
     """Normalised panel options (unknown values fall back to the defaults)."""
-    return comparison_key(comparison, covariates, estimand, trim, landmark, endpoint)
+    return comparison_key(*controls)
 
 
 @dataclass(frozen=True)
@@ -67,13 +80,13 @@ class _Panel:
 
 
 def _panel(
-    controls: tuple[str | None, list[str] | None, str | None, str | None, float | None, str | None],
+    controls: Controls,
     search: str | None,
     lang: Lang = "en",
     **bootstrap: Any,
 ) -> _Panel:
     """The output block every callback of the panel starts from (options, filters, cohort, comparison)."""
-    options = options_of(*controls)
+    options = options_of(controls)
     spec, _ = urlstate.filters_of(search)  # a job runs in the caller's session: its data, nobody else's
     cohort = datasets.active_cohort()
     result = adjusted_view(cohort.fingerprint, spec, options, **bootstrap)
@@ -101,15 +114,14 @@ def render_adjusted(
     The endpoint is read from the URL (the page writes its control there): an endpoint change runs this once."""
     lang = i18n.lang_of(search)
     endpoint = view_of(search)[0]
-    panel = _panel((comparison, covariates, estimand, trim, landmark, endpoint), search, lang)
+    panel = _panel(Controls(comparison, covariates, estimand, trim, landmark, endpoint), search, lang)
     return result_block(panel.result, panel.grouping, panel.description, lang), None
 
 
 @background_callback(
     Output(Ids.ADJ_BOOT_OUTPUT, "children"),
     Input(Ids.ADJ_BOOT_RUN, "n_clicks"),
-    *[State(i, "value") for i in _INPUTS],
-    State(Ids.SURV_ENDPOINT, "value"),
+    *_STATES,
     State(Ids.URL, "search"),
     running=[
         (Output(Ids.ADJ_BOOT_RUN, "disabled"), True, False),
@@ -120,26 +132,16 @@ def render_adjusted(
     progress_default=[0, ""],
     prevent_initial_call=True,
 )
-def run_adjusted_bootstrap(
-    set_progress: Callable[[tuple[int, str]], None],
-    _clicks: int | None,
-    comparison: str | None,
-    covariates: list[str] | None,
-    estimand: str | None,
-    trim: str | None,
-    landmark: float | None,
-    endpoint: str | None,
-    search: str | None,
-) -> Any:
+def run_adjusted_bootstrap(set_progress: Callable[[tuple[int, str]], None], _clicks: int | None, *values: Any) -> Any:
     """Bootstrap CIs of the weighted curves, medians, survival and RMST (propensity model re-fitted per resample)."""
     started = time.perf_counter()
+    controls, search = _controls(values)
     lang = i18n.lang_of(search)
     set_progress((0, N_("Resampling…")))
 
     def progress(done: int, total: int) -> None:
         set_progress((round(100 * done / total), f"{done:,} / {total:,}"))
 
-    controls = (comparison, covariates, estimand, trim, landmark, endpoint)
     panel = _panel(controls, search, lang, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress)
     set_progress((100, N_("Done")))
     log_job("adjusted-bootstrap", started, "done")
@@ -152,29 +154,26 @@ def run_adjusted_bootstrap(
     Output(Ids.ADJ_DOWNLOAD, "data"),
     Input(Ids.ADJ_EXPORT_PNG, "n_clicks"),
     Input(Ids.ADJ_EXPORT_XLSX, "n_clicks"),
-    *[State(i, "value") for i in _INPUTS],
-    State(Ids.SURV_ENDPOINT, "value"),
+    *_STATES,
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
-def export_adjusted(
-    _png: int | None,
-    _xlsx: int | None,
-    comparison: str | None,
-    covariates: list[str] | None,
-    estimand: str | None,
-    trim: str | None,
-    landmark: float | None,
-    endpoint: str | None,
-    search: str | None,
-) -> Any:
-    """The weighted curves (PNG) or the tables (XLSX), with the method in the provenance footer."""
-    panel = _panel((comparison, covariates, estimand, trim, landmark, endpoint), search)
+def export_adjusted(_png: int | None, _xlsx: int | None, *values: Any) -> Any:
+    """The weighted curves (PNG) or the tables (XLSX), the caveat and the method in the provenance footer."""
+    controls, search = _controls(values)
+    lang = i18n.lang_of(search)
+    panel = _panel(controls, search, lang)
     options, spec, cohort, result, grouping = panel.options, panel.spec, panel.cohort, panel.result, panel.grouping
     if isinstance(result, str):
         raise PreventUpdate
-    lang = i18n.lang_of(search)
-    provenance = exporting.Provenance.of(cohort, spec, result.n, method=method_text(result, lang), lang=lang)
+    provenance = exporting.Provenance.of(
+        cohort,
+        spec,
+        result.n,
+        caveats=(panel_slides.caveat("adjusted", options.endpoint, lang=lang),),
+        method=method_text(result, lang),
+        lang=lang,
+    )
     stem = f"ppx-adjusted-{options.comparison}-{options.estimand}-{cohort.short_fingerprint}"
     if ctx.triggered_id == Ids.ADJ_EXPORT_PNG:
         figure = localized_figure(lang, curves_figure(result, grouping, title=False, lang=lang))
@@ -184,17 +183,10 @@ def export_adjusted(
     return send_bytes(data, f"{stem}.xlsx")
 
 
-def reproduction(
-    comparison: str | None,
-    covariates: list[str] | None,
-    estimand: str | None,
-    trim: str | None,
-    landmark: float | None,
-    endpoint: str | None,
-    search: str | None,
-) -> Reproduction:
+def reproduction(*values: Any) -> Reproduction:
     """The panel's "Reproduce" zip (deterministic numbers; the README says why the bootstrap is not in it)."""
-    options = options_of(comparison, covariates, estimand, trim, landmark, endpoint)
+    controls, search = _controls(values)
+    options = options_of(controls)
     if not options.covariates:
         raise DataError("choose at least one covariate for the propensity model")
     spec, _ = urlstate.filters_of(search)
@@ -203,8 +195,9 @@ def reproduction(
     return reproduce.adjusted(filtered(cohort.fingerprint, spec).frame, source, options)
 
 
-register_download("adjusted", [*[State(i, "value") for i in _INPUTS], State(Ids.SURV_ENDPOINT, "value")], reproduction)
+register_download("adjusted", _STATES, reproduction)
 
 __all__ = [
-    "DEFAULT_LANDMARK", "export_adjusted", "options_of", "render_adjusted", "reproduction", "run_adjusted_bootstrap"
+    "DEFAULT_LANDMARK", "Controls", "export_adjusted", "options_of", "render_adjusted", "reproduction",
+    "run_adjusted_bootstrap",
 ]  # fmt: skip
