@@ -28,7 +28,7 @@ from analysis.ingest import (
 from analysis.messages import Message
 from analysis.schema import COLUMN_BY_NAME, COLUMNS
 from app.components.tables import simple_table
-from app.i18n import N_, Lang, t, tr
+from app.i18n import N_, Lang, t, tn, tr
 from app.i18n.ingest import notes as worded_notes
 from app.i18n.report import SEVERITY, column_name, describe, headers, issue_text, row_label, summary
 from app.ids import Ids
@@ -156,7 +156,8 @@ def mapping_table(raw: RawTable, columns: Mapping[str, str], how: Mapping[str, s
     rows = []
     for column in COLUMNS:
         source = columns.get(column.name)
-        need = N_("derived, optional") if column.derived else (N_("may be empty") if column.nullable else "required")
+        optional = N_("may be empty") if column.nullable else N_("required")
+        need = N_("derived, optional") if column.derived else optional
         rows.append(
             html.Tr(
                 [
@@ -177,7 +178,7 @@ def mapping_table(raw: RawTable, columns: Mapping[str, str], how: Mapping[str, s
             )
         )
     header = html.Thead(
-        html.Tr([html.Th(N_("Column")), html.Th(N_("From the file's column")), html.Th(""), html.Th("e.g.")])
+        html.Tr([html.Th(N_("Column")), html.Th(N_("From the file's column")), html.Th(""), html.Th(N_("e.g."))])
     )
     return html.Div(
         [
@@ -195,28 +196,37 @@ def mapping_table(raw: RawTable, columns: Mapping[str, str], how: Mapping[str, s
     )
 
 
+HOW_MATCHED: dict[str, str] = {
+    "name": N_("name"),
+    "synonym": N_("synonym"),
+    "similar": N_("similar"),
+    "saved": N_("saved"),
+}
+"""How a column was matched (:attr:`analysis.ingest.ColumnSuggestion.how`), as its badge says."""
+
+
 def _how_badge(how: str | None) -> Any:
     if how is None:
         return ""
     color = {"name": "success", "synonym": "info", "similar": "warning", "saved": "secondary"}.get(how, "secondary")
-    return dbc.Badge(how, color=color, className="fw-normal")
+    return dbc.Badge(HOW_MATCHED.get(how, how), color=color, className="fw-normal")
 
 
 def how_matched(suggestions: Sequence[ColumnSuggestion]) -> dict[str, str]:
     return {s.canonical: s.how for s in suggestions}
 
 
-def preview_table(raw: RawTable, rows: int = PREVIEW_ROWS) -> html.Div:
+def preview_table(raw: RawTable, rows: int = PREVIEW_ROWS, lang: Lang = "en") -> html.Div:
     """The first rows of the file as read (text cells), with their spreadsheet row numbers."""
     head = raw.frame.head(rows)
-    header = ["row", *[str(c) for c in head.columns]]
+    header = [t(lang, "row"), *[str(c) for c in head.columns]]
     body = [
         [str(label + 2), *["" if v is None else str(v)[:30] for v in record]]
         for label, record in zip(head.index, head.itertuples(index=False, name=None), strict=True)
     ]
     return html.Div(
         [
-            html.H3(f"Preview: the first {len(head)} rows", className="h6 mt-3"),
+            html.H3(tn(lang, "Preview: the first {n} row", "Preview: the first {n} rows", len(head)), className="h6 mt-3"),
             html.Div(simple_table(header, body), style={"overflowX": "auto"}),
         ]
     )
@@ -261,7 +271,8 @@ def value_table(raw: RawTable, columns: Mapping[str, str], saved: Mapping[str, M
             )
             for value in values
         ]
-        sections.append(html.Div([html.Strong(column, className="small"), dbc.Table(html.Tbody(rows), size="sm")]))
+        title = html.Strong(html.Code(column), className="small")
+        sections.append(html.Div([title, dbc.Table(html.Tbody(rows), size="sm")]))
     if not sections:
         return html.Div(
             [

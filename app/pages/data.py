@@ -133,7 +133,7 @@ def _file_parts(
     return (
         file_report(raw, suggestion.not_needed, lang),
         mapping_table(raw, columns, how),
-        preview_table(raw),
+        preview_table(raw, lang=lang),
         [{"label": s, "value": s} for s in raw.sheets],
         raw.sheet,
     )
