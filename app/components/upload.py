@@ -224,9 +224,10 @@ def preview_table(raw: RawTable, rows: int = PREVIEW_ROWS, lang: Lang = "en") ->
         [str(label + 2), *["" if v is None else str(v)[:30] for v in record]]
         for label, record in zip(head.index, head.itertuples(index=False, name=None), strict=True)
     ]
+    title = tn(lang, "Preview: the first {n} row", "Preview: the first {n} rows", len(head))
     return html.Div(
         [
-            html.H3(tn(lang, "Preview: the first {n} row", "Preview: the first {n} rows", len(head)), className="h6 mt-3"),
+            html.H3(title, className="h6 mt-3"),
             html.Div(simple_table(header, body), style={"overflowX": "auto"}),
         ]
     )
