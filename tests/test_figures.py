@@ -149,6 +149,26 @@ def test_layout_is_idempotent(context: str) -> None:
     assert [a["name"] for a in again["layout"]["annotations"]].count("km-table-heading") == 1
 
 
+@pytest.mark.parametrize(("token", "size", "kmunicate"), [
+    ("km.os.pp_group", (860, 520), False),  # three groups on a 1280x800 projector: at risk only
+    ("km.os.first_line", (1040, 560), True),  # two groups with room: at risk, events and censored
+])  # fmt: skip
+def test_the_presenter_km_keeps_its_curves_tall(
+    context: str, token: str, size: tuple[int, int], kmunicate: bool
+) -> None:
+    """Three groups' KMunicate table left the curves 65 px of a 1280x800 presenter; where the full table would
+    leave them under the minimum share, the table keeps the numbers at risk only."""
+    ref = ViewRef.from_token(token)
+    assert ref is not None
+    figure = presenter.view_figure(ref, context, FilterSpec(), presenter=True, size=size)
+    rows = figure["layout"]["yaxis2"]["categoryarray"]
+    assert any(str(r).endswith(": events") for r in rows) is kmunicate, rows
+    low, high = figure["layout"]["yaxis"]["domain"]
+    margin = figure["layout"]["margin"]
+    curves = (high - low) * (size[1] - margin["t"] - margin["b"])
+    assert curves >= presenter.MIN_CURVES_SHARE * size[1], (curves, size)
+
+
 def test_the_guards_corrected_figures_use_the_naive_figures_colours(context: str) -> None:
     """Issue 15 item 5: the main KM drew therapy green and none grey, the corrected figures orange and blue."""
     assert group_colour("pp_received", "Post-progression therapy", 0) == FIXED_COLOURS["pp_received"]["1"]

@@ -192,13 +192,45 @@ def presenter_km_figure(
     """The KM figure in presenter style: thick lines, KMunicate risk table, plain legends, p-value.
 
     No title: the presenter page and the slide title it. ``size`` (width, height in px) lays it out for
-    a known box (a slide's picture, the presenter's viewport).
+    a known box (a slide's picture, the presenter's viewport). When the KMunicate table (at risk, events,
+    censored for each group) would leave the curves less than :data:`MIN_CURVES_SHARE` of the box (three groups
+    on a 1280×800 projector left them 65 px), the table keeps the numbers at risk only.
     """
+    figure = _presenter_km(view, test, mask, font_size, size, lang, kmunicate=True)
+    if size is not None and _curves_share(figure) < MIN_CURVES_SHARE:
+        figure = _presenter_km(view, test, mask, font_size, size, lang, kmunicate=False)
+    return figure
+
+
+MIN_CURVES_SHARE = 0.4
+"""The least share of a presenter KM figure's height its curves keep before the risk table drops its events and
+censored rows."""
+
+
+def _curves_share(figure: dict[str, Any]) -> float:
+    layout = figure["layout"]
+    low, high = layout.get("yaxis", {}).get("domain", [0.0, 1.0])
+    margin = layout.get("margin", {})
+    height = float(layout.get("height") or 1)
+    plot = height - float(margin.get("t", 0)) - float(margin.get("b", 0))
+    return float(high - low) * plot / height
+
+
+def _presenter_km(
+    view: Any,
+    test: str,
+    mask: int | None,
+    font_size: int,
+    size: tuple[int, int] | None,
+    lang: Lang,
+    *,
+    kmunicate: bool,
+) -> dict[str, Any]:
     options = KMFigureOptions(
         show_ci=True,
         show_censor=True,
-        show_events_row=True,
-        show_censored_row=True,
+        show_events_row=kmunicate,
+        show_censored_row=kmunicate,
         annotation=_p_annotation(view, test, lang),
         font_size=font_size,
         line_width=PRESENTER_LINE,
