@@ -80,9 +80,11 @@ from threadpoolctl import threadpool_limits
 
 from analysis import cholesky
 from analysis.concordance import collapse, concordance
-from analysis.cox_design import Design, build_design, sorted_distinct
+from analysis.cox_design import Design, build_design, sorted_distinct, term_params
+from analysis.cox_messages import CLUSTER_IGNORED, FEW_EVENTS, INFINITE, NOT_CONVERGED, NOT_ESTIMABLE, ROBUST_NOTE
 from analysis.errors import ConvergenceError, DataError, PPXError
 from analysis.km import Z_95
+from analysis.messages import Message
 from analysis.survdata import require_columns, survival_data
 
 FloatArray = npt.NDArray[np.float64]
@@ -230,6 +232,10 @@ class CoxResult:
     n_clusters: int | None = None
     robust_score_test: TestStat | None = None
     notes: tuple[str, ...] = ()
+    wording: tuple[Message, ...] = ()
+    """``warnings`` as templates and parameters (:data:`analysis.cox_messages.COX_TEMPLATES`; a term or covariate
+    by its code), for the app to word; ``warnings`` is their English text (what ``ppx cox`` prints). Not in
+    :meth:`to_dict`."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -266,6 +272,8 @@ class ScreenRow:
     covariate: str
     result: CoxResult | None
     note: str | None
+    wording: tuple[Message, ...] = ()
+    """``note`` as templates and parameters (its sentences), where they have one."""
 
     @property
     def label(self) -> str:
@@ -667,28 +675,22 @@ def _robust(fit: _Fit) -> _Robust:
     return _Robust(dfbeta.T @ dfbeta, score_test, len(dfbeta))
 
 
-def _fit_warnings(fit: _Fit) -> list[str]:
+def _fit_warnings(fit: _Fit) -> list[Message]:
     columns = fit.model.design.columns
-    out: list[str] = [
-        f"{c.term!r} is not estimable in these patients (the information matrix is singular in its direction, "
-        "as R's NA coefficient) and was left out."
+    out: list[Message] = [
+        Message.of(NOT_ESTIMABLE, **term_params(c))
         for c, singular in zip(columns, fit.singular, strict=True)
         if singular
     ]
     if not fit.converged:
-        out.append(f"The model did not converge in {MAX_ITER} iterations; estimates may be unreliable.")
+        out.append(Message.of(NOT_CONVERGED, iterations=MAX_ITER))
     infinite = np.abs((fit.final.score / fit.model.scale) @ fit.variance)
     flagged = (infinite > EPS) & (infinite > TOLER_INF * np.abs(fit.beta))
-    out += [
-        f"Loglik converged before {c.term!r}; its coefficient may be infinite "
-        "(for example a group with no events or every patient with an event)."
-        for c, bad in zip(columns, flagged, strict=True)
-        if bad
-    ]
+    out += [Message.of(INFINITE, **term_params(c)) for c, bad in zip(columns, flagged, strict=True) if bad]
     events = int(fit.model.design.event.sum())
     epv = events / len(columns)
     if epv < MIN_EPV:
-        out.append(f"Only {epv:.1f} events per parameter (fewer than {MIN_EPV:g}): estimates may be unstable.")
+        out.append(Message.of(FEW_EVENTS, epv=f"{epv:.1f}", minimum=f"{MIN_EPV:g}"))
     return out
 
 
@@ -732,12 +734,6 @@ def _terms(fit: _Fit, robust: _Robust | None) -> tuple[CoxTerm, ...]:
     return tuple(terms)
 
 
-ROBUST_NOTE = (
-    "Robust (sandwich) standard errors: CIs, Wald z, p and the Wald test use them; the likelihood ratio "
-    "and score tests assume independent observations, the Wald and robust score tests do not."
-)
-
-
 def _linear_predictor(x: FloatArray, beta: FloatArray) -> FloatArray:
     """x @ beta summed column by column, so that identical rows get identical values: a BLAS product
     may round a row differently by its position (vector blocks and remainders), and the concordance
@@ -757,6 +753,7 @@ def _result(fit: _Fit, strata: str | None, options: _Options) -> CoxResult:
     eta = _linear_predictor(fit.model.x, fit.internal_beta)
     c_index, concordance_se = concordance(design, eta, design.cluster if robust is not None else None)
     events = int(design.event.sum())
+    wording = (*design.wording, *options.warnings, *_fit_warnings(fit))
     return CoxResult(
         n=len(design.time),
         events=events,
@@ -771,7 +768,7 @@ def _result(fit: _Fit, strata: str | None, options: _Options) -> CoxResult:
         loglik=(fit.null.loglik, fit.final.loglik),
         strata=strata,
         events_per_parameter=events / p,
-        warnings=(*design.warnings, *options.warnings, *_fit_warnings(fit)),
+        warnings=tuple(m.text() for m in wording),
         excluded_rows=design.excluded_rows,
         iterations=fit.iterations,
         converged=fit.converged,
@@ -781,6 +778,7 @@ def _result(fit: _Fit, strata: str | None, options: _Options) -> CoxResult:
         n_clusters=None if robust is None else robust.n_clusters,
         robust_score_test=None if robust is None else _test("robust score", robust.score_test, p),
         notes=() if robust is None else (ROBUST_NOTE,),
+        wording=wording,
     )
 
 
@@ -791,7 +789,7 @@ class _Options:
     weights: str | None
     robust: bool
     cluster: str | None
-    warnings: tuple[str, ...]
+    warnings: tuple[Message, ...]
 
 
 def _variance_options(frame: pd.DataFrame, weights: str | None, robust: bool | None, cluster: str | None) -> _Options:
@@ -806,7 +804,7 @@ def _variance_options(frame: pd.DataFrame, weights: str | None, robust: bool | N
             fractional = bool(np.any(finite != np.floor(finite)))
         robust = cluster is not None or fractional
     if cluster is not None and not robust:
-        return _Options(weights, False, None, (f"cluster {cluster!r} ignored because robust=False (as R).",))
+        return _Options(weights, False, None, (Message.of(CLUSTER_IGNORED, cluster=cluster),))
     return _Options(weights, robust, cluster, ())
 
 
@@ -982,7 +980,8 @@ def univariate_screen(
                 strata=strata, start_col=start_col,
             )  # fmt: skip
         except PPXError as exc:
-            rows.append(ScreenRow(candidate, None, str(exc)))
+            wording = getattr(exc, "wording", None)
+            rows.append(ScreenRow(candidate, None, str(exc), () if wording is None else (wording,)))
         else:
-            rows.append(ScreenRow(candidate, result, " ".join(result.warnings) or None))
+            rows.append(ScreenRow(candidate, result, " ".join(result.warnings) or None, result.wording))
     return tuple(rows)

@@ -14,14 +14,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from analysis.cox_messages import COLLINEAR, CONSTANT, NOTHING_VARIES, NOTHING_VARIES_IN_STRATA, SINGLE_VALUE
 from analysis.errors import DataError, EmptyGroupError
 from analysis.km import encode_groups
+from analysis.messages import Message, Param
 from analysis.survdata import coerce_numeric, require_columns, spreadsheet_row, survival_data
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 _COLLINEAR_TOLERANCE = 1e-7
+
 _BOOL_TEXT = {"true": 1.0, "false": 0.0}
 
 
@@ -47,6 +50,15 @@ class Design:
     weight: FloatArray
     weighted: bool
     cluster: IntArray | None
+    wording: tuple[Message, ...] = ()
+    """``warnings`` as templates and parameters (:data:`analysis.cox_messages.COX_TEMPLATES`), for the app to word."""
+
+
+def term_params(column: Column) -> dict[str, Param]:
+    """A term's parameters in a message: its code (``term``, what the English text shows) and its covariate, level
+    and reference level, for the app to name it by its label (``level`` and ``reference`` empty for a number)."""
+    return {"term": column.term, "covariate": column.covariate, "level": column.level or "",
+            "reference": column.reference or ""}  # fmt: skip
 
 
 def sorted_distinct(values: IntArray) -> IntArray:
@@ -74,7 +86,7 @@ def numeric_values(values: pd.Series, column: str) -> FloatArray | None:
 
 
 def categorical_columns(
-    values: pd.Series, column: str, reference: str | None, warnings: list[str]
+    values: pd.Series, column: str, reference: str | None, warnings: list[Message]
 ) -> tuple[list[FloatArray], list[Column]]:
     codes, labels = encode_groups(values)
     if reference is not None and reference not in labels:
@@ -82,7 +94,7 @@ def categorical_columns(
             f"reference level {reference!r} of {column!r} is not among its values here: {', '.join(labels)}"
         )
     if len(labels) < 2:
-        warnings.append(f"{column!r} has a single value ({labels[0]!r}) in these patients and was left out.")
+        warnings.append(Message.of(SINGLE_VALUE, covariate=column, value=labels[0]))
         return [], []
     ref = labels[0] if reference is None else reference
     arrays: list[FloatArray] = []
@@ -115,7 +127,7 @@ def _pivots_above(gram: FloatArray, threshold: FloatArray) -> npt.NDArray[np.boo
 
 
 def drop_collinear(
-    x: FloatArray, strata: IntArray, columns: list[Column], warnings: list[str]
+    x: FloatArray, strata: IntArray, columns: list[Column], warnings: list[Message]
 ) -> tuple[FloatArray, list[Column]]:
     """Drop columns that are (numerically) linear combinations of earlier ones or of the strata (R's NA)."""
     if strata.max(initial=0) == 0:
@@ -128,10 +140,7 @@ def drop_collinear(
     scale = np.sqrt(np.diag(gram))
     keep = _pivots_above(gram, (_COLLINEAR_TOLERANCE * np.maximum(scale, 1.0)) ** 2)
     for k in np.flatnonzero(~keep):
-        warnings.append(
-            f"{columns[k].term!r} is constant within strata or a linear combination of other covariates "
-            "in these patients and was left out."
-        )
+        warnings.append(Message.of(COLLINEAR, **term_params(columns[k])))
     return x if keep.all() else x[:, keep], [c for c, k in zip(columns, keep, strict=True) if k]
 
 
@@ -172,7 +181,7 @@ def build_design(
         )
     used = list(dict.fromkeys([*covariates, *grouping]))
     source = frame[used] if data.n_excluded == 0 else frame.loc[clean.index, used]
-    warnings: list[str] = []
+    warnings: list[Message] = []
     arrays: list[FloatArray] = []
     columns: list[Column] = []
     for covariate in covariates:
@@ -184,18 +193,16 @@ def build_design(
             arrays += level_arrays
             columns += level_columns
         elif np.ptp(numeric) == 0:
-            warnings.append(f"{covariate!r} is constant ({numeric[0]:g}) in these patients and was left out.")
+            warnings.append(Message.of(CONSTANT, covariate=covariate, value=f"{numeric[0]:g}"))
         else:
             arrays.append(numeric)
             columns.append(Column(covariate, covariate, None, None))
     if not arrays:
-        raise DataError(
-            f"no covariate varies among these patients ({', '.join(map(repr, covariates))}), so there is nothing to fit"
-        )
+        raise DataError.of(NOTHING_VARIES, covariates=", ".join(map(repr, covariates)))
     strata_codes = encode_groups(source[strata])[0] if strata else np.zeros(len(clean), dtype=np.intp)
     x, columns = drop_collinear(np.array(arrays).T, strata_codes, columns, warnings)  # column by column (Fortran order)
     if not columns:
-        raise DataError("no covariate varies within strata among these patients, so there is nothing to fit")
+        raise DataError.of(NOTHING_VARIES_IN_STRATA)
     return Design(
         x=x,
         columns=tuple(columns),
@@ -205,7 +212,8 @@ def build_design(
         strata=strata_codes,
         n_excluded=data.n_excluded,
         excluded_rows=data.excluded_rows,
-        warnings=tuple(warnings),
+        warnings=tuple(m.text() for m in warnings),
+        wording=tuple(warnings),
         weight=np.ones(len(clean)) if weights is None else case_weights(source[weights], weights),
         weighted=weights is not None,
         cluster=None if cluster is None else encode_groups(source[cluster])[0],

@@ -225,15 +225,20 @@ CATEGORICAL_COVARIATES: tuple[str, ...] = ("ecog",)
 
 def term_label(term: CoxTerm | AFTTerm, lang: Lang = "en") -> str:
     """Display label of a model term in ``lang``: 'FIB-4 index', 'ECOG PS: 2 vs 0' / 'ECOG PS：2 対 0'."""
-    label = tr(lang, COX_CANDIDATES.get(term.covariate, term.covariate))
-    if term.level is None:
+    return term_label_of(term.covariate, term.level, term.reference, lang)
+
+
+def term_label_of(covariate: str, level: str | None, reference: str | None, lang: Lang = "en") -> str:
+    """:func:`term_label` of a term given by its covariate, level and reference level (no level: a number)."""
+    label = tr(lang, COX_CANDIDATES.get(covariate, covariate))
+    if not level:
         return label
     return t(
         lang,
         "{covariate}: {level} vs {reference}",
         covariate=label,
-        level=level_name(term.covariate, term.level, lang),
-        reference=level_name(term.covariate, term.reference or "", lang),
+        level=level_name(covariate, level, lang),
+        reference=level_name(covariate, reference or "", lang),
     )
 
 

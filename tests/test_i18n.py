@@ -15,7 +15,8 @@ from app import i18n, urlstate
 from app.i18n.render import localize_figure, localize_response
 
 ROOT = Path(__file__).resolve().parents[1]
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?\}")
+"""A placeholder's name (a conversion may differ: an English ``{term!r}`` shows a code, a translation its label)."""
 
 
 def _catalog() -> list[tuple[str, str]]:

@@ -14,6 +14,8 @@ from app.components.palette import level_name
 from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, simple_table
 from app.i18n import N_, Lang, join_clauses, join_list, join_sentences, t, tn, tr
 from app.i18n.caveats import known_when
+from app.i18n.cox import screen_note
+from app.i18n.cox import warnings as model_warnings
 from app.views import COX_CANDIDATES, CoxView, term_label
 
 PH_ALPHA = 0.05
@@ -120,11 +122,11 @@ def screen_rows(view: CoxView, lang: Lang = "en") -> list[list[str]]:
     rows: list[list[str]] = []
     for row in view.screen:
         if row.result is None:
-            rows.append([covariate_name(row.covariate, lang), "–", "–", "–", tr(lang, row.note or "")])
+            rows.append([covariate_name(row.covariate, lang), "–", "–", "–", screen_note(row, lang)])
             continue
         result = row.result
         for term in result.terms:
-            notes = [tr(lang, row.note)] if row.note else []
+            notes = [screen_note(row, lang)] if row.note else []
             sparse = _sparse_of(view, term)
             if sparse is not None:
                 notes.append(_sparse_text(sparse, lang))
@@ -265,7 +267,11 @@ def warnings_block(view: CoxView, lang: Lang = "en") -> Any:
     blocks = [caveat_block(view, lang), sparse_block(view, lang)]
     if view.model is not None and view.model.warnings:
         blocks.append(
-            dbc.Alert([html.Div(tr(lang, w)) for w in view.model.warnings], color="warning", className="small py-2")
+            dbc.Alert(
+                [html.Div(w) for w in model_warnings(lang, view.model.warnings, view.model.wording)],
+                color="warning",
+                className="small py-2",
+            )
         )
     shown = [b for b in blocks if b is not None]
     return html.Div(shown) if shown else None
