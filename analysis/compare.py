@@ -183,10 +183,11 @@ def _prepare(
     else:
         strata_codes, strata_labels = _codes(strata, "the strata", None, n)
     if len(labels) < 2:
-        only = f" (only {labels[0]!r})" if labels else ""
-        raise UndefinedComparisonError(f"a comparison needs at least two groups with patients{only}")
+        if labels:
+            raise UndefinedComparisonError.of(ONE_GROUP, group=labels[0])
+        raise UndefinedComparisonError.of(NO_GROUP)
     if not event_array.any():
-        raise UndefinedComparisonError("no patient has an event, so survival cannot be compared between groups")
+        raise UndefinedComparisonError.of(NO_EVENTS)
     return _Prepared(time_array, event_array, entry_array, group_codes, labels, strata_codes, len(strata_labels))
 
 
@@ -285,6 +286,14 @@ ZERO_VARIANCE_MESSAGE = (
     "the comparison is undefined: its variance is zero (at every event time everyone at risk had the event, "
     "e.g. with delayed entry in a small sample), so there is no chi-square and no p-value"
 )
+ONE_GROUP = "a comparison needs at least two groups with patients (only {group!r})"
+NO_GROUP = "a comparison needs at least two groups with patients"
+NO_EVENTS = "no patient has an event, so survival cannot be compared between groups"
+FEWER_AT_RISK = "fewer than two groups have patients at risk when events happen, so the groups cannot be compared"
+TREND_UNDEFINED = "the trend test is undefined: the scores do not vary among groups at risk"
+UNDEFINED_TEMPLATES: tuple[str, ...] = (ONE_GROUP, NO_GROUP, NO_EVENTS, FEWER_AT_RISK, ZERO_VARIANCE_MESSAGE,
+                                        TREND_UNDEFINED)  # fmt: skip
+"""Why a comparison is undefined (``UndefinedComparisonError.wording``; ``{group}`` is the one group's value)."""
 _RANK_TOLERANCE = 1e-10
 """Eigenvalues below this fraction of the largest count as zero when the variance matrix's rank is found."""
 
@@ -296,15 +305,13 @@ def _chi_square(observed: FloatArray, expected: FloatArray, variance: FloatArray
     """
     used = np.flatnonzero(expected > 0)
     if len(used) < 2:
-        raise UndefinedComparisonError(
-            "fewer than two groups have patients at risk when events happen, so the groups cannot be compared"
-        )
+        raise UndefinedComparisonError.of(FEWER_AT_RISK)
     score = (observed - expected)[used][1:]
     information = variance[np.ix_(used, used)][1:, 1:]
     eigenvalues, vectors = np.linalg.eigh((information + information.T) / 2)
     largest = float(eigenvalues.max(initial=0.0))
     if not largest > 0:
-        raise UndefinedComparisonError(ZERO_VARIANCE_MESSAGE)
+        raise UndefinedComparisonError.of(ZERO_VARIANCE_MESSAGE)
     kept = eigenvalues > _RANK_TOLERANCE * largest
     rank = int(kept.sum())
     if rank == len(score):
@@ -405,7 +412,7 @@ def trend_test(
     observed, expected, variance = _pooled_pieces(_risk_tables(data), weighting)
     scored_variance = float(score_vector @ variance @ score_vector)
     if not scored_variance > 0:
-        raise UndefinedComparisonError("the trend test is undefined: the scores do not vary among groups at risk")
+        raise UndefinedComparisonError.of(TREND_UNDEFINED)
     statistic = float((score_vector @ (observed - expected)) ** 2 / scored_variance)
     shown = ", ".join(f"{label} = {score:g}" for label, score in zip(data.labels, score_vector.tolist(), strict=True))
     return TestResult(

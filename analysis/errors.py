@@ -7,15 +7,13 @@ the figure. Nothing else should escape to a user.
 
 from __future__ import annotations
 
+from typing import Self
+
 from analysis.messages import Message, Param
 
 
 class PPXError(Exception):
-    """Base class of every error the analysis layer raises on purpose."""
-
-
-class DataError(PPXError, ValueError):
-    """The input data cannot be used as given (unknown column, bad values, unreadable file).
+    """Base class of every error the analysis layer raises on purpose.
 
     ``wording``: the message as a template and parameters (:mod:`analysis.messages`), for the app to word in
     the interface language; ``str(error)`` is its English text (what ``ppx`` prints). None: English only.
@@ -24,15 +22,20 @@ class DataError(PPXError, ValueError):
     wording: Message | None = None
 
     @classmethod
-    def of(cls, template: str, **params: Param) -> DataError:
-        """A DataError worded by ``template`` and ``params``."""
+    def of(cls, template: str, **params: Param) -> Self:
+        """An error of this class worded by ``template`` and ``params``."""
         return cls.worded(Message.of(template, **params))
 
     @classmethod
-    def worded(cls, message: Message) -> DataError:
+    def worded(cls, message: Message) -> Self:
         error = cls(message.text())
         error.wording = message
         return error
+
+
+class DataError(PPXError, ValueError):
+    """The input data cannot be used as given (unknown column, bad values, unreadable file); ``DataError.of``
+    words it by a template (:class:`PPXError`)."""
 
 
 class EmptyGroupError(PPXError, ValueError):

@@ -21,6 +21,7 @@ from analysis.derived import with_derived_columns
 from analysis.errors import PPXError
 from analysis.filters import FilterResult, FilterSpec, FilterStep, apply_filters
 from analysis.km import KMResult, km_by_group
+from analysis.messages import Message
 from analysis.parametric import AFTTerm
 from analysis.postprog import (
     PP_GROUPS,
@@ -87,6 +88,12 @@ class SurvivalView:
     cox_note: str | None
     small_groups: tuple[str, ...]
     message: str | None
+    test_wording: Message | None = None
+    """``test_note`` as a template and parameters (:data:`NO_P_VALUE`), for the page to word."""
+
+
+NO_P_VALUE = N_("No p-value: {reason}")
+"""Why a survival comparison has no test: ``reason`` is the analysis' message (:data:`UNDEFINED_TEMPLATES`)."""
 
 
 def _prepare(frame: pd.DataFrame, endpoint: str, grouping: str | None) -> pd.DataFrame:
@@ -120,11 +127,13 @@ def survival_view(
     order = group_order(data, grouping)
     km = km_by_group(data, time_col, event_col, grouping, conf_type=conf_type, times=times, group_order=order)
     small = tuple(g.group for g in km.groups if g.n < SMALL_GROUP)
-    test_result, test_note, pairs = _tests(data, time_col, event_col, grouping, test, pairwise)
+    test_result, test_wording, pairs = _tests(data, time_col, event_col, grouping, test, pairwise)
+    test_note = None if test_wording is None else test_wording.text()
     cox, cox_note = _two_group_cox(data, time_col, event_col, grouping, km)
     return SurvivalView(
-        endpoint, grouping, len(data), km, ticks, test_result, test_note, pairs, cox, cox_note, small, None
-    )
+        endpoint, grouping, len(data), km, ticks, test_result, test_note, pairs, cox, cox_note, small, None,
+        test_wording,
+    )  # fmt: skip
 
 
 def _replace_message(view: SurvivalView, message: str) -> SurvivalView:
@@ -133,14 +142,15 @@ def _replace_message(view: SurvivalView, message: str) -> SurvivalView:
 
 def _tests(
     data: pd.DataFrame, time_col: str, event_col: str, grouping: str | None, test: str, pairwise: bool
-) -> tuple[TestResult | None, str | None, tuple[PairwiseResult, ...]]:
+) -> tuple[TestResult | None, Message | None, tuple[PairwiseResult, ...]]:
     if grouping is None:
         return None, None, ()
     try:
         fh_p, fh_q = named_test_weights(test)
         result = compare_survival(data[time_col], data[event_col], data[grouping], test=test, fh_p=fh_p, fh_q=fh_q)
     except PPXError as exc:
-        return None, f"No p-value: {exc}", ()
+        reason = exc.wording if exc.wording is not None else Message.of("{text}", text=str(exc))
+        return None, Message.of(NO_P_VALUE, reason=reason), ()
     pairs: tuple[PairwiseResult, ...] = ()
     if pairwise and data[grouping].nunique() > 2:
         pairs = pairwise_tests(

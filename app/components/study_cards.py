@@ -11,6 +11,7 @@ from analysis.cox import CoxResult
 from app.components.guard import summary_text
 from app.components.km_figure import KMFigureOptions, km_figure, small_figure
 from app.components.palette import level_label
+from app.components.survival_tables import test_note
 from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
 from app.i18n import N_, Lang, join_list, join_sentences, t, tr
 from app.views import COX_CANDIDATES, StudyView, SurvivalView, term_label
@@ -45,7 +46,7 @@ def _card(
 
 def _test_text(view: SurvivalView, lang: Lang) -> str:
     if view.test is None:
-        return tr(lang, view.test_note or view.message or N_("no test"))
+        return test_note(view, lang) or tr(lang, view.message or N_("no test"))
     return t(
         lang,
         "log-rank chi-square {chi2} on {df} df, {p}.",

@@ -21,6 +21,7 @@ from app.components.tables import (
     simple_table,
 )
 from app.i18n import N_, Lang, t, tr
+from app.i18n import compare as compare_i18n
 from app.i18n.caveats import caveat_text, counterpart_text
 from app.views import FIXED_TIMES, SMALL_GROUP, SurvivalView
 
@@ -81,11 +82,19 @@ def medians_table(view: SurvivalView, lang: Lang = "en") -> html.Div:
     return simple_table(header, medians_rows(view), id_="medians-table", caption=caption)
 
 
+def test_note(view: SurvivalView, lang: Lang = "en") -> str | None:
+    """Why the comparison has no test (``None`` if it has one), in ``lang``."""
+    if view.test_wording is not None:
+        return compare_i18n.word(lang, view.test_wording, view.grouping)
+    return tr(lang, view.test_note) if view.test_note else None
+
+
 def tests_block(view: SurvivalView, test_label: str, lang: Lang = "en") -> Any:
     if view.grouping is None:
         return None
     if view.test is None:
-        return dbc.Alert(view.test_note or N_("No test: fewer than two groups."), color="light", className="small")
+        note = test_note(view, lang) or t(lang, "No test: fewer than two groups.")
+        return dbc.Alert(note, color="light", className="small")
     parts: list[Any] = [
         html.P(
             [
