@@ -62,6 +62,19 @@ FISHER_REPLICATES = 20_000
 
 FISHER_SEED = 2022
 """Seed of the Monte-Carlo Fisher p: the same table always gives the same p."""
+FISHER_MONTE_CARLO_REASON = (
+    "an expected count < {minimum} ({smallest}); Fisher's test, two-sided, with the p-value simulated from "
+    "{replicates} random tables with the same margins (seed {seed}), as R's fisher.test(simulate.p.value = TRUE, "
+    "B = {b}), because the exact enumeration of this table takes too long"
+)
+"""Why a Monte-Carlo Fisher p (:attr:`AssociationTest.reason`), as a template (:func:`monte_carlo_reason`)."""
+
+
+def monte_carlo_reason(smallest: float, replicates: int) -> Message:
+    """:data:`FISHER_MONTE_CARLO_REASON` of a table whose smallest expected count is ``smallest``."""
+    return Message.of(FISHER_MONTE_CARLO_REASON, minimum=f"{MIN_EXPECTED:g}", smallest=f"{smallest:.1f}",
+                      replicates=f"{replicates:,}", seed=FISHER_SEED, b=replicates)  # fmt: skip
+
 
 COUNT_KEYS: tuple[str, ...] = (*RESPONSES, "missing")
 ALL_PATIENTS = "All patients"
@@ -427,12 +440,7 @@ def association_test(
             statistic=None,
             df=None,
             p=fisher_monte_carlo_p(counts, replicates=replicates),
-            reason=(
-                f"an expected count < {MIN_EXPECTED:g} ({smallest:.1f}); Fisher's test, two-sided, with the "
-                f"p-value simulated from {replicates:,} random tables with the same margins (seed {FISHER_SEED}), "
-                f"as R's fisher.test(simulate.p.value = TRUE, B = {replicates}), because the exact "
-                "enumeration of this table takes too long"
-            ),
+            reason=monte_carlo_reason(smallest, replicates).text(),
             replicates=replicates,
             smallest_expected=smallest,
         )

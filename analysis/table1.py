@@ -40,7 +40,7 @@ from scipy import stats
 from analysis.errors import DataError, UndefinedComparisonError
 from analysis.km import encode_groups
 from analysis.messages import Message
-from analysis.response import NO_TEST, NO_VALUE, association_test, excluded_message
+from analysis.response import NO_TEST, NO_VALUE, association_test, excluded_message, monte_carlo_reason
 from analysis.schema import COLUMN_BY_NAME, COLUMNS, column_label
 from analysis.survdata import coerce_event, coerce_numeric, require_columns
 
@@ -353,8 +353,9 @@ def _categorical_rows(
         try:
             result = association_test(counts[1:])
             p, test = result.p, result.name
-            if result.replicates is not None:
-                note = Message.of("{label}: {reason}.", label=label, reason=result.reason)
+            if result.replicates is not None and result.smallest_expected is not None:
+                reason = monte_carlo_reason(result.smallest_expected, result.replicates)
+                note = Message.of("{label}: {reason}.", label=label, reason=reason)
         except UndefinedComparisonError as error:
             note = Message.of(NO_TEST, column=name, reason=str(error))
     smd = categorical_smd(counts[1], counts[2]) if context.n_groups == 2 else None

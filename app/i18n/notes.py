@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from analysis.messages import Message
+from analysis.response import FISHER_MONTE_CARLO_REASON
 from analysis.schema import column_label
 from app.i18n import N_, Lang, t, tr
 
@@ -35,6 +36,17 @@ REASONS: tuple[str, ...] = (
 """Reasons and outcomes that fill ``{reason}`` / ``{column}``, marked for extraction."""
 
 
+WORDED_AS: dict[str, str] = {
+    FISHER_MONTE_CARLO_REASON: N_(
+        "an expected count < {minimum} ({smallest}); Fisher's test, two-sided, with the p-value simulated from "
+        "{replicates} random tables with the same margins (seed {seed}), because the exact enumeration of this "
+        "table takes too long"
+    ),
+}
+"""Templates a translation words by another message id: the Monte-Carlo reason as the Response page words it
+(without R's call, which the Methods page gives)."""
+
+
 def _rows(lang: Lang, n: int, row_list: str, more: int) -> str:
     if more:
         return t(lang, "rows {rows} and {more} more", rows=row_list, more=more)
@@ -52,8 +64,9 @@ def word(lang: Lang, message: Message) -> str:
         params["column"] = tr(lang, column_label(str(params["column"])))
     for key in ("reason", "label", "group"):
         if key in params:
-            params[key] = tr(lang, str(params[key]))
-    return t(lang, message.template, **params)
+            value = params[key]
+            params[key] = word(lang, value) if isinstance(value, Message) else tr(lang, str(value))
+    return t(lang, WORDED_AS.get(message.template, message.template), **params)
 
 
 def notes(lang: Lang, texts: Sequence[str], messages: Sequence[Message]) -> list[str]:
