@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -41,6 +43,23 @@ from analysis.errors import DataError, EmptyGroupError
 from analysis.km import encode_groups
 from analysis.messages import Message
 from analysis.survdata import survival_data
+
+_FITTING = threading.RLock()
+"""Held by every lifelines fit of the process (:func:`lifelines_fit`)."""
+
+
+@contextmanager
+def lifelines_fit() -> Iterator[list[warnings.WarningMessage]]:
+    """One lifelines fit at a time in this process, with its warnings recorded (the list it yields).
+
+    lifelines' fitters share state between instances: log-logistic AFT fits run in three threads at once failed
+    16 times in 18 ("operands could not be broadcast together with shapes (386,) (2,)"), which a threaded web
+    worker serving two users would show as "not fitted"; and ``warnings.catch_warnings`` is process-wide, so one
+    fit's warnings could land in another's list. A fit takes well under a second; waiting is the price.
+    """
+    with _FITTING, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -428,8 +447,7 @@ def _fit_one(
     # back (rate and shape divide by the unit, log L loses events * log(unit)).
     unit = float(np.median(time)) if model in _RESCALED else 1.0
     scaled = time / unit
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with lifelines_fit() as caught:
         try:
             fitter.fit(scaled, event, initial_point=_initial_point(model, scaled, event))
         except Exception as exc:  # lifelines raises ConvergenceError, ValueError, LinAlgError...
@@ -507,8 +525,7 @@ def _observed(
     """Nelson–Aalen cumulative hazard at the event times and its kernel-smoothed hazard."""
     from lifelines import NelsonAalenFitter
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with lifelines_fit():  # its warnings are recorded and dropped
         naf = NelsonAalenFitter().fit(time, event)
         cumulative = naf.cumulative_hazard_.iloc[:, 0]
         at_events = np.unique(time[event == 1])
@@ -846,8 +863,7 @@ def aft_regression(
             continue
         location, ancillary, sign = _AFT_PARAMS[model]
         fitter, failure_exc, fallback = None, None, False
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with lifelines_fit() as caught:
             # The tight tolerance first (survreg's answer to 1e-4); BFGS can stop short of it with "precision loss"
             # although the fit is there, so lifelines' own tolerance is the fallback, said in the notes.
             for tight in (True, False):

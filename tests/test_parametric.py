@@ -221,3 +221,31 @@ def test_a_deprecation_raised_during_a_fit_is_not_one_of_its_notes() -> None:
         warnings.warn("this will change", FutureWarning, stacklevel=1)
         warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
     assert _caught(caught) == ("RuntimeWarning: overflow encountered in exp",)
+
+
+@pytest.mark.slow
+def test_fits_in_threads_at_once_give_the_same_models_as_one_at_a_time() -> None:
+    """A threaded web worker fits for two users at once. lifelines' fitters share state between instances: three
+    threads fitting log-logistic AFT models failed 16 times in 18 ("operands could not be broadcast"), shown as
+    "not fitted" on the Cox page (seen in CI as a ValueError in the Japanese sweep). Fits now take turns."""
+    import threading
+
+    frame = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "synthetic_klc.csv")
+    frame = frame[frame["os_months"] > 0]
+    covariates = ["fib4", "ecog", "mvi"]
+    alone = aft_regression(frame, "os_months", "os_event", covariates, models=["loglogistic", "weibull"])
+    outcomes: list[tuple[str, bool, float]] = []
+
+    def fit() -> None:
+        for _ in range(3):
+            result = aft_regression(frame, "os_months", "os_event", covariates, models=["loglogistic", "weibull"])
+            outcomes.extend((m.model, m.fitted, m.log_likelihood) for m in result.models)
+
+    threads = [threading.Thread(target=fit) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = [(m.model, m.fitted, m.log_likelihood) for m in alone.models]
+    assert all(m.fitted for m in alone.models)
+    assert sorted(outcomes) == sorted(expected * 9)
