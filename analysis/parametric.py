@@ -187,6 +187,10 @@ class ModelFit:
     rmst: Estimate | None = None
     mean: Estimate | None = None
     notes: tuple[str, ...] = ()
+    why: Message | None = None
+    """``reason`` as a template and parameters (:data:`PARAMETRIC_TEMPLATES`), for the app to word."""
+    wording: tuple[Message, ...] = ()
+    """``notes`` likewise."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,8 @@ class GroupFits:
     smoothed_times: tuple[float, ...]
     smoothed_hazard: tuple[float, ...]
     notes: tuple[str, ...] = ()
+    wording: tuple[Message, ...] = ()
+    """``notes`` as templates and parameters (:data:`PARAMETRIC_TEMPLATES`), for the app to word."""
 
     def fit(self, model: str) -> ModelFit | None:
         return next((f for f in self.fits if f.model == model), None)
@@ -317,6 +323,22 @@ AFT_TEMPLATES: tuple[str, ...] = (
     SEPARATION_REASON, TOLERANCE_FALLBACK_NOTE,
 )  # fmt: skip
 """Every template an AFT model's reason and notes are worded with (:attr:`AFTModel.why`, ``.wording``)."""
+NO_EVENTS = "no events in this group, so the likelihood has no maximum"
+FIT_NOT_FINITE = "the fit did not converge to finite parameters (log-likelihood not finite)"
+VARIANCE_NOT_FINITE = "the variance matrix is not finite or not positive: CIs are not shown"
+NO_SMOOTHED_HAZARD = "fewer than two distinct event times: no smoothed hazard"
+HORIZON_BEYOND = "the horizon {horizon} is beyond this group's follow-up ({follow_up}): the RMST is partly extrapolated"
+ESTIMATE_REASONS: tuple[str, ...] = (
+    _INFINITE, "not estimable under this model", "the fit's variance matrix is not available",
+    "the delta-method variance is not finite",
+)  # fmt: skip
+"""Why an RMST or mean is not estimable (:attr:`Estimate.reason`, each a message id without parameters)."""
+PARAMETRIC_TEMPLATES: tuple[str, ...] = (
+    ONE_EVENT_TIME, LIBRARY_FAILURE, LIBRARY_WARNING, NO_EVENTS, FIT_NOT_FINITE, VARIANCE_NOT_FINITE,
+    NO_SMOOTHED_HAZARD, HORIZON_BEYOND, *ESTIMATE_REASONS,
+)  # fmt: skip
+"""Every template the Survival page's parametric fits word their reasons and notes with (:attr:`ModelFit.why`,
+``ModelFit.wording``, ``GroupFits.wording``, :attr:`Estimate.reason`)."""
 
 
 def _warned(messages: Iterable[warnings.WarningMessage]) -> tuple[Message, ...]:
@@ -330,20 +352,11 @@ def _warned(messages: Iterable[warnings.WarningMessage]) -> tuple[Message, ...]:
     return tuple(seen)
 
 
-def _caught(messages: Iterable[warnings.WarningMessage]) -> tuple[str, ...]:
-    """The warnings raised while a model was fitted, once each, as its notes."""
-    return tuple(m.text() for m in _warned(messages))
-
-
 def _failure_message(exc: BaseException) -> Message:
     """'did not converge (lifelines: Fitting did not converge.)': the first sentence of the fitter's message."""
     text = " ".join(str(exc).split())
     first = text.split(". ")[0].rstrip(".")[:160]
     return Message.of(LIBRARY_FAILURE, kind=type(exc).__name__, detail=first)
-
-
-def _failure(exc: BaseException) -> str:
-    return _failure_message(exc).text()
 
 
 def _gradient(func: Callable[[FloatArray], float], params: FloatArray) -> FloatArray:
@@ -422,8 +435,9 @@ def _mean(model: str, fitter: Any, max_time: float) -> Callable[[FloatArray], fl
     return mean
 
 
-def _not_fitted(model: str, reason: str, notes: tuple[str, ...] = ()) -> ModelFit:
-    return ModelFit(model=model, label=MODEL_LABELS[model], fitted=False, reason=reason, notes=notes)
+def _not_fitted(model: str, why: Message, wording: tuple[Message, ...] = ()) -> ModelFit:
+    return ModelFit(model=model, label=MODEL_LABELS[model], fitted=False, reason=why.text(),
+                    notes=tuple(m.text() for m in wording), why=why, wording=wording)  # fmt: skip
 
 
 def _initial_point(model: str, time: FloatArray, event: FloatArray) -> FloatArray | None:
@@ -451,18 +465,18 @@ def _fit_one(
         try:
             fitter.fit(scaled, event, initial_point=_initial_point(model, scaled, event))
         except Exception as exc:  # lifelines raises ConvergenceError, ValueError, LinAlgError...
-            return _not_fitted(model, _failure(exc), _caught(caught))
-    notes = _caught(caught)
+            return _not_fitted(model, _failure_message(exc), _warned(caught))
+    wording = _warned(caught)
     params = fitter.params_.to_numpy(dtype=np.float64) / unit
     loglik = float(fitter.log_likelihood_) - float(event.sum()) * math.log(unit)
     if not math.isfinite(loglik) or not np.all(np.isfinite(params)):
-        return _not_fitted(model, "the fit did not converge to finite parameters (log-likelihood not finite)", notes)
+        return _not_fitted(model, Message(FIT_NOT_FINITE), wording)
     try:
         cov: FloatArray | None = fitter.variance_matrix_.to_numpy(dtype=np.float64) / unit**2
     except Exception:  # a singular Hessian: the estimates stand, their CIs do not
         cov = None
     if cov is not None and (not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0)):
-        notes += ("the variance matrix is not finite or not positive: CIs are not shown",)
+        wording += (Message(VARIANCE_NOT_FINITE),)
         cov = None
     names = list(fitter._fitted_parameter_names)
     parameters = tuple(
@@ -491,7 +505,8 @@ def _fit_one(
         cumulative_hazard=tuple(float(h) for h in cumhaz),
         rmst=_delta(_rmst(fitter, horizon), params, cov),
         mean=_delta(_mean(model, fitter, float(time.max())), params, cov),
-        notes=notes,
+        notes=tuple(m.text() for m in wording),
+        wording=wording,
     )
 
 
@@ -554,17 +569,13 @@ def _fit_group(
 ) -> GroupFits:
     events = int(event.sum())
     distinct = np.unique(time[event == 1])
-    notes: list[str] = []
+    notes: list[Message] = []
     fits: list[ModelFit] = []
     for model in models:
         if events == 0:
-            fits.append(_not_fitted(model, "no events in this group, so the likelihood has no maximum"))
+            fits.append(_not_fitted(model, Message(NO_EVENTS)))
         elif len(distinct) == 1 and model != "exponential":
-            fits.append(
-                _not_fitted(
-                    model, f"all {events} events are at one time ({distinct[0]:g}), so the shape cannot be estimated"
-                )
-            )
+            fits.append(_not_fitted(model, Message.of(ONE_EVENT_TIME, events=events, time=f"{distinct[0]:g}")))
         else:
             fits.append(_fit_one(model, time, event, grid, times, horizon))
     fitted = [f for f in fits if f.fitted and f.aic is not None]
@@ -572,12 +583,9 @@ def _fit_group(
     fits = [ModelFit(**{**f.__dict__, "chosen": f.model == chosen}) for f in fits]
     obs_t, obs_h, s_t, s_h = _observed(time, event, bandwidth)
     if len(distinct) < 2:
-        notes.append("fewer than two distinct event times: no smoothed hazard")
+        notes.append(Message(NO_SMOOTHED_HAZARD))
     if horizon > float(time.max()):
-        notes.append(
-            f"the horizon {horizon:g} is beyond this group's follow-up ({time.max():g}): the RMST is "
-            "partly extrapolated"
-        )
+        notes.append(Message.of(HORIZON_BEYOND, horizon=f"{horizon:g}", follow_up=f"{time.max():g}"))
     return GroupFits(
         group=label,
         n=len(time),
@@ -590,7 +598,8 @@ def _fit_group(
         observed_cumulative_hazard=tuple(float(h) for h in obs_h),
         smoothed_times=tuple(float(t) for t in s_t),
         smoothed_hazard=tuple(float(h) for h in s_h),
-        notes=tuple(notes),
+        notes=tuple(m.text() for m in notes),
+        wording=tuple(notes),
     )
 
 

@@ -213,14 +213,14 @@ def test_a_deprecation_raised_during_a_fit_is_not_one_of_its_notes() -> None:
     models were fitted) says nothing about the model; convergence and numerical warnings do."""
     import warnings
 
-    from analysis.parametric import _caught
+    from analysis.parametric import _warned
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.warn("HTTPResponse.getheaders() is deprecated", DeprecationWarning, stacklevel=1)
         warnings.warn("this will change", FutureWarning, stacklevel=1)
         warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
-    assert _caught(caught) == ("RuntimeWarning: overflow encountered in exp",)
+    assert tuple(m.text() for m in _warned(caught)) == ("RuntimeWarning: overflow encountered in exp",)
 
 
 @pytest.mark.slow

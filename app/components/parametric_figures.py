@@ -16,7 +16,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from analysis.km import KMResult
-from analysis.parametric import MODEL_LABELS, Estimate, GroupFits, ParametricResult
+from analysis.messages import Message
+from analysis.parametric import MODEL_LABELS, Estimate, GroupFits, ModelFit, ParametricResult
+from app.components.aft_check import LIBRARY_WORDING
 from app.components.km_figure import template, tick_times
 from app.components.palette import group_colour, level_label
 from app.components.tables import simple_table
@@ -324,6 +326,36 @@ def hazard_figure(result: ParametricResult, grouping: str | None, lang: Lang = "
     }
 
 
+REASONS: tuple[str, ...] = (
+    N_("no events in this group, so the likelihood has no maximum"),
+    N_("the fit did not converge to finite parameters (log-likelihood not finite)"),
+    N_("the variance matrix is not finite or not positive: CIs are not shown"),
+    N_("fewer than two distinct event times: no smoothed hazard"),
+    N_("the horizon {horizon} is beyond this group's follow-up ({follow_up}): the RMST is partly extrapolated"),
+    N_("infinite under this model (its survival levels off or its tail is too heavy)"),
+    N_("not estimable under this model"),
+    N_("the fit's variance matrix is not available"),
+    N_("the delta-method variance is not finite"),
+)
+"""The templates of :data:`analysis.parametric.PARAMETRIC_TEMPLATES` beyond the AFT panel's (``aft_check.REASONS``,
+``LIBRARY_WORDING``), marked for extraction."""
+
+
+def worded(message: Message, lang: Lang) -> str:
+    """A fit's reason or note in ``lang`` (English: the analysis text), as the AFT panel words them: a library's
+    exception or warning by its class only."""
+    if lang == "en":
+        return message.text()
+    return t(lang, LIBRARY_WORDING.get(message.template, message.template), **dict(message.mapping))
+
+
+def reason_text(fit: ModelFit, lang: Lang = "en") -> str:
+    """Why ``fit`` was not fitted, in ``lang`` ("" if it was)."""
+    if fit.why is not None:
+        return worded(fit.why, lang)
+    return tr(lang, fit.reason or "")
+
+
 def estimate_text(e: Estimate | None, lang: Lang = "en") -> str:
     if e is None:
         return "–"
@@ -344,7 +376,7 @@ def aic_rows(result: ParametricResult, grouping: str | None, lang: Lang = "en") 
             name = level_label(grouping, g.group, lang)
             label = model_label(f.model, lang)
             if not f.fitted:
-                reason = t(lang, "not fitted: {reason}", reason=tr(lang, f.reason or "–"))
+                reason = t(lang, "not fitted: {reason}", reason=reason_text(f, lang) or "–")
                 rows.append([name, label, "–", "–", "–", reason])
             else:
                 rows.append(
@@ -385,14 +417,20 @@ def rmst_rows(result: ParametricResult, grouping: str | None, lang: Lang = "en")
 
 def notes(result: ParametricResult, grouping: str | None, lang: Lang = "en") -> list[str]:
     """Each group's notes and each fit's caught warnings, labelled (English: they are the analysis' words)."""
-    out = [f"{level_label(grouping, g.group, lang)}: {n}" for g in result.groups for n in g.notes]
+    out = [f"{level_label(grouping, g.group, lang)}: {n}" for g in result.groups for n in _notes(g, lang)]
     out += [
         f"{level_label(grouping, g.group, lang)}, {model_label(f.model, lang)}: {n}"
         for g in result.groups
         for f in g.fits
-        for n in f.notes
+        for n in _notes(f, lang)
     ]
     return out
+
+
+def _notes(fits: GroupFits | ModelFit, lang: Lang) -> list[str]:
+    if fits.wording:
+        return [worded(m, lang) for m in fits.wording]
+    return [tr(lang, n) for n in fits.notes]
 
 
 def result_block(

@@ -191,7 +191,7 @@ def export_tables(
             label = figures.model_label(f.model, lang)
             fits.append(
                 (name, label, yes if f.fitted else no, yes if f.chosen else "", f.log_likelihood, f.aic,
-                 f.bic, f.median, tr(lang, f.reason or ""))
+                 f.bic, f.median, figures.reason_text(f, lang))
             )  # fmt: skip
             if f.fitted:
                 rmst, mean = f.rmst, f.mean
