@@ -149,8 +149,7 @@ def _tests(
         fh_p, fh_q = named_test_weights(test)
         result = compare_survival(data[time_col], data[event_col], data[grouping], test=test, fh_p=fh_p, fh_q=fh_q)
     except PPXError as exc:
-        reason = exc.wording if exc.wording is not None else Message.of("{text}", text=str(exc))
-        return None, Message.of(NO_P_VALUE, reason=reason), ()
+        return None, Message.of(NO_P_VALUE, reason=worded_error(exc)), ()
     pairs: tuple[PairwiseResult, ...] = ()
     if pairwise and data[grouping].nunique() > 2:
         pairs = pairwise_tests(
@@ -271,6 +270,16 @@ class CoxView:
     time_varying: CoxResult | None = None
     """The corrected counterpart: post-progression exposures as time-varying covariates."""
     time_varying_note: str | None = None
+    model_wording: Message | None = None
+    """``model_note`` as a template and parameters (:data:`MODEL_NOT_FITTED`, the refusal nested), for the page."""
+
+
+MODEL_NOT_FITTED = N_("The multivariable model could not be fitted: {reason}")
+
+
+def worded_error(exc: PPXError) -> Message:
+    """``exc`` as a message: its template where it has one, else its English text."""
+    return exc.wording if exc.wording is not None else Message.of("{text}", text=str(exc))
 
 
 def cox_data(
@@ -315,6 +324,7 @@ def cox_view(
         screen_note = f"The univariate screen could not be computed: {exc}"
     model: CoxResult | None = None
     model_note: str | None = None
+    model_wording: Message | None = None
     zph: ZphResult | None = None
     zph_note: str | None = None
     if not covariates:
@@ -323,7 +333,8 @@ def cox_view(
         try:
             model = fit_cox(data, time_col, event_col, list(covariates), **options)
         except PPXError as exc:
-            model_note = f"The multivariable model could not be fitted: {exc}"
+            model_wording = Message.of(MODEL_NOT_FITTED, reason=worded_error(exc))
+            model_note = model_wording.text()
         if model is not None:
             try:
                 zph = cox_zph(data, time_col, event_col, list(covariates), **options)
@@ -333,7 +344,7 @@ def cox_view(
     varying, varying_note = time_varying_counterpart(data, covariates, found, categorical=categorical)
     return CoxView(
         endpoint, covariates, screen, model, model_note, zph, zph_note, None,
-        screen_note, sparse, merges, found, varying, varying_note,
+        screen_note, sparse, merges, found, varying, varying_note, model_wording,
     )  # fmt: skip
 
 

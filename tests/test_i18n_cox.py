@@ -12,16 +12,20 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from flask import Flask
 from test_browser_i18n_sweep import english_words
 
 from analysis.cox import fit_cox, univariate_screen
 from analysis.cox_messages import COX_TEMPLATES, NOT_CONVERGED
 from analysis.errors import DataError
+from analysis.filters import FilterSpec
 from analysis.messages import Message
+from app import datasets
+from app.cache import cache
 from app.components import cox_tables
 from app.i18n import catalog
 from app.i18n import cox as cox_i18n
-from app.views import CoxView
+from app.views import CoxView, cox_view
 
 
 def _frame(n: int = 60, seed: int = 1) -> pd.DataFrame:
@@ -159,3 +163,19 @@ def test_nothing_varies_refusals_and_the_screen_note() -> None:
     japanese = cox_i18n.screen_note(failed, "ja")
     assert "年齢" in japanese and not english_words(japanese)
     assert cox_i18n.screen_note(failed, "en") == failed.note
+
+
+def test_a_refused_model_on_the_cox_page_in_japanese() -> None:
+    server = Flask("test-i18n-cox")
+    cache.init_app(server, config={"CACHE_TYPE": "SimpleCache"})
+    with server.app_context():
+        fingerprint = datasets.active_cohort().fingerprint
+        view = cox_view(fingerprint, FilterSpec(first_line=("lenvatinib",)), "os", ("first_line",))
+    english = (
+        "The multivariable model could not be fitted: no covariate varies among these patients ('first_line'), "
+        "so there is nothing to fit"
+    )
+    assert view.model is None and view.model_note == english
+    assert english in str(cox_tables.model_block(view, "en"))
+    japanese = str(cox_tables.model_block(view, "ja").children)
+    assert "一次治療薬" in japanese and not english_words(japanese), japanese

@@ -16,6 +16,7 @@ from app.i18n import N_, Lang, join_clauses, join_list, join_sentences, t, tn, t
 from app.i18n.caveats import known_when
 from app.i18n.cox import screen_note
 from app.i18n.cox import warnings as model_warnings
+from app.i18n.cox import word as cox_word
 from app.views import COX_CANDIDATES, CoxView, term_label
 
 PH_ALPHA = 0.05
@@ -95,7 +96,8 @@ def model_rows(view: CoxView, lang: Lang = "en") -> list[list[str]]:
 
 def model_block(view: CoxView, lang: Lang = "en") -> Any:
     if view.model is None:
-        return dbc.Alert(view.model_note or N_("No model."), color="secondary", className="small")
+        note = cox_word(lang, view.model_wording) if view.model_wording is not None else view.model_note
+        return dbc.Alert(note or N_("No model."), color="secondary", className="small")
     m = view.model
     caption = t(
         lang,

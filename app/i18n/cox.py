@@ -55,7 +55,7 @@ def word(lang: Lang, message: Message) -> str:
     """One warning, note or refusal in ``lang`` (English: exactly the analysis text)."""
     if lang == "en":
         return message.text()
-    params: dict[str, object] = dict(message.mapping)
+    params: dict[str, object] = {k: word(lang, v) if isinstance(v, Message) else v for k, v in message.params}
     covariate = str(params.get("covariate", ""))
     if "term" in params:
         params["term"] = term_label_of(covariate, str(params["level"]), str(params["reference"]), lang)
