@@ -61,3 +61,22 @@ def test_no_events_reason_worded() -> None:
     assert str(raised.value) == "no patient has an event, so survival cannot be compared between groups"
     assert raised.value.wording is not None
     assert not english_words(compare_i18n.word("ja", raised.value.wording, None))
+
+
+def test_the_table_exports_carry_the_worded_notes(fingerprint: str) -> None:
+    """The Survival and Cox CSVs of a one-drug subgroup: the "No p-value" note and the screen's per-covariate
+    notes in Japanese (they were looked up as English message ids), the English files as before."""
+    from app.components import presenter
+    from app.components.presenter import ViewRef
+
+    spec = FilterSpec(first_line=("lenvatinib",), bclc=("D",))
+    for token in ("km.os.first_line", "cox.os.fib4-disease_control-pp_received-pp_ici"):
+        ref = ViewRef.from_token(token)
+        assert ref is not None
+        english = presenter.export_view(ref, spec, "csv")[1].decode("utf-8-sig")
+        japanese = presenter.export_view(ref, spec, "csv", lang="ja")[1].decode("utf-8-sig")
+        words = [w for w in english_words(japanese) if w != "inf"]  # an infinite estimate's number, as in English
+        assert not words, (token, words)
+        if token.startswith("km"):
+            assert "No p-value: a comparison needs at least two groups" in english
+            assert "p 値なし" in japanese

@@ -19,9 +19,11 @@ from analysis.table1 import Table1Row
 from app.components.cohort_tables import row_label
 from app.components.palette import grouping_phrase, level_label
 from app.components.response_figures import test_reason
+from app.components.survival_tables import test_note as survival_test_note
 from app.components.tables import estimable, fmt_p_eq, hr_text
 from app.exporting import SUPPRESSED, Cell, ExportTable, mask_count, masked
 from app.i18n import N_, Lang, join_clauses, t, tr
+from app.i18n.cox import screen_note
 from app.i18n.notes import notes as analysis_notes
 from app.survival_url import CONF_TYPES, TESTS
 from app.views import COX_CANDIDATES, CohortView, CoxView, ResponseView, SurvivalView, term_label
@@ -126,7 +128,7 @@ def _survival_title(view: SurvivalView, lang: Lang) -> str:
 
 def _test_note(view: SurvivalView, lang: Lang) -> str | None:
     if view.test is None:
-        return tr(lang, view.test_note) if view.test_note else None
+        return survival_test_note(view, lang)
     test = view.test
     # English keeps the analysis' own description (with its Fleming–Harrington weights); another language names
     # the test as the Survival page's menu does
@@ -204,7 +206,7 @@ def cox_screen_export(view: CoxView, mask: int | None = None, lang: Lang = "en")
     """The univariate screen: one Cox model per candidate covariate."""
     rows: list[tuple[Cell, ...]] = []
     for row in view.screen:
-        note = tr(lang, row.note) if row.note else row.note
+        note = screen_note(row, lang) if row.note or row.wording else row.note
         if row.result is None:
             name = tr(lang, COX_CANDIDATES.get(row.covariate, row.covariate))
             rows.append((name, None, None, None, None, None, note))
