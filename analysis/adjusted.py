@@ -215,6 +215,10 @@ class AdjustedComparison:
 # ----------------------------------------------------------------------------- helpers
 
 
+NO_EVENTS = "there are no events in {column!r} among the {n} patients analysed"
+"""Why there is no comparison when the analysed patients have no event (the app words it)."""
+
+
 def _hazard_ratio(term: CoxTerm) -> HazardRatio:
     return HazardRatio(coef=term.coef, hr=term.hr, ci=term.ci, p=term.p, se=term.se, se_robust=term.se_robust)
 
@@ -424,7 +428,7 @@ def adjusted_comparison(
     time = kept["_time"].to_numpy(dtype=np.float64)
     event = kept["_event"].to_numpy(dtype=np.float64)
     if event.sum() == 0:
-        raise DataError(f"there are no events in {event_col!r} among the {len(kept)} patients analysed")
+        raise DataError.of(NO_EVENTS, column=event_col, n=len(kept))
     order = (weighting.reference, weighting.treated)
     horizon = float(tau) if tau is not None else min(float(time[treated == k].max()) for k in (0.0, 1.0))
     if not math.isfinite(horizon) or horizon <= 0:

@@ -238,14 +238,17 @@ def _numeric(values: pd.Series) -> FloatArray | None:
     return None
 
 
+TWO_LEVELS = (
+    "the treatment column {column!r} must have exactly two levels among the patients analysed; it has {count}: {levels}"
+)
+"""Why no weights exist when a filter leaves one group (the app words it; ``levels`` lists the codes found)."""
+
+
 def _treatment(values: pd.Series, column: str, reference: str | None) -> tuple[FloatArray, str, str]:
     codes, labels = encode_groups(values)
     if len(labels) != 2:
         shown = ", ".join(repr(v) for v in labels) or "none"
-        raise DataError(
-            f"the treatment column {column!r} must have exactly two levels among the patients analysed; "
-            f"it has {len(labels)}: {shown}"
-        )
+        raise DataError.of(TWO_LEVELS, column=column, count=len(labels), levels=shown)
     if reference is not None and reference not in labels:
         raise DataError(f"reference level {reference!r} is not a level of {column!r}: {labels[0]!r}, {labels[1]!r}")
     ref = labels[0] if reference is None else reference

@@ -17,6 +17,7 @@ holds no per-patient value) or a message saying why there is none.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,14 +26,17 @@ import pandas as pd
 from analysis.adjusted import AdjustedComparison, adjusted_comparison
 from analysis.errors import PPXError
 from analysis.filters import FilterSpec
+from analysis.messages import Message
 from analysis.postprog import landmark_frame
 from analysis.schema import ENDPOINTS
 from analysis.table1 import BASELINE_VARIABLES
 from analysis.weights import balance_for, weigh
 from app.cache import cache
 from app.components.adjusted import COMPARISONS, COVARIATES, DEFAULT_COVARIATES, ESTIMAND_CHOICES, TRIM_CHOICES
-from app.i18n import N_, Lang, t
-from app.views import filtered
+from app.components.palette import level_label
+from app.i18n import N_, Lang, join_list, t
+from app.i18n.report import column_name
+from app.views import filtered, worded_error
 
 DEFAULT_LANDMARK = 6.0
 BOOTSTRAP_RESAMPLES = 200
@@ -140,14 +144,14 @@ def adjusted_view(
     options: AdjustedOptions,
     n_bootstrap: int = 0,
     progress: Callable[[int, int], None] | None = None,
-) -> AdjustedComparison | str:
-    """The comparison for one key (memoized), or a message why there is none."""
+) -> AdjustedComparison | Message:
+    """The comparison for one key (memoized), or a message why there is none (:func:`refusal_text` words it)."""
     if not options.covariates:
-        return N_("Choose at least one covariate for the propensity model.")
+        return Message(N_("Choose at least one covariate for the propensity model."))
     frame = filtered(fingerprint, spec).frame
     data = comparison_data(frame, options.comparison, options.endpoint, options.landmark)
     if data.frame.empty:
-        return N_("No patients in this comparison with these filters.")
+        return Message(N_("No patients in this comparison with these filters."))
     try:
         return adjusted_comparison(
             data.frame,
@@ -164,7 +168,37 @@ def adjusted_view(
             progress=progress,
         )
     except PPXError as exc:
-        return f"No adjusted comparison: {exc}"
+        return Message.of(NO_COMPARISON, reason=worded_error(exc))
+
+
+NO_COMPARISON = N_("No adjusted comparison: {reason}")
+TEMPLATES: tuple[str, ...] = (
+    N_("the treatment column {column!r} must have exactly two levels among the patients analysed; "
+       "it has {count}: {levels}"),
+    N_("there are no events in {column!r} among the {n} patients analysed"),
+)  # fmt: skip
+"""The analysis' refusals the panel words (equal to :data:`analysis.weights.TWO_LEVELS` and
+:data:`analysis.adjusted.NO_EVENTS`; a test keeps them so); any other refusal is shown in English."""
+
+
+def refusal_text(message: Message, lang: Lang) -> str:
+    """Why there is no comparison, in ``lang``: the treatment column by its label, its levels by theirs."""
+    if lang == "en":
+        return message.text()
+    column = str(message.mapping.get("column", ""))
+    params: dict[str, object] = {}
+    for key, value in message.params:
+        if isinstance(value, Message):
+            params[key] = refusal_text(value, lang)
+        elif key == "column":
+            params[key] = column_name(column, lang)
+        elif key == "levels":
+            codes = re.findall(r"'([^']*)'", str(value))
+            labels = (level_label(column or None, code, lang) for code in codes)
+            params[key] = join_list(lang, labels) if codes else t(lang, "none")
+        else:
+            params[key] = value
+    return t(lang, message.template, **params)
 
 
 WEIGHTED_SMD_NOTE = N_(

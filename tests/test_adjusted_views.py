@@ -134,3 +134,29 @@ def test_table_one_gets_a_weighted_smd_column(cohort: pd.DataFrame) -> None:
     ecog_2 = rows[keys.index("ecog=2")]
     assert ecog_2[-1] == f"{smd['ecog=2']:.2f}" and float(ecog_2[-1]) < 0.1  # balanced after weighting
     assert "SMD, weighted" in str(table_one_table(table, smd, "note").children[0].children[0])
+
+
+def test_a_refused_comparison_is_worded_in_the_pages_language(ppx_app: object) -> None:
+    """A filter that leaves one first-line drug: no weights exist. English reads as before; Japanese names the
+    column and the drug by their labels, with no English word outside the sweep's allow-list."""
+    from test_browser_i18n_sweep import english_words
+
+    from analysis import adjusted, weights
+    from analysis.filters import FilterSpec
+    from analysis.messages import Message
+    from app import adjusted_views, datasets
+
+    assert adjusted_views.TEMPLATES == (weights.TWO_LEVELS, adjusted.NO_EVENTS)
+    with ppx_app.server.app_context():  # type: ignore[attr-defined]
+        fingerprint = datasets.bundled().fingerprint
+        options = comparison_key("first_line", None, None, None, None, "os")
+        refused = adjusted_views.adjusted_view(fingerprint, FilterSpec(first_line=("lenvatinib",)), options)
+    assert isinstance(refused, Message)
+    english = adjusted_views.refusal_text(refused, "en")
+    assert english == (
+        "No adjusted comparison: the treatment column 'first_line' must have exactly two levels among the patients "
+        "analysed; it has 1: 'lenvatinib'"
+    )
+    japanese = adjusted_views.refusal_text(refused, "ja")
+    assert "レンバチニブ" in japanese and "調整済み比較はありません" in japanese, japanese
+    assert english_words(japanese) == [], japanese

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from analysis.adjusted import AdjustedComparison
 from analysis.filters import FilterSpec
 from app import datasets
 from app import reproduce as bundles
@@ -56,7 +57,7 @@ def test_adjusted_scripts_print_the_panel_numbers(ppx_app: Any, tmp_path: Path, 
     with ppx_app.server.app_context():
         frame, source = _frame(spec)
         shown = adjusted_view(source.fingerprint, spec, options)
-    assert not isinstance(shown, str), shown
+    assert isinstance(shown, AdjustedComparison), shown
     bundle = bundles.adjusted(frame, source, options)
     expected = bundle.expected
     # the bundle's numbers are the panel's numbers

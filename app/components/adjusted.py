@@ -425,7 +425,7 @@ def balance_rows(result: AdjustedComparison, lang: Lang = "en") -> list[list[str
 
 
 def result_block(result: AdjustedComparison | str, grouping: str, description: str, lang: Lang = "en") -> Any:
-    """Everything the panel shows before the bootstrap."""
+    """Everything the panel shows before the bootstrap (``result`` a string: why there is none, in ``lang``)."""
     if isinstance(result, str):
         return dbc.Alert(result, color="secondary", className="my-2")
     alerts = [

@@ -20,6 +20,7 @@ from dash.exceptions import PreventUpdate
 from analysis.adjusted import AdjustedComparison
 from analysis.errors import DataError
 from analysis.filters import FilterSpec
+from analysis.messages import Message
 from analysis.reproduce.bundle import Reproduction
 from app import datasets, exporting, i18n, reproduce, urlstate
 from app.adjusted_views import (
@@ -29,6 +30,7 @@ from app.adjusted_views import (
     adjusted_view,
     comparison_key,
     describe,
+    refusal_text,
 )
 from app.background import background_callback, log_job
 from app.components import panel_slides
@@ -74,7 +76,7 @@ class _Panel:
     options: AdjustedOptions
     spec: FilterSpec
     cohort: Any
-    result: AdjustedComparison | str
+    result: AdjustedComparison | Message
     grouping: str
     description: str
 
@@ -115,7 +117,8 @@ def render_adjusted(
     lang = i18n.lang_of(search)
     endpoint = view_of(search)[0]
     panel = _panel(Controls(comparison, covariates, estimand, trim, landmark, endpoint), search, lang)
-    return result_block(panel.result, panel.grouping, panel.description, lang), None
+    result = refusal_text(panel.result, lang) if isinstance(panel.result, Message) else panel.result
+    return result_block(result, panel.grouping, panel.description, lang), None
 
 
 @background_callback(
@@ -145,8 +148,8 @@ def run_adjusted_bootstrap(set_progress: Callable[[tuple[int, str]], None], _cli
     panel = _panel(controls, search, lang, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress)
     set_progress((100, N_("Done")))
     log_job("adjusted-bootstrap", started, "done")
-    if isinstance(panel.result, str):
-        return dbc.Alert(panel.result, color="secondary")
+    if isinstance(panel.result, Message):
+        return dbc.Alert(refusal_text(panel.result, lang), color="secondary")
     return bootstrap_block(panel.result, panel.grouping, lang)
 
 
@@ -164,7 +167,7 @@ def export_adjusted(_png: int | None, _xlsx: int | None, *values: Any) -> Any:
     lang = i18n.lang_of(search)
     panel = _panel(controls, search, lang)
     options, spec, cohort, result, grouping = panel.options, panel.spec, panel.cohort, panel.result, panel.grouping
-    if isinstance(result, str):
+    if isinstance(result, Message):
         raise PreventUpdate
     provenance = exporting.Provenance.of(
         cohort,
