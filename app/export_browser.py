@@ -10,7 +10,9 @@ deadline (``PPX_RENDER_TIMEOUT_S``, default 60 s):
 - past it, this process's export Chromium is killed (only the one kaleido started: choreographer's wrapper
   and what it launched, never another browser of the process such as a test's), its event loop is stopped,
   a fresh browser is started and the figure is drawn once more;
-- a second miss raises :class:`ExportBrowserError` (its message names the timeout, never the figure).
+- a second miss raises :class:`ExportBrowserError` (its message names the timeout, never the figure);
+- starting a browser has its own allowance (:data:`START_TIMEOUT_S`): a cold start on a loaded machine takes
+  seconds, and a short figure deadline must not fail it.
 
 A browser that crashes (kaleido raises) is restarted and the figure drawn again, once. Used by
 :mod:`app.exporting` (CLI, tests, a web process without the host service) and by :mod:`app.export_service`
@@ -27,6 +29,9 @@ from collections.abc import Coroutine
 from typing import Any
 
 DEFAULT_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 90.0
+"""How long a new export Chromium may take to start (a cold start on a loaded machine takes several seconds);
+separate from the figure's deadline, which can be set much shorter."""
 STOP_TIMEOUT_S = 10.0
 WRAPPER_MARK = "choreographer"
 """What the command line of kaleido's browser wrapper contains (choreographer launches Chromium through it)."""
@@ -118,7 +123,10 @@ class WarmBrowser:
         if self._server is not None and self._server.pid == os.getpid() and self._server.thread.is_alive():
             return self._server
         self._server = None  # inherited by fork (the parent's loop thread is not in this process), or stopped
-        self._server = _Server(render_timeout_s())
+        try:
+            self._server = _Server(START_TIMEOUT_S)
+        except concurrent.futures.TimeoutError:
+            raise ExportBrowserError(f"the export browser did not start within {START_TIMEOUT_S:.0f} s") from None
         return self._server
 
     def draw(self, figure: dict[str, Any], options: dict[str, Any]) -> bytes:
