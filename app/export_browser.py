@@ -138,20 +138,17 @@ class WarmBrowser:
                 try:
                     data = server.call(server.kaleido.calc_fig(figure, opts=options), timeout)
                 except concurrent.futures.TimeoutError:
-                    server.abandon()
-                    self._server = None
-                    if attempt == 2:
-                        raise ExportBrowserError(
-                            f"the export browser did not draw the figure within {timeout:.0f} s (twice)"
-                        ) from None
-                    continue
-                except Exception:  # a crashed browser: start a new one and draw again
-                    server.abandon()
-                    self._server = None
-                    if attempt == 2:
-                        raise
-                    continue
-                return data if isinstance(data, bytes) else str(data).encode("utf-8")
+                    failure: Exception = ExportBrowserError(
+                        f"the export browser did not draw the figure within {timeout:.0f} s (twice)"
+                    )
+                except Exception as exc:  # a crashed browser
+                    failure = exc
+                else:
+                    return data if isinstance(data, bytes) else str(data).encode("utf-8")
+                server.abandon()  # a hung or crashed browser: a new one draws the figure again
+                self._server = None
+                if attempt == 2:
+                    raise failure
         raise AssertionError("unreachable")
 
     def stop(self) -> None:

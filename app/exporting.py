@@ -4,7 +4,7 @@ Pure functions (no Dash callbacks), shared by the pages' download buttons and by
 
 - figures go through plotly's static export (kaleido, Debian's Chromium). One export browser is
   kept warm per process (:func:`start_export_browser`): a cold start costs ~3 s per image, a warm
-  render ~0.2 s. Calls are serialised by a lock, because kaleido's sync server is one queue.
+  render ~0.2 s. Calls are serialised, and each has a deadline (:mod:`app.export_browser`).
 - a PNG is sized for a journal column (single 85 mm, double 174 mm) at 300 dpi; the layout is
   drawn at 96 CSS px per inch, so fonts keep their point size at print size.
 - tables are :class:`ExportTable` values: typed cells (numbers stay numbers in XLSX); any text
