@@ -111,3 +111,10 @@ def test_a_section_asks_for_its_numbers_only_while_it_is_seen(dash_duo: Any, ppx
     calls = _settled(dash_duo)
     for section in (Ids.EMU_OUTPUT, Ids.PAR_OUTPUT):
         assert len([c for c in calls if f"{section}.children" in c["output"]]) == 1, (section, calls)
+
+    dash_duo.driver.execute_script("window.__ppxCalls = []")  # an endpoint change: the section is asked once
+    dash_duo.find_element(f"#{Ids.SURV_ENDPOINT} input[value='pfs']").click()
+    calls = _settled(dash_duo)
+    asked = [c for c in calls if f"{Ids.PAR_OUTPUT}.children" in c["output"]]
+    assert len(asked) == 1, [c["output"][:60] for c in calls]
+    assert "endpoint=pfs" in dash_duo.driver.execute_script("return location.search")

@@ -13,12 +13,12 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback
 from dash.exceptions import PreventUpdate
 
-from analysis.schema import ENDPOINTS
 from app import datasets, i18n, urlstate
 from app.components.parametric_figures import EXPORT_PAGE, result_block
 from app.components.parametric_slides import option_of
 from app.ids import Ids
 from app.parametric_views import parametric_view
+from app.survival_url import view_of
 
 NO_GROUPING = "none"
 
@@ -50,25 +50,20 @@ clientside_callback(  # a filter click while the section is off sends no request
     Input(Ids.PAR_SWITCH, "value"),
     Input(Ids.PAR_BANDWIDTH, "value"),
     Input(Ids.PAR_HORIZON, "value"),
-    Input(Ids.SURV_ENDPOINT, "value"),
-    Input(Ids.SURV_GROUP, "value"),
     Input(Ids.PAR_KEY, "data"),
     State(Ids.URL, "search"),
 )
 def render_parametric(
-    on: bool | None,
-    bandwidth: Any,
-    horizon: Any,
-    endpoint: str | None,
-    group: str | None,
-    _key: str | None,
-    search: str | None,
+    on: bool | None, bandwidth: Any, horizon: Any, _key: str | None, search: str | None
 ) -> tuple[Any, dict[str, str]]:
     """The section for the page's endpoint, grouping and filters; its settings go to the export bar's store, so
-    the exports and the deck's slide show what the page shows."""
+    the exports and the deck's slide show what the page shows.
+
+    The endpoint and grouping are read from the URL (the page writes its controls there, and the key follows
+    the URL): a change of either runs this once, not once for the control and again for the URL."""
     if not on:
         raise PreventUpdate
-    endpoint = endpoint if endpoint in ENDPOINTS else "os"
+    endpoint, group = view_of(search)[:2]
     grouping = None if not group or group == NO_GROUPING else group
     spec, _ = urlstate.filters_of(search)
     bw, tau = _positive(bandwidth), _positive(horizon)
