@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from analysis import concordance_kernel
 from analysis.cox_design import Design, sorted_distinct
 
 FloatArray = npt.NDArray[np.float64]
@@ -147,7 +148,12 @@ def _runs(changes: npt.NDArray[np.bool_], n: int) -> tuple[IntArray, IntArray]:
 
 
 def later_pairs(
-    key: FloatArray, value: IntArray, is_event: npt.NDArray[np.bool_], weight: FloatArray | None
+    key: FloatArray,
+    value: IntArray,
+    is_event: npt.NDArray[np.bool_],
+    weight: FloatArray | None,
+    *,
+    compiled: bool | None = None,
 ) -> Dominance:
     """:func:`dominance` when every row is a point with ``key`` and the events are the queries with the
     same key (as in the pairs "event i, row j at risk after it" of right-censored data).
@@ -159,10 +165,21 @@ def later_pairs(
     one above by one bit of the key group, computed with cumulative sums and one scatter (no sort per
     level). At each level the items carry their counts with them. The equal-value counts leave out the
     item's own key group. Query arrays are per event in row order; point arrays per row.
+
+    From :data:`~analysis.concordance_kernel.COMPILED_MIN_ROWS` rows (or with ``compiled=True``) the
+    counts come from the compiled Fenwick-tree loop of :mod:`analysis.concordance_kernel` instead, when
+    numba is there; ``compiled=False`` forces the merge sort.
     """
     n = len(key)
     order = np.argsort(key, kind="stable")  # key groups (within a group the order does not matter)
     key_sorted = key[order]
+    kernel = (
+        concordance_kernel.compiled()
+        if (n >= concordance_kernel.COMPILED_MIN_ROWS if compiled is None else compiled)
+        else None
+    )
+    if kernel is not None:
+        return _compiled_later_pairs(kernel, order, key_sorted, value, is_event, weight)
     new_key = np.ones(n, dtype=bool)
     new_key[1:] = key_sorted[1:] != key_sorted[:-1]
     group = np.cumsum(new_key) - 1
@@ -242,6 +259,36 @@ def later_pairs(
         point_greater=rows(above),
         point_equal=rows(equal_point),
         point_total=rows(total_after),
+    )
+
+
+def _compiled_later_pairs(
+    kernel: concordance_kernel.Sweep,
+    order: IntArray,
+    key_sorted: FloatArray,
+    value: IntArray,
+    is_event: npt.NDArray[np.bool_],
+    weight: FloatArray | None,
+) -> Dominance:
+    """:func:`later_pairs` by the compiled Fenwick-tree loop, on the rows already sorted by key."""
+    value_sorted = value[order].astype(np.int64)
+    point_mass = np.ones(len(order)) if weight is None else weight[order]
+    query_mass = point_mass * is_event[order]
+    n_values = int(value_sorted.max(initial=0)) + 1
+    sorted_counts = concordance_kernel.count_pairs(key_sorted, value_sorted, point_mass, query_mass, n_values, kernel)
+    rows = []
+    for counts in sorted_counts:
+        out = np.empty(len(order))
+        out[order] = counts
+        rows.append(out)
+    events = np.flatnonzero(is_event)
+    return Dominance(
+        query_less=rows[0][events],
+        query_equal=rows[1][events],
+        query_total=rows[2][events],
+        point_greater=rows[3],
+        point_equal=rows[4],
+        point_total=rows[5],
     )
 
 

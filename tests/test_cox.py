@@ -22,6 +22,7 @@ import pytest
 from analysis.concordance import dominance as _dominance
 from analysis.cox import CoxResult, cox_zph, fit_cox, univariate_screen
 from analysis.errors import DataError
+from tests.concordance_kernels import KERNELS, later_pairs_by
 
 LUNG = pd.read_csv(Path(__file__).parent / "data" / "lung.csv")
 SURV_ABS = 1e-6
@@ -577,12 +578,16 @@ def test_dominance_counts_equal_brute_force() -> None:
         assert np.array_equal(counts.point_equal, (before & same).sum(axis=0))
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize(("distinct_keys", "weighted"), [(37, False), (None, False), (300, True)])
-def test_later_pairs_over_many_merge_levels_equal_brute_force(distinct_keys: int | None, weighted: bool) -> None:
+def test_later_pairs_over_many_merge_levels_equal_brute_force(
+    distinct_keys: int | None, weighted: bool, kernel: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The top-down merge (a stable partition per level) over 6-10 levels and key-group counts that are
-    not powers of two, with ties in risk; None: untied times (one row per key, the most levels)."""
-    from analysis.concordance import later_pairs
+    not powers of two, with ties in risk; None: untied times (one row per key, the most levels). The
+    Fenwick-tree loop of large cohorts gives the same counts, compiled and as plain Python."""
 
+    later_pairs = later_pairs_by(kernel, monkeypatch)
     rng = np.random.default_rng(23)
     n = 700
     event = rng.random(n) < 0.7

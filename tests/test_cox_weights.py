@@ -21,6 +21,7 @@ import pytest
 
 from analysis.cox import CoxResult, fit_cox
 from analysis.errors import DataError
+from tests.concordance_kernels import KERNELS, later_pairs_by
 
 DATA = Path(__file__).parent / "data"
 LUNG = pd.read_csv(DATA / "lung.csv").assign(w=lambda f: 0.5 + (np.arange(1, len(f) + 1) % 7) / 4)
@@ -324,11 +325,13 @@ def test_weighted_dominance_counts_equal_brute_force() -> None:
         assert counts.point_total == pytest.approx(query_weight @ before)
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("weighted", [False, True])
-def test_later_pairs_equal_brute_force(weighted: bool) -> None:
-    """One item per row (events are also the queries) gives :func:`dominance`'s counts."""
-    from analysis.concordance import later_pairs
+def test_later_pairs_equal_brute_force(weighted: bool, kernel: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One item per row (events are also the queries) gives :func:`dominance`'s counts, by the merge sort
+    and by the Fenwick-tree loop of large cohorts (compiled, and as plain Python)."""
 
+    later_pairs = later_pairs_by(kernel, monkeypatch)
     rng = np.random.default_rng(5)
     for n in (1, 2, 17, 150):
         event = rng.random(n) < 0.6
