@@ -14,7 +14,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analysis.cox_messages import COLLINEAR, CONSTANT, NOTHING_VARIES, NOTHING_VARIES_IN_STRATA, SINGLE_VALUE
+from analysis.cox_messages import (
+    COLLINEAR,
+    CONSTANT,
+    NOTHING_VARIES,
+    NOTHING_VARIES_IN_STRATA,
+    SINGLE_VALUE,
+    TOO_LARGE,
+)
 from analysis.errors import DataError, EmptyGroupError
 from analysis.km import encode_groups
 from analysis.messages import Message, Param
@@ -24,6 +31,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 _COLLINEAR_TOLERANCE = 1e-7
+
+MAX_MAGNITUDE = 1e150
+"""A covariate value at or beyond this magnitude is refused: its square (in the Gram and information matrices)
+would overflow, and the model would call the covariate constant (R's coxph returns a zero standard error)."""
 
 _BOOL_TEXT = {"true": 1.0, "false": 0.0}
 
@@ -83,6 +94,21 @@ def numeric_values(values: pd.Series, column: str) -> FloatArray | None:
     lookup = np.array([_BOOL_TEXT[w] for w in words], dtype=np.float64)
     numbers = lookup[codes]
     return numbers
+
+
+def _refuse_huge(numbers: FloatArray, values: pd.Series, covariate: str) -> bool:
+    """False, or a DataError naming the row of the largest value when it reaches :data:`MAX_MAGNITUDE`."""
+    magnitude = np.abs(numbers)
+    if not np.max(magnitude, initial=0.0) >= MAX_MAGNITUDE:
+        return False
+    at = int(np.argmax(magnitude))
+    raise DataError.of(
+        TOO_LARGE,
+        covariate=covariate,
+        value=f"{numbers[at]:g}".replace("inf", "∞"),
+        row=spreadsheet_row(values.index[at]),
+        limit=f"{MAX_MAGNITUDE:g}",
+    )
 
 
 def categorical_columns(
@@ -192,7 +218,7 @@ def build_design(
             level_arrays, level_columns = categorical_columns(values, covariate, reference.get(covariate), warnings)
             arrays += level_arrays
             columns += level_columns
-        elif np.ptp(numeric) == 0:
+        elif _refuse_huge(numeric, values, covariate) or np.ptp(numeric) == 0:
             warnings.append(Message.of(CONSTANT, covariate=covariate, value=f"{numeric[0]:g}"))
         else:
             arrays.append(numeric)

@@ -17,7 +17,13 @@ COLLINEAR = (
 )  # fmt: skip
 NOTHING_VARIES = "no covariate varies among these patients ({covariates}), so there is nothing to fit"
 NOTHING_VARIES_IN_STRATA = "no covariate varies within strata among these patients, so there is nothing to fit"
-DESIGN_TEMPLATES: tuple[str, ...] = (SINGLE_VALUE, CONSTANT, COLLINEAR, NOTHING_VARIES, NOTHING_VARIES_IN_STRATA)
+TOO_LARGE = (
+    "{covariate!r} holds {value} at row {row}: a Cox model needs values below {limit} in magnitude (their squares "
+    "overflow); rescale the column, for example to other units"
+)  # fmt: skip
+DESIGN_TEMPLATES: tuple[str, ...] = (
+    SINGLE_VALUE, CONSTANT, COLLINEAR, NOTHING_VARIES, NOTHING_VARIES_IN_STRATA, TOO_LARGE,
+)  # fmt: skip
 """Every template of the design's warnings (:attr:`Design.wording`) and refusals (``DataError.wording``)."""
 
 ROBUST_NOTE = (

@@ -179,3 +179,22 @@ def test_a_refused_model_on_the_cox_page_in_japanese() -> None:
     assert english in str(cox_tables.model_block(view, "en"))
     japanese = str(cox_tables.model_block(view, "ja").children)
     assert "一次治療薬" in japanese and not english_words(japanese), japanese
+
+
+@pytest.mark.parametrize(("huge", "shown"), [(2.5e200, "2.5e+200"), (-1e150, "-1e+150"), (float("inf"), "∞")])
+def test_a_value_too_large_to_fit_is_refused_by_its_column_and_row(huge: float, shown: str) -> None:
+    """A covariate near 1e200 used to be called constant ("no covariate varies"): its square overflowed in the
+    collinearity check. It is refused instead, naming the column, the spreadsheet row and the value."""
+    frame = _frame()
+    frame.loc[7, "fib4"] = huge
+    with pytest.raises(DataError) as raised:
+        fit_cox(frame, "time", "event", ["age", "fib4"])
+    assert str(raised.value) == (
+        f"'fib4' holds {shown} at row 9: a Cox model needs values below 1e+150 in magnitude (their squares "
+        "overflow); rescale the column, for example to other units"
+    )
+    assert raised.value.wording is not None
+    japanese = cox_i18n.word("ja", raised.value.wording)
+    assert "9" in japanese and not english_words(japanese), japanese
+    frame.loc[7, "fib4"] = 9.99e149  # below the limit: fitted
+    assert [t.term for t in fit_cox(frame, "time", "event", ["age", "fib4"]).terms] == ["age", "fib4"]

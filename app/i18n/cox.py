@@ -29,6 +29,10 @@ TEMPLATES: tuple[str, ...] = (
     N_("no covariate varies among these patients ({covariates}), so there is nothing to fit"),
     N_("no covariate varies within strata among these patients, so there is nothing to fit"),
     N_(
+        "{covariate!r} holds {value} at row {row}: a Cox model needs values below {limit} in magnitude (their squares "
+        "overflow); rescale the column, for example to other units"
+    ),
+    N_(
         "{term!r} is not estimable in these patients (the information matrix is singular in its direction, as R's "
         "NA coefficient) and was left out."
     ),
