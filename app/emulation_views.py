@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +39,23 @@ def options_of(grace: str | float | None, therapy: str | None) -> EmulationOptio
         grace=months if months in GRACE_CHOICES else DEFAULT_GRACE,
         therapy=therapy if therapy in THERAPIES else "any",
     )
+
+
+def option_text(options: EmulationOptions) -> str:
+    """The options as the tail of the view's token (``emulation.{tail}``, :class:`app.components.presenter.ViewRef`):
+    ``any``, ``ici``, ``any.grace2``. The default grace period is left out, so ``emulation.any`` stays the default
+    view."""
+    return options.therapy + ("" if options.grace == DEFAULT_GRACE else f".grace{options.grace:g}")
+
+
+def options_from_text(text: str) -> EmulationOptions | None:
+    """The options a token's tail names (:func:`option_text`); None for anything the panel does not offer (a
+    hand-edited URL never raises)."""
+    found = re.fullmatch(r"([a-z]+)(?:\.grace([0-9]+))?", text)
+    if found is None or found[1] not in THERAPIES:
+        return None
+    grace = float(found[2]) if found[2] is not None else DEFAULT_GRACE
+    return EmulationOptions(grace, found[1]) if grace in GRACE_CHOICES else None
 
 
 @cache.memoize(args_to_ignore=["progress"])

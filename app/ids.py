@@ -102,6 +102,9 @@ class Ids(StrEnum):
     EMU_CANCEL = "emu-cancel"
     EMU_PROGRESS = "emu-progress"
     EMU_BOOT_OUTPUT = "emu-boot-output"
+    EMU_EXPORT_PNG = "emu-export-png"
+    EMU_EXPORT_XLSX = "emu-export-xlsx"
+    EMU_DOWNLOAD = "emu-download"
     # cohort page
     COHORT_GROUP = "cohort-group"
     COHORT_TABLE1 = "cohort-table1"

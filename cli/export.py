@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
         default="survival",
         metavar="VIEW",
         help=f"which page's view: {', '.join(VIEWS)} (default survival), or a view token as in --deck, e.g. "
-        "adjusted.os.first_line or emulation.any for the adjusted comparison and the target-trial emulation",
+        "adjusted.os.first_line for the adjusted comparison, emulation.any or emulation.ici.grace2 for the "
+        "target-trial emulation (any therapy or an ICI; a grace period of 1, 2 or 6 months instead of 3)",
     )
     parser.add_argument("--filters", default="", metavar="QUERY", help='global filters, e.g. "first_line=lenvatinib"')
     parser.add_argument("--format", dest="fmt", choices=FORMATS, required=True, help="output format")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from analysis.cohort import load_bundled_cohort
 from analysis.emulate import emulate_trial
 from app.components.emulation import comparison_rows, flow_rows, result_block
+from app.components.presenter import ViewRef
 from app.emulation_views import DEFAULT_GRACE, options_of
 from app.ids import Ids
 
@@ -67,3 +70,68 @@ def test_the_panel_computes_only_where_it_is_seen(ppx_app: Any) -> None:
         for search, path in (("?group=pp_received", "/survival"), ("?group=pp_ici", "/ppx/survival/"), ("", "/study")):
             block, boot = render_emulation("3", "any", search, search, path)
             assert Ids.EMU_SUMMARY in _ids(block) and boot is None, (search, path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_panels_own_export_is_the_view_on_screen_with_its_caveat_first(ppx_app: Any, lang: str) -> None:
+    """The panel's "Figure (PNG)" and "Tables (XLSX)" buttons, through the real callback: a 2-month grace period
+    (not the token's default) gives that view's file, as ``ppx export --view emulation.any.grace2`` does; every
+    sheet's footer leads with the caveat, once, then names the method with that grace period, in the page's
+    language."""
+    import base64
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    from analysis.filters import FilterSpec
+    from app import datasets
+    from app.components import panel_slides, presenter
+    from app.i18n import t
+    from bench.dash_payloads import CALLBACK_PATH, Dependencies
+
+    client = ppx_app.server.test_client()
+    search = "?group=pp_received&first_line=lenvatinib,sorafenib" + ("&lang=ja" if lang == "ja" else "")
+    client.get(f"/survival{search}")  # a session, as a browser has
+    deps = Dependencies(client.get("/_dash-dependencies").get_json())
+
+    def download(button: str) -> dict[str, Any]:
+        values = {f"{button}.n_clicks": 1, f"{Ids.EMU_GRACE}.value": "2", f"{Ids.EMU_THERAPY}.value": "any",
+                  "url.search": search}  # fmt: skip
+        body = deps.body(f"{Ids.EMU_DOWNLOAD}.data", values, changed=[f"{button}.n_clicks"])
+        response = client.post(CALLBACK_PATH, json=body)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        data: dict[str, Any] = response.get_json()["response"][Ids.EMU_DOWNLOAD]["data"]
+        return data
+
+    with ppx_app.server.test_request_context(f"/survival{search}"):
+        fingerprint = datasets.active_cohort().fingerprint
+        spec = FilterSpec(first_line=("lenvatinib", "sorafenib"))
+        ref = ViewRef.from_token("emulation.any.grace2")
+        assert ref is not None
+        expected = presenter.export_view(ref, spec, "xlsx", lang=lang)
+        view = panel_slides.PanelView(ref.option, fingerprint=fingerprint, spec=spec, lang=lang)
+        method = panel_slides.builder("emulation").method(view)
+    assert method is not None and ("grace period 2 months" in method) == (lang == "en")
+
+    tables = download(Ids.EMU_EXPORT_XLSX)
+    assert tables["filename"] == expected[0] and "-grace2-" in expected[0]
+    book = load_workbook(BytesIO(base64.b64decode(tables["content"])))
+    caveat = t(lang, panel_slides.EMULATION_CAVEAT)
+    footers = []
+    for sheet in book.worksheets:
+        cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+        assert sum(caveat in cell for cell in cells) == 1, (sheet.title, cells[-3:])
+        footers.append(cells[-1] if sheet.title != book.worksheets[-1].title else " · ".join(cells))
+    for footer in footers:
+        assert footer.startswith(caveat) and method in footer and footer.index(caveat) < footer.index(method), footer
+    reference = load_workbook(BytesIO(expected[1]))
+    assert [[c.value for row in s.iter_rows() for c in row] for s in book.worksheets] == [
+        [c.value for row in s.iter_rows() for c in row] for s in reference.worksheets
+    ]  # the page's file is the token's (ppx export --view, the deck)
+
+    figure = download(Ids.EMU_EXPORT_PNG)
+    assert figure["filename"].startswith("ppx-emulation-any-grace2-") and figure["filename"].endswith("-double.png")
+    image = Image.open(BytesIO(base64.b64decode(figure["content"])))
+    assert image.format == "PNG" and image.size[0] == round(174 / 25.4 * 300)  # a double column at 300 dpi

@@ -48,6 +48,25 @@ def test_tokens_round_trip_and_unknown_options_are_dropped() -> None:
     assert [r.token() for r in presenter.parse_deck(",".join(TOKENS))] == list(TOKENS)
 
 
+def test_emulation_tokens_carry_the_grace_period() -> None:
+    """``emulation.any`` stays the default view (3 months); another grace period the panel offers is in the token,
+    a spelled-out default is read as the default, and anything else is refused."""
+    from analysis.emulate import THERAPIES
+    from app.emulation_views import DEFAULT_GRACE, GRACE_CHOICES, EmulationOptions, option_text, options_from_text
+
+    for therapy in THERAPIES:
+        for grace in GRACE_CHOICES:
+            options = EmulationOptions(grace, therapy)
+            ref = presenter.emulation_ref(options)
+            assert ViewRef.from_token(ref.token()) == ref and options_from_text(option_text(options)) == options
+            assert ref.token() == f"emulation.{therapy}" + ("" if grace == DEFAULT_GRACE else f".grace{grace:g}")
+    ref = ViewRef.from_token("emulation.ici.grace3")
+    assert ref is not None and ref.token() == "emulation.ici"
+    for token in ("emulation.any.grace5", "emulation.any.grace", "emulation.any.2", "emulation.any.grace2.x",
+                  "emulation.any.grace٢", "emulation.grace2", "emulation.any.grace-1"):  # fmt: skip
+        assert ViewRef.from_token(token) is None, token
+
+
 def _texts(shape: Any) -> str:
     if getattr(shape, "has_table", False):
         return " | ".join(c.text for row in shape.table.rows for c in row.cells)
@@ -199,12 +218,12 @@ def test_adjusted_and_emulation_exports_in_japanese_have_no_english(context: Non
         _, svg = presenter.export_view(ref, FilterSpec(), "svg", lang="ja")
         exported.append(" ".join(re.findall(r">([^<>]+)<", svg.decode("utf-8"))))
     assert "生存確率" in exported[2] and "増悪からの月数（時間ゼロ）" in exported[3]
-    tables = panel_slides.export_tables("adjusted", "first_line", "os", datasets.active_cohort().fingerprint,
-                                        FilterSpec(), lang="ja")  # fmt: skip
+    fingerprint = datasets.active_cohort().fingerprint
+    tables = panel_slides.builder("adjusted").export_tables(panel_slides.PanelView("first_line", "os", fingerprint,
+                                                                                   lang="ja"))  # fmt: skip
     exported += [" ".join(map(str, (x.title, *x.header, *x.notes, *(c for r in x.rows for c in r)))) for x in tables]
     assert "共変量バランス（標準化平均差）" in exported[-1] and "調整前の SMD" in exported[-1]
-    trial = panel_slides.export_tables("emulation", "any", "os", datasets.active_cohort().fingerprint, FilterSpec(),
-                                       lang="ja")  # fmt: skip
+    trial = panel_slides.builder("emulation").export_tables(panel_slides.PanelView("any", "os", fingerprint, lang="ja"))
     assert len(trial) == 2
     exported += [" ".join(map(str, (x.title, *x.header, *x.notes, *(c for r in x.rows for c in r)))) for x in trial]
     for text in exported:
@@ -221,3 +240,22 @@ def test_ppx_export_takes_a_view_token_for_the_panels(tmp_path: Path, context: N
     assert ref is not None
     assert out.read_bytes() == presenter.export_view(ref, FilterSpec(), "csv")[1]
     assert ppx(["export", "--view", "emulation.chemo", "--format", "csv", "--out", str(out)]) == 2
+
+
+def test_ppx_export_of_a_non_default_grace_period(tmp_path: Path, context: None) -> None:
+    """``--view emulation.any.grace2`` exports the 2-month trial: its comparison, its flow and its method's grace
+    period, not the default's; the slide of that token says the same."""
+    from app import datasets
+    from cli import main as ppx
+
+    out = tmp_path / "trial.csv"
+    assert ppx(["export", "--view", "emulation.any.grace2", "--format", "csv", "--out", str(out)]) == 0
+    text = out.read_bytes().decode("utf-8-sig")
+    assert "Emulated trial: start therapy within 2 months vs not" in text and "Started the therapy within 2" in text
+    assert text.count("from progression, grace period 2 months; inverse-probability") == 2  # both tables' footers
+    assert "3 months" not in text, text
+    ref = ViewRef.from_token("emulation.any.grace2")
+    assert ref is not None
+    slide = presenter.view_slide(ref, datasets.active_cohort().fingerprint, FilterSpec(), with_figure=False)
+    assert slide.table is not None and "grace period 2 months" in slide.method
+    assert "within 2 months" in " ".join(cell for row in slide.table.rows for cell in row)

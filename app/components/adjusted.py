@@ -18,7 +18,7 @@ from analysis.weights import BALANCE_THRESHOLD, ESTIMAND_LABELS
 from app.components.export_tables import table_rows
 from app.components.km_figure import layout_curves, padded_range, template, tick_times
 from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO, group_colour, level_label, level_name
-from app.components.reproduce import reproduce_menu
+from app.components.panel_export import export_controls
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_num, fmt_p_eq, fmt_pct_ci, simple_table
 from app.exporting import ExportTable
 from app.i18n import N_, Lang, join_list, t, tr
@@ -178,7 +178,7 @@ def panel(endpoint_note: str = "") -> html.Div:
             covariates,
             dcc.Loading(html.Div(id=Ids.ADJ_OUTPUT), delay_show=150),
             bootstrap,
-            export_controls(),
+            export_controls(Ids.ADJ_EXPORT_PNG, Ids.ADJ_EXPORT_XLSX, Ids.ADJ_DOWNLOAD, "adjusted"),
         ],
         id=Ids.ADJ_PANEL,
         className="border rounded p-2 mb-3",
@@ -614,24 +614,3 @@ def export_tables(result: AdjustedComparison, grouping: str, lang: Lang = "en") 
             )
         )
     return tables
-
-
-def export_controls() -> html.Div:
-    return html.Div(
-        [
-            dbc.Button(
-                N_("Figure (PNG)"), id=Ids.ADJ_EXPORT_PNG, size="sm", color="secondary", outline=True, className="me-2"
-            ),
-            dbc.Button(
-                N_("Tables (XLSX)"),
-                id=Ids.ADJ_EXPORT_XLSX,
-                size="sm",
-                color="secondary",
-                outline=True,
-                className="me-2",
-            ),
-            dcc.Download(id=Ids.ADJ_DOWNLOAD),
-            reproduce_menu("adjusted", class_name=""),
-        ],
-        className="mt-2 d-flex flex-wrap align-items-center",
-    )

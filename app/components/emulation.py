@@ -13,7 +13,7 @@ from analysis.schema import column_label
 from app.components.command import command_block
 from app.components.km_figure import layout_curves, padded_range, small_figure, template, tick_times
 from app.components.palette import FONT_FAMILY, group_colour
-from app.components.reproduce import reproduce_menu
+from app.components.panel_export import export_controls
 from app.components.tables import simple_table
 from app.emulation_views import BOOTSTRAP_RESAMPLES, DEFAULT_GRACE, GRACE_CHOICES, TAU
 from app.exporting import ExportTable
@@ -91,7 +91,7 @@ def panel(lang: Lang = "en", key: str | None = None) -> html.Div:
                 className="mt-2",
             ),
             html.Div(id=Ids.EMU_BOOT_OUTPUT),
-            html.Div(reproduce_menu("emulation"), className="mt-2"),
+            export_controls(Ids.EMU_EXPORT_PNG, Ids.EMU_EXPORT_XLSX, Ids.EMU_DOWNLOAD, "emulation"),
         ],
         id=Ids.EMU_PANEL,
         className="mt-3",

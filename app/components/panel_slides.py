@@ -6,13 +6,14 @@
 kinds: the panel's figure (drawn by the panel's own builder, in the KM grammar), its headline numbers as the
 slide's table (the naive estimate always beside the adjusted one), the method for the footer
 (:attr:`app.exporting.Provenance.method`) and the plain-language caveat of what adjustment cannot do.
-The views are the panels' defaults (the clinical covariate set, ATE, no trimming; a 3-month grace period).
+The adjusted views are the panel's defaults (the clinical covariate set, ATE, no trimming); the target trial's
+option names its therapy and grace period (:func:`app.emulation_views.option_text`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from analysis.adjusted import AdjustedComparison
@@ -21,8 +22,7 @@ from analysis.filters import FilterSpec
 from app.adjusted_views import adjusted_view, comparison_key, describe
 from app.components import adjusted, emulation, parametric_slides
 from app.components.km_figure import arrange_curves
-from app.emulation_views import emulation_view
-from app.emulation_views import options_of as emulation_options
+from app.emulation_views import EmulationOptions, emulation_view, options_from_text, options_of
 from app.exporting import ExportTable, SlideTable
 from app.i18n import N_, Lang, t, tr
 from app.i18n.filters import describe as describe_filters
@@ -41,13 +41,14 @@ EMULATION_CAVEAT = N_(
 
 @dataclass(frozen=True)
 class PanelView:
-    """One panel view as the presenter names it: the kind's option, the endpoint and grouping, the data and
-    filters, and the language."""
+    """One panel view as the presenter names it: the kind's option (the emulation's: :func:`app.emulation_views.
+    option_text`), the endpoint and grouping, the data and filters, and the language. Titles and caveats need no
+    data (the defaults)."""
 
     option: str
-    endpoint: str
-    fingerprint: str
-    spec: FilterSpec
+    endpoint: str = "os"
+    fingerprint: str = ""
+    spec: FilterSpec = field(default_factory=FilterSpec)
     grouping: str | None = None
     lang: Lang = "en"
 
@@ -116,12 +117,15 @@ class _Emulation:
     """The target-trial emulation of starting a therapy after progression (clone–censor–weight)."""
 
     @staticmethod
-    def _result(view: PanelView) -> EmulationResult | None:
-        result = emulation_view(view.fingerprint, view.spec, emulation_options(None, view.option))
+    def _options(view: PanelView) -> EmulationOptions:
+        return options_from_text(view.option) or options_of(None, None)
+
+    def _result(self, view: PanelView) -> EmulationResult | None:
+        result = emulation_view(view.fingerprint, view.spec, self._options(view))
         return result if isinstance(result, EmulationResult) else None
 
     def title(self, view: PanelView) -> str:
-        therapy = tr(view.lang, THERAPIES.get(view.option, THERAPIES["any"]))
+        therapy = tr(view.lang, THERAPIES[self._options(view).therapy])
         return t(view.lang, "Target-trial emulation: starting {therapy} after progression", therapy=therapy)
 
     def subtitle(self, view: PanelView) -> str:
@@ -206,7 +210,13 @@ class _Parametric:
         return parametric_slides.export_tables(v.option, v.endpoint, v.grouping, v.fingerprint, v.spec, v.lang)
 
 
-class _Builder(Protocol):
+class PanelBuilder(Protocol):
+    """What the presenter asks of a panel kind, each for one :class:`PanelView`: the slide's title, subtitle,
+    figure (None when there is no result; laid out for ``size`` at ``font_size`` when given, through ``contrast``,
+    the presenter theme, first), its table of headline numbers, the footer's method line, the plain-language caveat
+    (the slide's note and the export's lead) and the export tables (empty when there is no result; the export's
+    footer carries the caveat and the method)."""
+
     def title(self, view: PanelView) -> str: ...
     def subtitle(self, view: PanelView) -> str: ...
     def figure(
@@ -218,105 +228,19 @@ class _Builder(Protocol):
     def export_tables(self, view: PanelView) -> list[ExportTable]: ...
 
 
-_BUILDERS: dict[str, _Builder] = {
+_BUILDERS: dict[str, PanelBuilder] = {
     "adjusted": _Adjusted(),
     "emulation": _Emulation(),
     "parametric": _Parametric(),
 }
-"""One builder per kind: every public function below is one lookup here."""
+"""One builder per kind (:func:`builder`)."""
 KINDS: tuple[str, ...] = tuple(_BUILDERS)
+
+
+def builder(kind: str) -> PanelBuilder:
+    """The builder of a panel kind (one of :data:`KINDS`)."""
+    return _BUILDERS[kind]
 
 
 def _with_filters(head: str, view: PanelView) -> str:
     return " · ".join((head, t(view.lang, "Filters: {filters}", filters=describe_filters(view.spec, view.lang))))
-
-
-def _view(
-    kind: str, option: str, endpoint: str, fingerprint: str, spec: FilterSpec, grouping: str | None, lang: Lang
-) -> tuple[_Builder, PanelView]:
-    return _BUILDERS[kind], PanelView(option, endpoint, fingerprint, spec, grouping, lang)
-
-
-def title(kind: str, option: str, *, endpoint: str = "os", grouping: str | None = None, lang: Lang = "en") -> str:
-    builder, view = _view(kind, option, endpoint, "", FilterSpec(), grouping, lang)
-    return builder.title(view)
-
-
-def subtitle(
-    kind: str, option: str, endpoint: str, spec: FilterSpec, *, grouping: str | None = None, lang: Lang = "en"
-) -> str:
-    builder, view = _view(kind, option, endpoint, "", spec, grouping, lang)
-    return builder.subtitle(view)
-
-
-def figure(
-    kind: str,
-    option: str,
-    endpoint: str,
-    fingerprint: str,
-    spec: FilterSpec,
-    *,
-    size: tuple[int, int] | None = None,
-    font_size: int | None = None,
-    contrast: Any = None,
-    grouping: str | None = None,
-    lang: Lang = "en",
-) -> dict[str, Any] | None:
-    """The view's curves (None when there is no result); laid out for ``size`` at ``font_size`` when given,
-    through ``contrast`` (the presenter theme) first."""
-    builder, view = _view(kind, option, endpoint, fingerprint, spec, grouping, lang)
-    return builder.figure(view, size, font_size, contrast)
-
-
-def table(
-    kind: str,
-    option: str,
-    endpoint: str,
-    fingerprint: str,
-    spec: FilterSpec,
-    *,
-    grouping: str | None = None,
-    lang: Lang = "en",
-) -> SlideTable | None:
-    """The headline numbers: unweighted and weighted HR, RMST difference, E-value; or the emulation's HRs; or
-    each group's chosen parametric model."""
-    builder, view = _view(kind, option, endpoint, fingerprint, spec, grouping, lang)
-    return builder.table(view)
-
-
-def method(
-    kind: str,
-    option: str,
-    endpoint: str,
-    fingerprint: str,
-    spec: FilterSpec,
-    *,
-    grouping: str | None = None,
-    lang: Lang = "en",
-) -> str | None:
-    """The footer's method line (None when there is no result)."""
-    builder, view = _view(kind, option, endpoint, fingerprint, spec, grouping, lang)
-    return builder.method(view)
-
-
-def caveat(kind: str, endpoint: str, *, lang: Lang = "en") -> str:
-    """What the adjustment cannot remove, or that extrapolation is an assumption, in plain words (the slide's note
-    and the export's lead)."""
-    builder, view = _view(kind, "", endpoint, "", FilterSpec(), None, lang)
-    return builder.caveat(view)
-
-
-def export_tables(
-    kind: str,
-    option: str,
-    endpoint: str,
-    fingerprint: str,
-    spec: FilterSpec,
-    *,
-    grouping: str | None = None,
-    lang: Lang = "en",
-) -> list[ExportTable]:
-    """The panel's own export tables (empty when there is no result), in ``lang``; the export's footer carries the
-    caveat and the method."""
-    builder, view = _view(kind, option, endpoint, fingerprint, spec, grouping, lang)
-    return builder.export_tables(view)

@@ -29,6 +29,7 @@ from app.components.forest import layout_forest
 from app.components.km_figure import KMFigureOptions, arrange_curves, km_figure_dict, layout_km
 from app.components.palette import GROUPINGS, INK, grouping_label, grouping_phrase, level_label
 from app.components.tables import estimable, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
+from app.emulation_views import EmulationOptions, option_text, options_from_text
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
 from app.i18n import N_, Lang, join_list, t, tr
 from app.i18n.caveats import footer as caveat_footer
@@ -72,10 +73,12 @@ class ViewRef:
     covariates: tuple[str, ...] = STUDY_COVARIATES
     show: tuple[str, ...] = ("ci", "censor")
     option: str = ""
-    """The adjusted comparison (``first_line``, ``pp_landmark``, ``ici_lenvatinib``) or the emulated therapy."""
+    """The adjusted comparison (``first_line``, ``pp_landmark``, ``ici_lenvatinib``), the emulated therapy and grace
+    period (``any``, ``ici.grace2``: :func:`app.emulation_views.option_text`) or the parametric settings."""
 
     def token(self) -> str:
-        """Short deck token: ``km.os.first_line``, ``response.none``, ``cox.os.fib4-pp_ici``."""
+        """Short deck token: ``km.os.first_line``, ``response.none``, ``cox.os.fib4-pp_ici``, ``emulation.any``,
+        ``emulation.ici.grace2`` (a non-default grace period)."""
         group = self.grouping or NO_GROUPING
         if self.kind == "km":
             return f"km.{self.endpoint}.{group}"
@@ -106,14 +109,20 @@ class ViewRef:
             return cls("cox", parts[1], covariates=covariates or STUDY_COVARIATES) if covariates else None
         if kind == "adjusted" and len(parts) == 3 and parts[1] in ENDPOINTS and parts[2] in COMPARISONS:
             return cls("adjusted", parts[1], None, option=parts[2])
-        if kind == "emulation" and len(parts) == 2 and parts[1] in panel_slides.THERAPIES:
-            return cls("emulation", "os", None, option=parts[1])
+        if kind == "emulation" and len(parts) in (2, 3):
+            options = options_from_text(".".join(parts[1:]))
+            return emulation_ref(options) if options is not None else None
         if kind == "parametric" and len(parts) in (3, 4) and parts[1] in ENDPOINTS and _grouping_ok(parts[2]):
             option = parts[3] if len(parts) == 4 else ""
             if parametric_slides.settings_of(option) is None:
                 return None
             return cls("parametric", parts[1], _grouping(parts[2]), option=option)
         return None
+
+
+def emulation_ref(options: EmulationOptions) -> ViewRef:
+    """The target-trial panel's view for its options (its export on the page, ``emulation.ici.grace2`` in a deck)."""
+    return ViewRef("emulation", "os", None, option=option_text(options))
 
 
 def _grouping_ok(text: str) -> bool:
@@ -282,6 +291,14 @@ def _p_annotation(view: Any, test: str, lang: Lang = "en") -> str | None:
 # ----------------------------------------------------------------------------- a view's artefacts
 
 
+def _panel(
+    ref: ViewRef, fingerprint: str = "", spec: FilterSpec | None = None, lang: Lang = "en"
+) -> tuple[panel_slides.PanelBuilder, panel_slides.PanelView]:
+    """The builder of a panel kind's ref and the one view its methods are asked for (titles need no data)."""
+    view = panel_slides.PanelView(ref.option, ref.endpoint, fingerprint, spec or FilterSpec(), ref.grouping, lang)
+    return panel_slides.builder(ref.kind), view
+
+
 def _survival(fingerprint: str, spec: FilterSpec, ref: ViewRef) -> Any:
     return survival_view(fingerprint, spec, ref.endpoint, ref.grouping, ref.test, ref.conf, False)
 
@@ -304,22 +321,10 @@ def view_figure(
     """
     height = None if size is None else size[1]
     if ref.kind in panel_slides.KINDS:
+        builder, panel = _panel(ref, fingerprint, spec, lang)
         if not presenter:
-            return panel_slides.figure(
-                ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping, lang=lang
-            )
-        return panel_slides.figure(
-            ref.kind,
-            ref.option,
-            ref.endpoint,
-            fingerprint,
-            spec,
-            size=size,
-            font_size=font_size,
-            contrast=high_contrast,
-            grouping=ref.grouping,
-            lang=lang,
-        )
+            return builder.figure(panel, None, None, None)
+        return builder.figure(panel, size, font_size, high_contrast)
     if ref.kind == "km":
         view = _survival(fingerprint, spec, ref)
         if view.km is None:
@@ -373,7 +378,8 @@ def view_title(ref: ViewRef, lang: Lang = "en") -> str:
     if ref.kind == "cox":
         return _cox_title(ref, lang)
     if ref.kind in panel_slides.KINDS:
-        return panel_slides.title(ref.kind, ref.option, endpoint=ref.endpoint, grouping=ref.grouping, lang=lang)
+        builder, panel = _panel(ref, lang=lang)
+        return builder.title(panel)
     if ref.grouping:
         return t(lang, "Table 1 by {grouping}", grouping=grouping_phrase(ref.grouping, lang))
     return t(lang, "Table 1 by group")
@@ -382,7 +388,8 @@ def view_title(ref: ViewRef, lang: Lang = "en") -> str:
 def view_subtitle(ref: ViewRef, spec: FilterSpec, lang: Lang = "en") -> str:
     """Endpoint, grouping and filters in plain words."""
     if ref.kind in panel_slides.KINDS:
-        return panel_slides.subtitle(ref.kind, ref.option, ref.endpoint, spec, grouping=ref.grouping, lang=lang)
+        builder, panel = _panel(ref, spec=spec, lang=lang)
+        return builder.subtitle(panel)
     parts: list[str] = []
     if ref.kind in ("km", "cox"):
         parts.append(t(lang, "Endpoint: {endpoint}", endpoint=t(lang, ENDPOINTS[ref.endpoint][2])))
@@ -412,9 +419,8 @@ def view_tables(
         view = cox_view(fingerprint, spec, ref.endpoint, ref.covariates)
         return [export_tables.cox_export(view, mask, lang), export_tables.cox_screen_export(view, mask, lang)]
     if ref.kind in panel_slides.KINDS:
-        return panel_slides.export_tables(
-            ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping, lang=lang
-        )
+        builder, panel = _panel(ref, fingerprint, spec, lang)
+        return builder.export_tables(panel)
     grouping = ref.grouping if ref.grouping in GROUPINGS else "first_line"
     return [export_tables.table_one_export(cohort_view(fingerprint, spec, grouping), mask, lang)]
 
@@ -424,9 +430,8 @@ def slide_table(
 ) -> SlideTable | None:
     """The compact numbers beside a slide's figure (masked like the exported tables), headers in ``lang``."""
     if ref.kind in panel_slides.KINDS:
-        return panel_slides.table(
-            ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping, lang=lang
-        )
+        builder, panel = _panel(ref, fingerprint, spec, lang)
+        return builder.table(panel)
     table = _slide_table(ref, fingerprint, spec, mask, lang)
     if table is None:
         return None
@@ -495,10 +500,10 @@ def view_slide(
 ) -> Slide:
     """One slide of a view. Its figure is laid out for ``size`` (px), by default the deck's picture box;
     ``with_figure=False`` gives the words and numbers only (the presenter page draws the figure for its room)."""
+    if ref.kind in panel_slides.KINDS:
+        return _panel_slide(ref, fingerprint, spec, size, font_size, with_figure, lang)
     table = slide_table(ref, fingerprint, spec, mask, lang)
     box = size or exporting.slide_picture_px(table is not None)
-    if size is None and ref.kind in panel_slides.KINDS:  # their footer adds a caveat and a method paragraph
-        box = (box[0], box[1] - round(panel_slides.FOOTER_EXTRA_IN * exporting.SLIDE_PX_PER_IN))
     figure = None
     if with_figure:
         figure = view_figure(
@@ -509,14 +514,29 @@ def view_slide(
     caveat_line = caveat_footer(view_caveats(ref), lang)
     if caveat_line:
         note = caveat_line
-    method = ""
-    if ref.kind in panel_slides.KINDS:
-        note = panel_slides.caveat(ref.kind, ref.endpoint, lang=lang) if not empty else note
-        method = (
-            panel_slides.method(ref.kind, ref.option, ref.endpoint, fingerprint, spec, grouping=ref.grouping, lang=lang)
-            or ""
-        )
-    return Slide(view_title(ref, lang), view_subtitle(ref, spec, lang), figure, table, tr(lang, note), method)
+    return Slide(view_title(ref, lang), view_subtitle(ref, spec, lang), figure, table, tr(lang, note), "")
+
+
+def _panel_slide(
+    ref: ViewRef,
+    fingerprint: str,
+    spec: FilterSpec,
+    size: tuple[int, int] | None,
+    font_size: int,
+    with_figure: bool,
+    lang: Lang,
+) -> Slide:
+    """A panel's slide (:func:`view_slide`): its caveat is the note and its method the footer's paragraph."""
+    builder, panel = _panel(ref, fingerprint, spec, lang)
+    table = builder.table(panel)
+    box = size or exporting.slide_picture_px(table is not None)
+    if size is None:  # the footer adds a caveat and a method paragraph
+        box = (box[0], box[1] - round(panel_slides.FOOTER_EXTRA_IN * exporting.SLIDE_PX_PER_IN))
+    figure = builder.figure(panel, box, font_size, high_contrast) if with_figure else None
+    empty = figure is None if with_figure else table is None
+    note = builder.caveat(panel) if not empty else N_("No figure: no patients in this subgroup.")
+    method = builder.method(panel) or ""
+    return Slide(builder.title(panel), builder.subtitle(panel), figure, table, tr(lang, note), method)
 
 
 def view_caveats(ref: ViewRef) -> tuple[Caveat, ...]:
@@ -539,12 +559,10 @@ def provenance(
     line = caveat_footer(tuple({c.variable: c for c in found}.values()), lang)
     lines = (line,) if line else ()
     method = None
-    if len(refs) == 1 and refs[0].kind in panel_slides.KINDS:  # one adjusted view's export: its caveat and method
-        ref = refs[0]
-        lines = (*lines, panel_slides.caveat(ref.kind, ref.endpoint, lang=lang))
-        method = panel_slides.method(
-            ref.kind, ref.option, ref.endpoint, cohort.fingerprint, spec, grouping=ref.grouping, lang=lang
-        )
+    if len(refs) == 1 and refs[0].kind in panel_slides.KINDS:  # one panel view's export: its caveat and method
+        builder, panel = _panel(refs[0], cohort.fingerprint, spec, lang)
+        lines = (*lines, builder.caveat(panel))
+        method = builder.method(panel)
     n = filtered(cohort.fingerprint, spec).n
     return Provenance.of(cohort, spec, n, mask=mask, caveats=lines, method=method, lang=lang)
 

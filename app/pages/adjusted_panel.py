@@ -173,7 +173,7 @@ def export_adjusted(_png: int | None, _xlsx: int | None, *values: Any) -> Any:
         cohort,
         spec,
         result.n,
-        caveats=(panel_slides.caveat("adjusted", options.endpoint, lang=lang),),
+        caveats=(panel_slides.builder("adjusted").caveat(panel_slides.PanelView("", options.endpoint, lang=lang)),),
         method=method_text(result, lang),
         lang=lang,
     )

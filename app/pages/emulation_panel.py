@@ -1,7 +1,8 @@
 """Callbacks of the target-trial panel (registered by importing this module from the Survival and Study pages).
 
 Thin: read the controls, call the memoized seam :mod:`app.emulation_views`, lay
-out with :mod:`app.components.emulation`. The point estimate renders at once;
+out with :mod:`app.components.emulation`; the export buttons give the files of the view's token
+(:func:`app.components.presenter.export_view`). The point estimate renders at once;
 the bootstrap (200 resamples, the whole procedure re-run in each) is a
 background job with progress and Cancel, bound to the caller's session
 (:func:`app.background.background_callback`).
@@ -15,13 +16,15 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash.dcc.express import send_bytes
 from dash.exceptions import PreventUpdate
 
 from analysis.commands import emulate_command
 from analysis.reproduce.bundle import Reproduction
 from app import datasets, i18n, reproduce, urlstate
 from app.background import background_callback, log_job
+from app.components import presenter
 from app.components.command import data_argument
 from app.components.emulation import result_block
 from app.emulation_views import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, emulation_view, options_of
@@ -121,6 +124,30 @@ def run_emulation_bootstrap(
     return dbc.Alert(done, color="info", className="small py-1 mt-2"), result_block(result, command, lang)
 
 
+@callback(
+    Output(Ids.EMU_DOWNLOAD, "data"),
+    Input(Ids.EMU_EXPORT_PNG, "n_clicks"),
+    Input(Ids.EMU_EXPORT_XLSX, "n_clicks"),
+    State(Ids.EMU_GRACE, "value"),
+    State(Ids.EMU_THERAPY, "value"),
+    State(Ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def export_emulation(
+    _png: int | None, _xlsx: int | None, grace: str | None, therapy: str | None, search: str | None
+) -> Any:
+    """The emulated trial's curves (PNG) or its tables (XLSX), the file ``ppx export --view`` and a deck give for
+    the view's token (which carries the panel's therapy and grace period): the caveat leads every footer, the method
+    follows. Nothing when there is no trial (the panel says why)."""
+    options = options_of(grace, therapy)
+    spec, _ = urlstate.filters_of(search)
+    if isinstance(emulation_view(datasets.active_cohort().fingerprint, spec, options), str):
+        raise PreventUpdate
+    fmt = "png" if ctx.triggered_id == Ids.EMU_EXPORT_PNG else "xlsx"
+    name, data = presenter.export_view(presenter.emulation_ref(options), spec, fmt, lang=i18n.lang_of(search))
+    return send_bytes(data, name)
+
+
 def reproduction(grace: str | None, therapy: str | None, search: str | None) -> Reproduction:
     """The panel's "Reproduce" zip (deterministic numbers; the README says why the bootstrap is not in it)."""
     options = options_of(grace, therapy)
@@ -132,4 +159,4 @@ def reproduction(grace: str | None, therapy: str | None, search: str | None) -> 
 
 register_download("emulation", [State(Ids.EMU_GRACE, "value"), State(Ids.EMU_THERAPY, "value")], reproduction)
 
-__all__ = ["render_emulation", "reproduction", "run_emulation_bootstrap"]
+__all__ = ["export_emulation", "render_emulation", "reproduction", "run_emulation_bootstrap"]
