@@ -41,6 +41,7 @@ from analysis.km import KMGroup, KMResult, check_conf_type, km_by_group
 from analysis.survdata import survival_data
 from analysis.weights import (
     SEPARATION,
+    WEIGHTS_TEMPLATES,
     EValue,
     Weighting,
     balancing_weights,
@@ -217,6 +218,15 @@ class AdjustedComparison:
 
 NO_EVENTS = "there are no events in {column!r} among the {n} patients analysed"
 """Why there is no comparison when the analysed patients have no event (the app words it)."""
+BAD_RESAMPLES = "the bootstrap needs 0 (none) or at least 2 resamples; got {n}"
+BAD_LEVEL = "the confidence level must be between 0 and 1; got {level}"
+BAD_TIMES = "requested times must be numbers >= 0; got {times}"
+BAD_TAU = "the RMST horizon tau must be a positive number; got {tau}"
+CANCELLED = "bootstrap cancelled"
+ADJUSTED_TEMPLATES: tuple[str, ...] = (
+    *WEIGHTS_TEMPLATES, NO_EVENTS, BAD_RESAMPLES, BAD_LEVEL, BAD_TIMES, BAD_TAU, CANCELLED,
+)  # fmt: skip
+"""Every template of an adjusted comparison's refusals (the weights' and its own)."""
 
 
 def _hazard_ratio(term: CoxTerm) -> HazardRatio:
@@ -231,15 +241,15 @@ def _cox(frame: pd.DataFrame, column: str, weighted: bool) -> HazardRatio:
 
 def _check(n_bootstrap: int, level: float) -> None:
     if n_bootstrap < 0 or n_bootstrap == 1:
-        raise DataError(f"the bootstrap needs 0 (none) or at least 2 resamples; got {n_bootstrap}")
+        raise DataError.of(BAD_RESAMPLES, n=str(n_bootstrap))
     if not 0 < level < 1:
-        raise DataError(f"the confidence level must be between 0 and 1; got {level}")
+        raise DataError.of(BAD_LEVEL, level=str(level))
 
 
 def _times(times: Iterable[float]) -> FloatArray:
     requested = np.asarray(list(times), dtype=np.float64)
     if np.any(~np.isfinite(requested)) or np.any(requested < 0):
-        raise DataError(f"requested times must be numbers >= 0; got {requested.tolist()}")
+        raise DataError.of(BAD_TIMES, times=str(requested.tolist()))
     return requested
 
 
@@ -332,7 +342,7 @@ def _bootstrap(
     done = 0
     while done < n_resamples:
         if should_stop is not None and should_stop():
-            raise PPXError("bootstrap cancelled")
+            raise PPXError.of(CANCELLED)
         size = min(chunk, n_resamples - done)
         offsets = (np.arange(size, dtype=np.intp) * n)[:, None]
         freq = np.zeros(size * n)
@@ -432,7 +442,7 @@ def adjusted_comparison(
     order = (weighting.reference, weighting.treated)
     horizon = float(tau) if tau is not None else min(float(time[treated == k].max()) for k in (0.0, 1.0))
     if not math.isfinite(horizon) or horizon <= 0:
-        raise DataError(f"the RMST horizon tau must be a positive number; got {horizon}")
+        raise DataError.of(BAD_TAU, tau=str(horizon))
     term = f"{treatment}={weighting.treated}"
     analysis = pd.DataFrame(
         {"_time": time, "_event": event, "_group": labels, "_weight": weights, term: treated}, index=kept.index

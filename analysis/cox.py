@@ -81,7 +81,15 @@ from threadpoolctl import threadpool_limits
 from analysis import cholesky
 from analysis.concordance import collapse, concordance
 from analysis.cox_design import Design, build_design, sorted_distinct, term_params
-from analysis.cox_messages import CLUSTER_IGNORED, FEW_EVENTS, INFINITE, NOT_CONVERGED, NOT_ESTIMABLE, ROBUST_NOTE
+from analysis.cox_messages import (
+    CLUSTER_IGNORED,
+    FEW_EVENTS,
+    INFINITE,
+    NOT_CONVERGED,
+    NOT_ESTIMABLE,
+    PH_SINGULAR,
+    ROBUST_NOTE,
+)
 from analysis.errors import ConvergenceError, DataError, PPXError
 from analysis.km import Z_95
 from analysis.messages import Message
@@ -942,7 +950,7 @@ def cox_zph(
         with one_blas_thread(len(design.time)):
             return _zph(_fit(design))
     except np.linalg.LinAlgError as exc:
-        raise ConvergenceError("the proportional-hazards test could not be computed (singular information)") from exc
+        raise ConvergenceError.of(PH_SINGULAR) from exc
 
 
 # ----------------------------------------------------------------------------- univariate screen

@@ -43,7 +43,9 @@ INFINITE = (
 )
 FEW_EVENTS = "Only {epv} events per parameter (fewer than {minimum}): estimates may be unstable."
 CLUSTER_IGNORED = "cluster {cluster!r} ignored because robust=False (as R)."
+PH_SINGULAR = "the proportional-hazards test could not be computed (singular information)"
+"""Why :func:`analysis.cox.cox_zph` refuses (a ConvergenceError)."""
 COX_TEMPLATES: tuple[str, ...] = (
-    *DESIGN_TEMPLATES, NOT_ESTIMABLE, NOT_CONVERGED, INFINITE, FEW_EVENTS, CLUSTER_IGNORED, ROBUST_NOTE,
+    *DESIGN_TEMPLATES, NOT_ESTIMABLE, NOT_CONVERGED, INFINITE, FEW_EVENTS, CLUSTER_IGNORED, ROBUST_NOTE, PH_SINGULAR,
 )  # fmt: skip
 """Every template a Cox model's warnings, notes and design refusals are worded with."""

@@ -59,6 +59,32 @@ AUTO_TRUNCATION = 99.0
 truncated at the AUTO_TRUNCATION percentile (and the notes say so)."""
 MIN_PER_ARM = 10
 MAX_GRACE = 24.0
+
+# Why there is no emulated trial, each a template (analysis.messages; the app words them, a column or covariate by
+# its label, the therapy by its label): the English text is exactly what ``ppx emulate`` prints.
+BAD_GRACE = "the grace period must be more than 0 and at most {most} months; got {grace}"
+BAD_THERAPY = "therapy must be one of {choices}; got {therapy!r}"
+BAD_TAU = "tau (the RMST horizon) must be longer than the grace period ({grace} months); got {tau}"
+BAD_RESAMPLES = "the number of bootstrap resamples must be from 0 to 10,000; got {n}"
+BAD_TRUNCATION = "the weight truncation percentile must be from 50 to 100; got {percentile}"
+NOT_IN_COHORT = "covariate column {covariate!r} is not in the cohort"
+PD_EMPTY = "the progression-time covariate(s) {columns} are empty for every patient who progressed"
+SAME_VALUE = "covariate {terms} has the same value for every eligible patient"
+FEW_STARTED = (
+    "only {few} of {n} eligible patients started {therapy} within {grace} months of progression; the emulation "
+    "needs at least {minimum} in each arm (try another grace period or therapy)"
+)
+FEW_NOT_STARTED = (
+    "only {few} of {n} eligible patients did not start {therapy} within {grace} months of progression; the "
+    "emulation needs at least {minimum} in each arm (try another grace period or therapy)"
+)
+BAD_TIMES = "survival times must be non-negative numbers of months"
+CANCELLED = "emulation cancelled"
+EMULATION_TEMPLATES: tuple[str, ...] = (
+    BAD_GRACE, BAD_THERAPY, BAD_TAU, BAD_RESAMPLES, BAD_TRUNCATION, NOT_IN_COHORT, PD_EMPTY, SAME_VALUE,
+    FEW_STARTED, FEW_NOT_STARTED, BAD_TIMES, CANCELLED, *engine.ENGINE_TEMPLATES,
+)  # fmt: skip
+"""Every template of the emulation's refusals (its own and its engine's)."""
 WEIGHT_MODEL = (
     "pooled logistic regression of therapy start over weekly intervals of the grace period: "
     "logit P(start in week k | alive and untreated at its start) = a0 + a1 k/K + a2 (k/K)^2 + b'x + c'z k/K, "
@@ -255,15 +281,15 @@ class _Cohort:
 
 def _check_options(grace: float, therapy: str, tau: float, n_bootstrap: int, truncation: float) -> None:
     if not (isinstance(grace, (int, float)) and math.isfinite(grace) and 0 < grace <= MAX_GRACE):
-        raise DataError(f"the grace period must be more than 0 and at most {MAX_GRACE:g} months; got {grace}")
+        raise DataError.of(BAD_GRACE, most=f"{MAX_GRACE:g}", grace=str(grace))
     if therapy not in THERAPIES:
-        raise DataError(f"therapy must be one of {', '.join(THERAPIES)}; got {therapy!r}")
+        raise DataError.of(BAD_THERAPY, choices=", ".join(THERAPIES), therapy=str(therapy))
     if not (math.isfinite(tau) and tau > grace):
-        raise DataError(f"tau (the RMST horizon) must be longer than the grace period ({grace:g} months); got {tau}")
+        raise DataError.of(BAD_TAU, grace=f"{grace:g}", tau=str(tau))
     if n_bootstrap < 0 or n_bootstrap > 10_000:
-        raise DataError(f"the number of bootstrap resamples must be from 0 to 10,000; got {n_bootstrap}")
+        raise DataError.of(BAD_RESAMPLES, n=str(n_bootstrap))
     if not 50.0 <= truncation <= 100.0:
-        raise DataError(f"the weight truncation percentile must be from 50 to 100; got {truncation:g}")
+        raise DataError.of(BAD_TRUNCATION, percentile=f"{truncation:g}")
 
 
 def _resolve_covariates(
@@ -271,16 +297,14 @@ def _resolve_covariates(
 ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     for name in [*(covariates_pd or ()), *covariates]:
         if name not in frame.columns:
-            raise DataError(f"covariate column {name!r} is not in the cohort")
+            raise DataError.of(NOT_IN_COHORT, covariate=name)
     if covariates_pd is None:
         chosen_pd = tuple(c for c in PROGRESSION_COLUMNS if c in frame.columns and progressed[c].notna().any())
     else:
         chosen_pd = tuple(covariates_pd)
         empty = [c for c in chosen_pd if not progressed[c].notna().any()]
         if empty:
-            raise DataError(
-                f"the progression-time covariate(s) {', '.join(empty)} are empty for every patient who progressed"
-            )
+            raise DataError.of(PD_EMPTY, columns=", ".join(empty))
     return chosen_pd, tuple(c for c in covariates if c not in chosen_pd), not chosen_pd
 
 
@@ -338,7 +362,7 @@ def _prepare(frame: pd.DataFrame, therapy: str, names: Sequence[str]) -> _Cohort
         spread = x.std(axis=0)
         constant = [str(c) for c, s in zip(design.columns, spread, strict=True) if s == 0]
         if constant:
-            raise DataError(f"covariate {', '.join(constant)} has the same value for every eligible patient")
+            raise DataError.of(SAME_VALUE, terms=", ".join(constant))
         x = (x - x.mean(axis=0)) / spread
     return _Cohort(
         frame=rows,
@@ -460,11 +484,9 @@ def _setup(
     treated = int(np.sum(cohort.start <= np.minimum(grace, cohort.time)))
     untreated = n - treated
     if treated < MIN_PER_ARM or untreated < MIN_PER_ARM:
-        few, which = (treated, "started") if treated < MIN_PER_ARM else (untreated, "did not start")
-        raise DataError(
-            f"only {few} of {n} eligible patients {which} {THERAPY_LABELS[therapy]} within {grace:g} months of "
-            f"progression; the emulation needs at least {MIN_PER_ARM} in each arm (try another grace period or "
-            "therapy)"
+        few, template = (treated, FEW_STARTED) if treated < MIN_PER_ARM else (untreated, FEW_NOT_STARTED)
+        raise DataError.of(
+            template, few=few, n=n, therapy=THERAPY_LABELS[therapy], grace=f"{grace:g}", minimum=MIN_PER_ARM
         )
     timing_names = set(_design_columns(cohort.frame, chosen_pd or baseline)[1])
     timing = cohort.covariates[:, [j for j, name in enumerate(cohort.names) if name in timing_names]]
@@ -554,7 +576,7 @@ def emulate_trial(
     _check_options(grace, therapy, tau, n_bootstrap, DEFAULT_TRUNCATION if truncation is None else truncation)
     requested = np.array(sorted({float(t) for t in times}), dtype=np.float64)
     if requested.shape[0] and (not np.all(np.isfinite(requested)) or requested[0] < 0):
-        raise DataError("survival times must be non-negative numbers of months")
+        raise DataError.of(BAD_TIMES)
     setup = _setup(frame, grace, therapy, covariates_pd, covariates)
     cohort, trial, chosen_pd, baseline, baseline_only = setup
     short = "therapy" if therapy == "any" else "ICI"
@@ -570,7 +592,7 @@ def emulate_trial(
     failed = 0
     for done in range(1, n_bootstrap + 1):
         if should_stop is not None and should_stop():
-            raise PPXError("emulation cancelled")
+            raise PPXError.of(CANCELLED)
         counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
         try:
             run = _run(trial, counts, truncation, requested, grid, tau, point.beta)

@@ -43,6 +43,19 @@ from analysis.errors import ConvergenceError
 from analysis.km import r_median
 from analysis.schema import DAYS_PER_MONTH
 
+# Why a model of the emulated trial cannot be fitted, each a template (analysis.messages; the app words them).
+NOBODY_STARTED = "the model of therapy start cannot be fitted: nobody, or everybody, started therapy"
+COLLINEAR = "the model of therapy start cannot be fitted: a covariate is constant or collinear with others"
+SEPARATES = (
+    "the model of therapy start cannot be fitted: a covariate separates treated from untreated patients completely "
+    "(weights would explode); remove it or choose fewer covariates"
+)
+NOT_CONVERGED = "the model of therapy start did not converge in 30 iterations"
+NO_DEATHS = "one arm of the emulated trial has no deaths: its hazard ratio is not defined"
+COX_NOT_CONVERGED = "the Cox model on the emulated trial did not converge (an arm has too few events)"
+ENGINE_TEMPLATES: tuple[str, ...] = (NOBODY_STARTED, COLLINEAR, SEPARATES, NOT_CONVERGED, NO_DEATHS, COX_NOT_CONVERGED)
+"""Every template of the engine's refusals."""
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -208,7 +221,7 @@ def fit_logistic(
     """
     mean = float(np.sum(counts * outcome) / max(np.sum(counts), 1e-12))
     if not 0.0 < mean < 1.0:
-        raise ConvergenceError("the model of therapy start cannot be fitted: nobody, or everybody, started therapy")
+        raise ConvergenceError.of(NOBODY_STARTED)
     if start is None:
         beta = np.zeros(design.shape[1])
         beta[0] = math.log(mean / (1.0 - mean))
@@ -231,18 +244,13 @@ def fit_logistic(
                 else np.linalg.solve(hessian, gradient)
             )
         except np.linalg.LinAlgError as exc:
-            raise ConvergenceError(
-                "the model of therapy start cannot be fitted: a covariate is constant or collinear with others"
-            ) from exc
+            raise ConvergenceError.of(COLLINEAR) from exc
         beta = beta + step
         if float(np.max(np.abs(step))) < 1e-7:
             return beta
         if not np.all(np.isfinite(beta)):
-            raise ConvergenceError(
-                "the model of therapy start cannot be fitted: a covariate separates treated from untreated "
-                "patients completely (weights would explode); remove it or choose fewer covariates"
-            )
-    raise ConvergenceError("the model of therapy start did not converge in 30 iterations")
+            raise ConvergenceError.of(SEPARATES)
+    raise ConvergenceError.of(NOT_CONVERGED)
 
 
 def fit_pooled_logistic(trial: Trial, counts: FloatArray, start: FloatArray | None = None) -> FloatArray:
@@ -260,7 +268,7 @@ def fit_pooled_logistic(trial: Trial, counts: FloatArray, start: FloatArray | No
     c = counts[patient]
     mean = float(np.sum(c * y) / max(np.sum(c), 1e-12))
     if not 0.0 < mean < 1.0:
-        raise ConvergenceError("the model of therapy start cannot be fitted: nobody, or everybody, started therapy")
+        raise ConvergenceError.of(NOBODY_STARTED)
     if start is None:
         beta = np.zeros(3 + p + q)
         beta[0] = math.log(mean / (1.0 - mean))
@@ -301,11 +309,8 @@ def fit_pooled_logistic(trial: Trial, counts: FloatArray, start: FloatArray | No
         if float(np.max(np.abs(step))) < 1e-7:
             return beta
         if not np.all(np.isfinite(beta)):
-            raise ConvergenceError(
-                "the model of therapy start cannot be fitted: a covariate separates treated from untreated "
-                "patients completely (weights would explode); remove it or choose fewer covariates"
-            )
-    raise ConvergenceError("the model of therapy start did not converge in 30 iterations")
+            raise ConvergenceError.of(SEPARATES)
+    raise ConvergenceError.of(NOT_CONVERGED)
 
 
 def _newton_step(hessian: FloatArray, gradient: FloatArray) -> FloatArray:
@@ -314,9 +319,7 @@ def _newton_step(hessian: FloatArray, gradient: FloatArray) -> FloatArray:
             return np.asarray(np.linalg.lstsq(hessian, gradient, rcond=None)[0], dtype=np.float64)
         return np.asarray(np.linalg.solve(hessian, gradient), dtype=np.float64)
     except np.linalg.LinAlgError as exc:
-        raise ConvergenceError(
-            "the model of therapy start cannot be fitted: a covariate is constant or collinear with others"
-        ) from exc
+        raise ConvergenceError.of(COLLINEAR) from exc
 
 
 def _singular(matrix: FloatArray) -> bool:
@@ -458,7 +461,7 @@ def cox_arm(sums: RiskSums) -> tuple[float, float]:
         return loglik, score, information
 
     if total_d1 <= 0 or float(np.sum(d0)) <= 0:
-        raise ConvergenceError("one arm of the emulated trial has no deaths: its hazard ratio is not defined")
+        raise ConvergenceError.of(NO_DEATHS)
     beta = 0.0
     loglik, score, information = evaluate(beta)
     for _ in range(_MAX_ITER):
@@ -477,5 +480,5 @@ def cox_arm(sums: RiskSums) -> tuple[float, float]:
         if abs(step) < 1e-10:
             break
     if not math.isfinite(beta) or abs(beta) > 20 or information <= 0:
-        raise ConvergenceError("the Cox model on the emulated trial did not converge (an arm has too few events)")
+        raise ConvergenceError.of(COX_NOT_CONVERGED)
     return beta, 1.0 / math.sqrt(information)

@@ -52,6 +52,7 @@ from scipy.stats import norm, rankdata
 from analysis.errors import DataError, EmptyGroupError
 from analysis.jsonsafe import record
 from analysis.km import encode_groups
+from analysis.messages import Message
 from analysis.survdata import require_columns, spreadsheet_row
 
 FloatArray = npt.NDArray[np.float64]
@@ -220,9 +221,60 @@ class Design:
     excluded_rows: tuple[str, ...]
 
 
+# Why no weights exist, each a template (analysis.messages; the app words them, a column or covariate by its
+# label, a level of the treatment column by its label): the English text is exactly what ``ppx weights`` prints.
+BAD_ESTIMAND = "the estimand must be one of {choices}; got {estimand!r}"
+BAD_TRIM = "the trimming quantile must be at least 0.5 and below 1 (e.g. 0.99); got {trim}"
+TWO_LEVELS = (
+    "the treatment column {column!r} must have exactly two levels among the patients analysed; it has {count}: {levels}"
+)
+"""Why no weights exist when a filter leaves one group (``levels`` lists the codes found)."""
+NOT_A_LEVEL = "reference level {reference!r} is not a level of {column!r}: {first!r}, {second!r}"
+NO_COVARIATE = "the propensity model needs at least one covariate"
+TREATMENT_AS_COVARIATE = "the treatment {column!r} cannot also be a covariate"
+CATEGORICAL_NOT_COVARIATE = "categorical column(s) {covariates} are not among the covariates"
+NONE_RECORDED = "no patients have {column!r} and all of {covariates} recorded"
+SINGLE_VALUE = "covariate {covariate!r} has a single value ({value}) among the patients analysed; leave it out"
+SINGLE_LEVEL = (
+    "categorical covariate {covariate!r} has a single level ({level!r}) among the patients analysed; leave it out"
+)
+SEPARATES = (
+    "covariate {covariate!r} separates the groups perfectly ({detail}), so some propensities are 0 or 1 and no "
+    "weights exist; leave it out or merge its levels"
+)
+SEPARATES_WITH = "every patient with {covariate} is in {group!r}"
+SEPARATES_WITHOUT = "every patient without {covariate} is in {group!r}"
+SEPARATES_RANGE = "every {low!r} patient has a value at or below every {high!r} patient's"
+COLLINEAR = (
+    "covariate term {covariate!r} is a linear combination of the other covariates among the patients analysed; "
+    "leave one of them out"
+)
+SEPARATED = (
+    "the covariates separate the groups of {column!r} (almost) perfectly: {n} patients have a propensity of 0 or "
+    "1, mainly through {covariate!r}; leave it out or merge its levels"
+)
+ALL_EXTREME = (
+    "the weights of group {group!r} of {column!r} are all extreme: its effective sample size is {ess} of {n} "
+    "patients, so the groups barely overlap on these covariates; choose overlap weights, trim the weights or use "
+    "fewer covariates"
+)
+NO_E_VALUE = "an E-value needs a finite positive hazard ratio and CI; got {hr} ({ci_low}, {ci_high})"
+NO_ROW_WEIGHTS = "this weighting keeps no per-patient weights (it was summarised for caching)"
+WEIGHTS_TEMPLATES: tuple[str, ...] = (
+    BAD_ESTIMAND, BAD_TRIM, TWO_LEVELS, NOT_A_LEVEL, NO_COVARIATE, TREATMENT_AS_COVARIATE, CATEGORICAL_NOT_COVARIATE,
+    NONE_RECORDED, SINGLE_VALUE, SINGLE_LEVEL, SEPARATES, SEPARATES_WITH, SEPARATES_WITHOUT, SEPARATES_RANGE,
+    COLLINEAR, SEPARATED, ALL_EXTREME, NO_E_VALUE, NO_ROW_WEIGHTS,
+)  # fmt: skip
+"""Every template of the weights' refusals."""
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(map(repr, names))
+
+
 def check_estimand(estimand: str) -> Estimand:
     if estimand not in ESTIMANDS:
-        raise DataError(f"the estimand must be one of {', '.join(ESTIMANDS)}; got {estimand!r}")
+        raise DataError.of(BAD_ESTIMAND, choices=", ".join(ESTIMANDS), estimand=str(estimand))
     return cast(Estimand, estimand)
 
 
@@ -238,26 +290,20 @@ def _numeric(values: pd.Series) -> FloatArray | None:
     return None
 
 
-TWO_LEVELS = (
-    "the treatment column {column!r} must have exactly two levels among the patients analysed; it has {count}: {levels}"
-)
-"""Why no weights exist when a filter leaves one group (the app words it; ``levels`` lists the codes found)."""
-
-
 def _treatment(values: pd.Series, column: str, reference: str | None) -> tuple[FloatArray, str, str]:
     codes, labels = encode_groups(values)
     if len(labels) != 2:
         shown = ", ".join(repr(v) for v in labels) or "none"
         raise DataError.of(TWO_LEVELS, column=column, count=len(labels), levels=shown)
     if reference is not None and reference not in labels:
-        raise DataError(f"reference level {reference!r} is not a level of {column!r}: {labels[0]!r}, {labels[1]!r}")
+        raise DataError.of(NOT_A_LEVEL, reference=reference, column=column, first=labels[0], second=labels[1])
     ref = labels[0] if reference is None else reference
     treated_label = labels[1] if ref == labels[0] else labels[0]
     treated = (codes == labels.index(treated_label)).astype(np.float64)
     return treated, ref, treated_label
 
 
-def _check_separation(name: str, values: FloatArray, treated: FloatArray, labels: tuple[str, str]) -> None:
+def _check_separation(name: str, values: FloatArray, treated: FloatArray, labels: tuple[str, str], column: str) -> None:
     """A covariate on its own whose ranges in the two groups do not overlap makes a propensity 0 or 1."""
     in_treated, in_reference = values[treated == 1], values[treated == 0]
     reference, treated_label = labels
@@ -268,15 +314,12 @@ def _check_separation(name: str, values: FloatArray, treated: FloatArray, labels
         value = 1.0 if (values == 1.0).sum() <= (values == 0.0).sum() else 0.0
         holders = treated[values == value]
         group = treated_label if holders[0] == 1 else reference
-        who = f"with {name}" if value == 1.0 else f"without {name}"
-        detail = f"every patient {who} is in {group!r}"
+        template = SEPARATES_WITH if value == 1.0 else SEPARATES_WITHOUT
+        detail = Message.of(template, covariate=name, group=group, column=column)
     else:
         low, high = (reference, treated_label) if treated_high else (treated_label, reference)
-        detail = f"every {low!r} patient has a value at or below every {high!r} patient's"
-    raise DataError(
-        f"covariate {name!r} separates the groups perfectly ({detail}), so some propensities are 0 or 1 "
-        "and no weights exist; leave it out or merge its levels"
-    )
+        detail = Message.of(SEPARATES_RANGE, low=low, high=high, column=column)
+    raise DataError.of(SEPARATES, covariate=name, detail=detail)
 
 
 def design(
@@ -297,13 +340,13 @@ def design(
     """
     covariates = list(dict.fromkeys(covariates))
     if not covariates:
-        raise DataError("the propensity model needs at least one covariate")
+        raise DataError.of(NO_COVARIATE)
     if treatment in covariates:
-        raise DataError(f"the treatment {treatment!r} cannot also be a covariate")
+        raise DataError.of(TREATMENT_AS_COVARIATE, column=treatment)
     forced = set(categorical)
     unknown = sorted(forced - set(covariates))
     if unknown:
-        raise DataError(f"categorical column(s) {', '.join(map(repr, unknown))} are not among the covariates")
+        raise DataError.of(CATEGORICAL_NOT_COVARIATE, covariates=_quoted(unknown))
     columns = list(dict.fromkeys([treatment, *covariates, *required]))
     require_columns(frame, columns)
     subset = frame[columns]
@@ -313,7 +356,7 @@ def design(
     excluded = tuple(spreadsheet_row(i) for i in frame.index[~complete])
     clean = subset[complete]
     if clean.empty:
-        raise EmptyGroupError(f"no patients have {treatment!r} and all of {', '.join(map(repr, covariates))} recorded")
+        raise EmptyGroupError.of(NONE_RECORDED, column=treatment, covariates=_quoted(covariates))
     treated, ref, treated_label = _treatment(clean[treatment], treatment, reference)
     arrays: list[FloatArray] = []
     terms: list[str] = []
@@ -327,11 +370,8 @@ def design(
         numbers = None if covariate in forced else _numeric(values)
         if numbers is not None:
             if np.ptp(numbers) == 0:
-                raise DataError(
-                    f"covariate {covariate!r} has a single value ({numbers[0]:g}) among the patients analysed; "
-                    "leave it out"
-                )
-            _check_separation(covariate, numbers, treated, (ref, treated_label))
+                raise DataError.of(SINGLE_VALUE, covariate=covariate, value=f"{numbers[0]:g}")
+            _check_separation(covariate, numbers, treated, (ref, treated_label), treatment)
             arrays.append(numbers)
             terms.append(covariate)
             sources.append(covariate)
@@ -341,15 +381,12 @@ def design(
             continue
         codes, labels = encode_groups(values)
         if len(labels) < 2:
-            raise DataError(
-                f"categorical covariate {covariate!r} has a single level ({labels[0]!r}) among the patients "
-                "analysed; leave it out"
-            )
+            raise DataError.of(SINGLE_LEVEL, covariate=covariate, level=labels[0])
         references.append((covariate, labels[0]))
         for k, label in enumerate(labels):
             indicator = (codes == k).astype(np.float64)
             name = f"{covariate}={label}"
-            _check_separation(name, indicator, treated, (ref, treated_label))
+            _check_separation(name, indicator, treated, (ref, treated_label), treatment)
             balance_arrays.append(indicator)
             balance_terms.append(name)
             balance_binary.append(True)
@@ -381,10 +418,7 @@ def _check_collinear(x: FloatArray, terms: list[str]) -> None:
     scale = np.maximum(np.linalg.norm(x, axis=0), 1.0)
     bad = np.flatnonzero(np.abs(np.diag(r)) <= 1e-7 * scale)
     if len(bad):
-        raise DataError(
-            f"covariate term {terms[int(bad[0]) - 1]!r} is a linear combination of the other covariates "
-            "among the patients analysed; leave one of them out"
-        )
+        raise DataError.of(COLLINEAR, covariate=terms[int(bad[0]) - 1])
 
 
 # ----------------------------------------------------------------------------- propensity model (IRLS)
@@ -469,13 +503,10 @@ def auc(score: FloatArray, treated: FloatArray) -> float:
     return float((ranks[treated == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
-def _separation_message(d: Design, beta: FloatArray, n_extreme: int, treatment: str) -> str:
+def _separation_message(d: Design, beta: FloatArray, n_extreme: int, treatment: str) -> Message:
     spread = d.x[:, 1:].std(axis=0) * np.abs(beta[1:])
     culprit = d.terms[1 + int(np.argmax(spread))]
-    return (
-        f"the covariates separate the groups of {treatment!r} (almost) perfectly: {n_extreme} patients have a "
-        f"propensity of 0 or 1, mainly through {culprit!r}; leave it out or merge its levels"
-    )
+    return Message.of(SEPARATED, column=treatment, n=n_extreme, covariate=culprit)
 
 
 def fit_propensity(d: Design, treatment: str) -> tuple[PropensityModel, FloatArray]:
@@ -484,7 +515,7 @@ def fit_propensity(d: Design, treatment: str) -> tuple[PropensityModel, FloatArr
     coef, cov, score = beta[0], covariance[0], mu[0]
     extreme = (score < SEPARATION) | (score > 1 - SEPARATION)
     if iterations > GLM_MAXIT or extreme.any():
-        raise DataError(_separation_message(d, coef, int(extreme.sum()), treatment))
+        raise DataError.worded(_separation_message(d, coef, int(extreme.sum()), treatment))
     se = np.sqrt(np.diag(cov))
     z = coef / se
     p = 2 * norm.sf(np.abs(z))
@@ -530,7 +561,7 @@ def check_trim(trim: float | None) -> float | None:
     if trim is None:
         return None
     if not 0.5 <= trim < 1:
-        raise DataError(f"the trimming quantile must be at least 0.5 and below 1 (e.g. 0.99); got {trim}")
+        raise DataError.of(BAD_TRIM, trim=str(trim))
     return float(trim)
 
 
@@ -553,11 +584,7 @@ def _summary(
         size = effective_sample_size(group)
         n_extreme = int((group > EXTREME_RATIO * group.mean()).sum())
         if size < MIN_ESS:
-            raise DataError(
-                f"the weights of group {label!r} of {treatment!r} are all extreme: its effective sample size is "
-                f"{size:.1f} of {len(group)} patients, so the groups barely overlap on these covariates; "
-                "choose overlap weights, trim the weights or use fewer covariates"
-            )
+            raise DataError.of(ALL_EXTREME, group=label, column=treatment, ess=f"{size:.1f}", n=len(group))
         if n_extreme:
             warnings.append(
                 f"{n_extreme} extreme weight(s) in {label!r} (more than {EXTREME_RATIO:g} times the group's mean "
@@ -715,7 +742,7 @@ def hr_to_rr(hr: float) -> float:
 def e_value(hr: float, ci: tuple[float, float], event_share: float) -> EValue:
     """E-value of a hazard ratio and of its CI limit nearer to 1 (1 when the CI contains 1)."""
     if not (hr > 0 and math.isfinite(hr) and all(c > 0 and math.isfinite(c) for c in ci)):
-        raise DataError(f"an E-value needs a finite positive hazard ratio and CI; got {hr} ({ci[0]}, {ci[1]})")
+        raise DataError.of(NO_E_VALUE, hr=str(hr), ci_low=str(ci[0]), ci_high=str(ci[1]))
     common = event_share >= COMMON_OUTCOME
     convert = hr_to_rr if common else (lambda value: value)
     rr = convert(hr)
@@ -740,7 +767,7 @@ def balance_for(
     value are left out of that column's row; a column with one value is skipped.
     """
     if not weighting.rows:
-        raise DataError("this weighting keeps no per-patient weights (it was summarised for caching)")
+        raise DataError.of(NO_ROW_WEIGHTS)
     forced = set(categorical)
     data = frame.loc[list(weighting.rows)]
     weights = np.asarray(weighting.weights, dtype=np.float64)

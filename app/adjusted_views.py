@@ -17,7 +17,6 @@ holds no per-patient value) or a message saying why there is none.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -33,9 +32,7 @@ from analysis.table1 import BASELINE_VARIABLES
 from analysis.weights import balance_for, weigh
 from app.cache import cache
 from app.components.adjusted import COMPARISONS, COVARIATES, DEFAULT_COVARIATES, ESTIMAND_CHOICES, TRIM_CHOICES
-from app.components.palette import level_label
-from app.i18n import N_, Lang, join_list, t
-from app.i18n.report import column_name
+from app.i18n import N_, Lang, refusals, t
 from app.views import filtered, worded_error
 
 DEFAULT_LANDMARK = 6.0
@@ -172,33 +169,12 @@ def adjusted_view(
 
 
 NO_COMPARISON = N_("No adjusted comparison: {reason}")
-TEMPLATES: tuple[str, ...] = (
-    N_("the treatment column {column!r} must have exactly two levels among the patients analysed; "
-       "it has {count}: {levels}"),
-    N_("there are no events in {column!r} among the {n} patients analysed"),
-)  # fmt: skip
-"""The analysis' refusals the panel words (equal to :data:`analysis.weights.TWO_LEVELS` and
-:data:`analysis.adjusted.NO_EVENTS`; a test keeps them so); any other refusal is shown in English."""
+NO_WEIGHTED_SMD = N_("No weighted SMD: {reason}")
 
 
 def refusal_text(message: Message, lang: Lang) -> str:
-    """Why there is no comparison, in ``lang``: the treatment column by its label, its levels by theirs."""
-    if lang == "en":
-        return message.text()
-    column = str(message.mapping.get("column", ""))
-    params: dict[str, object] = {}
-    for key, value in message.params:
-        if isinstance(value, Message):
-            params[key] = refusal_text(value, lang)
-        elif key == "column":
-            params[key] = column_name(column, lang)
-        elif key == "levels":
-            codes = re.findall(r"'([^']*)'", str(value))
-            labels = (level_label(column or None, code, lang) for code in codes)
-            params[key] = join_list(lang, labels) if codes else t(lang, "none")
-        else:
-            params[key] = value
-    return t(lang, message.template, **params)
+    """Why there is no comparison, in ``lang``: the analysis' refusal nested (:func:`app.i18n.refusals.word`)."""
+    return refusals.word(lang, message)
 
 
 WEIGHTED_SMD_NOTE = N_(
@@ -208,15 +184,15 @@ WEIGHTED_SMD_NOTE = N_(
 
 
 @cache.memoize()
-def weighted_smd_view(fingerprint: str, spec: FilterSpec) -> dict[str, float] | str:
+def weighted_smd_view(fingerprint: str, spec: FilterSpec) -> dict[str, float] | Message:
     """|SMD| after ATE weighting of first-line drug, for every baseline column of Table 1 (name or COLUMN=LEVEL)."""
     data = comparison_data(filtered(fingerprint, spec).frame, "first_line", "os", DEFAULT_LANDMARK)
     if data.frame.empty:
-        return N_("No sorafenib or lenvatinib patients with these filters.")
+        return Message(N_("No sorafenib or lenvatinib patients with these filters."))
     columns = [c for c in BASELINE_VARIABLES if c in data.frame.columns]
     try:
         weighting = weigh(data.frame, "first_line", list(DEFAULT_COVARIATES), reference="sorafenib")
         rows = balance_for(data.frame, weighting, columns, categorical=("ecog",))
     except PPXError as exc:
-        return f"No weighted SMD: {exc}"
+        return Message.of(NO_WEIGHTED_SMD, reason=worded_error(exc))
     return {row.covariate: abs(row.smd_weighted) for row in rows}

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from analysis.emulate import THERAPIES, EmulationResult, emulate_trial
 from analysis.errors import PPXError
 from analysis.filters import FilterSpec
+from analysis.messages import Message
 from app.cache import cache
 from app.i18n import N_
-from app.views import filtered
+from app.views import filtered, worded_error
 
 GRACE_CHOICES: tuple[float, ...] = (1.0, 2.0, 3.0, 6.0)
 DEFAULT_GRACE = 3.0
@@ -19,6 +20,7 @@ BOOTSTRAP_RESAMPLES = 200
 BOOTSTRAP_SEED = 2022
 TIMES: tuple[float, ...] = (6.0, 12.0)
 TAU = 12.0
+NO_EMULATION = N_("No emulated trial: {reason}")
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,12 @@ def emulation_view(
     options: EmulationOptions,
     n_bootstrap: int = 0,
     progress: Callable[[int, int], None] | None = None,
-) -> EmulationResult | str:
-    """The emulated trial for one key (memoized), or a message why there is none."""
+) -> EmulationResult | Message:
+    """The emulated trial for one key (memoized), or a message why there is none (:func:`app.i18n.refusals.word`
+    words it)."""
     frame = filtered(fingerprint, spec).frame
     if frame.empty:
-        return N_("No patients match these filters.")
+        return Message(N_("No patients match these filters."))
     try:
         return emulate_trial(
             frame,
@@ -82,4 +85,4 @@ def emulation_view(
             progress=progress,
         )
     except PPXError as exc:
-        return f"No emulated trial: {exc}"
+        return Message.of(NO_EMULATION, reason=worded_error(exc))

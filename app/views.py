@@ -259,9 +259,11 @@ class CoxView:
     model: CoxResult | None
     model_note: str | None
     zph: ZphResult | None
-    zph_note: str | None
+    zph_note: Message | None
+    """Why there is no proportional-hazards check (:data:`NO_PH_CHECK`, the refusal nested)."""
     message: str | None
-    screen_note: str | None = None
+    screen_note: Message | None = None
+    """Why the univariate screen could not be computed (:data:`SCREEN_NOT_COMPUTED`, the refusal nested)."""
     sparse: tuple[SparseLevel, ...] = ()
     """Levels with fewer than 5 patients or 2 events (after merging, if asked)."""
     merges: tuple[Merge, ...] = ()
@@ -275,6 +277,8 @@ class CoxView:
 
 
 MODEL_NOT_FITTED = N_("The multivariable model could not be fitted: {reason}")
+SCREEN_NOT_COMPUTED = N_("The univariate screen could not be computed: {reason}")
+NO_PH_CHECK = N_("No proportional-hazards check: {reason}")
 
 
 def worded_error(exc: PPXError) -> Message:
@@ -317,16 +321,16 @@ def cox_view(
     options: dict[str, Any] = {"categorical": categorical}
     sparse = sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
     screen: tuple[ScreenRow, ...] = ()
-    screen_note: str | None = None
+    screen_note: Message | None = None
     try:
         screen = univariate_screen(data, time_col, event_col, list(COX_CANDIDATES), **options)
     except PPXError as exc:
-        screen_note = f"The univariate screen could not be computed: {exc}"
+        screen_note = Message.of(SCREEN_NOT_COMPUTED, reason=worded_error(exc))
     model: CoxResult | None = None
     model_note: str | None = None
     model_wording: Message | None = None
     zph: ZphResult | None = None
-    zph_note: str | None = None
+    zph_note: Message | None = None
     if not covariates:
         model_note = N_("Pick at least one covariate for the multivariable model.")
     else:
@@ -339,7 +343,7 @@ def cox_view(
             try:
                 zph = cox_zph(data, time_col, event_col, list(covariates), **options)
             except PPXError as exc:
-                zph_note = f"No proportional-hazards check: {exc}"
+                zph_note = Message.of(NO_PH_CHECK, reason=worded_error(exc))
     found = caveats(covariates, endpoint)
     varying, varying_note = time_varying_counterpart(data, covariates, found, categorical=categorical)
     return CoxView(

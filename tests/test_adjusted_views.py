@@ -141,12 +141,10 @@ def test_a_refused_comparison_is_worded_in_the_pages_language(ppx_app: object) -
     column and the drug by their labels, with no English word outside the sweep's allow-list."""
     from test_browser_i18n_sweep import english_words
 
-    from analysis import adjusted, weights
     from analysis.filters import FilterSpec
     from analysis.messages import Message
     from app import adjusted_views, datasets
 
-    assert adjusted_views.TEMPLATES == (weights.TWO_LEVELS, adjusted.NO_EVENTS)
     with ppx_app.server.app_context():  # type: ignore[attr-defined]
         fingerprint = datasets.bundled().fingerprint
         options = comparison_key("first_line", None, None, None, None, "os")

@@ -141,7 +141,7 @@ def screen_rows(view: CoxView, lang: Lang = "en") -> list[list[str]]:
 
 def screen_table(view: CoxView, lang: Lang = "en") -> Any:
     if view.screen_note:
-        return dbc.Alert(view.screen_note, color="secondary", className="small")
+        return dbc.Alert(cox_word(lang, view.screen_note), color="secondary", className="small")
     return simple_table(
         [N_("Covariate"), N_("HR (95% CI)"), "p", N_("Events"), N_("Note")],
         screen_rows(view, lang),
@@ -159,7 +159,7 @@ def screen_table(view: CoxView, lang: Lang = "en") -> Any:
 
 def ph_block(view: CoxView, lang: Lang = "en") -> Any:
     if view.zph is None:
-        return html.Small(view.zph_note, className="text-muted") if view.zph_note else None
+        return html.Small(cox_word(lang, view.zph_note), className="text-muted") if view.zph_note else None
     failing = [covariate_name(term.term, lang) for term in view.zph.terms if term.p < PH_ALPHA]
     rows = [
         [covariate_name(term.term, lang), fmt_num(term.chisq, 2), str(term.df), fmt_p(term.p)]

@@ -47,6 +47,7 @@ TEMPLATES: tuple[str, ...] = (
         "Robust (sandwich) standard errors: CIs, Wald z, p and the Wald test use them; the likelihood ratio "
         "and score tests assume independent observations, the Wald and robust score tests do not."
     ),
+    N_("the proportional-hazards test could not be computed (singular information)"),
 )
 """Every template of :data:`analysis.cox_messages.COX_TEMPLATES`, as literal strings pybabel extracts."""
 

@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from analysis.reproduce.bundle import Reproduction
 from app import datasets, i18n, reproduce, urlstate
-from app.adjusted_views import WEIGHTED_SMD_NOTE, weighted_smd_view
+from app.adjusted_views import WEIGHTED_SMD_NOTE, refusal_text, weighted_smd_view
 from app.components.cohort_tables import flow_table, table_one_table
 from app.components.palette import GROUPINGS
 from app.components.presenter import export_bar
@@ -96,8 +96,8 @@ def render(group: str, weighted: bool | None, search: str | None) -> tuple[Any, 
         note = dbc.Alert(N_("The weighted SMD column is for Table 1 by first-line drug."), color="secondary")
         return [note, table_one_table(view.table, lang=lang)], flow
     smd = weighted_smd_view(cohort.fingerprint, spec)
-    if isinstance(smd, str):
-        return [dbc.Alert(smd, color="warning"), table_one_table(view.table, lang=lang)], flow
+    if not isinstance(smd, dict):
+        return [dbc.Alert(refusal_text(smd, lang), color="warning"), table_one_table(view.table, lang=lang)], flow
     return table_one_table(view.table, smd, WEIGHTED_SMD_NOTE, lang), flow
 
 

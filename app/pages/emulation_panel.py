@@ -21,6 +21,7 @@ from dash.dcc.express import send_bytes
 from dash.exceptions import PreventUpdate
 
 from analysis.commands import emulate_command
+from analysis.messages import Message
 from analysis.reproduce.bundle import Reproduction
 from app import datasets, i18n, reproduce, urlstate
 from app.background import background_callback, log_job
@@ -28,7 +29,7 @@ from app.components import presenter
 from app.components.command import data_argument
 from app.components.emulation import result_block
 from app.emulation_views import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, emulation_view, options_of
-from app.i18n import N_, t
+from app.i18n import N_, refusals, t
 from app.ids import Ids
 from app.reproduce_jobs import register_download
 from app.survival_url import guard_shown
@@ -67,9 +68,10 @@ def render_emulation(
     spec, _ = urlstate.filters_of(search)
     cohort = datasets.active_cohort()
     result = emulation_view(cohort.fingerprint, spec, options)
-    if isinstance(result, str):
-        return dbc.Alert(result, color="secondary", className="small mt-2"), None
-    return result_block(result, lang=i18n.lang_of(search)), None
+    lang = i18n.lang_of(search)
+    if isinstance(result, Message):
+        return dbc.Alert(refusals.word(lang, result), color="secondary", className="small mt-2"), None
+    return result_block(result, lang=lang), None
 
 
 @background_callback(
@@ -109,8 +111,8 @@ def run_emulation_bootstrap(
     result = emulation_view(cohort.fingerprint, spec, options, n_bootstrap=BOOTSTRAP_RESAMPLES, progress=progress)
     set_progress((100, N_("Done")))
     log_job("emulation-bootstrap", started, "done")
-    if isinstance(result, str):
-        return dbc.Alert(result, color="secondary", className="small"), no_update
+    if isinstance(result, Message):
+        return dbc.Alert(refusals.word(i18n.lang_of(search), result), color="secondary", className="small"), no_update
     command = emulate_command(
         data_argument(cohort), spec, options.grace, options.therapy, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
     )
@@ -141,7 +143,7 @@ def export_emulation(
     follows. Nothing when there is no trial (the panel says why)."""
     options = options_of(grace, therapy)
     spec, _ = urlstate.filters_of(search)
-    if isinstance(emulation_view(datasets.active_cohort().fingerprint, spec, options), str):
+    if isinstance(emulation_view(datasets.active_cohort().fingerprint, spec, options), Message):
         raise PreventUpdate
     fmt = "png" if ctx.triggered_id == Ids.EMU_EXPORT_PNG else "xlsx"
     name, data = presenter.export_view(presenter.emulation_ref(options), spec, fmt, lang=i18n.lang_of(search))

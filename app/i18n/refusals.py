@@ -1,0 +1,161 @@
+"""Why the adjusted comparison or the target trial has no result, in the interface language.
+
+The analysis refuses with a :class:`analysis.errors.DataError` (or ConvergenceError) worded by a template
+(:data:`analysis.adjusted.ADJUSTED_TEMPLATES`, :data:`analysis.emulate.EMULATION_TEMPLATES`, marked here in
+:data:`TEMPLATES` for extraction; a test keeps them equal); the panels nest it in their own line ("No adjusted
+comparison: {reason}"). The English template shows a column or covariate as its code in quotes (``{column!r}``),
+exactly as the CLI prints it; a translation names it by its label, a level of the treatment column by its label
+and the therapy by its label.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analysis.emulate import THERAPY_LABELS
+from analysis.messages import Message
+from analysis.schema import ENDPOINTS
+from app.components.adjusted import COVARIATES, ESTIMAND_CHOICES, term_label
+from app.components.emulation import covariate_text
+from app.components.palette import level_label, level_name
+from app.i18n import N_, Lang, join_list, t, tr
+from app.i18n.report import COLUMN_NAMES
+
+TEMPLATES: tuple[str, ...] = (
+    # analysis.weights.WEIGHTS_TEMPLATES
+    N_("the estimand must be one of {choices}; got {estimand!r}"),
+    N_("the trimming quantile must be at least 0.5 and below 1 (e.g. 0.99); got {trim}"),
+    N_(
+        "the treatment column {column!r} must have exactly two levels among the patients analysed; it has {count}: "
+        "{levels}"
+    ),
+    N_("reference level {reference!r} is not a level of {column!r}: {first!r}, {second!r}"),
+    N_("the propensity model needs at least one covariate"),
+    N_("the treatment {column!r} cannot also be a covariate"),
+    N_("categorical column(s) {covariates} are not among the covariates"),
+    N_("no patients have {column!r} and all of {covariates} recorded"),
+    N_("covariate {covariate!r} has a single value ({value}) among the patients analysed; leave it out"),
+    N_("categorical covariate {covariate!r} has a single level ({level!r}) among the patients analysed; leave it out"),
+    N_(
+        "covariate {covariate!r} separates the groups perfectly ({detail}), so some propensities are 0 or 1 and no "
+        "weights exist; leave it out or merge its levels"
+    ),
+    N_("every patient with {covariate} is in {group!r}"),
+    N_("every patient without {covariate} is in {group!r}"),
+    N_("every {low!r} patient has a value at or below every {high!r} patient's"),
+    N_(
+        "covariate term {covariate!r} is a linear combination of the other covariates among the patients analysed; "
+        "leave one of them out"
+    ),
+    N_(
+        "the covariates separate the groups of {column!r} (almost) perfectly: {n} patients have a propensity of 0 or "
+        "1, mainly through {covariate!r}; leave it out or merge its levels"
+    ),
+    N_(
+        "the weights of group {group!r} of {column!r} are all extreme: its effective sample size is {ess} of {n} "
+        "patients, so the groups barely overlap on these covariates; choose overlap weights, trim the weights or use "
+        "fewer covariates"
+    ),
+    N_("an E-value needs a finite positive hazard ratio and CI; got {hr} ({ci_low}, {ci_high})"),
+    N_("this weighting keeps no per-patient weights (it was summarised for caching)"),
+    # analysis.adjusted.ADJUSTED_TEMPLATES (after the weights')
+    N_("there are no events in {column!r} among the {n} patients analysed"),
+    N_("the bootstrap needs 0 (none) or at least 2 resamples; got {n}"),
+    N_("the confidence level must be between 0 and 1; got {level}"),
+    N_("requested times must be numbers >= 0; got {times}"),
+    N_("the RMST horizon tau must be a positive number; got {tau}"),
+    N_("bootstrap cancelled"),
+    # analysis.emulate.EMULATION_TEMPLATES
+    N_("the grace period must be more than 0 and at most {most} months; got {grace}"),
+    N_("therapy must be one of {choices}; got {therapy!r}"),
+    N_("tau (the RMST horizon) must be longer than the grace period ({grace} months); got {tau}"),
+    N_("the number of bootstrap resamples must be from 0 to 10,000; got {n}"),
+    N_("the weight truncation percentile must be from 50 to 100; got {percentile}"),
+    N_("covariate column {covariate!r} is not in the cohort"),
+    N_("the progression-time covariate(s) {columns} are empty for every patient who progressed"),
+    N_("covariate {terms} has the same value for every eligible patient"),
+    N_(
+        "only {few} of {n} eligible patients started {therapy} within {grace} months of progression; the emulation "
+        "needs at least {minimum} in each arm (try another grace period or therapy)"
+    ),
+    N_(
+        "only {few} of {n} eligible patients did not start {therapy} within {grace} months of progression; the "
+        "emulation needs at least {minimum} in each arm (try another grace period or therapy)"
+    ),
+    N_("survival times must be non-negative numbers of months"),
+    N_("emulation cancelled"),
+    # analysis.emulate_engine.ENGINE_TEMPLATES
+    N_("the model of therapy start cannot be fitted: nobody, or everybody, started therapy"),
+    N_("the model of therapy start cannot be fitted: a covariate is constant or collinear with others"),
+    N_(
+        "the model of therapy start cannot be fitted: a covariate separates treated from untreated patients "
+        "completely (weights would explode); remove it or choose fewer covariates"
+    ),
+    N_("the model of therapy start did not converge in 30 iterations"),
+    N_("one arm of the emulated trial has no deaths: its hazard ratio is not defined"),
+    N_("the Cox model on the emulated trial did not converge (an arm has too few events)"),
+)
+"""Every template of the adjusted comparison's and the emulation's refusals, as literal strings pybabel extracts."""
+
+_EVENTS: dict[str, str] = {event: label for _, event, label in ENDPOINTS.values()} | {"lm_event": ENDPOINTS["os"][2]}
+"""An event column named by its endpoint (the landmark comparisons' event is death from the landmark)."""
+_LEVELS = frozenset({"group", "low", "high", "reference", "first", "second"})
+"""Parameters that hold a level of the treatment column (``column``)."""
+_CHOICES: dict[str, str] = {**ESTIMAND_CHOICES, **THERAPY_LABELS}
+"""An option's code named by its label (the estimands, the emulation's therapies)."""
+_NUMBERS = frozenset({"hr", "ci_low", "ci_high"})
+_NOT_FINITE: dict[str, str] = {"inf": "∞", "-inf": "−∞", "nan": ""}
+"""A hazard ratio or CI limit that is not finite, as Python writes it, and how the page shows it (NaN: not
+estimable)."""
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def column_text(code: str, lang: Lang) -> str:
+    """A column, covariate or model term by its label in ``lang`` ("bclc=C" -> "BCLC stage = C")."""
+    if code in _EVENTS:
+        return t(lang, _EVENTS[code])
+    if code in COLUMN_NAMES and "=" not in code:
+        return t(lang, COLUMN_NAMES[code])
+    if code.partition("=")[0] in COVARIATES:
+        return term_label(code, lang)
+    return covariate_text(code, lang)
+
+
+def _codes(value: str) -> list[str]:
+    """The codes of a listed parameter: quoted ("'a', 'b'") or plain ("a, b")."""
+    quoted = _QUOTED.findall(value)
+    return quoted if quoted else [part for part in value.split(", ") if part]
+
+
+def _param(lang: Lang, message: Message, key: str, value: str) -> str:
+    """One parameter of ``message`` in ``lang``: a column, covariate, level, option or therapy by its label."""
+    column = str(message.mapping.get("column", "")) or None
+    if key in ("column", "covariate"):
+        return column_text(value, lang)
+    if key in _LEVELS:
+        return level_label(column, value, lang)
+    if key == "levels":
+        codes = _QUOTED.findall(value)
+        return join_list(lang, (level_label(column, c, lang) for c in codes)) if codes else t(lang, "none")
+    if key == "level":  # a level of the covariate
+        return level_name(str(message.mapping.get("covariate", "")), value, lang)
+    if key in ("covariates", "columns", "terms"):
+        return join_list(lang, (column_text(c, lang) for c in _codes(value)))
+    if key == "choices":
+        return join_list(lang, (tr(lang, _CHOICES.get(c, c)) for c in _codes(value)))
+    if key in _NUMBERS and value in _NOT_FINITE:
+        return _NOT_FINITE[value] or t(lang, "not estimable")
+    if key == "therapy":
+        return tr(lang, value)
+    return value
+
+
+def word(lang: Lang, message: Message) -> str:
+    """``message`` in ``lang`` (English: exactly its text), a nested reason worded in turn."""
+    if lang == "en":
+        return message.text()
+    params: dict[str, object] = {
+        key: word(lang, value) if isinstance(value, Message) else _param(lang, message, key, str(value))
+        for key, value in message.params
+    }
+    return t(lang, message.template, **params)
