@@ -43,21 +43,35 @@ def options_of(grace: str | float | None, therapy: str | None) -> EmulationOptio
     )
 
 
-def option_text(options: EmulationOptions) -> str:
-    """The options as the tail of the view's token (``emulation.{tail}``, :class:`app.components.presenter.ViewRef`):
-    ``any``, ``ici``, ``any.grace2``. The default grace period is left out, so ``emulation.any`` stays the default
-    view."""
-    return options.therapy + ("" if options.grace == DEFAULT_GRACE else f".grace{options.grace:g}")
+@dataclass(frozen=True)
+class EmulationView:
+    """What the panel shows: its options, and whether its bootstrap has run (CIs and bands, :data:`BOOTSTRAP_RESAMPLES`
+    resamples)."""
+
+    options: EmulationOptions
+    bootstrap: bool = False
+
+    @property
+    def n_bootstrap(self) -> int:
+        return BOOTSTRAP_RESAMPLES if self.bootstrap else 0
 
 
-def options_from_text(text: str) -> EmulationOptions | None:
-    """The options a token's tail names (:func:`option_text`); None for anything the panel does not offer (a
-    hand-edited URL never raises)."""
-    found = re.fullmatch(r"([a-z]+)(?:\.grace([0-9]+))?", text)
+def view_text(view: EmulationView) -> str:
+    """The view as the tail of its token (``emulation.{tail}``, :class:`app.components.presenter.ViewRef`): ``any``,
+    ``ici``, ``any.grace2``, ``ici.grace6.boot``. The default grace period is left out, so ``emulation.any`` stays
+    the default view."""
+    grace = "" if view.options.grace == DEFAULT_GRACE else f".grace{view.options.grace:g}"
+    return view.options.therapy + grace + (".boot" if view.bootstrap else "")
+
+
+def view_from_text(text: str) -> EmulationView | None:
+    """The view a token's tail names (:func:`view_text`); None for anything the panel does not offer (a hand-edited
+    URL never raises)."""
+    found = re.fullmatch(r"([a-z]+)(?:\.grace([0-9]+))?(\.boot)?", text)
     if found is None or found[1] not in THERAPIES:
         return None
     grace = float(found[2]) if found[2] is not None else DEFAULT_GRACE
-    return EmulationOptions(grace, found[1]) if grace in GRACE_CHOICES else None
+    return EmulationView(EmulationOptions(grace, found[1]), found[3] is not None) if grace in GRACE_CHOICES else None
 
 
 @cache.memoize(args_to_ignore=["progress"])

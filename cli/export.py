@@ -30,7 +30,8 @@ def register(subparsers: Any) -> None:
         metavar="VIEW",
         help=f"which page's view: {', '.join(VIEWS)} (default survival), or a view token as in --deck, e.g. "
         "adjusted.os.first_line for the adjusted comparison, emulation.any or emulation.ici.grace2 for the "
-        "target-trial emulation (any therapy or an ICI; a grace period of 1, 2 or 6 months instead of 3)",
+        "target-trial emulation (any therapy or an ICI; a grace period of 1, 2 or 6 months instead of 3; .boot for "
+        "the bootstrap CIs)",
     )
     parser.add_argument("--filters", default="", metavar="QUERY", help='global filters, e.g. "first_line=lenvatinib"')
     parser.add_argument("--format", dest="fmt", choices=FORMATS, required=True, help="output format")

@@ -72,6 +72,32 @@ def test_the_panel_computes_only_where_it_is_seen(ppx_app: Any) -> None:
             assert Ids.EMU_SUMMARY in _ids(block) and boot is None, (search, path)
 
 
+def _panel_download(ppx_app: Any, search: str, button: str, **values: Any) -> dict[str, Any]:
+    """What the panel's export button downloads, through the real callback: the request a browser posts, with the
+    panel's control values (``grace``, ``therapy``, ``boot``: the bootstrap's message, None until it has run)."""
+    from bench.dash_payloads import CALLBACK_PATH, Dependencies
+
+    client = ppx_app.server.test_client()
+    client.get(f"/survival{search}")  # a session, as a browser has
+    deps = Dependencies(client.get("/_dash-dependencies").get_json())
+    state = {
+        f"{button}.n_clicks": 1,
+        f"{Ids.EMU_GRACE}.value": values.get("grace", "3"),
+        f"{Ids.EMU_THERAPY}.value": values.get("therapy", "any"),
+        f"{Ids.EMU_BOOT_OUTPUT}.children": values.get("boot"),
+        "url.search": search,
+    }
+    body = deps.body(f"{Ids.EMU_DOWNLOAD}.data", state, changed=[f"{button}.n_clicks"])
+    response = client.post(CALLBACK_PATH, json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    data: dict[str, Any] = response.get_json()["response"][Ids.EMU_DOWNLOAD]["data"]
+    return data
+
+
+def _cells(sheet: Any) -> list[str]:
+    return [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_the_panels_own_export_is_the_view_on_screen_with_its_caveat_first(ppx_app: Any, lang: str) -> None:
@@ -89,22 +115,8 @@ def test_the_panels_own_export_is_the_view_on_screen_with_its_caveat_first(ppx_a
     from app import datasets
     from app.components import panel_slides, presenter
     from app.i18n import t
-    from bench.dash_payloads import CALLBACK_PATH, Dependencies
 
-    client = ppx_app.server.test_client()
     search = "?group=pp_received&first_line=lenvatinib,sorafenib" + ("&lang=ja" if lang == "ja" else "")
-    client.get(f"/survival{search}")  # a session, as a browser has
-    deps = Dependencies(client.get("/_dash-dependencies").get_json())
-
-    def download(button: str) -> dict[str, Any]:
-        values = {f"{button}.n_clicks": 1, f"{Ids.EMU_GRACE}.value": "2", f"{Ids.EMU_THERAPY}.value": "any",
-                  "url.search": search}  # fmt: skip
-        body = deps.body(f"{Ids.EMU_DOWNLOAD}.data", values, changed=[f"{button}.n_clicks"])
-        response = client.post(CALLBACK_PATH, json=body)
-        assert response.status_code == 200, response.get_data(as_text=True)[:300]
-        data: dict[str, Any] = response.get_json()["response"][Ids.EMU_DOWNLOAD]["data"]
-        return data
-
     with ppx_app.server.test_request_context(f"/survival{search}"):
         fingerprint = datasets.active_cohort().fingerprint
         spec = FilterSpec(first_line=("lenvatinib", "sorafenib"))
@@ -115,13 +127,13 @@ def test_the_panels_own_export_is_the_view_on_screen_with_its_caveat_first(ppx_a
         method = panel_slides.builder("emulation").method(view)
     assert method is not None and ("grace period 2 months" in method) == (lang == "en")
 
-    tables = download(Ids.EMU_EXPORT_XLSX)
+    tables = _panel_download(ppx_app, search, Ids.EMU_EXPORT_XLSX, grace="2")
     assert tables["filename"] == expected[0] and "-grace2-" in expected[0]
     book = load_workbook(BytesIO(base64.b64decode(tables["content"])))
     caveat = t(lang, panel_slides.EMULATION_CAVEAT)
     footers = []
     for sheet in book.worksheets:
-        cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+        cells = _cells(sheet)
         assert sum(caveat in cell for cell in cells) == 1, (sheet.title, cells[-3:])
         footers.append(cells[-1] if sheet.title != book.worksheets[-1].title else " · ".join(cells))
     for footer in footers:
@@ -131,7 +143,42 @@ def test_the_panels_own_export_is_the_view_on_screen_with_its_caveat_first(ppx_a
         [c.value for row in s.iter_rows() for c in row] for s in reference.worksheets
     ]  # the page's file is the token's (ppx export --view, the deck)
 
-    figure = download(Ids.EMU_EXPORT_PNG)
+    figure = _panel_download(ppx_app, search, Ids.EMU_EXPORT_PNG, grace="2")
     assert figure["filename"].startswith("ppx-emulation-any-grace2-") and figure["filename"].endswith("-double.png")
     image = Image.open(BytesIO(base64.b64decode(figure["content"])))
     assert image.format == "PNG" and image.size[0] == round(174 / 25.4 * 300)  # a double column at 300 dpi
+
+
+@pytest.mark.slow
+def test_after_the_bootstrap_the_export_has_its_cis(ppx_app: Any) -> None:
+    """Once the bootstrap has run (its message is on screen, its result in the cache), the export is that view:
+    the emulated trial's HR and RMST difference with their bootstrap CIs, not "run the bootstrap"; the token says
+    ``.boot``. Before it, the same panel exports the point estimate."""
+    import base64
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from analysis.emulate import EmulationResult
+    from analysis.filters import FilterSpec
+    from app import datasets
+    from app.components.emulation import comparison_rows
+    from app.emulation_views import BOOTSTRAP_RESAMPLES, emulation_view, options_of
+
+    search = "?group=pp_ici"
+    with ppx_app.server.test_request_context(f"/survival{search}"):  # the job's run, into the cache
+        result = emulation_view(
+            datasets.active_cohort().fingerprint, FilterSpec(), options_of("3", "ici"), n_bootstrap=BOOTSTRAP_RESAMPLES
+        )
+    assert isinstance(result, EmulationResult) and result.n_bootstrap == BOOTSTRAP_RESAMPLES
+    rows = [row[:2] for row in comparison_rows(result)]
+    assert "run the bootstrap" not in rows[3][1]
+
+    done = _panel_download(ppx_app, search, Ids.EMU_EXPORT_XLSX, therapy="ici", boot={"props": {"children": "done"}})
+    before = _panel_download(ppx_app, search, Ids.EMU_EXPORT_XLSX, therapy="ici")
+    assert done["filename"].startswith("ppx-emulation-ici-boot-")
+    assert before["filename"].startswith("ppx-emulation-ici-") and "-boot-" not in before["filename"]
+    sheets = [load_workbook(BytesIO(base64.b64decode(d["content"]))).worksheets[0] for d in (done, before)]
+    cells = [[[c.value for c in row][:2] for row in sheet.iter_rows()] for sheet in sheets]
+    assert rows[3] in cells[0] and rows[5] in cells[0], cells[0]  # the bootstrap CIs, as the page shows them
+    assert rows[3] not in cells[1] and any("run the bootstrap" in str(r[1]) for r in cells[1])

@@ -48,22 +48,25 @@ def test_tokens_round_trip_and_unknown_options_are_dropped() -> None:
     assert [r.token() for r in presenter.parse_deck(",".join(TOKENS))] == list(TOKENS)
 
 
-def test_emulation_tokens_carry_the_grace_period() -> None:
-    """``emulation.any`` stays the default view (3 months); another grace period the panel offers is in the token,
-    a spelled-out default is read as the default, and anything else is refused."""
+def test_emulation_tokens_carry_the_grace_period_and_the_bootstrap() -> None:
+    """``emulation.any`` stays the default view (3 months, no bootstrap); another grace period the panel offers and
+    a run bootstrap are in the token, a spelled-out default is read as the default, and anything else is refused."""
     from analysis.emulate import THERAPIES
-    from app.emulation_views import DEFAULT_GRACE, GRACE_CHOICES, EmulationOptions, option_text, options_from_text
+    from app.emulation_views import DEFAULT_GRACE, GRACE_CHOICES, EmulationOptions, EmulationView, view_from_text
 
     for therapy in THERAPIES:
         for grace in GRACE_CHOICES:
-            options = EmulationOptions(grace, therapy)
-            ref = presenter.emulation_ref(options)
-            assert ViewRef.from_token(ref.token()) == ref and options_from_text(option_text(options)) == options
-            assert ref.token() == f"emulation.{therapy}" + ("" if grace == DEFAULT_GRACE else f".grace{grace:g}")
+            for bootstrap in (False, True):
+                trial = EmulationView(EmulationOptions(grace, therapy), bootstrap)
+                ref = presenter.emulation_ref(trial)
+                assert ViewRef.from_token(ref.token()) == ref and view_from_text(ref.option) == trial
+                tail = ("" if grace == DEFAULT_GRACE else f".grace{grace:g}") + (".boot" if bootstrap else "")
+                assert ref.token() == f"emulation.{therapy}{tail}"
     ref = ViewRef.from_token("emulation.ici.grace3")
     assert ref is not None and ref.token() == "emulation.ici"
     for token in ("emulation.any.grace5", "emulation.any.grace", "emulation.any.2", "emulation.any.grace2.x",
-                  "emulation.any.grace٢", "emulation.grace2", "emulation.any.grace-1"):  # fmt: skip
+                  "emulation.any.grace٢", "emulation.grace2", "emulation.any.grace-1", "emulation.any.boot.grace2",
+                  "emulation.any.grace2.boot.boot"):  # fmt: skip
         assert ViewRef.from_token(token) is None, token
 
 

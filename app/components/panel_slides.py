@@ -7,7 +7,7 @@ kinds: the panel's figure (drawn by the panel's own builder, in the KM grammar),
 slide's table (the naive estimate always beside the adjusted one), the method for the footer
 (:attr:`app.exporting.Provenance.method`) and the plain-language caveat of what adjustment cannot do.
 The adjusted views are the panel's defaults (the clinical covariate set, ATE, no trimming); the target trial's
-option names its therapy and grace period (:func:`app.emulation_views.option_text`).
+option names its therapy, grace period and whether its bootstrap has run (:func:`app.emulation_views.view_text`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from analysis.filters import FilterSpec
 from app.adjusted_views import adjusted_view, comparison_key, describe
 from app.components import adjusted, emulation, parametric_slides
 from app.components.km_figure import arrange_curves
-from app.emulation_views import EmulationOptions, emulation_view, options_from_text, options_of
+from app.emulation_views import EmulationView, emulation_view, options_of, view_from_text
 from app.exporting import ExportTable, SlideTable
 from app.i18n import N_, Lang, t, tr
 from app.i18n.filters import describe as describe_filters
@@ -42,7 +42,7 @@ EMULATION_CAVEAT = N_(
 @dataclass(frozen=True)
 class PanelView:
     """One panel view as the presenter names it: the kind's option (the emulation's: :func:`app.emulation_views.
-    option_text`), the endpoint and grouping, the data and filters, and the language. Titles and caveats need no
+    view_text`), the endpoint and grouping, the data and filters, and the language. Titles and caveats need no
     data (the defaults)."""
 
     option: str
@@ -117,15 +117,16 @@ class _Emulation:
     """The target-trial emulation of starting a therapy after progression (clone–censor–weight)."""
 
     @staticmethod
-    def _options(view: PanelView) -> EmulationOptions:
-        return options_from_text(view.option) or options_of(None, None)
+    def _trial(view: PanelView) -> EmulationView:
+        return view_from_text(view.option) or EmulationView(options_of(None, None))
 
     def _result(self, view: PanelView) -> EmulationResult | None:
-        result = emulation_view(view.fingerprint, view.spec, self._options(view))
+        trial = self._trial(view)
+        result = emulation_view(view.fingerprint, view.spec, trial.options, n_bootstrap=trial.n_bootstrap)
         return result if isinstance(result, EmulationResult) else None
 
     def title(self, view: PanelView) -> str:
-        therapy = tr(view.lang, THERAPIES[self._options(view).therapy])
+        therapy = tr(view.lang, THERAPIES[self._trial(view).options.therapy])
         return t(view.lang, "Target-trial emulation: starting {therapy} after progression", therapy=therapy)
 
     def subtitle(self, view: PanelView) -> str:

@@ -29,7 +29,7 @@ from app.components.forest import layout_forest
 from app.components.km_figure import KMFigureOptions, arrange_curves, km_figure_dict, layout_km
 from app.components.palette import GROUPINGS, INK, grouping_label, grouping_phrase, level_label
 from app.components.tables import estimable, fmt_estimate_ci, fmt_hr, fmt_p, fmt_p_eq
-from app.emulation_views import EmulationOptions, option_text, options_from_text
+from app.emulation_views import EmulationView, view_from_text, view_text
 from app.exporting import ExportTable, Provenance, Slide, SlideTable, mask_count
 from app.i18n import N_, Lang, join_list, t, tr
 from app.i18n.caveats import footer as caveat_footer
@@ -74,11 +74,12 @@ class ViewRef:
     show: tuple[str, ...] = ("ci", "censor")
     option: str = ""
     """The adjusted comparison (``first_line``, ``pp_landmark``, ``ici_lenvatinib``), the emulated therapy and grace
-    period (``any``, ``ici.grace2``: :func:`app.emulation_views.option_text`) or the parametric settings."""
+    period and bootstrap (``any``, ``ici.grace2``, ``any.boot``: :func:`app.emulation_views.view_text`) or the
+    parametric settings."""
 
     def token(self) -> str:
         """Short deck token: ``km.os.first_line``, ``response.none``, ``cox.os.fib4-pp_ici``, ``emulation.any``,
-        ``emulation.ici.grace2`` (a non-default grace period)."""
+        ``emulation.ici.grace2`` (a non-default grace period), ``emulation.any.boot`` (with the bootstrap)."""
         group = self.grouping or NO_GROUPING
         if self.kind == "km":
             return f"km.{self.endpoint}.{group}"
@@ -109,9 +110,9 @@ class ViewRef:
             return cls("cox", parts[1], covariates=covariates or STUDY_COVARIATES) if covariates else None
         if kind == "adjusted" and len(parts) == 3 and parts[1] in ENDPOINTS and parts[2] in COMPARISONS:
             return cls("adjusted", parts[1], None, option=parts[2])
-        if kind == "emulation" and len(parts) in (2, 3):
-            options = options_from_text(".".join(parts[1:]))
-            return emulation_ref(options) if options is not None else None
+        if kind == "emulation" and len(parts) in (2, 3, 4):
+            trial = view_from_text(".".join(parts[1:]))
+            return emulation_ref(trial) if trial is not None else None
         if kind == "parametric" and len(parts) in (3, 4) and parts[1] in ENDPOINTS and _grouping_ok(parts[2]):
             option = parts[3] if len(parts) == 4 else ""
             if parametric_slides.settings_of(option) is None:
@@ -120,9 +121,9 @@ class ViewRef:
         return None
 
 
-def emulation_ref(options: EmulationOptions) -> ViewRef:
-    """The target-trial panel's view for its options (its export on the page, ``emulation.ici.grace2`` in a deck)."""
-    return ViewRef("emulation", "os", None, option=option_text(options))
+def emulation_ref(trial: EmulationView) -> ViewRef:
+    """The target-trial panel's view (its export on the page; ``emulation.ici.grace2`` in a deck)."""
+    return ViewRef("emulation", "os", None, option=view_text(trial))
 
 
 def _grouping_ok(text: str) -> bool:

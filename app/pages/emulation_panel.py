@@ -28,7 +28,7 @@ from app.background import background_callback, log_job
 from app.components import presenter
 from app.components.command import data_argument
 from app.components.emulation import result_block
-from app.emulation_views import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, emulation_view, options_of
+from app.emulation_views import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, EmulationView, emulation_view, options_of
 from app.i18n import N_, refusals, t
 from app.ids import Ids
 from app.reproduce_jobs import register_download
@@ -132,21 +132,24 @@ def run_emulation_bootstrap(
     Input(Ids.EMU_EXPORT_XLSX, "n_clicks"),
     State(Ids.EMU_GRACE, "value"),
     State(Ids.EMU_THERAPY, "value"),
+    State(Ids.EMU_BOOT_OUTPUT, "children"),
     State(Ids.URL, "search"),
     prevent_initial_call=True,
 )
 def export_emulation(
-    _png: int | None, _xlsx: int | None, grace: str | None, therapy: str | None, search: str | None
+    _png: int | None, _xlsx: int | None, grace: str | None, therapy: str | None, boot: Any, search: str | None
 ) -> Any:
     """The emulated trial's curves (PNG) or its tables (XLSX), the file ``ppx export --view`` and a deck give for
-    the view's token (which carries the panel's therapy and grace period): the caveat leads every footer, the method
-    follows. Nothing when there is no trial (the panel says why)."""
-    options = options_of(grace, therapy)
+    the view's token, which carries the panel's therapy and grace period, and the bootstrap when its message is on
+    screen (the point estimate's render clears it; the job's result is in the cache): the caveat leads every footer,
+    the method follows. Nothing when there is no trial (the panel says why)."""
+    trial = EmulationView(options_of(grace, therapy), bootstrap=boot is not None)
     spec, _ = urlstate.filters_of(search)
-    if isinstance(emulation_view(datasets.active_cohort().fingerprint, spec, options), Message):
+    result = emulation_view(datasets.active_cohort().fingerprint, spec, trial.options, n_bootstrap=trial.n_bootstrap)
+    if isinstance(result, Message):
         raise PreventUpdate
     fmt = "png" if ctx.triggered_id == Ids.EMU_EXPORT_PNG else "xlsx"
-    name, data = presenter.export_view(presenter.emulation_ref(options), spec, fmt, lang=i18n.lang_of(search))
+    name, data = presenter.export_view(presenter.emulation_ref(trial), spec, fmt, lang=i18n.lang_of(search))
     return send_bytes(data, name)
 
 
