@@ -182,3 +182,7 @@ def test_after_the_bootstrap_the_export_has_its_cis(ppx_app: Any) -> None:
     cells = [[[c.value for c in row][:2] for row in sheet.iter_rows()] for sheet in sheets]
     assert rows[3] in cells[0] and rows[5] in cells[0], cells[0]  # the bootstrap CIs, as the page shows them
     assert rows[3] not in cells[1] and any("run the bootstrap" in str(r[1]) for r in cells[1])
+    footers = [_cells(sheet)[-1] for sheet in sheets]
+    resamples = f"CIs and bands from {BOOTSTRAP_RESAMPLES} bootstrap resamples (seed {result.seed})"
+    assert resamples in footers[0] and "when run" not in footers[0], footers[0]  # the method says what was done
+    assert resamples not in footers[1] and "(bootstrap CIs when run)" in footers[1]

@@ -154,13 +154,25 @@ class _Emulation:
         trial = self._result(view)
         if trial is None:
             return None
+        grace, model = f"{trial.grace:g}", re.split("[:：]", tr(view.lang, trial.weights.model))[0]
+        if trial.n_bootstrap:
+            return t(
+                view.lang,
+                "target-trial emulation (clone–censor–weight) from progression, grace period {grace} months; "
+                "inverse-probability-of-censoring weights from {model}; weighted Kaplan–Meier and Cox, CIs and bands "
+                "from {n} bootstrap resamples (seed {seed}), the whole procedure re-run in each",
+                grace=grace,
+                model=model,
+                n=trial.n_bootstrap,
+                seed=trial.seed,
+            )
         return t(
             view.lang,
             "target-trial emulation (clone–censor–weight) from progression, grace period {grace} months; "
             "inverse-probability-of-censoring weights from {model}; weighted Kaplan–Meier and Cox (bootstrap CIs "
             "when run)",
-            grace=f"{trial.grace:g}",
-            model=re.split("[:：]", tr(view.lang, trial.weights.model))[0],
+            grace=grace,
+            model=model,
         )
 
     def caveat(self, view: PanelView) -> str:
