@@ -38,6 +38,7 @@ from analysis.cox import CoxTerm, fit_cox
 from analysis.errors import DataError, PPXError
 from analysis.jsonsafe import record
 from analysis.km import KMGroup, KMResult, check_conf_type, km_by_group
+from analysis.messages import Message
 from analysis.survdata import survival_data
 from analysis.weights import (
     SEPARATION,
@@ -168,6 +169,11 @@ class AdjustedComparison:
     @property
     def warnings(self) -> tuple[str, ...]:
         return self.weighting.warnings
+
+    @property
+    def wording(self) -> tuple[Message, ...]:
+        """:attr:`warnings` as templates and parameters (the app words them)."""
+        return self.weighting.wording
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON of ``ppx adjust --json`` (keys may be added, never renamed)."""

@@ -39,6 +39,7 @@ from analysis import emulate_engine as engine
 from analysis.cox import CoxResult, fit_cox
 from analysis.errors import ConvergenceError, DataError, PPXError
 from analysis.jsonsafe import record
+from analysis.messages import Message
 from analysis.schema import COLUMN_BY_NAME, DAYS_PER_MONTH, PROGRESSION_COLUMNS
 
 Therapy = Literal["any", "ici"]
@@ -80,11 +81,36 @@ FEW_NOT_STARTED = (
 )
 BAD_TIMES = "survival times must be non-negative numbers of months"
 CANCELLED = "emulation cancelled"
+# A result's notes, each a template too (EmulationResult.wording).
+EXPLODED = (
+    "Some weights exceeded {limit} (weights explode when few patients like them were treated, or left untreated): "
+    "they were truncated at the {percentile}th percentile, which trades bias for precision."
+)
+BASELINE_ONLY = (
+    "This file has no measurements at progression ({columns}): the emulation adjusts for baseline covariates only, "
+    "so confounding by fitness at progression (who is well enough to be treated) is not removed and the treatment "
+    "effect is probably overstated."
+)
+EXTREME_NO_TREAT = (
+    "The weights are extreme in the no-treat arm: effective sample size {ess} of {clones} clones; the estimate rests "
+    "on few patients (try fewer covariates, a longer grace period or a lower truncation percentile)."
+)
+EXTREME_TREAT = (
+    "The weights are extreme in the treat arm: effective sample size {ess} of {clones} clones; the estimate rests "
+    "on few patients (try fewer covariates, a longer grace period or a lower truncation percentile)."
+)
+TRUNCATED = "{n} clone weights above {value} were truncated to it."
+FAILED_RESAMPLES = "{failed} of {n} bootstrap resamples could not be fitted and were left out."
+NO_ICI_ARM = "The 'no ICI' arm includes patients given another therapy (only the main therapy is recorded)."
+NOTE_TEMPLATES: tuple[str, ...] = (
+    EXPLODED, BASELINE_ONLY, EXTREME_NO_TREAT, EXTREME_TREAT, TRUNCATED, FAILED_RESAMPLES, NO_ICI_ARM,
+)  # fmt: skip
+"""Every template of an emulation's notes."""
 EMULATION_TEMPLATES: tuple[str, ...] = (
     BAD_GRACE, BAD_THERAPY, BAD_TAU, BAD_RESAMPLES, BAD_TRUNCATION, NOT_IN_COHORT, PD_EMPTY, SAME_VALUE,
-    FEW_STARTED, FEW_NOT_STARTED, BAD_TIMES, CANCELLED, *engine.ENGINE_TEMPLATES,
+    FEW_STARTED, FEW_NOT_STARTED, BAD_TIMES, CANCELLED, *engine.ENGINE_TEMPLATES, *NOTE_TEMPLATES,
 )  # fmt: skip
-"""Every template of the emulation's refusals (its own and its engine's)."""
+"""Every template of the emulation's refusals (its own and its engine's) and notes."""
 WEIGHT_MODEL = (
     "pooled logistic regression of therapy start over weekly intervals of the grace period: "
     "logit P(start in week k | alive and untreated at its start) = a0 + a1 k/K + a2 (k/K)^2 + b'x + c'z k/K, "
@@ -207,6 +233,8 @@ class EmulationResult:
     n_bootstrap_failed: int
     seed: int
     notes: tuple[str, ...]
+    wording: tuple[Message, ...] = ()
+    """``notes`` as templates and parameters (:data:`NOTE_TEMPLATES`), for the app to word."""
 
     def summary(self) -> str:
         """One line: HR and RMST difference with CIs."""
@@ -656,14 +684,9 @@ def emulate_trial(
         ess_no_treat=weights.ess[0],
         ess_treat=weights.ess[1],
     )
-    notes = _notes(baseline_only, weights, n, failed, n_bootstrap, therapy)
+    wording = _notes(baseline_only, weights, n, failed, n_bootstrap, therapy)
     if exploded:
-        notes = (
-            f"Some weights exceeded {EXPLODING_WEIGHT:g} (weights explode when few patients like them were treated, "
-            f"or left untreated): they were truncated at the {AUTO_TRUNCATION:g}th percentile, which trades bias for "
-            "precision.",
-            *notes,
-        )
+        wording = (Message.of(EXPLODED, limit=f"{EXPLODING_WEIGHT:g}", percentile=f"{AUTO_TRUNCATION:g}"), *wording)
     return EmulationResult(
         grace=float(grace),
         therapy=therapy,
@@ -689,7 +712,8 @@ def emulate_trial(
         n_bootstrap=n_bootstrap - failed,
         n_bootstrap_failed=failed,
         seed=seed,
-        notes=notes,
+        notes=tuple(m.text() for m in wording),
+        wording=wording,
     )
 
 
@@ -727,26 +751,18 @@ def _events(trial: engine.Trial) -> tuple[int, int]:
 
 def _notes(
     baseline_only: bool, weights: engine.Weights, n: int, failed: int, n_bootstrap: int, therapy: str
-) -> tuple[str, ...]:
-    notes: list[str] = []
+) -> tuple[Message, ...]:
+    notes: list[Message] = []
     if baseline_only:
-        notes.append(
-            "This file has no measurements at progression (" + ", ".join(PROGRESSION_COLUMNS) + "): the emulation "
-            "adjusts for baseline covariates only, so confounding by fitness at progression (who is well enough to "
-            "be treated) is not removed and the treatment effect is probably overstated."
-        )
-    for arm, name in ((0, "no-treat"), (1, "treat")):
+        notes.append(Message.of(BASELINE_ONLY, columns=", ".join(PROGRESSION_COLUMNS)))
+    for arm, template in ((0, EXTREME_NO_TREAT), (1, EXTREME_TREAT)):
         ess, clones = weights.ess[arm], weights.n_clones[arm]
         if ess < 0.25 * clones:
-            notes.append(
-                f"The weights are extreme in the {name} arm: effective sample size {ess:.0f} of {clones} clones; "
-                "the estimate rests on few patients (try fewer covariates, a longer grace period or a lower "
-                "truncation percentile)."
-            )
+            notes.append(Message.of(template, ess=f"{ess:.0f}", clones=int(clones)))
     if weights.n_truncated and weights.truncation_value < float(np.max(weights.final)):
-        notes.append(f"{weights.n_truncated} clone weights above {weights.truncation_value:.2f} were truncated to it.")
+        notes.append(Message.of(TRUNCATED, n=int(weights.n_truncated), value=f"{weights.truncation_value:.2f}"))
     if failed:
-        notes.append(f"{failed} of {n_bootstrap} bootstrap resamples could not be fitted and were left out.")
+        notes.append(Message.of(FAILED_RESAMPLES, failed=failed, n=n_bootstrap))
     if therapy == "ici":
-        notes.append("The 'no ICI' arm includes patients given another therapy (only the main therapy is recorded).")
+        notes.append(Message.of(NO_ICI_ARM))
     return tuple(notes)

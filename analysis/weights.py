@@ -179,9 +179,12 @@ class Weighting:
     """Index labels of the patients analysed (the frame's index)."""
     weights: tuple[float, ...]
     is_treated: tuple[bool, ...]
+    wording: tuple[Message, ...] = ()
+    """``warnings`` as templates and parameters (:data:`EXTREME_WEIGHTS`, :data:`LOW_ESS`, :data:`UNBALANCED`)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return record(self, omit=("excluded_rows", "rows", "weights", "is_treated"), rename={"summary": "weights"})
+        omit = ("excluded_rows", "rows", "weights", "is_treated", "wording")
+        return record(self, omit=omit, rename={"summary": "weights"})
 
 
 @dataclass(frozen=True)
@@ -260,12 +263,22 @@ ALL_EXTREME = (
 )
 NO_E_VALUE = "an E-value needs a finite positive hazard ratio and CI; got {hr} ({ci_low}, {ci_high})"
 NO_ROW_WEIGHTS = "this weighting keeps no per-patient weights (it was summarised for caching)"
+# A weighting's warnings, each a template too (Weighting.wording).
+EXTREME_WEIGHTS = (
+    "{n} extreme weight(s) in {group!r} (more than {ratio} times the group's mean weight): a few patients carry much "
+    "of the comparison; consider overlap weights or trimming."
+)
+LOW_ESS = (
+    "The effective sample size of {group!r} is {ess} of {n} patients (below {share}): the weighted estimate rests on "
+    "few patients."
+)
+UNBALANCED = "After weighting, {count} covariate(s) still differ by more than {threshold} SD: {terms}."
 WEIGHTS_TEMPLATES: tuple[str, ...] = (
     BAD_ESTIMAND, BAD_TRIM, TWO_LEVELS, NOT_A_LEVEL, NO_COVARIATE, TREATMENT_AS_COVARIATE, CATEGORICAL_NOT_COVARIATE,
     NONE_RECORDED, SINGLE_VALUE, SINGLE_LEVEL, SEPARATES, SEPARATES_WITH, SEPARATES_WITHOUT, SEPARATES_RANGE,
-    COLLINEAR, SEPARATED, ALL_EXTREME, NO_E_VALUE, NO_ROW_WEIGHTS,
+    COLLINEAR, SEPARATED, ALL_EXTREME, NO_E_VALUE, NO_ROW_WEIGHTS, EXTREME_WEIGHTS, LOW_ESS, UNBALANCED,
 )  # fmt: skip
-"""Every template of the weights' refusals."""
+"""Every template of the weights' refusals and warnings."""
 
 
 def _quoted(names: Iterable[str]) -> str:
@@ -574,8 +587,8 @@ def effective_sample_size(weights: FloatArray) -> float:
 
 def _summary(
     weights: FloatArray, d: Design, estimand: Estimand, trim: float | None, trimmed: int, treatment: str
-) -> tuple[WeightSummary, list[str]]:
-    warnings: list[str] = []
+) -> tuple[WeightSummary, list[Message]]:
+    warnings: list[Message] = []
     ess: list[tuple[str, float]] = []
     counts: list[tuple[str, int]] = []
     extremes: list[tuple[str, int]] = []
@@ -587,13 +600,18 @@ def _summary(
             raise DataError.of(ALL_EXTREME, group=label, column=treatment, ess=f"{size:.1f}", n=len(group))
         if n_extreme:
             warnings.append(
-                f"{n_extreme} extreme weight(s) in {label!r} (more than {EXTREME_RATIO:g} times the group's mean "
-                "weight): a few patients carry much of the comparison; consider overlap weights or trimming."
+                Message.of(EXTREME_WEIGHTS, n=n_extreme, group=label, ratio=f"{EXTREME_RATIO:g}", column=treatment)
             )
         if size < LOW_ESS_SHARE * len(group):
             warnings.append(
-                f"The effective sample size of {label!r} is {size:.1f} of {len(group)} patients "
-                f"(below {LOW_ESS_SHARE:.0%}): the weighted estimate rests on few patients."
+                Message.of(
+                    LOW_ESS,
+                    group=label,
+                    ess=f"{size:.1f}",
+                    n=len(group),
+                    share=f"{LOW_ESS_SHARE:.0%}",
+                    column=treatment,
+                )
             )
         ess.append((label, size))
         counts.append((label, len(group)))
@@ -704,8 +722,9 @@ def weigh_design(d: Design, treatment: str, estimand: Estimand, trim: float | No
     unbalanced = [b.covariate for b in balance if abs(b.smd_weighted) > BALANCE_THRESHOLD]
     if unbalanced:
         warnings.append(
-            f"After weighting, {len(unbalanced)} covariate(s) still differ by more than "
-            f"{BALANCE_THRESHOLD:g} SD: {', '.join(unbalanced)}."
+            Message.of(
+                UNBALANCED, count=len(unbalanced), threshold=f"{BALANCE_THRESHOLD:g}", terms=", ".join(unbalanced)
+            )
         )
     return Weighting(
         treatment=treatment,
@@ -719,7 +738,8 @@ def weigh_design(d: Design, treatment: str, estimand: Estimand, trim: float | No
         summary=summary,
         balance=balance,
         overlap=_overlap(score, d),
-        warnings=tuple(warnings),
+        warnings=tuple(m.text() for m in warnings),
+        wording=tuple(warnings),
         rows=tuple(d.index.tolist()),
         weights=tuple(weights.tolist()),
         is_treated=tuple(bool(t) for t in d.treated),

@@ -110,6 +110,23 @@ OLD_TEXT: list[tuple[str, dict[str, Any], str]] = [
     (emulate_engine.COX_NOT_CONVERGED, {},
      "the Cox model on the emulated trial did not converge (an arm has too few events)"),
     (PH_SINGULAR, {}, "the proportional-hazards test could not be computed (singular information)"),
+    # the notes of an emulation
+    (emulate.EXPLODED, {"limit": f"{emulate.EXPLODING_WEIGHT:g}", "percentile": f"{emulate.AUTO_TRUNCATION:g}"},
+     f"Some weights exceeded {emulate.EXPLODING_WEIGHT:g} (weights explode when few patients like them were treated, "
+     f"or left untreated): they were truncated at the {emulate.AUTO_TRUNCATION:g}th percentile, which trades bias for "
+     "precision."),
+    (emulate.EXTREME_NO_TREAT, {"ess": f"{12.4:.0f}", "clones": 90},
+     f"The weights are extreme in the {'no-treat'} arm: effective sample size {12.4:.0f} of {90} clones; "
+     "the estimate rests on few patients (try fewer covariates, a longer grace period or a lower "
+     "truncation percentile)."),
+    (emulate.EXTREME_TREAT, {"ess": f"{12.4:.0f}", "clones": 90},
+     f"The weights are extreme in the {'treat'} arm: effective sample size {12.4:.0f} of {90} clones; "
+     "the estimate rests on few patients (try fewer covariates, a longer grace period or a lower "
+     "truncation percentile)."),
+    (emulate.TRUNCATED, {"n": 4, "value": f"{17.123:.2f}"},
+     f"{4} clone weights above {17.123:.2f} were truncated to it."),
+    (emulate.FAILED_RESAMPLES, {"failed": 2, "n": 200},
+     f"{2} of {200} bootstrap resamples could not be fitted and were left out."),
 ]  # fmt: skip
 
 
@@ -216,6 +233,59 @@ def test_no_events_and_a_bad_option_of_the_adjusted_comparison() -> None:
     assert "全生存期間" in refusals.word("ja", raised.value.wording)  # type: ignore[arg-type]
     with pytest.raises(DataError, match=r"^the bootstrap needs 0 \(none\) or at least 2 resamples; got 1$"):
         adjusted.adjusted_comparison(frame, "first_line", ["age"], "os_months", "os_event", n_bootstrap=1)
+
+
+def test_a_weightings_warnings_read_as_before_in_english_and_by_labels_in_japanese() -> None:
+    """Treatment strongly predicted by age: extreme weights, a small effective sample (ATT) and covariates still
+    unbalanced after weighting."""
+    rng = np.random.default_rng(5)
+    age = rng.normal(70, 8, 200)
+    chance = 1 / (1 + np.exp(-(age - 70) / 2.5))
+    frame = pd.DataFrame(
+        {
+            "first_line": np.where(rng.uniform(size=200) < chance, "lenvatinib", "sorafenib"),
+            "age": age.round(),
+            "bclc": rng.choice(["A", "B", "C"], 200),
+        }
+    )
+    found = weights.weigh(frame, "first_line", ["age", "bclc"], reference="sorafenib", estimand="att")
+    assert [m.template for m in found.wording] == [weights.EXTREME_WEIGHTS, weights.LOW_ESS, weights.UNBALANCED]
+    extreme, low, unbalanced = found.summary.n_extreme[0][1], found.summary.ess[0][1], found.balance
+    still = [b.covariate for b in unbalanced if abs(b.smd_weighted) > weights.BALANCE_THRESHOLD]
+    assert found.warnings == (  # the f-strings the weights were worded with before the templates
+        f"{extreme} extreme weight(s) in {'sorafenib'!r} (more than {weights.EXTREME_RATIO:g} times the group's mean "
+        "weight): a few patients carry much of the comparison; consider overlap weights or trimming.",
+        f"The effective sample size of {'sorafenib'!r} is {low:.1f} of {found.summary.n[0][1]} patients "
+        f"(below {weights.LOW_ESS_SHARE:.0%}): the weighted estimate rests on few patients.",
+        f"After weighting, {len(still)} covariate(s) still differ by more than "
+        f"{weights.BALANCE_THRESHOLD:g} SD: {', '.join(still)}.",
+    )
+    japanese = refusals.notes("ja", found.warnings, found.wording)
+    assert all(english_words(line) == [] for line in japanese), japanese
+    assert "ソラフェニブ" in japanese[0] and "BCLC 病期 = A" in japanese[2], japanese
+
+
+def test_an_emulations_notes_in_japanese() -> None:
+    """The 'no ICI' arm note, and the baseline-only note naming the missing columns by their labels."""
+    from analysis.emulate import PROGRESSION_COLUMNS, emulate_trial
+    from app.datasets import load_bundled_cohort
+
+    frame = load_bundled_cohort().frame
+    ici = emulate_trial(frame, grace=3, therapy="ici")
+    baseline = emulate_trial(frame.drop(columns=list(PROGRESSION_COLUMNS)), grace=3)
+    assert ici.notes[-1] == (
+        "The 'no ICI' arm includes patients given another therapy (only the main therapy is recorded)."
+    )
+    assert baseline.notes[0] == (
+        "This file has no measurements at progression (" + ", ".join(PROGRESSION_COLUMNS) + "): the emulation "
+        "adjusts for baseline covariates only, so confounding by fitness at progression (who is well enough to "
+        "be treated) is not removed and the treatment effect is probably overstated."
+    )
+    for result in (ici, baseline):
+        assert [m.text() for m in result.wording] == list(result.notes)
+        japanese = refusals.notes("ja", result.notes, result.wording)
+        assert japanese and all(english_words(line) == [] for line in japanese), japanese
+    assert "増悪時の ALBI スコア" in refusals.notes("ja", baseline.notes, baseline.wording)[0]
 
 
 # ----------------------------------------------------------------------------- the panels, through their seams

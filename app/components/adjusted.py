@@ -71,6 +71,13 @@ ESTIMAND_NAMES: dict[str, str] = {
 """:data:`analysis.weights.ESTIMAND_LABELS`, marked for extraction."""
 
 
+def _warnings(result: AdjustedComparison, lang: Lang) -> list[str]:
+    """The weighting's warnings in ``lang``, a group and a covariate by their labels."""
+    from app.i18n import refusals  # it names covariates with term_label, below
+
+    return refusals.notes(lang, result.warnings, result.wording)
+
+
 def term_label(term: str, lang: Lang = "en") -> str:
     """'bclc=B' -> 'BCLC stage = B'; 'age' -> 'Age' (in ``lang``)."""
     column, _, level = term.partition("=")
@@ -429,7 +436,7 @@ def result_block(result: AdjustedComparison | str, grouping: str, description: s
     if isinstance(result, str):
         return dbc.Alert(result, color="secondary", className="my-2")
     alerts = [
-        dbc.Alert(tr(lang, message), color="warning", className="py-1 px-2 mb-1 small") for message in result.warnings
+        dbc.Alert(message, color="warning", className="py-1 px-2 mb-1 small") for message in _warnings(result, lang)
     ]
     caveat = html.P(CAVEAT, className="small text-muted mb-2")
     figure_config: Any = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
@@ -585,7 +592,7 @@ def export_tables(result: AdjustedComparison, grouping: str, lang: Lang = "en") 
         t(lang, "Adjusted comparison: unweighted vs weighted"),
         (t(lang, "Quantity"), t(lang, "Estimate"), t(lang, "Detail")),
         table_rows(_localized(summary_rows(result, grouping, lang), lang)),
-        notes=tuple(tr(lang, w) for w in result.warnings),  # the export's footer leads with the caveat
+        notes=tuple(_warnings(result, lang)),  # the export's footer leads with the caveat
     )
     balance = ExportTable(
         "adjusted-balance",

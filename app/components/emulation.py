@@ -174,6 +174,13 @@ def arm_label(arm: EmulationArm, result: EmulationResult, lang: Lang = "en") -> 
     return t(lang, "No ICI within {grace} months", grace=grace)
 
 
+def _notes(result: EmulationResult, lang: Lang) -> list[str]:
+    """The emulation's notes in ``lang`` (a column by its label)."""
+    from app.i18n import refusals  # it names covariates with covariate_text, below
+
+    return refusals.notes(lang, result.notes, result.wording)
+
+
 def covariate_text(code: str, lang: Lang = "en") -> str:
     """A weight-model covariate ("child_pugh_score_pd>=7", "log10(1+afp_pd)") by its label in ``lang``."""
     if lang == "en":
@@ -222,7 +229,7 @@ def export_tables(result: EmulationResult, lang: Lang = "en") -> list[ExportTabl
         summary_text(result, lang),
         (t(lang, "Analysis"), t(lang, "HR (95% CI)"), t(lang, "Reading")),
         tuple(tuple(tr(lang, cell) for cell in row) for row in comparison_rows(result, lang)),
-        notes=(_comparison_caption(result, lang), *(tr(lang, note) for note in result.notes)),
+        notes=(_comparison_caption(result, lang), *_notes(result, lang)),
     )
     flow = ExportTable(
         "emulation-flow",
@@ -364,7 +371,7 @@ def result_block(result: EmulationResult, command: str | None = None, lang: Lang
     return html.Div(
         [
             html.P(summary_text(result, lang), className="small fw-semibold mt-2", id=Ids.EMU_SUMMARY),
-            *[dbc.Alert(tr(lang, note), color="warning", className="small py-2 mb-2") for note in result.notes],
+            *[dbc.Alert(note, color="warning", className="small py-2 mb-2") for note in _notes(result, lang)],
             simple_table(
                 [N_("Analysis"), N_("HR (95% CI)"), ""],
                 comparison_rows(result, lang),

@@ -58,6 +58,15 @@ TEMPLATES: tuple[str, ...] = (
     ),
     N_("an E-value needs a finite positive hazard ratio and CI; got {hr} ({ci_low}, {ci_high})"),
     N_("this weighting keeps no per-patient weights (it was summarised for caching)"),
+    N_(
+        "{n} extreme weight(s) in {group!r} (more than {ratio} times the group's mean weight): a few patients carry "
+        "much of the comparison; consider overlap weights or trimming."
+    ),
+    N_(
+        "The effective sample size of {group!r} is {ess} of {n} patients (below {share}): the weighted estimate rests "
+        "on few patients."
+    ),
+    N_("After weighting, {count} covariate(s) still differ by more than {threshold} SD: {terms}."),
     # analysis.adjusted.ADJUSTED_TEMPLATES (after the weights')
     N_("there are no events in {column!r} among the {n} patients analysed"),
     N_("the bootstrap needs 0 (none) or at least 2 resamples; got {n}"),
@@ -94,8 +103,35 @@ TEMPLATES: tuple[str, ...] = (
     N_("the model of therapy start did not converge in 30 iterations"),
     N_("one arm of the emulated trial has no deaths: its hazard ratio is not defined"),
     N_("the Cox model on the emulated trial did not converge (an arm has too few events)"),
+    # analysis.emulate.NOTE_TEMPLATES
+    N_(
+        "Some weights exceeded {limit} (weights explode when few patients like them were treated, or left untreated): "
+        "they were truncated at the {percentile}th percentile, which trades bias for precision."
+    ),
+    N_(
+        "This file has no measurements at progression ({columns}): the emulation adjusts for baseline covariates "
+        "only, so confounding by fitness at progression (who is well enough to be treated) is not removed and the "
+        "treatment effect is probably overstated."
+    ),
+    N_(
+        "The weights are extreme in the no-treat arm: effective sample size {ess} of {clones} clones; the estimate "
+        "rests on few patients (try fewer covariates, a longer grace period or a lower truncation percentile)."
+    ),
+    N_(
+        "The weights are extreme in the treat arm: effective sample size {ess} of {clones} clones; the estimate rests "
+        "on few patients (try fewer covariates, a longer grace period or a lower truncation percentile)."
+    ),
+    N_("{n} clone weights above {value} were truncated to it."),
+    N_("{failed} of {n} bootstrap resamples could not be fitted and were left out."),
+    N_("The 'no ICI' arm includes patients given another therapy (only the main therapy is recorded)."),
 )
-"""Every template of the adjusted comparison's and the emulation's refusals, as literal strings pybabel extracts."""
+"""Every template of the adjusted comparison's and the emulation's refusals (and of their warnings and notes), as
+literal strings pybabel extracts."""
+
+
+def notes(lang: Lang, texts: tuple[str, ...], wording: tuple[Message, ...]) -> list[str]:
+    """A result's warnings or notes in ``lang``: its messages worded, else its English texts looked up."""
+    return [word(lang, m) for m in wording] if wording else [tr(lang, text) for text in texts]
 
 _EVENTS: dict[str, str] = {event: label for _, event, label in ENDPOINTS.values()} | {"lm_event": ENDPOINTS["os"][2]}
 """An event column named by its endpoint (the landmark comparisons' event is death from the landmark)."""
