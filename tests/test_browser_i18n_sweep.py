@@ -185,12 +185,21 @@ def _survival_guarded(duo: Any) -> None:
     duo.wait_for_element(f"#{Ids.EMU_TABLE} tbody tr", timeout=180)
 
 
+def _survival_guard_refused(duo: Any) -> None:
+    """BCLC D only: the target trial refuses (a covariate is the same for every eligible patient)."""
+    duo.wait_for_element(f"#{Ids.SURV_GUARD} table", timeout=120)
+    duo.wait_for_element(f"#{Ids.EMU_OUTPUT} .alert", timeout=180)
+
+
 WALKS: dict[str, tuple[str, str, Callable[[Any], None] | None]] = {
     # name: (path, the element that says the page has rendered, what reveals the rest)
     "home": ("/", "#" + Ids.NAV, None),
     "survival": ("/survival?group=first_line", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_comparison),
     "survival-parametric": ("/survival?group=first_line", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_parametric),
     "survival-guard": ("/survival?group=pp_received", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_guarded),
+    "survival-guard-refused": (
+        "/survival?group=pp_received&bclc=D", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_guard_refused
+    ),
     "cox": ("/cox", "#cox-model-table", None),
     "cohort": ("/cohort", "#table-one", None),
     "response": ("/response", "#response-table", None),
