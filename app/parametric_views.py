@@ -13,7 +13,7 @@ from analysis.km import KMResult, km_by_group
 from analysis.parametric import AFTReading, AFTResult, ParametricResult, aft_readings, aft_regression, parametric_fits
 from analysis.schema import ENDPOINTS
 from app.cache import cache
-from app.views import _prepare, cox_data, cox_view, filtered, group_order
+from app.views import NO_DATA, _prepare, cox_data, cox_view, filtered, group_order
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,11 @@ def parametric_view(
     bandwidth: float | None,
     horizon: float | None,
 ) -> ParametricView:
-    time_col, event_col, label = ENDPOINTS[endpoint]
+    time_col, event_col, _ = ENDPOINTS[endpoint]
     data = _prepare(filtered(fingerprint, spec).frame, endpoint, grouping)
     data = data[data[time_col] > 0]
     if data.empty:
-        return ParametricView(
-            endpoint, grouping, None, None, f"No patients in this subgroup have {label.lower()} data."
-        )
+        return ParametricView(endpoint, grouping, None, None, NO_DATA[endpoint])
     order = group_order(data, grouping)
     try:
         result = parametric_fits(
@@ -73,7 +71,7 @@ class AFTView:
 def aft_view(
     fingerprint: str, spec: FilterSpec, endpoint: str, covariates: tuple[str, ...], merge_sparse: bool = False
 ) -> AFTView:
-    time_col, event_col, label = ENDPOINTS[endpoint]
+    time_col, event_col, _ = ENDPOINTS[endpoint]
     found = caveats(covariates, endpoint)
     if not covariates:
         return AFTView(
@@ -82,9 +80,7 @@ def aft_view(
     data, categorical, _ = cox_data(fingerprint, spec, endpoint, merge_sparse)
     data = data[data[time_col] > 0]
     if data.empty:
-        return AFTView(
-            endpoint, covariates, None, (), (), found, f"No patients in this subgroup have {label.lower()} data."
-        )
+        return AFTView(endpoint, covariates, None, (), (), found, NO_DATA[endpoint])
     try:
         result = aft_regression(data, time_col, event_col, list(covariates), categorical=categorical)
     except PPXError as exc:

@@ -90,9 +90,12 @@ class SurvivalView:
     message: str | None
     test_wording: Message | None = None
     """``test_note`` as a template and parameters (:data:`NO_P_VALUE`), for the page to word."""
+    cox_wording: Message | None = None
+    """``cox_note`` as a template and parameters (:data:`NO_HAZARD_RATIO`), for the page to word."""
 
 
 NO_P_VALUE = N_("No p-value: {reason}")
+NO_HAZARD_RATIO = N_("No hazard ratio: {reason}")
 """Why a survival comparison has no test: ``reason`` is the analysis' message (:data:`UNDEFINED_TEMPLATES`)."""
 
 
@@ -115,13 +118,12 @@ def survival_view(
     conf_type: str,
     pairwise: bool,
 ) -> SurvivalView:
-    time_col, event_col, label = ENDPOINTS[endpoint]
+    time_col, event_col, _ = ENDPOINTS[endpoint]
     subset = filtered(fingerprint, spec).frame
     data = _prepare(subset, endpoint, grouping)
     empty = SurvivalView(endpoint, grouping, len(data), None, (), None, None, (), None, None, (), None)
     if data.empty:
-        why = N_(" (only patients who progressed have PPS)") if endpoint == "pps" else ""
-        return _replace_message(empty, f"No patients in this subgroup have {label.lower()} data{why}.")
+        return _replace_message(empty, NO_PPS_DATA if endpoint == "pps" else NO_DATA[endpoint])
     ticks = tick_times(float(data[time_col].max()))
     times = tuple(sorted(set(ticks) | set(FIXED_TIMES)))
     order = group_order(data, grouping)
@@ -129,11 +131,23 @@ def survival_view(
     small = tuple(g.group for g in km.groups if g.n < SMALL_GROUP)
     test_result, test_wording, pairs = _tests(data, time_col, event_col, grouping, test, pairwise)
     test_note = None if test_wording is None else test_wording.text()
-    cox, cox_note = _two_group_cox(data, time_col, event_col, grouping, km)
+    cox, cox_wording = _two_group_cox(data, time_col, event_col, grouping, km)
+    cox_note = None if cox_wording is None else cox_wording.text()
     return SurvivalView(
         endpoint, grouping, len(data), km, ticks, test_result, test_note, pairs, cox, cox_note, small, None,
-        test_wording,
+        test_wording, cox_wording,
     )  # fmt: skip
+
+
+NO_DATA: dict[str, str] = {
+    "os": N_("No patients in this subgroup have overall survival data."),
+    "pfs": N_("No patients in this subgroup have progression-free survival data."),
+    "pps": N_("No patients in this subgroup have post-progression survival data."),
+}
+"""Why a page has nothing to show for an endpoint: one whole sentence per endpoint (the page translates it)."""
+NO_PPS_DATA = N_(
+    "No patients in this subgroup have post-progression survival data (only patients who progressed have PPS)."
+)
 
 
 def _replace_message(view: SurvivalView, message: str) -> SurvivalView:
@@ -160,7 +174,7 @@ def _tests(
 
 def _two_group_cox(
     data: pd.DataFrame, time_col: str, event_col: str, grouping: str | None, km: KMResult
-) -> tuple[CoxResult | None, str | None]:
+) -> tuple[CoxResult | None, Message | None]:
     if grouping is None or len(km.groups) != 2:
         return None, None
     reference = km.groups[0].group
@@ -170,7 +184,7 @@ def _two_group_cox(
             None,
         )
     except PPXError as exc:
-        return None, f"No hazard ratio: {exc}"
+        return None, Message.of(NO_HAZARD_RATIO, reason=worded_error(exc))
 
 
 # ----------------------------------------------------------------------------- Cohort page
@@ -313,11 +327,11 @@ def cox_runs_in_background(n_patients: int) -> bool:
 def cox_view(
     fingerprint: str, spec: FilterSpec, endpoint: str, covariates: tuple[str, ...], merge_sparse: bool = False
 ) -> CoxView:
-    time_col, event_col, label = ENDPOINTS[endpoint]
+    time_col, event_col, _ = ENDPOINTS[endpoint]
     data, categorical, merges = cox_data(fingerprint, spec, endpoint, merge_sparse)
     empty = CoxView(endpoint, covariates, (), None, None, None, None, None)
     if data.empty:
-        return replace(empty, message=f"No patients in this subgroup have {label.lower()} data.")
+        return replace(empty, message=NO_DATA[endpoint])
     options: dict[str, Any] = {"categorical": categorical}
     sparse = sparse_levels(data, time_col, event_col, list(COX_CANDIDATES), categorical=categorical)
     screen: tuple[ScreenRow, ...] = ()

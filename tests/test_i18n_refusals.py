@@ -361,3 +361,39 @@ def test_the_cox_pages_screen_and_ph_check_notes(ppx_app: Any, fingerprint: str)
     assert text(cox_tables.screen_table(shown, "en")) == f"The univariate screen could not be computed: {refused}"
     for block in (cox_tables.ph_block(shown, "ja"), cox_tables.screen_table(shown, "ja")):
         assert english_words(text(block)) == [], text(block)
+
+
+@pytest.mark.parametrize("endpoint", ["os", "pfs", "pps"])
+def test_an_empty_subgroup_reads_as_before_and_is_translated(ppx_app: Any, fingerprint: str, endpoint: str) -> None:
+    """A filter that keeps nobody, on the Survival, Cox and Parametric views: one whole sentence per endpoint."""
+    from analysis.schema import ENDPOINTS
+    from app.i18n import t
+    from app.parametric_views import parametric_view
+
+    nobody = FilterSpec(age=(200.0, 300.0))
+    with ppx_app.server.app_context():
+        survival = views.survival_view(fingerprint, nobody, endpoint, None, "logrank", "log-log", False)
+        cox = views.cox_view(fingerprint, nobody, endpoint, ("age",))
+        parametric = parametric_view(fingerprint, nobody, endpoint, None, None, None)
+    label = ENDPOINTS[endpoint][2]
+    old = f"No patients in this subgroup have {label.lower()} data."  # the f-string before
+    why = " (only patients who progressed have PPS)" if endpoint == "pps" else ""
+    assert survival.message == f"No patients in this subgroup have {label.lower()} data{why}."
+    assert cox.message == parametric.message == old
+    for message in (survival.message, cox.message):
+        japanese = t("ja", message)
+        assert japanese != message and english_words(japanese) == [], japanese
+
+
+def test_a_refused_two_group_hazard_ratio_is_worded(ppx_app: Any, fingerprint: str) -> None:
+    from app.components import survival_tables
+
+    with ppx_app.server.app_context():
+        view = views.survival_view(fingerprint, FilterSpec(), "os", "first_line", "logrank", "log-log", False)
+    refused = DataError.of(weights.NO_COVARIATE)
+    wording = Message.of(views.NO_HAZARD_RATIO, reason=views.worded_error(refused))
+    shown = replace(view, cox=None, cox_note=wording.text(), cox_wording=wording)
+    english = survival_tables.hr_block(shown, "en").children
+    assert english == f"No hazard ratio: {refused}"  # the f-string before
+    japanese = survival_tables.hr_block(shown, "ja").children
+    assert "ハザード比はありません" in japanese and english_words(japanese) == [], japanese

@@ -24,6 +24,7 @@ from app.components.tables import estimable, fmt_p_eq, hr_text
 from app.exporting import SUPPRESSED, Cell, ExportTable, mask_count, masked
 from app.i18n import N_, Lang, join_clauses, t, tr
 from app.i18n.cox import screen_note
+from app.i18n.cox import word as cox_word
 from app.i18n.notes import notes as analysis_notes
 from app.survival_url import CONF_TYPES, TESTS
 from app.views import COX_CANDIDATES, CohortView, CoxView, ResponseView, SurvivalView, term_label
@@ -145,6 +146,8 @@ def _test_note(view: SurvivalView, lang: Lang) -> str | None:
 
 def _hr_note(view: SurvivalView, lang: Lang) -> str | None:
     if view.cox is None:
+        if view.cox_wording is not None:
+            return cox_word(lang, view.cox_wording)
         return tr(lang, view.cox_note) if view.cox_note else None
     term = view.cox.terms[0]
     names = {

@@ -22,6 +22,7 @@ from app.components.tables import (
 )
 from app.i18n import N_, Lang, t, tr
 from app.i18n import compare as compare_i18n
+from app.i18n import cox as cox_i18n
 from app.i18n.caveats import caveat_text, counterpart_text
 from app.views import FIXED_TIMES, SMALL_GROUP, SurvivalView
 
@@ -144,7 +145,8 @@ def tests_block(view: SurvivalView, test_label: str, lang: Lang = "en") -> Any:
 
 def hr_block(view: SurvivalView, lang: Lang = "en") -> Any:
     if view.cox is None:
-        return html.Small(view.cox_note, className="text-muted") if view.cox_note else None
+        note = cox_i18n.word(lang, view.cox_wording) if view.cox_wording is not None else view.cox_note
+        return html.Small(note, className="text-muted") if note else None
     term = view.cox.terms[0]
     names = {
         "level": level_label(view.grouping, term.level or "", lang),
