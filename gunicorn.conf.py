@@ -39,3 +39,12 @@ errorlog = "-"
 loglevel = os.environ.get("PPX_LOG_LEVEL", "info")
 # No control socket: nothing uses it, and its default path in $HOME would be shared by every instance.
 control_socket_disable = True
+
+
+def when_ready(server: object) -> None:
+    """In the master, before any worker is forked: load the compiled concordance loop once, so that every worker and
+    the background jobs it forks count a large cohort's Cox concordance with it (``app.warm_compiled``;
+    PPX_COMPILED=0 skips it)."""
+    from app import warm_compiled
+
+    warm_compiled()

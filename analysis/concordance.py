@@ -166,18 +166,15 @@ def later_pairs(
     level). At each level the items carry their counts with them. The equal-value counts leave out the
     item's own key group. Query arrays are per event in row order; point arrays per row.
 
-    From :data:`~analysis.concordance_kernel.COMPILED_MIN_ROWS` rows (or with ``compiled=True``) the
-    counts come from the compiled Fenwick-tree loop of :mod:`analysis.concordance_kernel` instead, when
-    numba is there; ``compiled=False`` forces the merge sort.
+    For a large cohort (:func:`analysis.concordance_kernel.compiled` decides: its module says when) the counts
+    come from the compiled Fenwick-tree loop instead, when numba is there; ``compiled=True`` forces the loop,
+    ``compiled=False`` the merge sort.
     """
     n = len(key)
     order = np.argsort(key, kind="stable")  # key groups (within a group the order does not matter)
     key_sorted = key[order]
-    kernel = (
-        concordance_kernel.compiled()
-        if (n >= concordance_kernel.COMPILED_MIN_ROWS if compiled is None else compiled)
-        else None
-    )
+    chosen = concordance_kernel.compiled(n) if compiled is None else None
+    kernel = concordance_kernel.warm() if compiled else chosen
     if kernel is not None:
         return _compiled_later_pairs(kernel, order, key_sorted, value, is_event, weight)
     new_key = np.ones(n, dtype=bool)

@@ -6,12 +6,19 @@ dozen passes over the rows; at 500,000 untied rows it is most of a Cox fit's tim
 same counts the way R's ``concordance`` does: rows in key order, each looked up in and then added to a
 binary indexed (Fenwick) tree over the values, O(n log n) in one compiled pass each way.
 
-numba is imported only when a cohort is large enough to need it (:data:`COMPILED_MIN_ROWS`), so the
-dashboard's and the CLI's usual cohorts never pay its import. The compiled function is cached on disk
-(next to this file, or in the user's cache when that is read-only; only machine code, never data), so
-only the first large fit on a machine compiles it (about a second). Without numba the numpy merge sort
-gives the same counts (to rounding with case weights). The tests run :func:`count_pairs` both compiled
-and as plain Python against that merge sort and against brute force.
+numba has a price of its own: importing it and initialising its compiler take about 1.2 s and 100 MB in a
+process, even when the compiled code comes from its disk cache (next to this file, or in the user's cache when that
+is read-only; machine code only, never data). So the loop is used where that is paid already or worth paying:
+
+- in a process that has :func:`warm`-ed it: the dashboard's gunicorn master does at start (``gunicorn.conf.py``),
+  so its workers and the background jobs they fork inherit it, as does the Celery worker (``app/celery_app.py``);
+  ``make bench`` does, as the server does;
+- from :data:`COLD_MIN_ROWS` rows in any process (a one-off ``ppx cox`` on a million rows): there the loop saves
+  more than the start costs.
+
+Elsewhere (the usual cohorts, a one-off command below a million rows) the numpy merge sort counts, and numba is
+never imported. Without numba the merge sort gives the same counts (to rounding with case weights). The tests run
+:func:`sweep` compiled and as plain Python against that merge sort and against brute force.
 """
 
 from __future__ import annotations
@@ -26,7 +33,12 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 COMPILED_MIN_ROWS = 20_000
-"""Below this many rows the numpy merge sort takes a few milliseconds and importing numba would cost more."""
+"""From this many rows a process that has :func:`warm`-ed the loop counts with it (below, the merge sort takes a few
+milliseconds)."""
+
+COLD_MIN_ROWS = 1_000_000
+"""From this many rows the loop is used (and warmed) in any process: the merge sort's 19+ levels cost more than
+numba's start (about 1.6 µs a row against 1.2 s)."""
 
 Counts = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
@@ -86,8 +98,7 @@ def count_pairs(
     return query_less, query_equal, query_total, point_total - less - point_equal, point_equal, point_total
 
 
-@functools.cache
-def compiled() -> Sweep | None:
+def _compiled() -> Sweep | None:
     """:func:`sweep` compiled by numba (cached on disk where a cache directory is writable), or None
     when numba cannot be imported."""
     try:
@@ -99,3 +110,26 @@ def compiled() -> Sweep | None:
     except RuntimeError:  # no writable cache directory: compile in memory, once per process
         kernel = numba.njit(nogil=True)(sweep)
     return kernel
+
+
+@functools.cache
+def warm() -> Sweep | None:
+    """Import numba, load (or compile) :func:`sweep` and run it once, so that this process and the processes it forks
+    count large cohorts with it; None without numba. Idempotent."""
+    kernel = _compiled()
+    if kernel is not None:
+        kernel(np.zeros(2), np.zeros(2, dtype=np.int64), np.ones(2), 1)
+    return kernel
+
+
+def is_warm() -> bool:
+    """Whether :func:`warm` has run in this process (or in the process that forked it)."""
+    return warm.cache_info().currsize > 0
+
+
+def compiled(n_rows: int) -> Sweep | None:
+    """The compiled loop for a stratum of ``n_rows`` rows, or None where the merge sort should count (see the module
+    docstring: warm from :data:`COMPILED_MIN_ROWS` rows, in any process from :data:`COLD_MIN_ROWS`)."""
+    if n_rows >= COLD_MIN_ROWS or (n_rows >= COMPILED_MIN_ROWS and is_warm()):
+        return warm()
+    return None

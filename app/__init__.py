@@ -136,6 +136,18 @@ def _component_suites_404(server: Flask) -> None:
             server.view_functions[rule.endpoint] = serve
 
 
+def warm_compiled() -> bool:
+    """Load the compiled concordance loop (numba: about 1.2 s and 100 MB, once) in a server's parent process, so that
+    the processes it forks (gunicorn's workers, their background jobs, Celery's pool) count large cohorts' Cox
+    concordance with it (:mod:`analysis.concordance_kernel`). ``PPX_COMPILED=0`` leaves numba unloaded (the numpy
+    merge sort counts, below a million rows). Whether it was loaded."""
+    if os.environ.get("PPX_COMPILED", "1") == "0":
+        return False
+    from analysis import concordance_kernel
+
+    return concordance_kernel.warm() is not None
+
+
 def create_app() -> Dash:
     """Build the multi-page app (Dash Pages) with its cache, session store, jobs backend and ops endpoints.
 

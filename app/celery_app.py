@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 
-from app import create_app
+from app import create_app, warm_compiled
 from app.background import celery_app_for
 
 if not os.environ.get("REDIS_URL"):
     raise RuntimeError("the Celery worker needs REDIS_URL (its broker and result backend)")
 
 dash_app = create_app()
+warm_compiled()  # in the worker's main process, before its pool forks (app.warm_compiled)
 celery_app = celery_app_for(os.environ["REDIS_URL"])
 app = celery_app  # `celery -A app.celery_app` looks for `app` or `celery`

@@ -316,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         "keeping the others",
     )
     args = parser.parse_args(argv)
+    from analysis.concordance_kernel import warm
+
+    warm()  # the compiled concordance loop loaded before any timing, as the server's master does (gunicorn.conf.py)
     if args.sections:
         return _run_sections(args)
     sizes = (513, 5000) if args.quick else (513, 5000, 50_000)
