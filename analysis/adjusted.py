@@ -33,7 +33,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analysis.bootstrap import CurveStats, curve_statistics, not_reached_as_inf, summarise_samples
+from analysis.bootstrap import (
+    BOOTSTRAP_TEMPLATES,
+    RMST_DIFFERENCE,
+    WHAT_MEDIAN,
+    WHAT_RMST,
+    WHAT_SURVIVAL,
+    CurveStats,
+    curve_statistics,
+    not_reached_as_inf,
+    summarise_samples,
+)
 from analysis.cox import CoxTerm, fit_cox
 from analysis.errors import DataError, PPXError
 from analysis.jsonsafe import record
@@ -165,6 +175,8 @@ class AdjustedComparison:
     n_bootstrap: int
     seed: int
     notes: tuple[str, ...]
+    note_wording: tuple[Message, ...] = ()
+    """``notes`` as templates and parameters (the bootstrap's, :data:`BOOT_SEPARATED`), for the app to word."""
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -229,8 +241,13 @@ BAD_LEVEL = "the confidence level must be between 0 and 1; got {level}"
 BAD_TIMES = "requested times must be numbers >= 0; got {times}"
 BAD_TAU = "the RMST horizon tau must be a positive number; got {tau}"
 CANCELLED = "bootstrap cancelled"
+BOOT_SEPARATED = (
+    "In {n} of {total} resamples the propensity model separated the groups (propensities clipped to [{clip}, 1 - "
+    "{clip}])."
+)
 ADJUSTED_TEMPLATES: tuple[str, ...] = (
-    *WEIGHTS_TEMPLATES, NO_EVENTS, BAD_RESAMPLES, BAD_LEVEL, BAD_TIMES, BAD_TAU, CANCELLED,
+    *WEIGHTS_TEMPLATES, NO_EVENTS, BAD_RESAMPLES, BAD_LEVEL, BAD_TIMES, BAD_TAU, CANCELLED, BOOT_SEPARATED,
+    *BOOTSTRAP_TEMPLATES,
 )  # fmt: skip
 """Every template of an adjusted comparison's refusals (the weights' and its own)."""
 
@@ -464,7 +481,7 @@ def adjusted_comparison(
         _arm(weighting.reference, positions[treated == 0], time, event),
         _arm(weighting.treated, positions[treated == 1], time, event),
     )
-    notes: list[str] = []
+    notes: list[Message] = []
     alpha = 1 - level
     ess = dict(weighting.summary.ess)
     samples: list[CurveStats] | None = None
@@ -473,10 +490,7 @@ def adjusted_comparison(
         problem = _Problem(d.x, d.treated, beta, chosen, quantile, arms, np.r_[requested, grid], horizon)
         samples, separated = _bootstrap(problem, n_bootstrap, seed, progress, should_stop)
         if separated:
-            notes.append(
-                f"In {separated} of {n_bootstrap} resamples the propensity model separated the groups "
-                f"(propensities clipped to [{SEPARATION:g}, 1 - {SEPARATION:g}])."
-            )
+            notes.append(Message.of(BOOT_SEPARATED, n=separated, total=n_bootstrap, clip=f"{SEPARATION:g}"))
     groups: list[AdjustedGroup] = []
     bands: list[CurveBand] = []
     for k, group in enumerate(weighted.groups):
@@ -493,7 +507,7 @@ def adjusted_comparison(
                     math.nan if median is None else median,
                     not_reached_as_inf(stats.median),
                     alpha,
-                    f"{name} median",
+                    Message.of(WHAT_MEDIAN, group=name),
                     notes,
                 )
             )
@@ -503,13 +517,14 @@ def adjusted_comparison(
                         _number(at_values[i]),
                         stats.survival[:, i],
                         alpha,
-                        f"{name} survival at {t:g}",
+                        Message.of(WHAT_SURVIVAL, group=name, time=f"{t:g}"),
                         notes,
                     )
                 )
                 for i, t in enumerate(requested)
             ]
-            rmst_ci = _interval(summarise_samples(rmst_point or math.nan, stats.rmst, alpha, f"{name} RMST", notes))
+            what = Message.of(WHAT_RMST, group=name)
+            rmst_ci = _interval(summarise_samples(rmst_point or math.nan, stats.rmst, alpha, what, notes))
             bands.append(_band(name, grid, stats.survival[:, len(requested) :], alpha))
         groups.append(
             AdjustedGroup(
@@ -530,7 +545,7 @@ def adjusted_comparison(
     difference_ci: Interval = (None, None)
     if samples is not None:
         difference_ci = _interval(
-            summarise_samples(difference, samples[1].rmst - samples[0].rmst, alpha, "RMST difference", notes)
+            summarise_samples(difference, samples[1].rmst - samples[0].rmst, alpha, Message(RMST_DIFFERENCE), notes)
         )
     rmst = RMSTDifference(
         tau=horizon,
@@ -557,5 +572,6 @@ def adjusted_comparison(
         e_value=e_value(cox.hr, cox.ci, float(event.mean())),
         n_bootstrap=n_bootstrap,
         seed=seed,
-        notes=tuple(notes),
+        notes=tuple(m.text() for m in notes),
+        note_wording=tuple(notes),
     )

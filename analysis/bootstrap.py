@@ -43,6 +43,7 @@ import pandas as pd
 
 from analysis.errors import DataError, EmptyGroupError, PPXError
 from analysis.km import _R_TOLERANCE, _requested_times, encode_groups
+from analysis.messages import Message
 from analysis.survdata import survival_data
 
 FloatArray = npt.NDArray[np.float64]
@@ -138,6 +139,42 @@ class BootDifference:
         }
 
 
+# The notes of a bootstrap, each a template (analysis.messages; the app words them, a group by its label): what an
+# estimate is, why a resample's estimate is undefined, and the notes themselves.
+WHAT_MEDIAN = "{group} median"
+WHAT_SURVIVAL = "{group} survival at {time}"
+WHAT_RMST = "{group} RMST"
+WHAT_MEDIAN_DIFFERENCE = "{group} vs {reference} median difference"
+WHAT_SURVIVAL_DIFFERENCE = "{group} vs {reference} survival difference at {time}"
+WHAT_RMST_DIFFERENCE = "{group} vs {reference} RMST difference"
+RMST_DIFFERENCE = "RMST difference"
+BEYOND_FOLLOW_UP = "beyond the resample's last follow-up"
+BOTH_NOT_REACHED = "both medians not reached"
+UNDEFINED_IN = "{what}: undefined ({why}) in {n} of {total} resamples ({percent}%)."
+NOT_REACHED_NR = "{what}: median not reached in {n} of {total} resamples ({percent}%); the CI bound beyond them is NR."
+NOT_REACHED_COUNTED = "{what}: median not reached in {n} of {total} resamples ({percent}%); counted, not dropped."
+TOO_MANY_UNDEFINED = "{what}: too many undefined resamples for a confidence interval."
+SMALL_GROUPS = "Fewer than {minimum} patients in {groups}: the bootstrap is unreliable there."
+SMALL_GROUP_NOTE = "{group} (n = {n})"
+AND_MORE = "{first}, {rest}"
+"""One more item of a list (nested, so that each item is a message of its own)."""
+BOOTSTRAP_TEMPLATES: tuple[str, ...] = (
+    WHAT_MEDIAN, WHAT_SURVIVAL, WHAT_RMST, WHAT_MEDIAN_DIFFERENCE, WHAT_SURVIVAL_DIFFERENCE, WHAT_RMST_DIFFERENCE,
+    RMST_DIFFERENCE, BEYOND_FOLLOW_UP, BOTH_NOT_REACHED, UNDEFINED_IN, NOT_REACHED_NR, NOT_REACHED_COUNTED,
+    TOO_MANY_UNDEFINED, SMALL_GROUPS, SMALL_GROUP_NOTE, AND_MORE,
+)  # fmt: skip
+"""Every template of a bootstrap's notes."""
+
+
+_BEYOND = Message(BEYOND_FOLLOW_UP)
+
+
+def listed(items: Sequence[Message]) -> Message:
+    """Messages as one list ("a, b, c"), each worded on its own."""
+    head, *rest = items
+    return head if not rest else Message.of(AND_MORE, first=head, rest=listed(rest))
+
+
 @dataclass(frozen=True)
 class BootstrapResult:
     """Stratified bootstrap of Kaplan–Meier summaries; ``differences`` are vs the first group."""
@@ -151,6 +188,8 @@ class BootstrapResult:
     differences: tuple[BootDifference, ...]
     n_excluded: int
     notes: tuple[str, ...]
+    wording: tuple[Message, ...] = ()
+    """``notes`` as templates and parameters (:data:`BOOTSTRAP_TEMPLATES`), for the app to word."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -266,9 +305,9 @@ def summarise_samples(
     point: float,
     samples: FloatArray,
     alpha: float,
-    what: str,
-    notes: list[str],
-    why: str = "beyond the resample's last follow-up",
+    what: Message,
+    notes: list[Message],
+    why: Message = _BEYOND,
 ) -> BootEstimate:
     """Percentile CI and SE; NaN = undefined (left out), +-inf = not reached (ordered, CI bound None)."""
     total = len(samples)
@@ -279,17 +318,15 @@ def summarise_samples(
     finite = defined[np.isfinite(defined)]
     std_err = float(np.std(finite, ddof=1)) if len(finite) >= 2 else None
     if n_undefined:
-        notes.append(
-            f"{what}: undefined ({why}) in {n_undefined} of {total} resamples ({100 * n_undefined / total:.1f}%)."
-        )
+        percent = f"{100 * n_undefined / total:.1f}"
+        notes.append(Message.of(UNDEFINED_IN, what=what, why=why, n=n_undefined, total=total, percent=percent))
     if n_infinite:
-        notes.append(
-            f"{what}: median not reached in {n_infinite} of {total} resamples ({100 * n_infinite / total:.1f}%)"
-            + ("; the CI bound beyond them is NR." if n_infinite > alpha / 2 * total else "; counted, not dropped.")
-        )
+        template = NOT_REACHED_NR if n_infinite > alpha / 2 * total else NOT_REACHED_COUNTED
+        percent = f"{100 * n_infinite / total:.1f}"
+        notes.append(Message.of(template, what=what, n=n_infinite, total=total, percent=percent))
     if n_undefined > alpha / 2 * total or len(defined) == 0:
         ci: Interval = (None, None)
-        notes.append(f"{what}: too many undefined resamples for a confidence interval.")
+        notes.append(Message.of(TOO_MANY_UNDEFINED, what=what))
     else:
         low, high = np.quantile(defined, [alpha / 2, 1 - alpha / 2], method="inverted_cdf")
         ci = (_optional(float(low)), _optional(float(high)))
@@ -373,10 +410,10 @@ def bootstrap_survival(
     points = [_statistics(g, np.arange(g.n, dtype=np.intp)[None, :], requested, horizon) for g in groups]
     samples = _resample(groups, requested, horizon, n_resamples, seed, progress, should_stop)
 
-    notes: list[str] = []
-    small = [f"{g.label} (n = {g.n})" for g in groups if g.n < SMALL_GROUP]
+    notes: list[Message] = []
+    small = [Message.of(SMALL_GROUP_NOTE, group=g.label, n=g.n) for g in groups if g.n < SMALL_GROUP]
     if small:
-        notes.append(f"Fewer than {SMALL_GROUP} patients in {', '.join(small)}: the bootstrap is unreliable there.")
+        notes.append(Message.of(SMALL_GROUPS, minimum=SMALL_GROUP, groups=listed(small)))
     out_groups = []
     for g, point, stats in zip(groups, points, samples, strict=True):
         out_groups.append(
@@ -385,7 +422,11 @@ def bootstrap_survival(
                 n=g.n,
                 events=int(g.event.sum()),
                 median=summarise_samples(
-                    float(point.median[0]), not_reached_as_inf(stats.median), alpha, f"{g.label} median", notes
+                    float(point.median[0]),
+                    not_reached_as_inf(stats.median),
+                    alpha,
+                    Message.of(WHAT_MEDIAN, group=g.label),
+                    notes,
                 ),
                 survival=tuple(
                     BootAt(
@@ -394,19 +435,21 @@ def bootstrap_survival(
                             float(point.survival[0, i]),
                             stats.survival[:, i],
                             alpha,
-                            f"{g.label} survival at {_fmt(t)}",
+                            Message.of(WHAT_SURVIVAL, group=g.label, time=_fmt(t)),
                             notes,
                         ),
                     )
                     for i, t in enumerate(requested)
                 ),
-                rmst=summarise_samples(float(point.rmst[0]), stats.rmst, alpha, f"{g.label} RMST", notes),
+                rmst=summarise_samples(
+                    float(point.rmst[0]), stats.rmst, alpha, Message.of(WHAT_RMST, group=g.label), notes
+                ),
             )
         )
     differences = []
     reference, ref_point, ref_stats = groups[0], points[0], samples[0]
     for g, point, stats in zip(groups[1:], points[1:], samples[1:], strict=True):
-        name = f"{g.label} vs {reference.label}"
+        pair = {"group": g.label, "reference": reference.label}
         median_point = float(_median_difference(point.median, ref_point.median)[0])
         differences.append(
             BootDifference(
@@ -416,9 +459,9 @@ def bootstrap_survival(
                     median_point if math.isfinite(median_point) else math.nan,
                     _median_difference(stats.median, ref_stats.median),
                     alpha,
-                    f"{name} median difference",
+                    Message.of(WHAT_MEDIAN_DIFFERENCE, **pair),
                     notes,
-                    why="both medians not reached",
+                    why=Message(BOTH_NOT_REACHED),
                 ),
                 survival=tuple(
                     BootAt(
@@ -427,7 +470,7 @@ def bootstrap_survival(
                             float(point.survival[0, i] - ref_point.survival[0, i]),
                             stats.survival[:, i] - ref_stats.survival[:, i],
                             alpha,
-                            f"{name} survival difference at {_fmt(t)}",
+                            Message.of(WHAT_SURVIVAL_DIFFERENCE, **pair, time=_fmt(t)),
                             notes,
                         ),
                     )
@@ -437,7 +480,7 @@ def bootstrap_survival(
                     float(point.rmst[0] - ref_point.rmst[0]),
                     stats.rmst - ref_stats.rmst,
                     alpha,
-                    f"{name} RMST difference",
+                    Message.of(WHAT_RMST_DIFFERENCE, **pair),
                     notes,
                 ),
             )
@@ -451,7 +494,8 @@ def bootstrap_survival(
         groups=tuple(out_groups),
         differences=tuple(differences),
         n_excluded=n_excluded,
-        notes=tuple(notes),
+        notes=tuple(m.text() for m in notes),
+        wording=tuple(notes),
     )
 
 

@@ -397,3 +397,44 @@ def test_a_refused_two_group_hazard_ratio_is_worded(ppx_app: Any, fingerprint: s
     assert english == f"No hazard ratio: {refused}"  # the f-string before
     japanese = survival_tables.hr_block(shown, "ja").children
     assert "ハザード比はありません" in japanese and english_words(japanese) == [], japanese
+
+
+def test_the_bootstraps_notes_read_as_before_and_name_groups_by_their_labels() -> None:
+    """A small lenvatinib group with medians not reached and survival undefined beyond some resamples' follow-up:
+    the Survival page's bootstrap and the adjusted panel's. English is the f-strings of before."""
+    from analysis.bootstrap import SMALL_GROUP, bootstrap_survival
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {
+            "time": rng.exponential(10, 40).round(1) + 0.1,
+            "event": rng.integers(0, 2, 40),
+            "first_line": np.where(np.arange(40) < 8, "lenvatinib", "sorafenib"),
+            "age": rng.normal(70, 8, 40),
+        }
+    )
+    boot = bootstrap_survival(frame, "time", "event", "first_line", n_resamples=50, seed=1, times=(6.0, 24.0))
+    small = [f"{'lenvatinib'} (n = {8})"]
+    name = f"{'sorafenib'} vs {'lenvatinib'}"
+    assert boot.notes[:3] == (
+        f"Fewer than {SMALL_GROUP} patients in {', '.join(small)}: the bootstrap is unreliable there.",
+        f"{'lenvatinib median'}: median not reached in {5} of {50} resamples ({100 * 5 / 50:.1f}%)"
+        + "; the CI bound beyond them is NR.",
+        f"{'lenvatinib survival at 6'}: undefined ({'beyond the resample' + chr(39) + 's last follow-up'}) in {2} of "
+        f"{50} resamples ({100 * 2 / 50:.1f}%).",
+    )
+    assert f"{'lenvatinib survival at 6'}: too many undefined resamples for a confidence interval." in boot.notes
+    assert any(note.startswith(f"{name} survival difference at 24: undefined") for note in boot.notes)
+    frame["event"] = np.where(frame["time"] > 8, 0, frame["event"])
+    adjusted_result = adjusted.adjusted_comparison(
+        frame, "first_line", ["age"], "time", "event", reference="sorafenib", n_bootstrap=20, times=(6.0, 24.0)
+    )
+    assert adjusted_result.notes[0] == (
+        f"{'sorafenib median'}: median not reached in {20} of {20} resamples ({100.0:.1f}%); the CI bound beyond them "
+        "is NR."
+    )
+    for texts, wording in ((boot.notes, boot.wording), (adjusted_result.notes, adjusted_result.note_wording)):
+        assert tuple(m.text() for m in wording) == texts
+        japanese = refusals.notes("ja", texts, wording, "first_line")
+        assert all(english_words(line) == [] for line in japanese), japanese
+        assert all("レンバチニブ" in line or "ソラフェニブ" in line for line in japanese), japanese

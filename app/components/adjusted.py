@@ -78,6 +78,13 @@ def _warnings(result: AdjustedComparison, lang: Lang) -> list[str]:
     return refusals.notes(lang, result.warnings, result.wording)
 
 
+def _boot_notes(result: AdjustedComparison, grouping: str, lang: Lang) -> list[str]:
+    """The bootstrap's notes in ``lang``, a group by its label (a level of ``grouping``)."""
+    from app.i18n import refusals  # it names covariates with term_label, below
+
+    return refusals.notes(lang, result.notes, result.note_wording, grouping)
+
+
 def term_label(term: str, lang: Lang = "en") -> str:
     """'bclc=B' -> 'BCLC stage = B'; 'age' -> 'Age' (in ``lang``)."""
     column, _, level = term.partition("=")
@@ -525,7 +532,7 @@ def bootstrap_block(result: AdjustedComparison | str, grouping: str, lang: Lang 
     """Weighted curves with their bootstrap bands and the table of bootstrap CIs."""
     if isinstance(result, str):
         return dbc.Alert(result, color="secondary")
-    notes = [html.Li(tr(lang, n)) for n in result.notes]
+    notes = [html.Li(n) for n in _boot_notes(result, grouping, lang)]
     return html.Div(
         [
             dcc.Graph(
@@ -617,7 +624,7 @@ def export_tables(result: AdjustedComparison, grouping: str, lang: Lang = "en") 
                 t(lang, "Weighted estimates with 95% bootstrap CIs"),
                 (t(lang, "Quantity"), t(lang, "Estimate (95% CI)")),
                 table_rows(_localized(bootstrap_rows(result, grouping, lang), lang)),
-                notes=tuple(tr(lang, n) for n in result.notes),
+                notes=tuple(_boot_notes(result, grouping, lang)),
             )
         )
     return tables

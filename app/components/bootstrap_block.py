@@ -8,7 +8,8 @@ from dash import html
 from analysis.bootstrap import BootAt, BootEstimate, BootstrapResult
 from app.components.palette import level_label
 from app.components.tables import NOT_REACHED, fmt_estimate_ci, fmt_num, fmt_pct_ci, simple_table
-from app.i18n import N_, Lang, t, tr
+from app.i18n import N_, Lang, t
+from app.i18n.refusals import notes
 from app.ids import Ids
 
 SURVIVAL_TIME = 12.0
@@ -105,7 +106,9 @@ def bootstrap_block(result: BootstrapResult, grouping: str | None = None, lang: 
     if result.notes:
         parts.append(
             dbc.Alert(
-                html.Ul([html.Li(tr(lang, note)) for note in result.notes], className="mb-0"),
+                html.Ul(
+                    [html.Li(note) for note in notes(lang, result.notes, result.wording, grouping)], className="mb-0"
+                ),
                 color="warning",
                 className="small py-2",
             )

@@ -74,6 +74,27 @@ TEMPLATES: tuple[str, ...] = (
     N_("requested times must be numbers >= 0; got {times}"),
     N_("the RMST horizon tau must be a positive number; got {tau}"),
     N_("bootstrap cancelled"),
+    N_(
+        "In {n} of {total} resamples the propensity model separated the groups (propensities clipped to [{clip}, 1 - "
+        "{clip}])."
+    ),
+    # analysis.bootstrap.BOOTSTRAP_TEMPLATES
+    N_("{group} median"),
+    N_("{group} survival at {time}"),
+    N_("{group} RMST"),
+    N_("{group} vs {reference} median difference"),
+    N_("{group} vs {reference} survival difference at {time}"),
+    N_("{group} vs {reference} RMST difference"),
+    N_("RMST difference"),
+    N_("beyond the resample's last follow-up"),
+    N_("both medians not reached"),
+    N_("{what}: undefined ({why}) in {n} of {total} resamples ({percent}%)."),
+    N_("{what}: median not reached in {n} of {total} resamples ({percent}%); the CI bound beyond them is NR."),
+    N_("{what}: median not reached in {n} of {total} resamples ({percent}%); counted, not dropped."),
+    N_("{what}: too many undefined resamples for a confidence interval."),
+    N_("Fewer than {minimum} patients in {groups}: the bootstrap is unreliable there."),
+    N_("{group} (n = {n})"),
+    N_("{first}, {rest}"),
     # analysis.emulate.EMULATION_TEMPLATES
     N_("the grace period must be more than 0 and at most {most} months; got {grace}"),
     N_("therapy must be one of {choices}; got {therapy!r}"),
@@ -129,9 +150,11 @@ TEMPLATES: tuple[str, ...] = (
 literal strings pybabel extracts."""
 
 
-def notes(lang: Lang, texts: tuple[str, ...], wording: tuple[Message, ...]) -> list[str]:
-    """A result's warnings or notes in ``lang``: its messages worded, else its English texts looked up."""
-    return [word(lang, m) for m in wording] if wording else [tr(lang, text) for text in texts]
+def notes(lang: Lang, texts: tuple[str, ...], wording: tuple[Message, ...], grouping: str | None = None) -> list[str]:
+    """A result's warnings or notes in ``lang``: its messages worded (a group as a level of ``grouping`` where the
+    message names no column), else its English texts looked up."""
+    return [word(lang, m, grouping) for m in wording] if wording else [tr(lang, text) for text in texts]
+
 
 _EVENTS: dict[str, str] = {event: label for _, event, label in ENDPOINTS.values()} | {"lm_event": ENDPOINTS["os"][2]}
 """An event column named by its endpoint (the landmark comparisons' event is death from the landmark)."""
@@ -163,9 +186,9 @@ def _codes(value: str) -> list[str]:
     return quoted if quoted else [part for part in value.split(", ") if part]
 
 
-def _param(lang: Lang, message: Message, key: str, value: str) -> str:
+def _param(lang: Lang, message: Message, key: str, value: str, grouping: str | None) -> str:
     """One parameter of ``message`` in ``lang``: a column, covariate, level, option or therapy by its label."""
-    column = str(message.mapping.get("column", "")) or None
+    column = str(message.mapping.get("column", "")) or grouping
     if key in ("column", "covariate"):
         return column_text(value, lang)
     if key in _LEVELS:
@@ -186,12 +209,14 @@ def _param(lang: Lang, message: Message, key: str, value: str) -> str:
     return value
 
 
-def word(lang: Lang, message: Message) -> str:
-    """``message`` in ``lang`` (English: exactly its text), a nested reason worded in turn."""
+def word(lang: Lang, message: Message, grouping: str | None = None) -> str:
+    """``message`` in ``lang`` (English: exactly its text), a nested reason worded in turn; a group is a level of the
+    message's ``column``, else of ``grouping``."""
     if lang == "en":
         return message.text()
+    column = str(message.mapping.get("column", "")) or grouping
     params: dict[str, object] = {
-        key: word(lang, value) if isinstance(value, Message) else _param(lang, message, key, str(value))
+        key: word(lang, value, column) if isinstance(value, Message) else _param(lang, message, key, str(value), column)
         for key, value in message.params
     }
     return t(lang, message.template, **params)
