@@ -10,10 +10,12 @@ from analysis.caveats import Caveat, caveats
 from analysis.errors import PPXError
 from analysis.filters import FilterSpec
 from analysis.km import KMResult, km_by_group
+from analysis.messages import Message
 from analysis.parametric import AFTReading, AFTResult, ParametricResult, aft_readings, aft_regression, parametric_fits
 from analysis.schema import ENDPOINTS
 from app.cache import cache
-from app.views import NO_DATA, _prepare, cox_data, cox_view, filtered, group_order
+from app.i18n import N_
+from app.views import NO_DATA, _prepare, cox_data, cox_view, filtered, group_order, worded_error
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,11 @@ class AFTView:
     """(term, HR, CI low, CI high) of the Cox model of the same design, when it was fitted."""
     caveats: tuple[Caveat, ...]
     message: str | None
+    wording: Message | None = None
+    """``message`` as a template and parameters (:data:`AFT_NOT_FITTED`, the refusal nested), for the page."""
+
+
+AFT_NOT_FITTED = N_("The AFT models could not be fitted: {reason}")
 
 
 @cache.memoize()
@@ -84,7 +91,8 @@ def aft_view(
     try:
         result = aft_regression(data, time_col, event_col, list(covariates), categorical=categorical)
     except PPXError as exc:
-        return AFTView(endpoint, covariates, None, (), (), found, f"The AFT models could not be fitted: {exc}")
+        wording = Message.of(AFT_NOT_FITTED, reason=worded_error(exc))
+        return AFTView(endpoint, covariates, None, (), (), found, wording.text(), wording)
     model = cox_view(fingerprint, spec, endpoint, covariates, merge_sparse).model
     ratios = tuple((t.term, t.hr, t.ci[0], t.ci[1]) for t in model.terms) if model is not None else ()
     readings = aft_readings(result, {term: hr for term, hr, _, _ in ratios})

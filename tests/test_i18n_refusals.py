@@ -438,3 +438,17 @@ def test_the_bootstraps_notes_read_as_before_and_name_groups_by_their_labels() -
         japanese = refusals.notes("ja", texts, wording, "first_line")
         assert all(english_words(line) == [] for line in japanese), japanese
         assert all("レンバチニブ" in line or "ソラフェニブ" in line for line in japanese), japanese
+
+
+def test_refused_aft_models_are_worded(ppx_app: Any, fingerprint: str) -> None:
+    """The Cox page's AFT check on a one-drug subgroup with the drug as covariate: nothing varies."""
+    from app.components import aft_check
+    from app.parametric_views import aft_view
+
+    with ppx_app.server.app_context():
+        view = aft_view(fingerprint, FilterSpec(first_line=("lenvatinib",)), "os", ("first_line",))
+    assert view.result is None and view.wording is not None
+    assert view.message == view.wording.text()
+    assert view.message.startswith("The AFT models could not be fitted: no covariate varies among these patients")
+    japanese = aft_check.result_block(view, "ja").children
+    assert "AFT モデルを当てはめられませんでした" in japanese and english_words(japanese) == [], japanese

@@ -18,6 +18,7 @@ from analysis.messages import Message
 from analysis.parametric import AFT_MODELS, LIBRARY_FAILURE, LIBRARY_WARNING, MODEL_LABELS, AFTModel, AFTReading
 from app.i18n import N_, Lang, t, tr
 from app.i18n.caveats import footer as caveat_footer
+from app.i18n.cox import word as cox_word
 from app.ids import Ids
 from app.parametric_views import AFTView
 from app.views import term_label
@@ -161,7 +162,8 @@ def model_lines(view: AFTView, lang: Lang = "en") -> list[str]:
 
 def result_block(view: AFTView, lang: Lang = "en") -> Any:
     if view.result is None:
-        return dbc.Alert(tr(lang, view.message or "Nothing to fit."), color="secondary", className="small")
+        note = cox_word(lang, view.wording) if view.wording is not None else tr(lang, view.message or "Nothing to fit.")
+        return dbc.Alert(note, color="secondary", className="small")
     r = view.result
     fitted = [m for m in r.models if m.fitted and m.aic is not None]
     best = min(fitted, key=lambda m: float(m.aic or 0.0)).model if fitted else None
