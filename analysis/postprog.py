@@ -36,6 +36,7 @@ from analysis.compare import TestResult, compare_survival
 from analysis.cox import CoxResult, CoxTerm, fit_cox
 from analysis.errors import DataError, EmptyGroupError, PPXError
 from analysis.km import KMResult, km_by_group
+from analysis.messages import Message
 from analysis.schema import DAYS_PER_MONTH
 
 EXPOSURES: dict[str, str] = {
@@ -68,9 +69,14 @@ def pp_sequence_group(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(group, index=frame.index, dtype=object)
 
 
+BAD_EXPOSURE = "exposure must be one of {choices}; got {exposure!r}"
+BAD_LANDMARK = "the landmark must be a number of months >= 0; got {landmark}"
+NOBODY_BEYOND = "no patient is alive and followed beyond the {landmark}-month landmark"
+
+
 def _check_exposure(exposure: str) -> None:
     if exposure not in EXPOSURES:
-        raise DataError(f"exposure must be one of {', '.join(EXPOSURES)}; got {exposure!r}")
+        raise DataError.of(BAD_EXPOSURE, choices=", ".join(EXPOSURES), exposure=str(exposure))
 
 
 def _exposed_by(frame: pd.DataFrame, exposure: str, time: float | pd.Series) -> pd.Series:
@@ -134,7 +140,7 @@ def landmark_frame(
     """
     _check_exposure(exposure)
     if not np.isfinite(landmark) or landmark < 0:
-        raise DataError(f"the landmark must be a number of months >= 0; got {landmark!r}")
+        raise DataError.of(BAD_LANDMARK, landmark=repr(landmark))
     time = frame[time_col].astype("float64")
     eligible = frame[time.notna() & (time > landmark)]
     return eligible.assign(
@@ -156,7 +162,7 @@ def landmark_analysis(
     """KM, log-rank and Cox HR (exposed vs not at the landmark) in the landmark cohort."""
     data = landmark_frame(frame, landmark, exposure)
     if data.empty:
-        raise EmptyGroupError(f"no patient is alive and followed beyond the {landmark:g}-month landmark")
+        raise EmptyGroupError.of(NOBODY_BEYOND, landmark=f"{landmark:g}")
     labels = EXPOSURE_LEVELS[exposure]
     data = data.assign(lm_group=np.where(data["lm_exposed"] == 1, labels[1], labels[0]))
     order = [label for label in labels if label in set(data["lm_group"])]
@@ -316,6 +322,19 @@ def simon_makuch(
 # ----------------------------------------------------------------------------- side by side
 
 
+NAIVE_NOT_COMPUTED = "Naive Cox: {reason}"
+VARYING_NOT_COMPUTED = "Time-varying Cox: {reason}"
+LANDMARK_NOT_COMPUTED = "Landmark: {reason}"
+SIMON_MAKUCH_NOT_COMPUTED = "Simon–Makuch: {reason}"
+NOT_COMPUTED: tuple[str, ...] = (
+    NAIVE_NOT_COMPUTED, VARYING_NOT_COMPUTED, LANDMARK_NOT_COMPUTED, SIMON_MAKUCH_NOT_COMPUTED,
+)  # fmt: skip
+"""Why one analysis of :func:`immortal_time_comparison` is missing, each a template (the analysis' refusal nested:
+its own template where it has one, else its English text)."""
+POSTPROG_TEMPLATES: tuple[str, ...] = (*NOT_COMPUTED, BAD_EXPOSURE, BAD_LANDMARK, NOBODY_BEYOND)
+"""Every template of this module's refusals and notes."""
+
+
 @dataclass(frozen=True)
 class ImmortalTimeComparison:
     """The naive OS comparison by a post-baseline exposure, and its honest counterparts."""
@@ -326,6 +345,8 @@ class ImmortalTimeComparison:
     landmark: LandmarkResult | None
     simon_makuch: SimonMakuchResult | None
     notes: tuple[str, ...]
+    wording: tuple[Message, ...] = ()
+    """``notes`` as templates and parameters (:data:`NOT_COMPUTED`, the refusal nested), for the app to word."""
 
     def summary(self) -> str:
         """One sentence comparing the naive HR with the time-dependent HR."""
@@ -362,20 +383,22 @@ def immortal_time_comparison(
     ``times`` are passed to the landmark and Simon–Makuch Kaplan–Meier estimates (risk tables).
     """
     _check_exposure(exposure)
-    notes: list[str] = []
+    notes: list[Message] = []
 
-    def attempt(label: str, fn: Any) -> Any:
+    def attempt(template: str, fn: Any) -> Any:
         try:
             return fn()
         except PPXError as exc:
-            notes.append(f"{label}: {exc}")
+            notes.append(Message.of(template, reason=exc.wording if exc.wording is not None else str(exc)))
             return None
 
-    naive = attempt("Naive Cox", lambda: fit_cox(frame, "os_months", "os_event", [exposure, *covariates]))
-    varying = attempt("Time-varying Cox", lambda: time_varying_cox(frame, (exposure,), covariates))
-    lm = attempt("Landmark", lambda: landmark_analysis(frame, landmark, exposure, covariates=covariates, times=times))
-    sm = attempt("Simon–Makuch", lambda: simon_makuch(frame, exposure, times=times))
-    return ImmortalTimeComparison(exposure, naive, varying, lm, sm, tuple(notes))
+    naive = attempt(NAIVE_NOT_COMPUTED, lambda: fit_cox(frame, "os_months", "os_event", [exposure, *covariates]))
+    varying = attempt(VARYING_NOT_COMPUTED, lambda: time_varying_cox(frame, (exposure,), covariates))
+    lm = attempt(
+        LANDMARK_NOT_COMPUTED, lambda: landmark_analysis(frame, landmark, exposure, covariates=covariates, times=times)
+    )
+    sm = attempt(SIMON_MAKUCH_NOT_COMPUTED, lambda: simon_makuch(frame, exposure, times=times))
+    return ImmortalTimeComparison(exposure, naive, varying, lm, sm, tuple(m.text() for m in notes), tuple(notes))
 
 
 # ----------------------------------------------------------------------------- treatment sequences

@@ -460,14 +460,18 @@ class StudyView:
     lenvatinib_by_pp: SurvivalView
     lenvatinib_ici_time_varying: CoxResult | None
     notes: tuple[str, ...]
+    wording: tuple[Message, ...] = ()
+    """``notes`` as templates and parameters (:data:`STUDY_COX_NOT_FITTED`, ...), for the page to word."""
 
 
 STUDY_LANDMARK = 6.0
+STUDY_COX_NOT_FITTED = N_("Cox model for OS: {reason}")
+STUDY_LENVATINIB_NOT_FITTED = N_("Time-varying Cox among lenvatinib patients: {reason}")
 
 
 @cache.memoize()
 def study_view(fingerprint: str, spec: FilterSpec) -> StudyView:
-    notes: list[str] = []
+    notes: list[Message] = []
     frame = filtered(fingerprint, spec).frame
     response = response_view(fingerprint, spec, "first_line")
     pfs = survival_view(fingerprint, spec, "pfs", "first_line", "logrank", "log-log", False)
@@ -475,11 +479,14 @@ def study_view(fingerprint: str, spec: FilterSpec) -> StudyView:
     cox: CoxResult | None = None
     varying: CoxResult | None = None
     os_data = frame[frame["os_months"].notna()]
+    if os_data.empty:  # nothing to fit: say so (the survival-data check would name its internal column)
+        notes.append(Message(NO_DATA["os"]))
     try:
-        cox = fit_cox(os_data, "os_months", "os_event", list(STUDY_COVARIATES))
-        varying = time_varying_cox(os_data, ("pp_received", "pp_ici"), ("fib4", "disease_control"))
+        if not os_data.empty:
+            cox = fit_cox(os_data, "os_months", "os_event", list(STUDY_COVARIATES))
+            varying = time_varying_cox(os_data, ("pp_received", "pp_ici"), ("fib4", "disease_control"))
     except PPXError as exc:
-        notes.append(f"Cox model for OS: {exc}")
+        notes.append(Message.of(STUDY_COX_NOT_FITTED, reason=worded_error(exc)))
     os_pp = survival_view(fingerprint, spec, "os", "pp_received", "logrank", "log-log", False)
     guard = guard_view(fingerprint, spec, "pp_received", STUDY_LANDMARK) if not os_data.empty else None
     lenvatinib = replace(spec, first_line=("lenvatinib",))
@@ -487,7 +494,11 @@ def study_view(fingerprint: str, spec: FilterSpec) -> StudyView:
     len_varying: CoxResult | None = None
     len_data = os_data[os_data["first_line"] == "lenvatinib"]
     try:
-        len_varying = time_varying_cox(len_data, ("pp_received", "pp_ici"))
+        if not len_data.empty:
+            len_varying = time_varying_cox(len_data, ("pp_received", "pp_ici"))
     except PPXError as exc:
-        notes.append(f"Time-varying Cox among lenvatinib patients: {exc}")
-    return StudyView(len(frame), response, pfs, os_drug, cox, varying, os_pp, guard, len_pp, len_varying, tuple(notes))
+        notes.append(Message.of(STUDY_LENVATINIB_NOT_FITTED, reason=worded_error(exc)))
+    texts = tuple(m.text() for m in notes)
+    return StudyView(
+        len(frame), response, pfs, os_drug, cox, varying, os_pp, guard, len_pp, len_varying, texts, tuple(notes)
+    )

@@ -452,3 +452,26 @@ def test_refused_aft_models_are_worded(ppx_app: Any, fingerprint: str) -> None:
     assert view.message.startswith("The AFT models could not be fitted: no covariate varies among these patients")
     japanese = aft_check.result_block(view, "ja").children
     assert "AFT モデルを当てはめられませんでした" in japanese and english_words(japanese) == [], japanese
+
+
+def test_the_guards_and_the_study_pages_notes(ppx_app: Any, fingerprint: str) -> None:
+    """The immortal-time guard among patients who all died or left before the landmark (no landmark analysis); the
+    Study page's Cox card for a filter that keeps nobody."""
+    from analysis.postprog import POSTPROG_TEMPLATES, immortal_time_comparison
+    from app.components import study_cards
+    from app.i18n import cox as cox_i18n
+    from app.views import analysis_frame
+
+    assert refusals.POSTPROG_TEMPLATES == POSTPROG_TEMPLATES
+    _catalog_ok((*POSTPROG_TEMPLATES, views.STUDY_COX_NOT_FITTED, views.STUDY_LENVATINIB_NOT_FITTED))
+    frame = analysis_frame(datasets.load_bundled_cohort().frame)
+    early = immortal_time_comparison(frame[frame["os_months"] < 5], "pp_received", landmark=6.0)
+    assert f"Landmark: no patient is alive and followed beyond the {6.0:g}-month landmark" in early.notes
+    assert tuple(m.text() for m in early.wording) == early.notes
+    japanese = cox_i18n.warnings("ja", early.notes, early.wording)
+    assert any("ランドマーク" in line for line in japanese) and all(english_words(x) == [] for x in japanese), japanese
+    with ppx_app.server.app_context():
+        nobody = views.study_view(fingerprint, FilterSpec(age=(200.0, 300.0)))
+    assert nobody.cox is None and nobody.notes == ("No patients in this subgroup have overall survival data.",)
+    cards = str(study_cards.study_cards(nobody, "ja"))
+    assert "全生存期間 OS のデータがある患者がいません" in cards

@@ -14,6 +14,7 @@ from app.components.command import command_block
 from app.components.km_figure import KMFigureOptions, km_figure, small_figure
 from app.components.tables import estimable, fmt_hr, fmt_p, fmt_p_eq, simple_table
 from app.i18n import N_, Lang, t, tr
+from app.i18n import cox as cox_i18n
 from app.views import GuardView
 
 EXPOSURE_NAMES: tuple[str, ...] = (N_("post-progression therapy"), N_("ICI after progression"))
@@ -127,7 +128,7 @@ def guard_block(view: GuardView, command: str | None = None, lang: Lang = "en") 
         figure = km_figure(sm.km, view.exposure, view.ticks, options)
         title = N_("Simon–Makuch: patients move to the treated curve when therapy starts")
         figures.append(dbc.Col(small_figure(title, "simon-makuch-figure", figure), lg=6))
-    notes = [html.Div(tr(lang, n), className="small text-muted") for n in c.notes]
+    notes = [html.Div(n, className="small text-muted") for n in cox_i18n.warnings(lang, c.notes, c.wording)]
     if c.simon_makuch is not None:
         notes.append(
             html.Div(

@@ -14,6 +14,7 @@ from app.components.palette import level_label
 from app.components.survival_tables import test_note
 from app.components.tables import estimable, fmt_hr, fmt_num, fmt_p, fmt_p_eq, fmt_pct_ci, simple_table
 from app.i18n import N_, Lang, join_list, join_sentences, t, tr
+from app.i18n import cox as cox_i18n
 from app.views import COX_CANDIDATES, StudyView, SurvivalView, term_label
 
 PUBLISHED = {
@@ -152,7 +153,8 @@ def study_cards(view: StudyView, lang: Lang = "en") -> list[Any]:
         ]
         ours = [t(lang, "n = {n}, {events} deaths.", n=view.cox.n, events=view.cox.events), table]
     else:
-        ours = [join_sentences(lang, [t(lang, "The model could not be fitted."), *(tr(lang, n) for n in view.notes)])]
+        reasons = cox_i18n.warnings(lang, view.notes, view.wording)
+        ours = [join_sentences(lang, [t(lang, "The model could not be fitted."), *reasons])]
         corrected = []
     labels = join_list(
         lang, (tr(lang, COX_CANDIDATES[c]) for c in ("fib4", "disease_control", "pp_received", "pp_ici"))

@@ -150,6 +150,19 @@ TEMPLATES: tuple[str, ...] = (
 literal strings pybabel extracts."""
 
 
+POSTPROG_TEMPLATES: tuple[str, ...] = (
+    N_("Naive Cox: {reason}"),
+    N_("Time-varying Cox: {reason}"),
+    N_("Landmark: {reason}"),
+    N_("Simon–Makuch: {reason}"),
+    N_("exposure must be one of {choices}; got {exposure!r}"),
+    N_("the landmark must be a number of months >= 0; got {landmark}"),
+    N_("no patient is alive and followed beyond the {landmark}-month landmark"),
+)
+"""Every template of :data:`analysis.postprog.POSTPROG_TEMPLATES` (the immortal-time guard's notes), marked for
+extraction; the guard words them as the Cox page's warnings (:func:`app.i18n.cox.warnings`)."""
+
+
 def notes(lang: Lang, texts: tuple[str, ...], wording: tuple[Message, ...], grouping: str | None = None) -> list[str]:
     """A result's warnings or notes in ``lang``: its messages worded (a group as a level of ``grouping`` where the
     message names no column), else its English texts looked up."""
