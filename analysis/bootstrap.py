@@ -156,12 +156,12 @@ NOT_REACHED_COUNTED = "{what}: median not reached in {n} of {total} resamples ({
 TOO_MANY_UNDEFINED = "{what}: too many undefined resamples for a confidence interval."
 SMALL_GROUPS = "Fewer than {minimum} patients in {groups}: the bootstrap is unreliable there."
 SMALL_GROUP_NOTE = "{group} (n = {n})"
-AND_MORE = "{first}, {rest}"
+NEXT_ITEM = "{first}, {rest}"
 """One more item of a list (nested, so that each item is a message of its own)."""
 BOOTSTRAP_TEMPLATES: tuple[str, ...] = (
     WHAT_MEDIAN, WHAT_SURVIVAL, WHAT_RMST, WHAT_MEDIAN_DIFFERENCE, WHAT_SURVIVAL_DIFFERENCE, WHAT_RMST_DIFFERENCE,
     RMST_DIFFERENCE, BEYOND_FOLLOW_UP, BOTH_NOT_REACHED, UNDEFINED_IN, NOT_REACHED_NR, NOT_REACHED_COUNTED,
-    TOO_MANY_UNDEFINED, SMALL_GROUPS, SMALL_GROUP_NOTE, AND_MORE,
+    TOO_MANY_UNDEFINED, SMALL_GROUPS, SMALL_GROUP_NOTE, NEXT_ITEM,
 )  # fmt: skip
 """Every template of a bootstrap's notes."""
 
@@ -169,10 +169,10 @@ BOOTSTRAP_TEMPLATES: tuple[str, ...] = (
 _BEYOND = Message(BEYOND_FOLLOW_UP)
 
 
-def listed(items: Sequence[Message]) -> Message:
+def joined(items: Sequence[Message]) -> Message:
     """Messages as one list ("a, b, c"), each worded on its own."""
     head, *rest = items
-    return head if not rest else Message.of(AND_MORE, first=head, rest=listed(rest))
+    return head if not rest else Message.of(NEXT_ITEM, first=head, rest=joined(rest))
 
 
 @dataclass(frozen=True)
@@ -413,7 +413,7 @@ def bootstrap_survival(
     notes: list[Message] = []
     small = [Message.of(SMALL_GROUP_NOTE, group=g.label, n=g.n) for g in groups if g.n < SMALL_GROUP]
     if small:
-        notes.append(Message.of(SMALL_GROUPS, minimum=SMALL_GROUP, groups=listed(small)))
+        notes.append(Message.of(SMALL_GROUPS, minimum=SMALL_GROUP, groups=joined(small)))
     out_groups = []
     for g, point, stats in zip(groups, points, samples, strict=True):
         out_groups.append(
