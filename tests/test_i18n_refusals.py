@@ -475,3 +475,20 @@ def test_the_guards_and_the_study_pages_notes(ppx_app: Any, fingerprint: str) ->
     assert nobody.cox is None and nobody.notes == ("No patients in this subgroup have overall survival data.",)
     cards = str(study_cards.study_cards(nobody, "ja"))
     assert "全生存期間 OS のデータがある患者がいません" in cards
+
+
+def test_the_survival_bootstraps_refusal_on_the_page(ppx_app: Any, fingerprint: str) -> None:
+    """The Survival page's bootstrap with a filter that keeps nobody (an f-string before, shown in English on a
+    Japanese page); a failed bootstrap nests its reason the same way."""
+    from app.pages import survival
+
+    with ppx_app.server.app_context():
+        nobody = survival.bootstrap_result(fingerprint, FilterSpec(age=(200.0, 300.0)), "os", "first_line")
+    assert isinstance(nobody, Message)
+    assert refusals.word("en", nobody) == "No patients in this subgroup have overall survival data."
+    failed = Message.of(survival.NO_BOOTSTRAP, reason=views.worded_error(DataError.of(views.NO_DATA["pfs"])))
+    pfs = "No patients in this subgroup have progression-free survival data."
+    assert refusals.word("en", failed) == f"No bootstrap: {pfs}"
+    for message in (nobody, failed):
+        japanese = refusals.word("ja", message, "first_line")
+        assert english_words(japanese) == [], japanese

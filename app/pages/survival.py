@@ -14,6 +14,7 @@ from analysis.bootstrap import BootstrapResult, bootstrap_survival
 from analysis.commands import km_command, landmark_command
 from analysis.errors import DataError, PPXError
 from analysis.filters import FilterSpec
+from analysis.messages import Message
 from analysis.reproduce.bundle import Reproduction
 from analysis.schema import ENDPOINTS
 from app import datasets, i18n, reproduce, urlstate
@@ -32,7 +33,7 @@ from app.components.parametric_figures import panel as parametric_panel
 from app.components.presenter import export_bar, km_title
 from app.components.reproduce import reproduce_menu
 from app.components.tables import fmt_p_eq
-from app.i18n import N_
+from app.i18n import N_, refusals
 from app.ids import Ids
 from app.pages import adjusted_panel as _adjusted_callbacks  # noqa: F401  (registers the panel's callbacks)
 from app.pages import emulation_panel as _emulation_callbacks  # noqa: F401  (registers the panel's callbacks)
@@ -49,7 +50,19 @@ from app.survival_url import (
     view_of,
     view_options,
 )
-from app.views import FIXED_TIMES, GUARD_EXPOSURE, LANDMARKS, _prepare, filtered, group_order, guard_view, survival_view
+from app.views import (
+    FIXED_TIMES,
+    GUARD_EXPOSURE,
+    LANDMARKS,
+    NO_DATA,
+    NO_PPS_DATA,
+    _prepare,
+    filtered,
+    group_order,
+    guard_view,
+    survival_view,
+    worded_error,
+)
 
 dash.register_page(
     __name__, path="/survival", name=N_("Survival"), title="Survival · Post-Progression Explorer", order=1
@@ -373,12 +386,13 @@ def bootstrap_result(
     endpoint: str,
     grouping: str,
     progress: Callable[[int, int], None] | None = None,
-) -> BootstrapResult | str:
-    """The bootstrap for one key (memoized: a repeated request is a cache read), or a message why there is none."""
-    time_col, event_col, label = ENDPOINTS[endpoint]
+) -> BootstrapResult | Message:
+    """The bootstrap for one key (memoized: a repeated request is a cache read), or a message why there is none
+    (worded in the page's language by :func:`app.i18n.refusals.word`)."""
+    time_col, event_col, _ = ENDPOINTS[endpoint]
     data = _prepare(filtered(fingerprint, spec).frame, endpoint, grouping)
     if data.empty:
-        return f"No patients in this subgroup have {label.lower()} data."
+        return Message.of(NO_PPS_DATA if endpoint == "pps" else NO_DATA[endpoint])
     try:
         return bootstrap_survival(
             data,
@@ -391,7 +405,10 @@ def bootstrap_result(
             progress=progress,
         )
     except PPXError as exc:
-        return f"No bootstrap: {exc}"
+        return Message.of(NO_BOOTSTRAP, reason=worded_error(exc))
+
+
+NO_BOOTSTRAP = N_("No bootstrap: {reason}")
 
 
 @background_callback(
@@ -430,6 +447,7 @@ def run_bootstrap(
     result = bootstrap_result(datasets.active_cohort().fingerprint, spec, endpoint, group, progress)
     set_progress((100, N_("Done")))
     log_job("bootstrap", started, "done")
-    if isinstance(result, str):
-        return dbc.Alert(result, color="secondary")
-    return bootstrap_block(result, group, i18n.lang_of(search))
+    lang = i18n.lang_of(search)
+    if isinstance(result, Message):
+        return dbc.Alert(refusals.word(lang, result, group), color="secondary")
+    return bootstrap_block(result, group, lang)
