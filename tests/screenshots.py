@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def screenshot_path(name: str) -> Path:
-    """The file a test saves the screenshot ``name`` to (its directory exists)."""
+    """The file a test saves the screenshot ``name`` to (its directory exists, also for a name with a folder such as
+    ``gallery/x.png``: Selenium's save_screenshot only returns False when it does not)."""
     folder = ROOT / "docs" if os.environ.get("PPX_REFRESH_DOCS") == "1" else ROOT / "build" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
