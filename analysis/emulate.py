@@ -460,8 +460,16 @@ def _median_ci(values: list[float | None]) -> tuple[float | None, float | None]:
     if len(values) < 2:
         return (None, None)
     numbers = np.array([np.inf if v is None else v for v in values], dtype=np.float64)
-    lo, hi = np.percentile(numbers, [2.5, 97.5])
-    return (float(lo) if math.isfinite(lo) else None, float(hi) if math.isfinite(hi) else None)
+    reached = int(np.isfinite(numbers).sum())
+
+    def bound(q: float) -> float | None:
+        # The linear percentile interpolates the order statistics either side of q (n-1)/100 (the unreached
+        # medians, +inf, sort last): a bound leaning on one is not reached, and interpolating it would be inf - inf.
+        if math.ceil(q / 100 * (len(values) - 1)) >= reached:
+            return None
+        return float(np.percentile(numbers, q))
+
+    return (bound(2.5), bound(97.5))
 
 
 # ----------------------------------------------------------------------------- comparators

@@ -21,7 +21,6 @@ import io
 import logging
 import math
 import re
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -32,7 +31,15 @@ from analysis.cohort import ValidatedCohort
 from analysis.filters import FilterSpec
 from analysis.ingest import neutralise_formula
 from app import i18n
-from app.components.measure import longest_word_px, monospace_columns, text_width_in, text_width_px, wrap_to_width
+from app.components.linebreak import clip_to_length, has_japanese
+from app.components.measure import (
+    longest_word_px,
+    monospace_columns,
+    text_width_in,
+    text_width_px,
+    wrap_japanese,
+    wrap_to_width,
+)
 from app.components.palette import FONT_FAMILY, PPTX_EAST_ASIAN_FONT, PPTX_LATIN_FONT
 from app.components.text import plain
 from app.export_browser import WarmBrowser
@@ -166,9 +173,6 @@ class Provenance:
     def text(self) -> str:
         return " · ".join(self.parts())
 
-    def wrapped(self, width_chars: int) -> list[str]:
-        return textwrap.wrap(self.text(), width=max(30, width_chars), break_on_hyphens=False)
-
 
 # ----------------------------------------------------------------------------- tables
 
@@ -210,13 +214,20 @@ def tables_to_csv(tables: Sequence[ExportTable], provenance: Provenance) -> byte
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+SHEET_NAME_LIMIT = 31
+"""Excel's longest sheet name."""
+
+
 def _sheet_name(title: str, used: set[str], lang: Lang = "en") -> str:
-    """A sheet name Excel accepts (at most 31 characters, none of []:*?/\\, not quoted), unique in the book."""
-    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip().strip("'") or t(lang, "Table")
-    name, k = base, 2
-    while name in used:
-        name, k = f"{base[:26]} {k}", k + 1
-    used.add(name)
+    """A sheet name Excel accepts (at most 31 characters, none of []:*?/\\, not quoted), unique in the book (Excel
+    compares names ignoring case): the title's first whole words (whole phrases in Japanese), then " 2", " 3"."""
+    readable = re.sub(r"\s*:\s+", " - ", title)  # "Medians: OS" -> "Medians - OS" (no colon in a sheet name)
+    base = re.sub(r"[\[\]:*?/\\]", " ", readable).strip().strip("'").strip() or t(lang, "Table")
+    name, k = clip_to_length(base, SHEET_NAME_LIMIT).strip("'"), 2
+    while name.casefold() in used:
+        suffix = f" {k}"
+        name, k = clip_to_length(base, SHEET_NAME_LIMIT - len(suffix)).strip("'") + suffix, k + 1
+    used.add(name.casefold())
     return name
 
 
@@ -549,7 +560,7 @@ def slide_picture_px(has_table: bool) -> tuple[int, int]:
 def title_font_pt(text: str, width_in: float) -> int:
     """The largest title size (32 pt down to 20 pt) at which ``text`` fits one line of a box ``width_in`` wide."""
     for size in TITLE_PT:
-        if text_width_in(text, size) * 1.08 <= width_in - CELL_INSET_IN:  # bold
+        if text_width_in(text, size) * BOLD_WIDTH <= width_in - CELL_INSET_IN:
             return size
     return TITLE_PT[-1]
 
@@ -618,25 +629,48 @@ def _font(run: Any, size_pt: float, *, bold: bool | None = None) -> None:
         element.set("typeface", PPTX_EAST_ASIAN_FONT)
 
 
+BOLD_WIDTH = 1.08
+"""Bold text is about 8% wider than regular (as :func:`title_font_pt` allows)."""
+
+
+def slide_line_count(text: str, width_in: float, size_pt: float, *, bold: bool = False) -> int:
+    """How many lines ``text`` takes in a slide box ``width_in`` wide: Japanese as :func:`slide_lines` breaks it
+    (bold counted wider), other text between words as the renderer wraps it."""
+    if has_japanese(text):
+        return slide_lines(text, width_in, size_pt, bold=bold).count("\v") + text.count("\n") + 1
+    return len(wrap_to_width(text, (width_in - CELL_INSET_IN) * 72, size_pt))
+
+
+def slide_lines(text: str, width_in: float, size_pt: float, *, bold: bool = False) -> str:
+    """Japanese slide text with its line breaks (``\\v``, a line break in the paragraph) where :func:`wrap_to_width`
+    puts them, for a box ``width_in`` wide: a renderer would break Japanese at any character or space ("6 / か月").
+    A line keeps the space it broke at (invisible at a line's end), so the paragraph's text without its breaks is
+    the text (:func:`slide_texts`). Other text as it is, wrapped between words by the renderer."""
+    if not has_japanese(text):
+        return text
+    width_pt, font_pt = (width_in - CELL_INSET_IN) * 72, size_pt * (BOLD_WIDTH if bold else 1.0)
+    return "\n".join("\v".join(wrap_japanese(part, width_pt, font_pt)) for part in text.split("\n"))
+
+
 def _slide_title(slide: Any, spec: Slide) -> None:
     from pptx.enum.text import MSO_ANCHOR
     from pptx.util import Inches
 
     width = SLIDE_W_IN - 2 * SLIDE_MARGIN_IN
     title = slide.shapes.title
-    title.text = spec.title
+    size = title_font_pt(spec.title, width)
+    title.text = slide_lines(spec.title, width, size, bold=True)
     title.left, title.top, title.width, title.height = Inches(SLIDE_MARGIN_IN), Inches(0.22), Inches(width), Inches(0.8)
     frame = title.text_frame
     frame.word_wrap = True
     frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-    size = title_font_pt(spec.title, width)
     for paragraph in frame.paragraphs:
         for run in paragraph.runs:
             _font(run, size, bold=True)
     subtitle_pt = next((pt for pt in SUBTITLE_PT if text_width_in(spec.subtitle, pt) <= width - CELL_INSET_IN), 10)
     box = slide.shapes.add_textbox(Inches(SLIDE_MARGIN_IN), Inches(1.0), Inches(width), Inches(0.42))
     box.text_frame.word_wrap = True
-    box.text_frame.text = spec.subtitle
+    box.text_frame.text = slide_lines(spec.subtitle, width, subtitle_pt)
     for run in box.text_frame.paragraphs[0].runs:
         _font(run, subtitle_pt)
 
@@ -683,21 +717,20 @@ def _slide_table(slide: Any, table: SlideTable, left: float, top: float, width: 
     for c, column_width in enumerate(widths):
         grid.columns[c].width = Inches(column_width)
     for r, cells in enumerate((table.header, *table.rows)):
-        grid.rows[r].height = Inches(table_row_height_in(cells, widths, size, row_h))
+        grid.rows[r].height = Inches(table_row_height_in(cells, widths, size, row_h, bold=r == 0))
     for c, text in enumerate(table.header):
-        _cell_text(grid.cell(0, c), text, size, bold=True)
+        _cell_text(grid.cell(0, c), slide_lines(text, widths[c], size, bold=True), size, bold=True)
     for r, row in enumerate(table.rows, start=1):
         for c, text in enumerate(row):
-            _cell_text(grid.cell(r, c), text, size, bold=False)
+            _cell_text(grid.cell(r, c), slide_lines(text, widths[c], size), size, bold=False)
 
 
-def table_row_height_in(cells: Sequence[str], widths: Sequence[float], size: float, least: float = 0.36) -> float:
+def table_row_height_in(
+    cells: Sequence[str], widths: Sequence[float], size: float, least: float = 0.36, *, bold: bool = False
+) -> float:
     """A slide-table row's height (inches): its most wrapped cell's lines, at least ``least``. Set explicitly, as a
     renderer may not grow a row for text drawn in the East Asian fallback font (LibreOffice cut Japanese cells)."""
-    lines = max(
-        len(wrap_to_width(str(text), (width - CELL_INSET_IN) * 72, size))
-        for text, width in zip(cells, widths, strict=True)
-    )
+    lines = max(slide_line_count(str(text), width, size, bold=bold) for text, width in zip(cells, widths, strict=True))
     return max(least, lines * size * 1.3 / 72 + CELL_INSET_IN)
 
 
@@ -714,7 +747,7 @@ def footer_font_pt(paragraphs: Sequence[str], width_in: float) -> tuple[float, i
     figure (more than the room under the content)."""
     room_in = SLIDE_H_IN - SLIDE_CONTENT_BOTTOM_IN - 0.1
     for size in (10.0, 9.0, 8.0, 7.0):
-        lines = sum(len(wrap_to_width(p, (width_in - CELL_INSET_IN) * 72, size)) for p in paragraphs)
+        lines = sum(slide_line_count(p, width_in, size) for p in paragraphs)
         if lines * size * 1.2 / 72 + 0.1 <= room_in:
             return size, lines
     return 7.0, lines
@@ -734,7 +767,7 @@ def _slide_footer(slide: Any, provenance: Provenance, note: str) -> None:
     frame = box.text_frame
     frame.word_wrap = True
     frame.margin_top = frame.margin_bottom = Inches(0.02)
-    frame.text = "\n".join(paragraphs)
+    frame.text = "\n".join(slide_lines(p, width, size) for p in paragraphs)
     for paragraph in frame.paragraphs:
         for run in paragraph.runs:
             _font(run, size)
@@ -742,7 +775,8 @@ def _slide_footer(slide: Any, provenance: Provenance, note: str) -> None:
 
 
 def slide_texts(pptx_bytes: bytes) -> list[str]:
-    """All text of each slide (titles, text boxes, table cells), for tests and checks."""
+    """All text of each slide (titles, text boxes, table cells), for tests and checks; a paragraph's line breaks
+    (:func:`slide_lines`) are layout, not text, and read as nothing."""
     from pptx import Presentation
 
     deck = Presentation(io.BytesIO(pptx_bytes))
@@ -754,7 +788,7 @@ def slide_texts(pptx_bytes: bytes) -> list[str]:
                 parts.append(shape.text_frame.text)
             if getattr(shape, "has_table", False) and shape.has_table:
                 parts += [cell.text for row in shape.table.rows for cell in row.cells]
-        out.append("\n".join(parts))
+        out.append("\n".join(parts).replace("\v", ""))  # the line breaks set for Japanese (slide_lines)
     return out
 
 

@@ -115,6 +115,16 @@ def _ci(value: Interval, digits: int = 2, lang: Lang = "en") -> str:
     return f"{fmt_num(value.estimate, digits)} ({fmt_ci(lo, hi, digits)})"
 
 
+def _months_ci(value: Interval, lang: Lang) -> str:
+    """A difference in months with its CI, the unit after the number ("1.72 months (0.10 to 3.2)")."""
+    if value.estimate is None:
+        return t(lang, "not estimable")
+    estimate, (lo, hi) = fmt_num(value.estimate, 2), value.ci
+    if lo is None and hi is None:
+        return t(lang, "{estimate} months (CI: run the bootstrap)", estimate=estimate)
+    return t(lang, "{estimate} months ({low} to {high})", estimate=estimate, low=fmt_num(lo, 2), high=fmt_num(hi, 2))
+
+
 def _model_ci(value: Interval) -> str:
     if value.estimate is None:
         return N_("not estimable")
@@ -150,12 +160,12 @@ def summary_text(result: EmulationResult, lang: Lang = "en") -> str:
         return result.summary()
     line = t(
         lang,
-        "Emulated trial (grace {grace} months, {therapy}): HR {hr}; RMST difference at {tau} months {rmst} months",
+        "Emulated trial (grace {grace} months, {therapy}): HR {hr}; RMST difference at {tau} months {rmst}",
         grace=f"{result.grace:g}",
         therapy=t(lang, THERAPY_LABELS[result.therapy]),
         hr=_ci(result.hr, lang=lang),
         tau=f"{result.tau:g}",
-        rmst=_ci(result.rmst_difference, lang=lang),
+        rmst=_months_ci(result.rmst_difference, lang),
     )
     return t(lang, "{line} (baseline covariates only)", line=line) if result.baseline_only else line
 

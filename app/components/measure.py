@@ -12,6 +12,8 @@ import html
 import re
 import unicodedata
 
+from app.components.linebreak import break_units, has_japanese, is_wide, may_ever_break
+
 _NARROW = frozenset(" .,:;'|!()[]ijlft-")
 _WIDE = frozenset("mwMW%@")
 _SYMBOL = frozenset("+=<>~^#&")
@@ -39,7 +41,7 @@ def char_em(char: str) -> float:
 def monospace_columns(text: str) -> int:
     """Width of ``text`` in fixed-width columns, as a spreadsheet sizes a column: a wide (Japanese) character takes
     two, any other one."""
-    return sum(2 if _wide(char) else 1 for char in text)
+    return sum(2 if is_wide(char) else 1 for char in text)
 
 
 def lines_of(text: str) -> list[str]:
@@ -59,10 +61,14 @@ def text_width_in(text: str, font_pt: float) -> float:
 
 
 def wrap_to_width(text: str, width_px: float, font_px: float) -> list[str]:
-    """Greedy word wrap of ``text`` into lines no wider than ``width_px`` (a word longer than the line stays whole)."""
+    """Greedy wrap of ``text`` into lines no wider than ``width_px``: between words, and in Japanese between
+    phrases by its line-breaking rules (:mod:`app.components.linebreak`). A word longer than the line stays whole; a
+    Japanese phrase longer than the line breaks at its spaces, then between characters."""
+    if has_japanese(text or ""):
+        return [line.rstrip() for line in wrap_japanese(text, width_px, font_px)]
     lines: list[str] = []
     current = ""
-    for word in _words(text or "", width_px, font_px):
+    for word in (text or "").split():
         candidate = f"{current} {word}" if current else word
         if current and text_width_px(candidate, font_px) > width_px:
             lines.append(current)
@@ -74,26 +80,42 @@ def wrap_to_width(text: str, width_px: float, font_px: float) -> list[str]:
     return lines
 
 
-def _wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
+def wrap_japanese(text: str, width_px: float, font_px: float) -> list[str]:
+    """The lines of Japanese ``text`` (whitespace runs as one space), each with the space it broke at:
+    ``"".join`` gives the text back (a slide keeps it, so its text reads whole; a figure drops it)."""
+    text = " ".join(text.split())
+    lines: list[str] = []
+    current = ""
+    for unit in _fitting_units(text, width_px, font_px):
+        if current.strip() and text_width_px((current + unit).rstrip(), font_px) > width_px:
+            lines.append(current)
+            current = unit
+        else:
+            current += unit
+    lines.append(current)
+    return lines
 
 
-def _words(text: str, width_px: float, font_px: float) -> list[str]:
-    """Words to wrap: spaces separate Latin words; Japanese (no spaces) may break between any two characters."""
+def _fitting_units(text: str, width_px: float, font_px: float) -> list[str]:
+    """The text's break units (phrases), each too wide for a line cut where the rules let any line break."""
     out: list[str] = []
-    for word in text.split():
-        if text_width_px(word, font_px) <= width_px or not any(_wide(c) for c in word):
-            out.append(word)
+    for unit in break_units(text):
+        if text_width_px(unit.rstrip(), font_px) <= width_px:
+            out.append(unit)
             continue
-        chunk = ""
-        for char in word:
-            if chunk and text_width_px(chunk + char, font_px) > width_px:
-                out.append(chunk)
-                chunk = ""
-            chunk += char
-        out.append(chunk)
+        start = previous = 0
+        for cut in [*(i for i in range(1, len(unit)) if may_ever_break(unit, i)), len(unit)]:
+            if previous > start and text_width_px(unit[start:cut].rstrip(), font_px) > width_px:
+                out.append(unit[start:previous])
+                start = previous
+            previous = cut
+        out.append(unit[start:])
     return out
 
 
 def longest_word_px(text: str, font_px: float) -> float:
+    """The widest piece a line cannot break: a word, or in Japanese a phrase (:mod:`app.components.linebreak`)."""
+    if has_japanese(text or ""):
+        pieces = [unit.rstrip() for unit in break_units(" ".join(text.split()))]
+        return max((text_width_px(piece, font_px) for piece in pieces), default=0.0)
     return max((text_width_px(word, font_px) for word in (text or "").split()), default=0.0)
