@@ -114,8 +114,5 @@ def _fitting_units(text: str, width_px: float, font_px: float) -> list[str]:
 
 
 def longest_word_px(text: str, font_px: float) -> float:
-    """The widest piece a line cannot break: a word, or in Japanese a phrase (:mod:`app.components.linebreak`)."""
-    if has_japanese(text or ""):
-        pieces = [unit.rstrip() for unit in break_units(" ".join(text.split()))]
-        return max((text_width_px(piece, font_px) for piece in pieces), default=0.0)
+    """The widest space-separated piece (a Japanese cell's is most of it: slide tables share their width by it)."""
     return max((text_width_px(word, font_px) for word in (text or "").split()), default=0.0)
