@@ -332,7 +332,9 @@ def uncensored_probability(trial: Trial, beta: FloatArray) -> FloatArray:
     fraction = trial.week_design[:, 1]
     main, slope = trial.covariates @ beta[3 : 3 + p], trial.timing @ beta[3 + p :]
     eta = (trial.week_design @ beta[:3])[None, :] + main[:, None] + slope[:, None] * fraction[None, :]
-    hazard = 1.0 / (1.0 + np.exp(-eta))
+    # eta below -700 (a resample's large time coefficient) would overflow exp: its hazard is 1e-304 or less either
+    # way, and 1 - hazard is exactly 1.0, so clipping changes no result and raises no warning
+    hazard = 1.0 / (1.0 + np.exp(-np.maximum(eta, -700.0)))
     survival = np.cumprod(1.0 - hazard, axis=1)
     return np.column_stack([np.ones(trial.n), survival])
 
