@@ -93,9 +93,7 @@ PP_START_WITHOUT_PROGRESSION = (
     "pp_start {value} is set but progression_date is empty (therapy after progression needs one)"
 )
 PP_START_WITHOUT_PROGRESSION_REASON = "pp_start without progression"
-PP_THERAPY_WITHOUT_PROGRESSION = (
-    "pp_therapy is {value} but progression_date is empty (use 'none' if no progression)"
-)
+PP_THERAPY_WITHOUT_PROGRESSION = "pp_therapy is {value} but progression_date is empty (use 'none' if no progression)"
 PP_THERAPY_WITHOUT_PROGRESSION_REASON = "pp_therapy without progression"
 PP_START_WITH_NONE = "pp_start {value} is set but pp_therapy is 'none'"
 PP_START_WITH_NONE_REASON = "pp_start with pp_therapy none"

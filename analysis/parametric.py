@@ -61,6 +61,7 @@ def lifelines_fit() -> Iterator[list[warnings.WarningMessage]]:
         warnings.simplefilter("always")
         yield caught
 
+
 FloatArray = npt.NDArray[np.float64]
 
 MODELS: tuple[str, ...] = ("exponential", "weibull", "gompertz", "lognormal", "loglogistic", "gengamma")

@@ -198,7 +198,9 @@ WALKS: dict[str, tuple[str, str, Callable[[Any], None] | None]] = {
     "survival-parametric": ("/survival?group=first_line", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_parametric),
     "survival-guard": ("/survival?group=pp_received", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_guarded),
     "survival-guard-refused": (
-        "/survival?group=pp_received&bclc=D", f"#{Ids.SURV_FIGURE} .js-plotly-plot", _survival_guard_refused
+        "/survival?group=pp_received&bclc=D",
+        f"#{Ids.SURV_FIGURE} .js-plotly-plot",
+        _survival_guard_refused,
     ),
     "cox": ("/cox", "#cox-model-table", None),
     "cohort": ("/cohort", "#table-one", None),

@@ -116,8 +116,7 @@ def _read_records(
         if "field larger than field limit" in str(exc):
             where = Message.of(M.WHERE_LINE, line=reader.line_num)
             raise long_cell(source, where, csv.field_size_limit(), limits) from exc
-        raise DataError.of(M.NOT_A_TABLE, source=repr(source), detail=str(exc),
-                           kind=type(exc).__name__) from exc
+        raise DataError.of(M.NOT_A_TABLE, source=repr(source), detail=str(exc), kind=type(exc).__name__) from exc
     return builder, header_line
 
 
