@@ -31,7 +31,8 @@ from analysis.schema import ENDPOINTS
 from analysis.table1 import BASELINE_VARIABLES
 from analysis.weights import balance_for, weigh
 from app.cache import cache
-from app.components.adjusted import COMPARISONS, COVARIATES, DEFAULT_COVARIATES, ESTIMAND_CHOICES, TRIM_CHOICES
+from app.components.adjusted import COMPARISONS, DEFAULT_COVARIATES, TRIM_CHOICES
+from app.components.covariate_labels import COVARIATES, ESTIMAND_CHOICES
 from app.i18n import N_, Lang, refusals, t
 from app.views import filtered, worded_error
 

@@ -141,7 +141,8 @@ _PAGE_VIEWS = {"guard": _guard, "sequences": _sequences, "study": _study}
 
 def _adjusted_options(args: argparse.Namespace) -> Any:
     from app.adjusted_views import comparison_key
-    from app.components.adjusted import COMPARISONS, COVARIATES, TRIM_CHOICES
+    from app.components.adjusted import COMPARISONS, TRIM_CHOICES
+    from app.components.covariate_labels import COVARIATES
 
     for flag, value, allowed in (("--comparison", args.comparison, COMPARISONS), ("--trim", args.trim, TRIM_CHOICES)):
         if value not in allowed:

@@ -9,7 +9,8 @@ import pytest
 
 from analysis.adjusted import adjusted_comparison
 from app.adjusted_views import comparison_data, comparison_key, describe
-from app.components.adjusted import DEFAULT_COVARIATES, curves_figure, love_plot, summary_rows, term_label
+from app.components.adjusted import DEFAULT_COVARIATES, curves_figure, love_plot, summary_rows
+from app.components.covariate_labels import term_label
 from app.views import analysis_frame
 
 ROOT = Path(__file__).resolve().parents[1]

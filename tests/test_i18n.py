@@ -222,7 +222,8 @@ def test_the_panels_analysis_texts_are_marked_for_translation() -> None:
     from analysis.emulate import THERAPY_LABELS, WEIGHT_MODEL
     from analysis.weights import ESTIMAND_LABELS
     from app.components.adjusted import ESTIMAND_NAMES
-    from app.components.emulation import THERAPY_NAMES, WEIGHT_MODEL_TEXT, covariate_text
+    from app.components.covariate_labels import covariate_text
+    from app.components.emulation import THERAPY_NAMES, WEIGHT_MODEL_TEXT
 
     assert WEIGHT_MODEL_TEXT == WEIGHT_MODEL and i18n.t("ja", WEIGHT_MODEL) != WEIGHT_MODEL
     assert set(THERAPY_LABELS.values()) <= set(THERAPY_NAMES)

@@ -15,39 +15,25 @@ from dash import dcc, html
 
 from analysis.adjusted import AdjustedComparison
 from analysis.weights import BALANCE_THRESHOLD, ESTIMAND_LABELS
+from app.components.covariate_labels import COVARIATES, ESTIMAND_CHOICES, term_label
 from app.components.export_tables import table_rows
 from app.components.km_figure import layout_curves, padded_range, template, tick_times
-from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO, group_colour, level_label, level_name
+from app.components.palette import FONT_FAMILY, NEUTRAL, OKABE_ITO, group_colour, level_label
 from app.components.panel_export import export_controls
 from app.components.tables import fmt_estimate_ci, fmt_hr, fmt_num, fmt_p_eq, fmt_pct_ci, simple_table
 from app.exporting import ExportTable
-from app.i18n import N_, Lang, join_list, t, tr
+from app.i18n import N_, Lang, join_list, refusals, t, tr
 from app.ids import Ids
-from app.views import COX_CANDIDATES
 
 COMPARISONS: dict[str, str] = {
     "first_line": N_("First-line drug: lenvatinib vs sorafenib"),
     "pp_landmark": N_("Post-progression therapy by the landmark vs not yet"),
     "ici_lenvatinib": N_("ICI after progression by the landmark vs not (lenvatinib patients)"),
 }
-_EXTRA_LABELS: dict[str, str] = {
-    "child_pugh_score": N_("Child-Pugh score"),
-    "albi_score": N_("ALBI score"),
-    "start_year": N_("Year of first-line start"),
-}
-COVARIATES: dict[str, str] = {
-    column: COX_CANDIDATES.get(column) or _EXTRA_LABELS[column]
-    for column in (
-        "age", "child_pugh_score", "albi_score", "bclc", "afp_high", "ecog", "mvi", "ehs", "etiology", "sex", "fib4",
-        "start_year",
-    )
-}  # fmt: skip
-"""Covariates the panel offers (column -> label), in menu order."""
 DEFAULT_COVARIATES: tuple[str, ...] = (
     "age", "child_pugh_score", "albi_score", "bclc", "afp_high", "ecog", "mvi", "ehs", "etiology"
 )  # fmt: skip
 """The clinical set of the KLC analyses."""
-ESTIMAND_CHOICES: dict[str, str] = {"ate": N_("ATE (IPTW)"), "att": N_("ATT"), "overlap": N_("Overlap")}
 TRIM_CHOICES: dict[str, str] = {
     "none": N_("No trimming"),
     "0.99": N_("Trim at 99th pct"),
@@ -73,23 +59,12 @@ ESTIMAND_NAMES: dict[str, str] = {
 
 def _warnings(result: AdjustedComparison, lang: Lang) -> list[str]:
     """The weighting's warnings in ``lang``, a group and a covariate by their labels."""
-    from app.i18n import refusals  # it names covariates with term_label, below
-
     return refusals.notes(lang, result.warnings, result.wording)
 
 
 def _boot_notes(result: AdjustedComparison, grouping: str, lang: Lang) -> list[str]:
     """The bootstrap's notes in ``lang``, a group by its label (a level of ``grouping``)."""
-    from app.i18n import refusals  # it names covariates with term_label, below
-
     return refusals.notes(lang, result.notes, result.note_wording, grouping)
-
-
-def term_label(term: str, lang: Lang = "en") -> str:
-    """'bclc=B' -> 'BCLC stage = B'; 'age' -> 'Age' (in ``lang``)."""
-    column, _, level = term.partition("=")
-    name = tr(lang, COVARIATES.get(column, column))
-    return t(lang, "{name} = {level}", name=name, level=level_name(column, level, lang)) if level else name
 
 
 # ----------------------------------------------------------------------------- controls

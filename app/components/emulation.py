@@ -11,13 +11,14 @@ from analysis.emulate import EXPLODING_WEIGHT, THERAPY_LABELS, EmulationArm, Emu
 from analysis.formatting import fmt_ci, fmt_num
 from analysis.schema import column_label
 from app.components.command import command_block
+from app.components.covariate_labels import covariate_text
 from app.components.km_figure import layout_curves, padded_range, small_figure, template, tick_times
 from app.components.palette import FONT_FAMILY, group_colour
 from app.components.panel_export import export_controls
 from app.components.tables import simple_table
 from app.emulation_views import BOOTSTRAP_RESAMPLES, DEFAULT_GRACE, GRACE_CHOICES, TAU
 from app.exporting import ExportTable
-from app.i18n import N_, Lang, join_list, t, tr
+from app.i18n import N_, Lang, join_list, refusals, t, tr
 from app.ids import Ids
 
 FONT_PX = 13
@@ -186,20 +187,7 @@ def arm_label(arm: EmulationArm, result: EmulationResult, lang: Lang = "en") -> 
 
 def _notes(result: EmulationResult, lang: Lang) -> list[str]:
     """The emulation's notes in ``lang`` (a column by its label)."""
-    from app.i18n import refusals  # it names covariates with covariate_text, below
-
     return refusals.notes(lang, result.notes, result.wording)
-
-
-def covariate_text(code: str, lang: Lang = "en") -> str:
-    """A weight-model covariate ("child_pugh_score_pd>=7", "log10(1+afp_pd)") by its label in ``lang``."""
-    if lang == "en":
-        return code
-    if code.startswith("log10(1+") and code.endswith(")"):
-        return t(lang, "log10(1 + {name})", name=tr(lang, column_label(code[8:-1])))
-    name, sep, cut = code.partition(">=")
-    label = tr(lang, column_label(name))
-    return t(lang, "{name} ≥ {cut}", name=label, cut=cut) if sep else label
 
 
 def comparison_rows(result: EmulationResult, lang: Lang = "en") -> list[list[str]]:

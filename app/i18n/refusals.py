@@ -15,8 +15,7 @@ import re
 from analysis.emulate import THERAPY_LABELS
 from analysis.messages import Message
 from analysis.schema import ENDPOINTS
-from app.components.adjusted import COVARIATES, ESTIMAND_CHOICES, term_label
-from app.components.emulation import covariate_text
+from app.components.covariate_labels import COVARIATES, ESTIMAND_CHOICES, covariate_text, term_label
 from app.components.palette import level_label, level_name
 from app.i18n import N_, Lang, join_list, t, tr
 from app.i18n.report import COLUMN_NAMES
