@@ -173,8 +173,7 @@ def later_pairs(
     n = len(key)
     order = np.argsort(key, kind="stable")  # key groups (within a group the order does not matter)
     key_sorted = key[order]
-    chosen = concordance_kernel.compiled(n) if compiled is None else None
-    kernel = concordance_kernel.warm() if compiled else chosen
+    kernel = concordance_kernel.compiled(n, force=compiled)
     if kernel is not None:
         return _compiled_later_pairs(kernel, order, key_sorted, value, is_event, weight)
     new_key = np.ones(n, dtype=bool)

@@ -127,9 +127,12 @@ def is_warm() -> bool:
     return warm.cache_info().currsize > 0
 
 
-def compiled(n_rows: int) -> Sweep | None:
+def compiled(n_rows: int, force: bool | None = None) -> Sweep | None:
     """The compiled loop for a stratum of ``n_rows`` rows, or None where the merge sort should count (see the module
-    docstring: warm from :data:`COMPILED_MIN_ROWS` rows, in any process from :data:`COLD_MIN_ROWS`)."""
+    docstring: warm from :data:`COMPILED_MIN_ROWS` rows, in any process from :data:`COLD_MIN_ROWS`). ``force``
+    True or False chooses the loop or the merge sort whatever the size."""
+    if force is not None:
+        return warm() if force else None
     if n_rows >= COLD_MIN_ROWS or (n_rows >= COMPILED_MIN_ROWS and is_warm()):
         return warm()
     return None

@@ -96,11 +96,14 @@ def numeric_values(values: pd.Series, column: str) -> FloatArray | None:
     return numbers
 
 
-def _refuse_huge(numbers: FloatArray, values: pd.Series, covariate: str) -> bool:
-    """False, or a DataError naming the row of the largest value when it reaches :data:`MAX_MAGNITUDE`."""
+def _within_magnitude(numbers: FloatArray | None, values: pd.Series, covariate: str) -> FloatArray | None:
+    """``numbers`` (None stays None), or a DataError naming the row of the largest value when it reaches
+    :data:`MAX_MAGNITUDE`."""
+    if numbers is None:
+        return None
     magnitude = np.abs(numbers)
     if not np.max(magnitude, initial=0.0) >= MAX_MAGNITUDE:
-        return False
+        return numbers
     at = int(np.argmax(magnitude))
     raise DataError.of(
         TOO_LARGE,
@@ -213,12 +216,12 @@ def build_design(
     for covariate in covariates:
         values = source[covariate]
         forced = covariate in categorical or covariate in reference
-        numeric = None if forced else numeric_values(values, covariate)
+        numeric = None if forced else _within_magnitude(numeric_values(values, covariate), values, covariate)
         if numeric is None:
             level_arrays, level_columns = categorical_columns(values, covariate, reference.get(covariate), warnings)
             arrays += level_arrays
             columns += level_columns
-        elif _refuse_huge(numeric, values, covariate) or np.ptp(numeric) == 0:
+        elif np.ptp(numeric) == 0:
             warnings.append(Message.of(CONSTANT, covariate=covariate, value=f"{numeric[0]:g}"))
         else:
             arrays.append(numeric)

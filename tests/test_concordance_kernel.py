@@ -53,7 +53,10 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(len(args[0]))
         return kernel(*args)
 
-    monkeypatch.setattr(concordance_kernel, "compiled", lambda n: None if choose(n) is None else counting)
+    def chosen(n: int, force: bool | None = None) -> Any:
+        return None if choose(n, force) is None else counting
+
+    monkeypatch.setattr(concordance_kernel, "compiled", chosen)
     return calls
 
 
@@ -138,7 +141,7 @@ def test_without_numba_a_large_fit_counts_by_the_merge_sort(monkeypatch: pytest.
     concordance_kernel.warm()
     frame = _cohort(concordance_kernel.COMPILED_MIN_ROWS, untied=True)
     with_numba = fit_cox(frame, "days", "dead", ["age", "afp"])
-    monkeypatch.setattr(concordance_kernel, "compiled", lambda n: None)
+    monkeypatch.setattr(concordance_kernel, "compiled", lambda n, force=None: None)
     without = fit_cox(frame, "days", "dead", ["age", "afp"])
     assert without.concordance == pytest.approx(with_numba.concordance, rel=1e-12)
     assert without.concordance_se == pytest.approx(with_numba.concordance_se, rel=1e-12)
